@@ -1,0 +1,43 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Funnel",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "funnel", targets: ["funnel"]),
+        .library(name: "FunnelTensor", targets: ["FunnelTensor"]),
+        .library(name: "FunnelData", targets: ["FunnelData"]),
+        .library(name: "FunnelEval", targets: ["FunnelEval"]),
+        .library(name: "FunnelRanking", targets: ["FunnelRanking"]),
+        .library(name: "FunnelRetrieval", targets: ["FunnelRetrieval"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(name: "FunnelTensor", dependencies: ["CBLAS"]),
+        .target(name: "FunnelData"),
+        .target(name: "FunnelEval"),
+        .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
+        .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
+        .executableTarget(
+            name: "funnel",
+            dependencies: [
+                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelRanking", "FunnelRetrieval",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(name: "FunnelTestSupport", dependencies: ["FunnelData"]),
+        .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
+    ]
+)

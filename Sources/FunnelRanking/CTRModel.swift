@@ -1,0 +1,7 @@
+import FunnelTensor
+
+/// A click-through-rate model over one-hot categorical fields: logits for a batch of examples.
+public protocol CTRModel: Module {
+    /// The logits (shape `[batch]`) of `batch` examples whose field ids are given row-major.
+    func logits(ids: [Int32], batch: Int, in graph: Graph) -> Node
+}

@@ -1,0 +1,54 @@
+import FunnelData
+import FunnelEval
+import FunnelTensor
+
+/// Trains and evaluates CTR models on field datasets.
+public enum CTRTraining {
+    public struct Evaluation: Sendable, Codable {
+        public var auc: Double
+        public var logLoss: Double
+    }
+
+    /// Trains with Adam and binary cross-entropy, early-stopping on validation AUC; the model
+    /// ends with its best weights.
+    @discardableResult
+    public static func fit(_ model: some CTRModel, train: FieldDataset, validation: FieldDataset,
+                           configuration: TrainingConfiguration,
+                           onEvent: (TrainingEvent) -> Void = { _ in }) -> TrainingHistory {
+        var optimizer = Adam(learningRate: configuration.learningRate)
+        return Trainer(configuration).fit(model, exampleCount: train.count, optimizer: &optimizer,
+            loss: { graph, rows in
+                let logits = model.logits(ids: train.ids(of: rows), batch: rows.count, in: graph)
+                return graph.binaryCrossEntropy(logits: logits, labels: train.labels(of: rows))
+            },
+            validate: { evaluate(model, on: validation).auc },
+            onEvent: onEvent)
+    }
+
+    /// Click probabilities for every example, computed in inference mode.
+    public static func predict(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(data.count)
+        var start = 0
+        while start < data.count {
+            let rows = start..<min(data.count, start + batchSize)
+            out.append(contentsOf: predict(model, ids: data.ids(of: rows), batch: rows.count))
+            start = rows.upperBound
+        }
+        return out
+    }
+
+    /// Click probabilities for `batch` examples given row-major field ids.
+    public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int) -> [Float] {
+        let graph = Graph(mode: .inference)
+        return model.logits(ids: ids, batch: batch, in: graph).value.scalars.map { 1 / (1 + _exp(-$0)) }
+    }
+
+    public static func evaluate(_ model: some CTRModel, on data: FieldDataset) -> Evaluation {
+        let p = predict(model, on: data)
+        return Evaluation(auc: Metrics.auc(scores: p, labels: data.labels), logLoss: Metrics.logLoss(probabilities: p, labels: data.labels))
+    }
+}
+
+import Foundation
+@inline(__always) func _exp(_ x: Float) -> Float { Foundation.exp(x) }

@@ -1,0 +1,61 @@
+import FunnelTensor
+
+/// DCN-v2 (Wang et al., "DCN V2: Improved Deep & Cross Network", WWW 2021): field embeddings
+/// concatenated into x_0, a cross network and a deep network side by side (or stacked), and a
+/// linear head.
+public struct DCNv2: CTRModel {
+    public struct Configuration: Codable, Hashable, Sendable {
+        public enum Structure: String, Codable, Sendable { case parallel, stacked }
+
+        public var fieldCount: Int
+        public var vocabularySize: Int
+        public var embeddingDimension = 10
+        public var crossLayers = 4
+        public var structure = Structure.parallel
+        public var deep = MLP.Configuration(hiddenUnits: [400, 400, 400], activation: .relu, dropout: 0.2, batchNorm: true)
+        /// L2 penalty on the embedding rows a batch touches.
+        public var embeddingL2: Float = 0.01
+        public var seed: UInt64 = 2021
+
+        public init(fieldCount: Int, vocabularySize: Int) {
+            self.fieldCount = fieldCount
+            self.vocabularySize = vocabularySize
+        }
+    }
+
+    public let configuration: Configuration
+    public let embedding: Embedding
+    public let cross: CrossNetwork
+    public let deep: MLP
+    public let head: Linear
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        var generator = SeededGenerator(seed: configuration.seed)
+        let width = configuration.fieldCount * configuration.embeddingDimension
+        embedding = Embedding(rows: configuration.vocabularySize, dimension: configuration.embeddingDimension, generator: &generator)
+        embedding.table.l2Penalty = configuration.embeddingL2
+        cross = CrossNetwork(dimension: width, depth: configuration.crossLayers, generator: &generator)
+        deep = MLP(input: width, configuration.deep, generator: &generator)
+        let headInput = configuration.structure == .parallel ? width + deep.outputSize : deep.outputSize
+        head = Linear(input: headInput, output: 1, generator: &generator)
+    }
+
+    public func logits(ids: [Int32], batch: Int, in graph: Graph) -> Node {
+        let c = configuration
+        let x0 = embedding(ids, shape: [batch, c.fieldCount], in: graph).reshaped([batch, c.fieldCount * c.embeddingDimension])
+        let features: Node
+        switch c.structure {
+        case .parallel: features = graph.concat([cross(x0), deep(x0)], axis: 1)
+        case .stacked: features = deep(cross(x0))
+        }
+        return head(features).reshaped([batch])
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        FunnelTensor.visit("embedding", embedding, visit)
+        FunnelTensor.visit("cross", cross, visit)
+        FunnelTensor.visit("deep", deep, visit)
+        FunnelTensor.visit("head", head, visit)
+    }
+}

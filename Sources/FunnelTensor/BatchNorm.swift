@@ -1,0 +1,33 @@
+/// Batch normalisation over the batch axis of `[batch, features]`, with running statistics
+/// for inference that are saved with the model.
+public struct BatchNorm: Module {
+    public let gamma: Parameter
+    public let beta: Parameter
+    public let runningMean: Parameter
+    public let runningVariance: Parameter
+    public var momentum: Float
+    public var epsilon: Float
+
+    public init(features: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+        gamma = Parameter(Tensor(repeating: 1, shape: [features]))
+        beta = Parameter(Tensor(zeros: [features]))
+        runningMean = Parameter(Tensor(zeros: [features]), isTrainable: false)
+        runningVariance = Parameter(Tensor(repeating: 1, shape: [features]), isTrainable: false)
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ x: Node) -> Node {
+        let g = x.graph
+        return g.batchNorm(x, gamma: g.parameter(gamma), beta: g.parameter(beta),
+                           runningMean: &runningMean.value, runningVariance: &runningVariance.value,
+                           momentum: momentum, epsilon: epsilon)
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        visit("gamma", gamma)
+        visit("beta", beta)
+        visit("running_mean", runningMean)
+        visit("running_var", runningVariance)
+    }
+}

@@ -1,0 +1,97 @@
+/// Row lookups: gathering rows of a table and pooling them into bags.
+///
+/// When the table is bound to an embedding-table parameter, the backward pass hands the
+/// parameter only the touched rows, so training cost follows the batch, not the table size.
+extension Graph {
+    /// Rows of the matrix `table` at `indices`; the result has shape `indexShape + [width]`.
+    public func gather(_ table: Node, indices: [Int32], indexShape: [Int]? = nil) -> Node {
+        let v = table.value
+        precondition(v.rank == 2, "gather: table shape \(v.shape) is not a matrix")
+        let (rows, width) = (v.shape[0], v.shape[1])
+        let shape = indexShape ?? [indices.count]
+        precondition(Tensor.count(of: shape) == indices.count, "gather: index shape \(shape) does not hold \(indices.count) indices")
+        let out = Tensor(shape: shape + [width]) { y, _ in
+            v.scalars.withUnsafeBufferPointer { p in
+                for (k, index) in indices.enumerated() {
+                    let r = Int(index)
+                    precondition(r >= 0 && r < rows, "gather: index \(r) out of range for a table of \(rows) rows")
+                    (y + k * width).update(from: p.baseAddress! + r * width, count: width)
+                }
+            }
+        }
+        return result(out, .gather(table.id, indices), inputs: table.id)
+    }
+
+    func gatherBackward(_ table: Int, _ indices: [Int32], _ g: Tensor) {
+        if let p = boundParameter(table), p.isEmbeddingTable {
+            p.accumulateRows(indices, g.scalars)
+            return
+        }
+        let v = values[table]
+        let width = v.shape[1]
+        var gt = Tensor(zeros: v.shape)
+        gt.scalars.withUnsafeMutableBufferPointer { pt in
+            g.scalars.withUnsafeBufferPointer { pg in
+                for (k, index) in indices.enumerated() {
+                    let base = Int(index) * width
+                    for j in 0..<width { pt[base + j] += pg[k * width + j] }
+                }
+            }
+        }
+        accumulate(table, gt)
+    }
+
+    public enum BagPooling: String, Sendable, Codable { case sum, mean }
+
+    /// Pools variable-length lists of rows: bag b holds `ids[offsets[b]..<offsets[b+1]]`
+    /// (`offsets` has one more entry than there are bags). An empty bag pools to zeros.
+    public func embeddingBag(_ table: Node, ids: [Int32], offsets: [Int32], pooling: BagPooling) -> Node {
+        let v = table.value
+        precondition(v.rank == 2, "embeddingBag: table shape \(v.shape) is not a matrix")
+        precondition(offsets.first == 0 && offsets.last == Int32(ids.count) && zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 },
+                     "embeddingBag: offsets must rise from 0 to the id count \(ids.count)")
+        let (rows, width) = (v.shape[0], v.shape[1])
+        let bags = offsets.count - 1
+        var out = Tensor(zeros: [bags, width])
+        out.scalars.withUnsafeMutableBufferPointer { y in
+            v.scalars.withUnsafeBufferPointer { p in
+                for b in 0..<bags {
+                    let start = Int(offsets[b]), end = Int(offsets[b + 1])
+                    let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
+                    for k in start..<end {
+                        let r = Int(ids[k])
+                        precondition(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
+                        for j in 0..<width { y[b * width + j] += scale * p[r * width + j] }
+                    }
+                }
+            }
+        }
+        return result(out, .embeddingBag(table.id, ids, offsets, pooling), inputs: table.id)
+    }
+
+    func embeddingBagBackward(_ table: Int, _ ids: [Int32], _ offsets: [Int32], _ pooling: BagPooling, _ g: Tensor) {
+        let width = values[table].shape[1]
+        var rowGrads = [Float](repeating: 0, count: ids.count * width)
+        g.scalars.withUnsafeBufferPointer { pg in
+            for b in 0..<(offsets.count - 1) {
+                let start = Int(offsets[b]), end = Int(offsets[b + 1])
+                let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
+                for k in start..<end {
+                    for j in 0..<width { rowGrads[k * width + j] = scale * pg[b * width + j] }
+                }
+            }
+        }
+        if let p = boundParameter(table), p.isEmbeddingTable {
+            p.accumulateRows(ids, rowGrads)
+            return
+        }
+        let v = values[table]
+        var gt = Tensor(zeros: v.shape)
+        gt.scalars.withUnsafeMutableBufferPointer { pt in
+            for (k, id) in ids.enumerated() {
+                for j in 0..<width { pt[Int(id) * width + j] += rowGrads[k * width + j] }
+            }
+        }
+        accumulate(table, gt)
+    }
+}

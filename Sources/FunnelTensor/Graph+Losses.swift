@@ -1,0 +1,101 @@
+import Foundation
+
+/// Losses, each a scalar node: fused where a fused form is cheaper and more stable,
+/// composed from ops otherwise.
+extension Graph {
+    /// Binary cross-entropy on logits, averaged over examples; `weights` scale each example.
+    public func binaryCrossEntropy(logits: Node, labels: [Float], weights: [Float]? = nil) -> Node {
+        let z = logits.value
+        precondition(z.count == labels.count, "binaryCrossEntropy: \(z.count) logits for \(labels.count) labels")
+        if let weights { precondition(weights.count == labels.count, "binaryCrossEntropy: \(weights.count) weights for \(labels.count) labels") }
+        var total: Double = 0
+        z.scalars.withUnsafeBufferPointer { pz in
+            for i in 0..<labels.count {
+                let x = pz[i], y = labels[i]
+                let loss = max(x, 0) - x * y + Foundation.log1p(Foundation.exp(-abs(x)))
+                total += Double((weights?[i] ?? 1) * loss)
+            }
+        }
+        let n = Float(max(1, labels.count))
+        return result(Tensor(Float(total) / n), .binaryCrossEntropy(logits.id, labels, weights), inputs: logits.id)
+    }
+
+    func binaryCrossEntropyBackward(_ logits: Int, _ labels: [Float], _ weights: [Float]?, _ g: Tensor) {
+        let z = values[logits]
+        let scale = g.scalar / Float(max(1, labels.count))
+        let dz = Tensor(shape: z.shape) { out, n in
+            z.scalars.withUnsafeBufferPointer { pz in
+                for i in 0..<n { out[i] = scale * (weights?[i] ?? 1) * (Graph.sigmoid(pz[i]) - labels[i]) }
+            }
+        }
+        accumulate(logits, dz)
+    }
+
+    /// Softmax cross-entropy of `[batch, classes]` logits against class indices, averaged over
+    /// the batch. `correction` (shape `[classes]` or `[batch, classes]`) is added to the logits
+    /// first: pass −log q for the logQ correction of sampled softmax.
+    public func softmaxCrossEntropy(logits: Node, targets: [Int32], correction: Tensor? = nil) -> Node {
+        let z = logits.value
+        precondition(z.rank == 2 && z.shape[0] == targets.count,
+                     "softmaxCrossEntropy: logits \(z.shape) do not fit \(targets.count) targets")
+        let (rows, cols) = (z.shape[0], z.shape[1])
+        var shifted = z
+        if let correction {
+            precondition(correction.shape == [cols] || correction.shape == z.shape,
+                         "softmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor \(z.shape)")
+            shifted = Broadcast.apply(z, correction, op: "softmaxCrossEntropy") { $0 + $1 }
+        }
+        let logProbabilities = Graph.softmaxRows(shifted, log: true)
+        var total: Double = 0
+        for r in 0..<rows {
+            let t = Int(targets[r])
+            precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
+            total -= Double(logProbabilities.scalars[r * cols + t])
+        }
+        return result(Tensor(Float(total / Double(max(1, rows)))),
+                      .softmaxCrossEntropy(logits.id, targets, logProbabilities), inputs: logits.id)
+    }
+
+    func softmaxCrossEntropyBackward(_ logits: Int, _ targets: [Int32], _ logProbabilities: Tensor, _ g: Tensor) {
+        let (rows, cols) = (logProbabilities.shape[0], logProbabilities.shape[1])
+        let scale = g.scalar / Float(max(1, rows))
+        let dz = Tensor(shape: logProbabilities.shape) { out, _ in
+            logProbabilities.scalars.withUnsafeBufferPointer { lp in
+                for r in 0..<rows {
+                    for j in 0..<cols { out[r * cols + j] = scale * Foundation.exp(lp[r * cols + j]) }
+                    out[r * cols + Int(targets[r])] -= scale
+                }
+            }
+        }
+        accumulate(logits, dz)
+    }
+
+    /// Mean squared error against fixed targets.
+    public func meanSquaredError(_ predictions: Node, targets: Tensor) -> Node {
+        precondition(predictions.value.count == targets.count,
+                     "meanSquaredError: predictions \(predictions.shape) and targets \(targets.shape) differ in size")
+        let diff = predictions - constant(targets.reshaped(predictions.shape))
+        return mean(diff.squared())
+    }
+
+    /// Triplet hinge loss on cosine: mean of max(0, margin − cos(a, p) + cos(a, n)).
+    public func tripletHinge(anchor: Node, positive: Node, negative: Node, margin: Float) -> Node {
+        let gap = cosine(anchor, negative) - cosine(anchor, positive)
+        return mean((gap + margin).relu())
+    }
+
+    /// Triplet logistic loss on cosine: mean of log(1 + exp(σ · (cos(a, n) − cos(a, p)))).
+    public func tripletLogistic(anchor: Node, positive: Node, negative: Node, sharpness: Float = 1) -> Node {
+        let gap = cosine(anchor, negative) - cosine(anchor, positive)
+        return mean((gap * sharpness).softplus())
+    }
+
+    /// InfoNCE with in-batch negatives: row i of `queries` should match row i of `keys` among
+    /// all keys, on cosine similarity divided by `temperature`.
+    public func infoNCE(queries: Node, keys: Node, temperature: Float, correction: Tensor? = nil) -> Node {
+        precondition(queries.shape == keys.shape && queries.value.rank == 2,
+                     "infoNCE: queries \(queries.shape) and keys \(keys.shape) must be matching matrices")
+        let logits = matmul(l2Normalize(queries), l2Normalize(keys), transposeB: true) / temperature
+        return softmaxCrossEntropy(logits: logits, targets: (0..<Int32(queries.shape[0])).map { $0 }, correction: correction)
+    }
+}

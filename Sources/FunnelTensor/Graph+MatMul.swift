@@ -1,0 +1,165 @@
+/// Matrix products through BLAS: plain, batched, and the fused affine map of a linear layer.
+extension Graph {
+    /// op(a) · op(b). Without transposes, `a` may have any rank ≥ 2 and is read as a matrix
+    /// over its last axis (so `[batch, time, k] · [k, n]` works); `b` is a matrix.
+    public func matmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false) -> Node {
+        let va = a.value, vb = b.value
+        precondition(vb.rank == 2 && va.rank >= 2 && (!transposeA || va.rank == 2),
+                     "matmul: shapes \(va.shape) and \(vb.shape) are not matrices")
+        let (rowsA, colsA) = va.matrixShape
+        let m = transposeA ? colsA : rowsA, k = transposeA ? rowsA : colsA
+        let n = transposeB ? vb.shape[0] : vb.shape[1]
+        let kb = transposeB ? vb.shape[1] : vb.shape[0]
+        precondition(k == kb, "matmul: inner dimensions of \(va.shape)\(transposeA ? "ᵀ" : "") and \(vb.shape)\(transposeB ? "ᵀ" : "") differ (\(k) vs \(kb))")
+        let outShape = transposeA ? [m, n] : Array(va.shape.dropLast()) + [n]
+        let out = Tensor(shape: outShape) { c, _ in
+            va.scalars.withUnsafeBufferPointer { pa in
+                vb.scalars.withUnsafeBufferPointer { pb in
+                    BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                              a: pa.baseAddress!, b: pb.baseAddress!, c: c)
+                }
+            }
+        }
+        return result(out, .matmul(a.id, b.id, transposeA, transposeB), inputs: a.id, b.id)
+    }
+
+    func matmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, _ g: Tensor) {
+        let va = values[a], vb = values[b]
+        let (rowsA, colsA) = va.matrixShape
+        let m = ta ? colsA : rowsA, k = ta ? rowsA : colsA
+        let n = tb ? vb.shape[0] : vb.shape[1]
+        if wants(a) {
+            // C = A B → dA = dC Bᵀ;  C = Aᵀ B → dA = B dCᵀ; with Bᵀ the transposes flip on B.
+            let ga = Tensor(shape: va.shape) { out, _ in
+                g.scalars.withUnsafeBufferPointer { pg in
+                    vb.scalars.withUnsafeBufferPointer { pb in
+                        if !ta {
+                            BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n,
+                                      a: pg.baseAddress!, b: pb.baseAddress!, c: out)
+                        } else {
+                            BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n,
+                                      a: pb.baseAddress!, b: pg.baseAddress!, c: out)
+                        }
+                    }
+                }
+            }
+            accumulate(a, ga)
+        }
+        if wants(b) {
+            // C = A B → dB = Aᵀ dC;  C = A Bᵀ → dB = dCᵀ A.
+            let gb = Tensor(shape: vb.shape) { out, _ in
+                g.scalars.withUnsafeBufferPointer { pg in
+                    va.scalars.withUnsafeBufferPointer { pa in
+                        if !tb {
+                            BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m,
+                                      a: pa.baseAddress!, b: pg.baseAddress!, c: out)
+                        } else {
+                            BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m,
+                                      a: pg.baseAddress!, b: pa.baseAddress!, c: out)
+                        }
+                    }
+                }
+            }
+            accumulate(b, gb)
+        }
+    }
+
+    /// Batched product over leading axes: `[..., m, k] · [..., k, n]`, with optional transposes
+    /// of the last two axes. Both operands need the same leading axes.
+    public func batchedMatmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false) -> Node {
+        let va = a.value, vb = b.value
+        precondition(va.rank >= 3 && va.rank == vb.rank && va.shape.dropLast(2) == vb.shape.dropLast(2),
+                     "batchedMatmul: shapes \(va.shape) and \(vb.shape) need the same leading axes")
+        let batch = Tensor.count(of: Array(va.shape.dropLast(2)))
+        let (ar, ac) = (va.shape[va.rank - 2], va.shape[va.rank - 1])
+        let (br, bc) = (vb.shape[vb.rank - 2], vb.shape[vb.rank - 1])
+        let m = transposeA ? ac : ar, k = transposeA ? ar : ac
+        let n = transposeB ? br : bc, kb = transposeB ? bc : br
+        precondition(k == kb, "batchedMatmul: inner dimensions of \(va.shape) and \(vb.shape) differ (\(k) vs \(kb))")
+        let out = Tensor(shape: Array(va.shape.dropLast(2)) + [m, n]) { c, _ in
+            va.scalars.withUnsafeBufferPointer { pa in
+                vb.scalars.withUnsafeBufferPointer { pb in
+                    for i in 0..<batch {
+                        BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                                  a: pa.baseAddress! + i * ar * ac, b: pb.baseAddress! + i * br * bc, c: c + i * m * n)
+                    }
+                }
+            }
+        }
+        return result(out, .batchedMatmul(a.id, b.id, transposeA, transposeB), inputs: a.id, b.id)
+    }
+
+    func batchedMatmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, _ g: Tensor) {
+        let va = values[a], vb = values[b]
+        let batch = Tensor.count(of: Array(va.shape.dropLast(2)))
+        let (ar, ac) = (va.shape[va.rank - 2], va.shape[va.rank - 1])
+        let (br, bc) = (vb.shape[vb.rank - 2], vb.shape[vb.rank - 1])
+        let m = ta ? ac : ar, k = ta ? ar : ac
+        let n = tb ? br : bc
+        g.scalars.withUnsafeBufferPointer { pg in
+            va.scalars.withUnsafeBufferPointer { pa in
+                vb.scalars.withUnsafeBufferPointer { pb in
+                    if wants(a) {
+                        let ga = Tensor(shape: va.shape) { out, _ in
+                            for i in 0..<batch {
+                                let gi = pg.baseAddress! + i * m * n, bi = pb.baseAddress! + i * br * bc
+                                if !ta {
+                                    BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, a: gi, b: bi, c: out + i * ar * ac)
+                                } else {
+                                    BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, a: bi, b: gi, c: out + i * ar * ac)
+                                }
+                            }
+                        }
+                        accumulate(a, ga)
+                    }
+                    if wants(b) {
+                        let gb = Tensor(shape: vb.shape) { out, _ in
+                            for i in 0..<batch {
+                                let gi = pg.baseAddress! + i * m * n, ai = pa.baseAddress! + i * ar * ac
+                                if !tb {
+                                    BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, a: ai, b: gi, c: out + i * br * bc)
+                                } else {
+                                    BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, a: gi, b: ai, c: out + i * br * bc)
+                                }
+                            }
+                        }
+                        accumulate(b, gb)
+                    }
+                }
+            }
+        }
+    }
+
+    /// x · w + b in one op: `x` is `[..., in]`, `w` is `[in, out]`, `b` is `[out]`.
+    public func linear(_ x: Node, weight w: Node, bias b: Node?) -> Node {
+        let vx = x.value, vw = w.value
+        precondition(vw.rank == 2 && vx.shape.last == vw.shape[0],
+                     "linear: input \(vx.shape) does not fit weight \(vw.shape)")
+        let (rows, k) = vx.matrixShape
+        let n = vw.shape[1]
+        let bias = b?.value
+        if let bias { precondition(bias.shape == [n], "linear: bias \(bias.shape) does not fit weight \(vw.shape)") }
+        let out = Tensor(shape: Array(vx.shape.dropLast()) + [n]) { c, _ in
+            if let bias {
+                bias.scalars.withUnsafeBufferPointer { pb in
+                    for r in 0..<rows { (c + r * n).update(from: pb.baseAddress!, count: n) }
+                }
+            }
+            vx.scalars.withUnsafeBufferPointer { px in
+                vw.scalars.withUnsafeBufferPointer { pw in
+                    BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: n, k: k,
+                              a: px.baseAddress!, b: pw.baseAddress!, beta: bias == nil ? 0 : 1, c: c)
+                }
+            }
+        }
+        let inputs = [x.id, w.id] + (b.map { [$0.id] } ?? [])
+        return result(out, .linear(x.id, w.id, b?.id ?? -1), inputList: inputs)
+    }
+
+    func linearBackward(_ x: Int, _ w: Int, _ b: Int, _ g: Tensor) {
+        matmulBackward(x, w, false, false, g)
+        if b >= 0, wants(b) {
+            accumulate(b, Broadcast.reduce(g, to: values[b].shape))
+        }
+    }
+}

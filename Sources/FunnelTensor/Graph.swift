@@ -1,0 +1,104 @@
+/// A computation recorded for reverse-mode differentiation (a tape).
+///
+/// Ops append their value and, in training mode, a record of how to pass gradients back.
+/// In inference mode the same layer code runs without records, and dropout and batch norm
+/// switch to their inference behaviour.
+public final class Graph {
+    public enum Mode: Sendable { case training, inference }
+
+    public let mode: Mode
+    /// Random stream for dropout and other stochastic ops.
+    public var generator: SeededGenerator
+
+    @usableFromInline var values: [Tensor] = []
+    var records: [Record] = []
+    /// Whether a node depends on a parameter, so its gradient is worth computing.
+    var needsGradient: [Bool] = []
+    var boundParameters: [Int: Parameter] = [:]
+    var gradients: [Tensor?] = []
+
+    public init(mode: Mode = .training, seed: UInt64 = 0) {
+        self.mode = mode
+        self.generator = SeededGenerator(seed: seed)
+    }
+
+    public var isTraining: Bool { mode == .training }
+
+    /// A node that holds a fixed tensor; no gradient flows into it.
+    public func constant(_ t: Tensor) -> Node {
+        append(t, .leaf, needsGradient: false)
+    }
+
+    /// A node bound to a parameter: `backward` adds the parameter's gradient into it.
+    public func parameter(_ p: Parameter) -> Node {
+        let node = append(p.value, .leaf, needsGradient: isTraining)
+        if isTraining { boundParameters[node.id] = p }
+        return node
+    }
+
+    @discardableResult
+    func append(_ value: Tensor, _ record: @autoclosure () -> Record, needsGradient: Bool) -> Node {
+        let id = values.count
+        values.append(value)
+        let track = isTraining && needsGradient
+        records.append(track ? record() : .leaf)
+        self.needsGradient.append(track)
+        return Node(id: id, graph: self)
+    }
+
+    /// Appends an op result whose gradient depends on `inputs`.
+    func result(_ value: Tensor, _ record: @autoclosure () -> Record, inputs: Int...) -> Node {
+        append(value, record(), needsGradient: inputs.contains { needsGradient[$0] })
+    }
+
+    func result(_ value: Tensor, _ record: @autoclosure () -> Record, inputList: [Int]) -> Node {
+        append(value, record(), needsGradient: inputList.contains { needsGradient[$0] })
+    }
+
+    /// The parameter a leaf node is bound to, if any.
+    func boundParameter(_ id: Int) -> Parameter? {
+        boundParameters[id]
+    }
+
+    /// Back-propagates from a scalar `loss` (seed gradient 1) and adds the gradients into the
+    /// bound parameters. A graph runs its backward pass once.
+    public func backward(_ loss: Node) {
+        precondition(loss.value.count == 1, "backward needs a scalar loss, got shape \(loss.shape)")
+        backward(loss, seed: Tensor(repeating: 1, shape: loss.shape))
+    }
+
+    /// Back-propagates `seed` as the gradient of `output`.
+    public func backward(_ output: Node, seed: Tensor) {
+        precondition(isTraining, "backward needs a graph in training mode")
+        precondition(seed.shape == output.shape, "seed shape \(seed.shape) does not match output shape \(output.shape)")
+        gradients = [Tensor?](repeating: nil, count: values.count)
+        gradients[output.id] = seed
+        for id in stride(from: output.id, through: 0, by: -1) {
+            guard needsGradient[id], let g = gradients[id] else { continue }
+            gradients[id] = nil
+            if case .leaf = records[id] {
+                boundParameters[id]?.accumulate(g)
+            } else {
+                propagate(records[id], gradient: g, output: id)
+            }
+        }
+        gradients = []
+    }
+
+    /// Adds `g` to the gradient of node `id`, if that node needs one.
+    func accumulate(_ id: Int, _ g: Tensor) {
+        guard needsGradient[id] else { return }
+        precondition(g.shape == values[id].shape, "internal: gradient shape \(g.shape) for node of shape \(values[id].shape)")
+        if gradients[id] == nil {
+            gradients[id] = g
+        } else {
+            gradients[id]!.scalars.withUnsafeMutableBufferPointer { dst in
+                g.scalars.withUnsafeBufferPointer { src in
+                    for i in 0..<dst.count { dst[i] += src[i] }
+                }
+            }
+        }
+    }
+
+    func wants(_ id: Int) -> Bool { needsGradient[id] }
+}

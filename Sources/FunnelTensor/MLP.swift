@@ -1,0 +1,46 @@
+/// A stack of Linear → (BatchNorm) → activation → (Dropout) blocks.
+public struct MLP: Module {
+    public struct Configuration: Codable, Hashable, Sendable {
+        public var hiddenUnits: [Int] = [400, 400, 400]
+        public var activation: Activation = .relu
+        public var dropout: Float = 0
+        public var batchNorm = false
+
+        public init(hiddenUnits: [Int] = [400, 400, 400], activation: Activation = .relu, dropout: Float = 0, batchNorm: Bool = false) {
+            self.hiddenUnits = hiddenUnits
+            self.activation = activation
+            self.dropout = dropout
+            self.batchNorm = batchNorm
+        }
+    }
+
+    public let layers: [Linear]
+    public let norms: [BatchNorm]
+    public let configuration: Configuration
+
+    public init(input: Int, _ configuration: Configuration, generator: inout SeededGenerator) {
+        var sizes = [input]
+        sizes.append(contentsOf: configuration.hiddenUnits)
+        layers = zip(sizes, sizes.dropFirst()).map { Linear(input: $0, output: $1, generator: &generator) }
+        norms = configuration.batchNorm ? configuration.hiddenUnits.map { BatchNorm(features: $0) } : []
+        self.configuration = configuration
+    }
+
+    public var outputSize: Int { layers.last?.outputSize ?? 0 }
+
+    public func callAsFunction(_ x: Node) -> Node {
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            h = layer(h)
+            if configuration.batchNorm { h = norms[i](h) }
+            h = configuration.activation(h)
+            h = h.dropout(rate: configuration.dropout)
+        }
+        return h
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        FunnelTensor.visit("layers", layers, visit)
+        FunnelTensor.visit("norms", norms, visit)
+    }
+}

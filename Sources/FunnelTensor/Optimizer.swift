@@ -1,0 +1,166 @@
+/// Updates parameters from their gradients, then clears the gradients.
+///
+/// Dense gradients update whole tensors; row gradients of embedding tables update only the
+/// rows a batch touched, with that rows' optimizer state ("lazy" updates), so a step costs
+/// what the batch touched, not what the table holds.
+public protocol Optimizer {
+    var learningRate: Float { get set }
+    /// Applies one step to `parameters` and clears their gradients.
+    mutating func step(_ parameters: [Parameter])
+}
+
+extension Optimizer {
+    /// Applies `update(value, gradient, slot0, slot1, count)` to every element of a dense gradient
+    /// and to each touched row of a row gradient. Up to two optimizer-state tensors shaped like
+    /// the value are kept per parameter.
+    @inline(__always)
+    func apply(_ p: Parameter, slotCount: Int,
+               _ update: (_ value: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>,
+                          _ slot0: UnsafeMutablePointer<Float>, _ slot1: UnsafeMutablePointer<Float>, _ count: Int) -> Void) {
+        precondition(slotCount <= 2, "at most two optimizer slots")
+        if p.slots.count != slotCount {
+            p.slots = (0..<slotCount).map { _ in Tensor(zeros: p.value.shape) }
+        }
+        let width = p.value.matrixShape.columns
+        var slots = p.slots
+        p.slots = []  // keep the slot storage uniquely referenced while writing it
+        var s0 = slots.isEmpty ? Tensor(zeros: [1]) : slots.removeFirst()
+        var s1 = slots.isEmpty ? Tensor(zeros: [1]) : slots.removeFirst()
+        defer { p.slots = Array([s0, s1].prefix(slotCount)) }
+        let rows = p.coalesceRowGradient()
+        let dense = p.gradient
+        p.value.scalars.withUnsafeMutableBufferPointer { v in
+            s0.scalars.withUnsafeMutableBufferPointer { m0 in
+                s1.scalars.withUnsafeMutableBufferPointer { m1 in
+                    let stride0 = slotCount > 0 ? 1 : 0, stride1 = slotCount > 1 ? 1 : 0
+                    if let dense {
+                        dense.scalars.withUnsafeBufferPointer { g in
+                            update(v.baseAddress!, g.baseAddress!, m0.baseAddress!, m1.baseAddress!, v.count)
+                        }
+                    }
+                    if let rows {
+                        rows.values.withUnsafeBufferPointer { g in
+                            for (k, row) in rows.rows.enumerated() {
+                                let offset = Int(row) * width
+                                update(v.baseAddress! + offset, g.baseAddress! + k * width,
+                                       m0.baseAddress! + offset * stride0, m1.baseAddress! + offset * stride1, width)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        p.zeroGradient()
+    }
+}
+
+/// Stochastic gradient descent with optional momentum and L2 weight decay.
+public struct SGD: Optimizer {
+    public var learningRate: Float
+    public var momentum: Float
+    public var weightDecay: Float
+
+    public init(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0) {
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+    }
+
+    public mutating func step(_ parameters: [Parameter]) {
+        let lr = learningRate, mu = momentum
+        for p in parameters {
+            let wd = weightDecay + p.l2Penalty
+            apply(p, slotCount: mu == 0 ? 0 : 1) { v, g, velocity, _, n in
+                if mu == 0 {
+                    for i in 0..<n { v[i] -= lr * (g[i] + wd * v[i]) }
+                } else {
+                    for i in 0..<n {
+                        velocity[i] = mu * velocity[i] + g[i] + wd * v[i]
+                        v[i] -= lr * velocity[i]
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Adam, or AdamW when `decoupledWeightDecay` is set (Loshchilov & Hutter).
+/// Row gradients update only the touched rows' moments, with the global step for bias correction.
+public struct Adam: Optimizer {
+    public var learningRate: Float
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var weightDecay: Float
+    public var decoupledWeightDecay: Bool
+    public private(set) var stepCount = 0
+
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                weightDecay: Float = 0, decoupledWeightDecay: Bool = false) {
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.decoupledWeightDecay = decoupledWeightDecay
+    }
+
+    /// AdamW: Adam with weight decay applied to the weights directly.
+    public static func adamW(learningRate: Float = 1e-3, weightDecay: Float = 0.01) -> Adam {
+        Adam(learningRate: learningRate, weightDecay: weightDecay, decoupledWeightDecay: true)
+    }
+
+    public mutating func step(_ parameters: [Parameter]) {
+        stepCount += 1
+        let t = Float(stepCount)
+        let b1 = beta1, b2 = beta2, eps = epsilon
+        let correction1 = 1 - _pow(b1, t), correction2 = 1 - _pow(b2, t)
+        let stepSize = learningRate * correction2.squareRoot() / correction1
+        let decay = decoupledWeightDecay ? learningRate * weightDecay : 0
+        for p in parameters {
+            let l2 = p.l2Penalty + (decoupledWeightDecay ? 0 : weightDecay)
+            apply(p, slotCount: 2) { v, g, m, s, n in
+                for i in 0..<n {
+                    let gi = g[i] + l2 * v[i]
+                    v[i] -= decay * v[i]
+                    m[i] = b1 * m[i] + (1 - b1) * gi
+                    s[i] = b2 * s[i] + (1 - b2) * gi * gi
+                    v[i] -= stepSize * m[i] / (s[i].squareRoot() + eps * correction2.squareRoot())
+                }
+            }
+        }
+    }
+}
+
+/// Adagrad: per-element learning rates from the sum of squared gradients.
+public struct Adagrad: Optimizer {
+    public var learningRate: Float
+    public var initialAccumulator: Float
+    public var epsilon: Float
+
+    public init(learningRate: Float = 0.01, initialAccumulator: Float = 0, epsilon: Float = 1e-10) {
+        self.learningRate = learningRate
+        self.initialAccumulator = initialAccumulator
+        self.epsilon = epsilon
+    }
+
+    public mutating func step(_ parameters: [Parameter]) {
+        let lr = learningRate, eps = epsilon
+        for p in parameters {
+            let l2 = p.l2Penalty
+            if p.slots.isEmpty, initialAccumulator != 0 {
+                p.slots = [Tensor(repeating: initialAccumulator, shape: p.value.shape)]
+            }
+            apply(p, slotCount: 1) { v, g, sum, _, n in
+                for i in 0..<n {
+                    let gi = g[i] + l2 * v[i]
+                    sum[i] += gi * gi
+                    v[i] -= lr * gi / (sum[i].squareRoot() + eps)
+                }
+            }
+        }
+    }
+}
+
+import Foundation
+@inline(__always) func _pow(_ a: Float, _ b: Float) -> Float { Foundation.pow(a, b) }

@@ -1,0 +1,105 @@
+/// A trainable tensor with its gradient and optimizer state.
+///
+/// Layers hold parameters by reference so a graph can add gradients into them during the
+/// backward pass; layers themselves stay value types with an explicit parameter walk.
+/// A parameter belongs to one training loop at a time.
+public final class Parameter: @unchecked Sendable {
+    public var value: Tensor
+    /// Dense gradient, summed over the graph's uses.
+    public var gradient: Tensor?
+    /// Row gradient of an embedding table: only the rows a batch touched.
+    public var rowGradient: RowGradient?
+    /// Embedding tables: their lookups produce row gradients instead of dense ones.
+    public let isEmbeddingTable: Bool
+    /// False for state that is saved with a model but not trained (e.g. batch-norm statistics).
+    public let isTrainable: Bool
+    /// L2 penalty coefficient λ: optimizers add λ·value to this parameter's gradient (for
+    /// embedding tables, on the touched rows only).
+    public var l2Penalty: Float = 0
+    /// Optimizer state, one tensor per slot (e.g. Adam's two moments), shaped like `value`.
+    public var slots: [Tensor] = []
+    /// Per-row step counts for lazily updated tables.
+    var rowSteps: [Int32] = []
+    /// Scratch used to merge duplicate rows; all -1 between uses.
+    var rowScratch: [Int32] = []
+
+    public init(_ value: Tensor, isEmbeddingTable: Bool = false, isTrainable: Bool = true) {
+        self.value = value
+        self.isEmbeddingTable = isEmbeddingTable
+        self.isTrainable = isTrainable
+    }
+
+    public var shape: [Int] { value.shape }
+
+    public func zeroGradient() {
+        gradient = nil
+        rowGradient = nil
+    }
+
+    /// Adds a dense gradient.
+    public func accumulate(_ g: Tensor) {
+        precondition(g.shape == value.shape, "gradient shape \(g.shape) does not match parameter shape \(value.shape)")
+        if gradient == nil {
+            gradient = g
+        } else {
+            gradient!.scalars.withUnsafeMutableBufferPointer { dst in
+                g.scalars.withUnsafeBufferPointer { src in
+                    for i in 0..<dst.count { dst[i] += src[i] }
+                }
+            }
+        }
+    }
+
+    /// Adds gradient rows for the given table rows (duplicates allowed).
+    public func accumulateRows(_ rows: [Int32], _ values: [Float]) {
+        let width = value.matrixShape.columns
+        precondition(values.count == rows.count * width, "row gradient of \(values.count) values for \(rows.count) rows of width \(width)")
+        if rowGradient == nil {
+            rowGradient = RowGradient(width: width, rows: rows, values: values)
+        } else {
+            rowGradient!.rows.append(contentsOf: rows)
+            rowGradient!.values.append(contentsOf: values)
+        }
+    }
+
+    /// Sums duplicate rows of the row gradient in place (rows in first-seen order) and returns it.
+    /// - Complexity: O(touched rows × width); no work proportional to the table size after the first call.
+    @discardableResult
+    public func coalesceRowGradient() -> RowGradient? {
+        guard let g = rowGradient, !g.isCoalesced else { return rowGradient }
+        let tableRows = value.matrixShape.rows
+        if rowScratch.count != tableRows { rowScratch = [Int32](repeating: -1, count: tableRows) }
+        var rows: [Int32] = []
+        rows.reserveCapacity(g.rows.count)
+        var values = [Float]()
+        values.reserveCapacity(g.values.count)
+        let width = g.width
+        rowScratch.withUnsafeMutableBufferPointer { slot in
+            g.values.withUnsafeBufferPointer { src in
+                for (k, row) in g.rows.enumerated() {
+                    let r = Int(row)
+                    if slot[r] < 0 {
+                        slot[r] = Int32(rows.count)
+                        rows.append(row)
+                        values.append(contentsOf: src[(k * width)..<((k + 1) * width)])
+                    } else {
+                        let base = Int(slot[r]) * width
+                        for j in 0..<width { values[base + j] += src[k * width + j] }
+                    }
+                }
+                for row in rows { slot[Int(row)] = -1 }
+            }
+        }
+        rowGradient = RowGradient(width: width, rows: rows, values: values, isCoalesced: true)
+        return rowGradient
+    }
+}
+
+/// Gradient rows of a table: `values` holds `rows.count × width` floats.
+public struct RowGradient: Sendable {
+    public var width: Int
+    public var rows: [Int32]
+    public var values: [Float]
+    /// Whether every row appears once.
+    public var isCoalesced = false
+}

@@ -1,0 +1,26 @@
+import Foundation
+import FunnelData
+
+/// Real datasets for tests, found through `DataDirectory`; nil when absent, so tests can skip.
+public enum TestData {
+    public static var frappe: URL? {
+        DataDirectory.dataset("frappe").flatMap {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("frappe.train.libfm").path) ? $0 : nil
+        }
+    }
+
+    public static var movieLens100K: URL? {
+        DataDirectory.dataset("ml-100k").flatMap {
+            FileManager.default.fileExists(atPath: $0.appendingPathComponent("u.data").path) ? $0 : nil
+        }
+    }
+
+    public static let missingMessage = "dataset not found under $FUNNEL_DATA or ../shared/data"
+
+    /// A fresh temporary directory.
+    public static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-test-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}

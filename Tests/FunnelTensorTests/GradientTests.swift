@@ -1,0 +1,172 @@
+import FunnelTensor
+import Testing
+
+/// Every differentiable op and loss, checked against finite differences on random shapes.
+@Suite struct GradientTests {
+    static let seeds: [UInt64] = [1, 2, 3]
+
+    @Test(arguments: [Graph.BinaryOp.add, .subtract, .multiply, .divide], seeds)
+    func binaryWithBroadcasting(_ op: Graph.BinaryOp, seed: UInt64) {
+        var r = Random(seed)
+        let (m, n, k) = (r.dim(), r.dim(), r.dim())
+        let cases: [([Int], [Int])] = [([m, n], [m, n]), ([m, n], [n]), ([m, n], [m, 1]), ([m, n], [1]),
+                                       ([n], [m, n]), ([k, 1, n], [m, 1]), ([1, m, 1], [k, 1, n])]
+        for (sa, sb) in cases {
+            let b = op == .divide ? r.positive(sb) : r.tensor(sb)
+            expectGradientsMatch([r.tensor(sa), b]) { $0[0].graph.binary(op, $0[0], $0[1]) }
+        }
+    }
+
+    @Test(arguments: Graph.UnaryOp.allCases, seeds)
+    func unary(_ op: Graph.UnaryOp, seed: UInt64) {
+        var r = Random(seed)
+        let shape = [r.dim(), r.dim()]
+        let x = (op == .log || op == .sqrt) ? r.positive(shape) : r.tensor(shape)
+        expectGradientsMatch([x]) { $0[0].graph.unary(op, $0[0]) }
+    }
+
+    @Test(arguments: seeds)
+    func affine(seed: UInt64) {
+        var r = Random(seed)
+        expectGradientsMatch([r.tensor([r.dim(), r.dim()])]) { $0[0] * 1.7 + 0.3 }
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)], seeds)
+    func matmul(_ transposes: (Bool, Bool), seed: UInt64) {
+        var r = Random(seed)
+        let (m, k, n) = (r.dim(), r.dim(), r.dim())
+        let a = r.tensor(transposes.0 ? [k, m] : [m, k]), b = r.tensor(transposes.1 ? [n, k] : [k, n])
+        expectGradientsMatch([a, b]) { $0[0].graph.matmul($0[0], $0[1], transposeA: transposes.0, transposeB: transposes.1) }
+        // A rank-3 left operand is read as a matrix over its last axis.
+        let a3 = r.tensor([2, m, k])
+        expectGradientsMatch([a3, r.tensor(transposes.1 ? [n, k] : [k, n])]) { $0[0].graph.matmul($0[0], $0[1], transposeB: transposes.1) }
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)], seeds)
+    func batchedMatmul(_ transposes: (Bool, Bool), seed: UInt64) {
+        var r = Random(seed)
+        let (batch, m, k, n) = (r.dim(1...3), r.dim(), r.dim(), r.dim())
+        let a = r.tensor(transposes.0 ? [batch, k, m] : [batch, m, k]), b = r.tensor(transposes.1 ? [batch, n, k] : [batch, k, n])
+        expectGradientsMatch([a, b]) { $0[0].graph.batchedMatmul($0[0], $0[1], transposeA: transposes.0, transposeB: transposes.1) }
+    }
+
+    @Test(arguments: seeds)
+    func linear(seed: UInt64) {
+        var r = Random(seed)
+        let (m, k, n) = (r.dim(), r.dim(), r.dim())
+        expectGradientsMatch([r.tensor([m, k]), r.tensor([k, n]), r.tensor([n])]) { $0[0].graph.linear($0[0], weight: $0[1], bias: $0[2]) }
+        expectGradientsMatch([r.tensor([2, m, k]), r.tensor([k, n])]) { $0[0].graph.linear($0[0], weight: $0[1], bias: nil) }
+    }
+
+    @Test(arguments: seeds)
+    func reductions(seed: UInt64) {
+        var r = Random(seed)
+        let shape = [r.dim(), r.dim(), r.dim()]
+        for axis in [0, 1, 2, -1] {
+            expectGradientsMatch([r.tensor(shape)]) { $0[0].sum(axis: axis) }
+            expectGradientsMatch([r.tensor(shape)]) { $0[0].mean(axis: axis, keepingDimension: true) }
+        }
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].sum() }
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].mean() }
+    }
+
+    @Test(arguments: seeds)
+    func softmaxes(seed: UInt64) {
+        var r = Random(seed)
+        let shape = [r.dim(), r.dim(2...6)]
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].softmax() }
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].logSoftmax() }
+    }
+
+    @Test(arguments: seeds)
+    func normalizations(seed: UInt64) {
+        var r = Random(seed)
+        let (m, n) = (r.dim(2...5), r.dim(2...5))
+        expectGradientsMatch([r.tensor([m, n]), r.tensor([n]), r.tensor([n])]) { $0[0].graph.layerNorm($0[0], gamma: $0[1], beta: $0[2]) }
+        var mean = Tensor(zeros: [n]), variance = Tensor(repeating: 1, shape: [n])
+        expectGradientsMatch([r.tensor([m, n]), r.tensor([n]), r.tensor([n])]) {
+            $0[0].graph.batchNorm($0[0], gamma: $0[1], beta: $0[2], runningMean: &mean, runningVariance: &variance)
+        }
+        expectGradientsMatch([r.tensor([m, n])]) { $0[0].l2Normalized() }
+    }
+
+    @Test(arguments: seeds)
+    func shapes(seed: UInt64) {
+        var r = Random(seed)
+        let (a, b, c) = (r.dim(), r.dim(), r.dim())
+        expectGradientsMatch([r.tensor([a, b, c])]) { $0[0].reshaped([a * b, c]) }
+        for axis in 0..<3 {
+            var s2 = [a, b, c]; s2[axis] = r.dim()
+            expectGradientsMatch([r.tensor([a, b, c]), r.tensor(s2)]) { $0[0].graph.concat([$0[0], $0[1]], axis: axis) }
+        }
+        expectGradientsMatch([r.tensor([a, b + 2, c])]) { $0[0].slice(axis: 1, start: 1, length: b) }
+        expectGradientsMatch([r.tensor([a, b + 1, c])]) { x in
+            let parts = x[0].graph.split(x[0], axis: 1, sizes: [1, b])
+            return parts[0] * 2 + parts[1].sum(axis: 1, keepingDimension: true)
+        }
+        expectGradientsMatch([r.tensor([a, b, c])]) { $0[0].transposed([2, 0, 1]) }
+        expectGradientsMatch([r.tensor([a, b, c])]) { $0[0].graph.transposeLastTwo($0[0]) }
+    }
+
+    @Test(arguments: seeds, [false, true])
+    func gather(seed: UInt64, sparse: Bool) {
+        var r = Random(seed)
+        let (rows, width) = (r.dim(3...8), r.dim())
+        let ids = r.ids(7, below: rows)  // repeats exercise accumulation of duplicate rows
+        expectGradientsMatch([r.tensor([rows, width])], sparse: sparse ? [0] : []) {
+            $0[0].graph.gather($0[0], indices: ids, indexShape: [7])
+        }
+    }
+
+    @Test(arguments: [Graph.BagPooling.sum, .mean], [false, true])
+    func embeddingBag(pooling: Graph.BagPooling, sparse: Bool) {
+        var r = Random(pooling == .sum ? 5 : 6)
+        let (rows, width) = (r.dim(3...8), r.dim())
+        let ids = r.ids(9, below: rows)
+        let offsets: [Int32] = [0, 2, 2, 6, 9]  // includes an empty bag
+        expectGradientsMatch([r.tensor([rows, width])], sparse: sparse ? [0] : []) {
+            $0[0].graph.embeddingBag($0[0], ids: ids, offsets: offsets, pooling: pooling)
+        }
+    }
+
+    @Test(arguments: seeds)
+    func similarities(seed: UInt64) {
+        var r = Random(seed)
+        let shape = [r.dim(), r.dim(2...6)]
+        expectGradientsMatch([r.tensor(shape), r.tensor(shape)]) { $0[0].graph.dot($0[0], $0[1]) }
+        expectGradientsMatch([r.tensor(shape), r.tensor(shape)]) { $0[0].graph.cosine($0[0], $0[1]) }
+    }
+
+    @Test(arguments: seeds)
+    func dropoutAndMasking(seed: UInt64) {
+        var r = Random(seed)
+        let shape = [r.dim(2...5), r.dim(2...5)]
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].dropout(rate: 0.3) }
+        let mask = r.tensor(shape).map { $0 > 0 ? 1 : 0 }
+        expectGradientsMatch([r.tensor(shape)]) { $0[0].graph.masked($0[0], mask: mask, fill: -1e4).softmax() }
+    }
+
+    @Test(arguments: seeds)
+    func losses(seed: UInt64) {
+        var r = Random(seed)
+        let (n, c, d) = (r.dim(2...6), r.dim(2...6), r.dim(2...6))
+        let labels = (0..<n).map { _ in Float(r.dim(0...1)) }
+        let weights = (0..<n).map { _ in Float(r.dim(1...3)) }
+        expectGradientsMatch([r.tensor([n])]) { $0[0].graph.binaryCrossEntropy(logits: $0[0], labels: labels, weights: weights) }
+        let targets = (0..<n).map { _ in Int32(r.dim(0...(c - 1))) }
+        let correction = r.tensor([c])
+        expectGradientsMatch([r.tensor([n, c])]) { $0[0].graph.softmaxCrossEntropy(logits: $0[0], targets: targets, correction: correction) }
+        expectGradientsMatch([r.tensor([n, c])]) { $0[0].graph.softmaxCrossEntropy(logits: $0[0], targets: targets) }
+        let target = r.tensor([n, c])
+        expectGradientsMatch([r.tensor([n, c])]) { $0[0].graph.meanSquaredError($0[0], targets: target) }
+        expectGradientsMatch([r.tensor([n, d]), r.tensor([n, d]), r.tensor([n, d])]) {
+            $0[0].graph.tripletHinge(anchor: $0[0], positive: $0[1], negative: $0[2], margin: 0.5)
+        }
+        expectGradientsMatch([r.tensor([n, d]), r.tensor([n, d]), r.tensor([n, d])]) {
+            $0[0].graph.tripletLogistic(anchor: $0[0], positive: $0[1], negative: $0[2], sharpness: 3)
+        }
+        expectGradientsMatch([r.tensor([n, d]), r.tensor([n, d])]) {
+            $0[0].graph.infoNCE(queries: $0[0], keys: $0[1], temperature: 0.2)
+        }
+    }
+}
