@@ -1,1 +1,1 @@
-// placeholder
+// Retrieval models live here.
