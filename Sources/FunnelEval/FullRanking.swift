@@ -1,0 +1,28 @@
+/// The full-ranking protocol: each user's held-out item is ranked against every item the user
+/// has not already interacted with.
+public enum FullRanking {
+    /// - Parameters:
+    ///   - targets: the held-out item per user (users with nil are skipped).
+    ///   - excluded: items never ranked for each user (e.g. their training items).
+    ///   - scores: row-major scores `[users.count × itemCount]` for a batch of users.
+    public static func evaluate(targets: [Int32?], excluded: [Set<Int32>], itemCount: Int, ks: [Int] = [10, 50],
+                                batchSize: Int = 256, scores: ([Int32]) -> [Float]) -> RankingMetrics.Summary {
+        let users = targets.indices.filter { targets[$0] != nil }.map { Int32($0) }
+        var summary = RankingMetrics.Summary()
+        var start = 0
+        while start < users.count {
+            let batch = Array(users[start..<min(users.count, start + batchSize)])
+            let s = scores(batch)
+            precondition(s.count == batch.count * itemCount, "scores hold \(s.count) values for \(batch.count) users × \(itemCount) items")
+            s.withUnsafeBufferPointer { p in
+                for (k, user) in batch.enumerated() {
+                    let row = UnsafeBufferPointer(rebasing: p[(k * itemCount)..<((k + 1) * itemCount)])
+                    let rank = RankingMetrics.rank(of: Int(targets[Int(user)]!), scores: row, excluded: excluded[Int(user)])
+                    summary.add(rank: rank, ks: ks)
+                }
+            }
+            start += batchSize
+        }
+        return summary
+    }
+}

@@ -1,1 +1,0 @@
-// Retrieval models live here.

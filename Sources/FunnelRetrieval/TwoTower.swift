@@ -1,0 +1,58 @@
+import FunnelData
+import FunnelTensor
+
+/// A two-tower retrieval model (Yi et al., "Sampling-Bias-Corrected Neural Modeling for Large
+/// Corpus Item Recommendations", RecSys 2019): a user tower and an item tower map each side to
+/// a unit vector; relevance is their cosine divided by a temperature. Trained listwise with an
+/// in-batch softmax, where each other item of the batch is a negative, and an optional logQ
+/// correction that subtracts the log of each item's sampling probability so popular items are
+/// not over-penalised as negatives.
+public struct TwoTower: Module {
+    public struct Configuration: Codable, Hashable, Sendable {
+        public var user: Tower.Configuration
+        public var item: Tower.Configuration
+        public var temperature: Float = 0.05
+        public var logQCorrection = true
+        public var seed: UInt64 = 2021
+
+        public init(user: Tower.Configuration, item: Tower.Configuration) {
+            self.user = user
+            self.item = item
+        }
+    }
+
+    public let configuration: Configuration
+    public let userTower: Tower
+    public let itemTower: Tower
+
+    public init(_ configuration: Configuration) {
+        self.configuration = configuration
+        var generator = SeededGenerator(seed: configuration.seed)
+        userTower = Tower(configuration.user, generator: &generator)
+        itemTower = Tower(configuration.item, generator: &generator)
+    }
+
+    /// Unit user vectors `[batch, d]`.
+    public func userVectors(_ batch: FeatureTable.Batch, in graph: Graph) -> Node {
+        userTower(batch, in: graph).l2Normalized()
+    }
+
+    /// Unit item vectors `[batch, d]`.
+    public func itemVectors(_ batch: FeatureTable.Batch, in graph: Graph) -> Node {
+        itemTower(batch, in: graph).l2Normalized()
+    }
+
+    /// The in-batch softmax loss of matching pairs (row i of each batch is a positive pair);
+    /// `logQ` holds log sampling probabilities of the batch's items when corrected.
+    public func inBatchSoftmaxLoss(users: FeatureTable.Batch, items: FeatureTable.Batch, logQ: [Float]?, in graph: Graph) -> Node {
+        let logits = graph.matmul(userVectors(users, in: graph), itemVectors(items, in: graph), transposeB: true)
+            / configuration.temperature
+        let correction = configuration.logQCorrection ? logQ.map { Tensor(shape: [$0.count], scalars: $0.map { -$0 }) } : nil
+        return graph.softmaxCrossEntropy(logits: logits, targets: (0..<Int32(users.count)).map { $0 }, correction: correction)
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        FunnelTensor.visit("user", userTower, visit)
+        FunnelTensor.visit("item", itemTower, visit)
+    }
+}

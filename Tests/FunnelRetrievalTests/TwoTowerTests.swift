@@ -1,0 +1,37 @@
+import Foundation
+import FunnelData
+import FunnelEval
+import FunnelRetrieval
+import FunnelTensor
+import FunnelTestSupport
+import Testing
+
+@Suite struct TwoTowerTests {
+    static func setup(_ movieLens: MovieLens100K) -> (LeaveLastOutSplit, FeatureTable, FeatureTable, [(user: Int32, item: Int32)]) {
+        let split = LeaveLastOutSplit(movieLens.ratings.map { .init(user: $0.user, item: $0.item, timestamp: $0.timestamp) },
+                                      userCount: movieLens.users.count)
+        return (split, movieLens.userFeatures(), movieLens.itemFeatures(), split.train.map { ($0.user, $0.item) })
+    }
+
+    /// On MovieLens-100K, leave-last-out with full ranking, the two-tower model must beat
+    /// popularity on HR@10 and Recall@50 (HR@50 for one held-out item).
+    @Test(.enabled(if: TestData.movieLens100K != nil, "MovieLens-100K \(TestData.missingMessage)"))
+    func beatsPopularityOnMovieLens() throws {
+        let movieLens = try MovieLens100K.load(from: TestData.movieLens100K!)
+        #expect(movieLens.ratings.count == 100_000 && movieLens.users.count == 943 && movieLens.items.count == 1682)
+        let (split, users, items, pairs) = Self.setup(movieLens)
+        let seen = split.trainItems()
+        let model = TwoTower(.init(user: .init(features: users), item: .init(features: items)))
+        TwoTowerTraining.fit(model, pairs: pairs, users: users, items: items,
+                             configuration: TrainingConfiguration(epochs: 20, batchSize: 1024, learningRate: 1e-3, patience: 3)) {
+            TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.validation, excluded: seen, ks: [10]).hitRate(at: 10)
+        }
+        var excluded = seen
+        for u in 0..<split.userCount { if let v = split.validation[u] { excluded[u].insert(v) } }
+        let twoTower = TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.test, excluded: excluded)
+        let popularity = Popularity(items: pairs.map(\.item), itemCount: items.count).evaluate(targets: split.test, excluded: excluded)
+        print("MovieLens-100K test: two-tower \(twoTower); popularity \(popularity)")
+        #expect(twoTower.hitRate(at: 10) > popularity.hitRate(at: 10) * 1.1, "two-tower \(twoTower) vs popularity \(popularity)")
+        #expect(twoTower.hitRate(at: 50) > popularity.hitRate(at: 50))
+    }
+}
