@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "FunnelEval", targets: ["FunnelEval"]),
         .library(name: "FunnelRanking", targets: ["FunnelRanking"]),
         .library(name: "FunnelRetrieval", targets: ["FunnelRetrieval"]),
+        .library(name: "FunnelBench", targets: ["FunnelBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,10 +27,11 @@ let package = Package(
         .target(name: "FunnelEval"),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
+        .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval"]),
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelRanking", "FunnelRetrieval",
+                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelRanking", "FunnelRetrieval", "FunnelBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,0 +1,34 @@
+import Foundation
+
+/// Wall-clock measurement helpers for `funnel bench`.
+public enum Measure {
+    /// Runs `body` `warmup` times, then `iterations` times, and returns the mean seconds per call.
+    public static func seconds(warmup: Int = 3, iterations: Int, _ body: () -> Void) -> Double {
+        for _ in 0..<warmup { body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<iterations { body() }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(iterations)
+    }
+
+    /// Per-call latencies in seconds, sorted ascending.
+    public static func latencies(warmup: Int = 20, iterations: Int, _ body: () -> Void) -> [Double] {
+        for _ in 0..<warmup { body() }
+        return (0..<iterations).map { _ in
+            let start = DispatchTime.now().uptimeNanoseconds
+            body()
+            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        }.sorted()
+    }
+
+    /// The `q`-quantile of sorted values.
+    public static func quantile(_ sorted: [Double], _ q: Double) -> Double {
+        sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
+    }
+
+    /// The process's peak resident memory in MiB.
+    public static var peakMemoryMiB: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}

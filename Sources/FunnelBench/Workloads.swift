@@ -1,0 +1,116 @@
+import Foundation
+import FunnelData
+import FunnelRanking
+import FunnelRetrieval
+import FunnelTensor
+
+/// The measured workloads, shared by `funnel bench` and the benchmark package so both time
+/// exactly the same code. Each mirrors a workload of `Benchmarks/peers/pytorch_models.py`.
+public enum Workloads {
+    /// One DCN-v2 training step (forward, backward, Adam) per call on Frappe-shaped batches.
+    public final class DCNv2Training {
+        public let batchSize: Int
+        let model: DCNv2
+        let data: FieldDataset
+        var optimizer = Adam(learningRate: 1e-3)
+        var order: [Int]
+        var cursor = 0
+        var generator = SeededGenerator(seed: 2021)
+
+        public init(data: FieldDataset, batchSize: Int = 4096) {
+            self.data = data
+            self.batchSize = batchSize
+            model = DCNv2(.init(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize))
+            order = Array(0..<data.count).shuffled(using: &generator)
+        }
+
+        public func step() {
+            if cursor + batchSize > order.count { cursor = 0 }
+            let rows = order[cursor..<(cursor + batchSize)]
+            cursor += batchSize
+            let graph = Graph(mode: .training, seed: generator.next())
+            let loss = graph.binaryCrossEntropy(logits: model.logits(ids: data.ids(of: rows), batch: rows.count, in: graph),
+                                                labels: data.labels(of: rows))
+            graph.backward(loss)
+            optimizer.step(model.trainableParameters)
+        }
+
+        /// Scores `count` candidates in inference mode, as a ranker does per request.
+        public func score(candidates count: Int) -> [Float] {
+            CTRTraining.predict(model, ids: data.ids(of: 0..<count), batch: count)
+        }
+    }
+
+    /// One two-tower training step (in-batch softmax with logQ correction) per call.
+    public final class TwoTowerTraining {
+        public let batchSize: Int
+        let model: TwoTower
+        let users: FeatureTable, items: FeatureTable
+        let pairs: [(user: Int32, item: Int32)]
+        let logQ: [Float]
+        var optimizer = Adam(learningRate: 1e-3)
+        var order: [Int]
+        var cursor = 0
+
+        public init(movieLens: MovieLens100K, batchSize: Int = 1024) {
+            self.batchSize = batchSize
+            users = movieLens.userFeatures()
+            items = movieLens.itemFeatures()
+            pairs = movieLens.ratings.map { ($0.user, $0.item) }
+            var counts = [Int](repeating: 0, count: items.count)
+            for p in pairs { counts[Int(p.item)] += 1 }
+            logQ = counts.map { Float(Foundation.log(Double(max($0, 1)) / Double(movieLens.ratings.count))) }
+            model = TwoTower(.init(user: .init(features: users), item: .init(features: items)))
+            var generator = SeededGenerator(seed: 2021)
+            order = Array(0..<pairs.count).shuffled(using: &generator)
+        }
+
+        public func step() {
+            if cursor + batchSize > order.count { cursor = 0 }
+            let rows = order[cursor..<(cursor + batchSize)]
+            cursor += batchSize
+            let graph = Graph(mode: .training)
+            let batchItems = rows.map { pairs[$0].item }
+            let loss = model.inBatchSoftmaxLoss(users: users.batch(rows.map { pairs[$0].user }), items: items.batch(batchItems),
+                                                logQ: batchItems.map { logQ[Int($0)] }, in: graph)
+            graph.backward(loss)
+            optimizer.step(model.trainableParameters)
+        }
+    }
+
+    /// One sparse Adam step on a `rows × dimension` embedding table, touching `touched` random rows.
+    public final class SparseEmbeddingTraining {
+        public let rows: Int, dimension: Int, touched: Int
+        let table: Embedding
+        var optimizer = Adam(learningRate: 1e-3)
+        var generator = SeededGenerator(seed: 7)
+
+        public init(rows: Int, dimension: Int = 32, touched: Int = 4096) {
+            self.rows = rows
+            self.dimension = dimension
+            self.touched = touched
+            table = Embedding(rows: rows, dimension: dimension, generator: &generator)
+        }
+
+        public func step() {
+            let ids = (0..<touched).map { _ in Int32(generator.nextInt(below: rows)) }
+            let graph = Graph(mode: .training)
+            let loss = table(ids, in: graph).squared().sum()
+            graph.backward(loss)
+            optimizer.step([table.table])
+        }
+    }
+
+    /// Synthetic data shaped like Frappe (10 fields over 5,382 ids), for machines without the dataset.
+    public static func syntheticFrappe(count: Int = 202_812) -> FieldDataset {
+        var g = SeededGenerator(seed: 1)
+        var ids: [Int32] = []
+        ids.reserveCapacity(count * 10)
+        var labels: [Float] = []
+        for _ in 0..<count {
+            for f in 0..<10 { ids.append(Int32(f * 538 + g.nextInt(below: 538))) }
+            labels.append(g.nextUnitFloat() < 0.33 ? 1 : 0)
+        }
+        return FieldDataset(fieldCount: 10, ids: ids, labels: labels, vocabularySize: 5382)
+    }
+}

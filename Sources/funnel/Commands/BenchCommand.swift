@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import FunnelBench
+import FunnelData
+import FunnelTensor
+
+/// Measures training throughput and scoring latency of the reference models, printing the same
+/// JSON keys as `Benchmarks/peers/pytorch_models.py` so the two can be compared side by side.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure DCN-v2 and two-tower training throughput and DCN-v2 scoring latency; prints JSON."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Timed training steps per model.")
+    var steps: Int = 40
+
+    func run() async throws {
+        global.apply()
+        var result: [String: Any] = ["peer": "funnel", "threads": global.threads]
+        let frappeDirectory = global.dataRoot.appendingPathComponent("frappe")
+        let frappe = (try? LibFMReader.read(frappeDirectory.appendingPathComponent("frappe.train.libfm"), vocabularySize: 5382))
+        result["dcn_v2_data"] = frappe == nil ? "synthetic" : "frappe"
+        let dcn = Workloads.DCNv2Training(data: frappe ?? Workloads.syntheticFrappe())
+        let seconds = Measure.seconds(iterations: steps) { dcn.step() }
+        result["dcn_v2_train_examples_per_second"] = Double(dcn.batchSize) / seconds
+
+        let latencies = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000) }
+        result["dcn_v2_score_1000_p50_ms"] = 1000 * Measure.quantile(latencies, 0.5)
+        result["dcn_v2_score_1000_p99_ms"] = 1000 * Measure.quantile(latencies, 0.99)
+
+        if let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
+            let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
+            let towerSeconds = Measure.seconds(iterations: steps) { tower.step() }
+            result["two_tower_train_examples_per_second"] = Double(tower.batchSize) / towerSeconds
+        }
+        result["peak_memory_mb"] = Measure.peakMemoryMiB
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
