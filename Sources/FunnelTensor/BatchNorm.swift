@@ -24,6 +24,12 @@ public struct BatchNorm: Module {
                            momentum: momentum, epsilon: epsilon)
     }
 
+    /// This layer's inputs to `Graph.fusedBlock`, which fuses it with an activation and dropout.
+    public func state(in graph: Graph) -> Graph.BatchNormState {
+        Graph.BatchNormState(gamma: graph.parameter(gamma), beta: graph.parameter(beta), runningMean: runningMean,
+                             runningVariance: runningVariance, momentum: momentum, epsilon: epsilon)
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         visit("gamma", gamma)
         visit("beta", beta)

@@ -66,7 +66,12 @@ extension Graph {
         let vx = values[x], vy = values[y]
         let dx: Tensor
         switch op {
-        case .relu: dx = Tensor.zip(g, vx) { $1 > 0 ? $0 : 0 }
+        case .relu:
+            dx = Tensor(shape: g.shape) { out, n in
+                g.scalars.withUnsafeBufferPointer { pg in
+                    vy.scalars.withUnsafeBufferPointer { py in Kernels.reluBackward(pg.baseAddress!, py.baseAddress!, scale: 1, out, count: n) }
+                }
+            }
         case .sigmoid: dx = Tensor.zip(g, vy) { $0 * $1 * (1 - $1) }
         case .tanh: dx = Tensor.zip(g, vy) { $0 * (1 - $1 * $1) }
         case .gelu:

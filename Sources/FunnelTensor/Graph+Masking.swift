@@ -5,9 +5,11 @@ extension Graph {
     public func dropout(_ x: Node, rate: Float) -> Node {
         precondition(rate >= 0 && rate < 1, "dropout: rate \(rate) outside [0, 1)")
         guard isTraining, rate > 0 else { return x }
-        let keep = 1 - rate, scale = 1 / keep
+        let scale = 1 / (1 - rate)
+        let draw = DropoutMask(keep: 1 - rate)
         let mask = Tensor(shape: x.shape) { m, n in
-            for i in 0..<n { m[i] = generator.nextUnitFloat() < keep ? scale : 0 }
+            draw.fill(m, count: n, generator: &generator)
+            for i in 0..<n { m[i] *= scale }
         }
         return result(Tensor.zip(x.value, mask) { $0 * $1 }, .scaleBy(x.id, mask), inputs: x.id)
     }

@@ -24,6 +24,7 @@ enum Record {
     case scaleBy(Int, Tensor)
     case binaryCrossEntropy(Int, [Float], [Float]?)
     case softmaxCrossEntropy(Int, [Int32], Tensor)
+    case fusedBlock(FusedBlockRecord)
 }
 
 extension Graph {
@@ -53,6 +54,7 @@ extension Graph {
         case let .scaleBy(x, factors): scaleByBackward(x, factors, g)
         case let .binaryCrossEntropy(z, labels, weights): binaryCrossEntropyBackward(z, labels, weights, g)
         case let .softmaxCrossEntropy(z, targets, lp): softmaxCrossEntropyBackward(z, targets, lp, g)
+        case let .fusedBlock(record): fusedBlockBackward(record, output: output, g)
         }
     }
 }

@@ -32,9 +32,8 @@ public struct MLP: Module {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer(h)
-            if configuration.batchNorm { h = norms[i](h) }
-            h = configuration.activation(h)
-            h = h.dropout(rate: configuration.dropout)
+            let norm = configuration.batchNorm ? norms[i].state(in: h.graph) : nil
+            h = h.graph.fusedBlock(h, batchNorm: norm, activation: configuration.activation, dropout: configuration.dropout)
         }
         return h
     }

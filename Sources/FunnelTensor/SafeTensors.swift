@@ -104,7 +104,7 @@ public enum SafeTensors {
             let bytes = data.subdata(in: (body + start)..<(body + end))
             tensors[name] = Tensor(shape: shape, scalars: convert(bytes, dtype: dtype, count: count))
         }
-        ranges.sort { $0.0 < $1.0 }
+        ranges.sort { ($0.0, $0.1) < ($1.0, $1.1) }  // a zero-byte tensor sorts before one starting at its offset
         var position = 0
         for (start, end, name) in ranges {
             guard start == position else { throw SafeTensorsError.invalidHeader("tensor '\(name)' starts at byte \(start); expected \(position) (gaps or overlaps are not allowed)") }

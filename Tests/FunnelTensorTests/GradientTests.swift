@@ -90,6 +90,42 @@ import Testing
         expectGradientsMatch([r.tensor([m, n])]) { $0[0].l2Normalized() }
     }
 
+    /// Batch norm + activation + dropout as one op, in every combination it fuses.
+    @Test(arguments: [Activation.relu, .identity, .tanh], [true, false])
+    func fusedBlock(_ activation: Activation, batchNorm: Bool) {
+        var r = Random(batchNorm ? 7 : 8)
+        let (m, n) = (r.dim(3...6), r.dim(2...5))
+        for rate: Float in [0, 0.3] {
+            let mean = Parameter(Tensor(zeros: [n]), isTrainable: false), variance = Parameter(Tensor(repeating: 1, shape: [n]), isTrainable: false)
+            expectGradientsMatch([r.tensor([m, n]), r.tensor([n]), r.tensor([n])]) { x in
+                let state = batchNorm ? Graph.BatchNormState(gamma: x[1], beta: x[2], runningMean: mean, runningVariance: variance,
+                                                             momentum: 0.1, epsilon: 1e-5) : nil
+                // Without batch norm, gamma and beta join through a plain op so every input gets a gradient.
+                let input = batchNorm ? x[0] : x[0] * x[1] + x[2]
+                return x[0].graph.fusedBlock(input, batchNorm: state, activation: activation, dropout: rate)
+            }
+        }
+    }
+
+    /// The fused block equals the separate ops it replaces, in training and in inference.
+    @Test func fusedBlockMatchesSeparateOps() {
+        var r = Random(9)
+        let x = r.tensor([6, 4]), gamma = r.tensor([4]), beta = r.tensor([4])
+        for mode in [Graph.Mode.training, .inference] {
+            let stats = { (Parameter(Tensor(shape: [4], scalars: [0.1, 0.2, -0.1, 0]), isTrainable: false),
+                           Parameter(Tensor(shape: [4], scalars: [1, 2, 0.5, 1.5]), isTrainable: false)) }
+            let (m1, v1) = stats(), (m2, v2) = stats()
+            let g1 = Graph(mode: mode), g2 = Graph(mode: mode)
+            let fused = g1.fusedBlock(g1.constant(x), batchNorm: .init(gamma: g1.constant(gamma), beta: g1.constant(beta),
+                                                                        runningMean: m1, runningVariance: v1, momentum: 0.1, epsilon: 1e-5),
+                                      activation: .relu, dropout: 0).value
+            let separate = g2.batchNorm(g2.constant(x), gamma: g2.constant(gamma), beta: g2.constant(beta),
+                                        runningMean: &m2.value, runningVariance: &v2.value).relu().value
+            for (a, b) in zip(fused.scalars, separate.scalars) { #expect(abs(a - b) < Float(1e-5), "\(mode)") }
+            #expect(m1.value == m2.value && v1.value == v2.value)
+        }
+    }
+
     @Test(arguments: seeds)
     func shapes(seed: UInt64) {
         var r = Random(seed)
