@@ -22,7 +22,8 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
-        .target(name: "FunnelTensor", dependencies: ["CBLAS"]),
+        .systemLibrary(name: "CMalloc"),
+        .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval"),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),

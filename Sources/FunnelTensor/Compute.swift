@@ -1,5 +1,9 @@
 import CBLAS
 import Dispatch
+#if canImport(Glibc)
+import CMalloc
+import Glibc
+#endif
 
 /// Process-wide compute settings: how many threads BLAS and the parallel elementwise
 /// kernels may use.
@@ -15,6 +19,18 @@ public enum Compute {
         threadCount = n
         openblas_set_num_threads(Int32(n))
     }
+
+    /// Keeps freed tensor memory in the process for reuse (Linux): training frees and allocates
+    /// the same multi-megabyte buffers every step, and glibc's defaults hand them back to the
+    /// kernel, so every step paid page faults to get them again. Set `FUNNEL_MALLOC_TUNING=0` to opt out.
+    static let allocatorTuned: Void = {
+        #if canImport(Glibc)
+        if getenv("FUNNEL_MALLOC_TUNING").map({ String(cString: $0) }) != "0" {
+            _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
+            _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        }
+        #endif
+    }()
 
     /// Runs `body` over `0..<count` split into contiguous chunks, in parallel when more than
     /// one thread is configured and the work is large enough to pay for it.

@@ -45,27 +45,34 @@ extension Graph {
                          "softmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor \(z.shape)")
             shifted = Broadcast.apply(z, correction, op: "softmaxCrossEntropy") { $0 + $1 }
         }
-        let logProbabilities = Graph.softmaxRows(shifted, log: true)
+        // One pass per row: probabilities for the backward pass, and the loss lse − z_target.
         var total: Double = 0
-        for r in 0..<rows {
-            let t = Int(targets[r])
-            precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
-            total -= Double(logProbabilities.scalars[r * cols + t])
-        }
-        return result(Tensor(Float(total / Double(max(1, rows)))),
-                      .softmaxCrossEntropy(logits.id, targets, logProbabilities), inputs: logits.id)
-    }
-
-    func softmaxCrossEntropyBackward(_ logits: Int, _ targets: [Int32], _ logProbabilities: Tensor, _ g: Tensor) {
-        let (rows, cols) = (logProbabilities.shape[0], logProbabilities.shape[1])
-        let scale = g.scalar / Float(max(1, rows))
-        let dz = Tensor(shape: logProbabilities.shape) { out, _ in
-            logProbabilities.scalars.withUnsafeBufferPointer { lp in
+        let probabilities = Tensor(shape: shifted.shape) { out, _ in
+            shifted.scalars.withUnsafeBufferPointer { p in
                 for r in 0..<rows {
-                    for j in 0..<cols { out[r * cols + j] = scale * Foundation.exp(lp[r * cols + j]) }
-                    out[r * cols + Int(targets[r])] -= scale
+                    let t = Int(targets[r])
+                    precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
+                    let x = p.baseAddress! + r * cols, y = out + r * cols
+                    let m = Kernels.maximum(x, count: cols)
+                    let s = Kernels.expShifted(x, shift: m, y, count: cols)
+                    let inv = 1 / s
+                    for j in 0..<cols { y[j] *= inv }
+                    total += Double(m + Foundation.log(s) - x[t])
                 }
             }
+        }
+        return result(Tensor(Float(total / Double(max(1, rows)))),
+                      .softmaxCrossEntropy(logits.id, targets, probabilities), inputs: logits.id)
+    }
+
+    func softmaxCrossEntropyBackward(_ logits: Int, _ targets: [Int32], _ probabilities: Tensor, _ g: Tensor) {
+        let (rows, cols) = (probabilities.shape[0], probabilities.shape[1])
+        let scale = g.scalar / Float(max(1, rows))
+        let dz = Tensor(shape: probabilities.shape) { out, n in
+            probabilities.scalars.withUnsafeBufferPointer { p in
+                for i in 0..<n { out[i] = scale * p[i] }
+            }
+            for r in 0..<rows { out[r * cols + Int(targets[r])] -= scale }
         }
         accumulate(logits, dz)
     }

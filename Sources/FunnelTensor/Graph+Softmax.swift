@@ -17,10 +17,8 @@ extension Graph {
             v.scalars.withUnsafeBufferPointer { p in
                 for r in 0..<rows {
                     let x = p.baseAddress! + r * cols, y = out + r * cols
-                    var m = -Float.infinity
-                    for j in 0..<cols { m = max(m, x[j]) }
-                    var s: Float = 0
-                    for j in 0..<cols { let e = Foundation.exp(x[j] - m); y[j] = e; s += e }
+                    let m = Kernels.maximum(x, count: cols)
+                    let s = Kernels.expShifted(x, shift: m, y, count: cols)
                     if log {
                         let lse = m + Foundation.log(s)
                         for j in 0..<cols { y[j] = x[j] - lse }

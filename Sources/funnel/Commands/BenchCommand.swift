@@ -17,9 +17,26 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Timed training steps per model.")
     var steps: Int = 40
 
+    enum Model: String, ExpressibleByArgument, CaseIterable { case all, dcn, twoTower = "two-tower" }
+
+    @Option(help: "Which model to measure: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: Model = .all
+
     func run() async throws {
         global.apply()
         var result: [String: Any] = ["peer": "funnel", "threads": global.threads]
+        if model != .twoTower { measureDCN(into: &result) }
+        if model != .dcn, let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
+            let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
+            let towerSeconds = Measure.seconds(iterations: steps) { tower.step() }
+            result["two_tower_train_examples_per_second"] = Double(tower.batchSize) / towerSeconds
+        }
+        result["peak_memory_mb"] = Measure.peakMemoryMiB
+        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+
+    private func measureDCN(into result: inout [String: Any]) {
         let frappeDirectory = global.dataRoot.appendingPathComponent("frappe")
         let frappe = (try? LibFMReader.read(frappeDirectory.appendingPathComponent("frappe.train.libfm"), vocabularySize: 5382))
         result["dcn_v2_data"] = frappe == nil ? "synthetic" : "frappe"
@@ -30,14 +47,5 @@ struct BenchCommand: AsyncParsableCommand {
         let latencies = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000) }
         result["dcn_v2_score_1000_p50_ms"] = 1000 * Measure.quantile(latencies, 0.5)
         result["dcn_v2_score_1000_p99_ms"] = 1000 * Measure.quantile(latencies, 0.99)
-
-        if let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
-            let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
-            let towerSeconds = Measure.seconds(iterations: steps) { tower.step() }
-            result["two_tower_train_examples_per_second"] = Double(tower.batchSize) / towerSeconds
-        }
-        result["peak_memory_mb"] = Measure.peakMemoryMiB
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: json, as: UTF8.self))
     }
 }
