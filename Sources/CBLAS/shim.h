@@ -4,3 +4,4 @@
    does not depend on which header variant the distribution ships. */
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
+char *openblas_get_corename(void);

@@ -39,25 +39,33 @@ extension Graph {
         precondition(z.rank == 2 && z.shape[0] == targets.count,
                      "softmaxCrossEntropy: logits \(z.shape) do not fit \(targets.count) targets")
         let (rows, cols) = (z.shape[0], z.shape[1])
-        var shifted = z
         if let correction {
             precondition(correction.shape == [cols] || correction.shape == z.shape,
                          "softmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor \(z.shape)")
-            shifted = Broadcast.apply(z, correction, op: "softmaxCrossEntropy") { $0 + $1 }
         }
-        // One pass per row: probabilities for the backward pass, and the loss lse − z_target.
+        let correctionPerRow = correction?.shape == z.shape
+        // One pass per row: corrected logits, probabilities for the backward pass, and the loss lse − z_target.
         var total: Double = 0
-        let probabilities = Tensor(shape: shifted.shape) { out, _ in
-            shifted.scalars.withUnsafeBufferPointer { p in
-                for r in 0..<rows {
-                    let t = Int(targets[r])
-                    precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
-                    let x = p.baseAddress! + r * cols, y = out + r * cols
-                    let m = Kernels.maximum(x, count: cols)
-                    let s = Kernels.expShifted(x, shift: m, y, count: cols)
-                    let inv = 1 / s
-                    for j in 0..<cols { y[j] *= inv }
-                    total += Double(m + Foundation.log(s) - x[t])
+        let probabilities = Tensor(shape: z.shape) { out, _ in
+            z.scalars.withUnsafeBufferPointer { p in
+                (correction?.scalars ?? []).withUnsafeBufferPointer { c in
+                    for r in 0..<rows {
+                        let t = Int(targets[r])
+                        precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
+                        let x = p.baseAddress! + r * cols, y = out + r * cols
+                        if correction != nil, let base = c.baseAddress {
+                            let cr = correctionPerRow ? base + r * cols : base
+                            for j in 0..<cols { y[j] = x[j] + cr[j] }
+                        } else {
+                            y.update(from: x, count: cols)
+                        }
+                        let target = y[t]
+                        let m = Kernels.maximum(y, count: cols)
+                        let s = Kernels.expShifted(y, shift: m, y, count: cols)
+                        let inv = 1 / s
+                        for j in 0..<cols { y[j] *= inv }
+                        total += Double(m + Foundation.log(s) - target)
+                    }
                 }
             }
         }
@@ -102,7 +110,7 @@ extension Graph {
     public func infoNCE(queries: Node, keys: Node, temperature: Float, correction: Tensor? = nil) -> Node {
         precondition(queries.shape == keys.shape && queries.value.rank == 2,
                      "infoNCE: queries \(queries.shape) and keys \(keys.shape) must be matching matrices")
-        let logits = matmul(l2Normalize(queries), l2Normalize(keys), transposeB: true) / temperature
+        let logits = matmul(l2Normalize(queries), l2Normalize(keys), transposeB: true, scale: 1 / temperature)
         return softmaxCrossEntropy(logits: logits, targets: (0..<Int32(queries.shape[0])).map { $0 }, correction: correction)
     }
 }

@@ -1,8 +1,9 @@
 /// Matrix products through BLAS: plain, batched, and the fused affine map of a linear layer.
 extension Graph {
-    /// op(a) · op(b). Without transposes, `a` may have any rank ≥ 2 and is read as a matrix
-    /// over its last axis (so `[batch, time, k] · [k, n]` works); `b` is a matrix.
-    public func matmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false) -> Node {
+    /// scale · op(a) · op(b). Without transposes, `a` may have any rank ≥ 2 and is read as a matrix
+    /// over its last axis (so `[batch, time, k] · [k, n]` works); `b` is a matrix. The scale rides
+    /// on the BLAS call (e.g. a softmax temperature) instead of costing a pass of its own.
+    public func matmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false, scale: Float = 1) -> Node {
         let va = a.value, vb = b.value
         precondition(vb.rank == 2 && va.rank >= 2 && (!transposeA || va.rank == 2),
                      "matmul: shapes \(va.shape) and \(vb.shape) are not matrices")
@@ -16,14 +17,14 @@ extension Graph {
             va.scalars.withUnsafeBufferPointer { pa in
                 vb.scalars.withUnsafeBufferPointer { pb in
                     BLAS.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                              a: pa.baseAddress!, b: pb.baseAddress!, c: c)
+                              alpha: scale, a: pa.baseAddress!, b: pb.baseAddress!, c: c)
                 }
             }
         }
-        return result(out, .matmul(a.id, b.id, transposeA, transposeB), inputs: a.id, b.id)
+        return result(out, .matmul(a.id, b.id, transposeA, transposeB, scale), inputs: a.id, b.id)
     }
 
-    func matmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, _ g: Tensor) {
+    func matmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, scale: Float = 1, _ g: Tensor) {
         let va = values[a], vb = values[b]
         let (rowsA, colsA) = va.matrixShape
         let m = ta ? colsA : rowsA, k = ta ? rowsA : colsA
@@ -34,10 +35,10 @@ extension Graph {
                 g.scalars.withUnsafeBufferPointer { pg in
                     vb.scalars.withUnsafeBufferPointer { pb in
                         if !ta {
-                            BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n,
+                            BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: scale,
                                       a: pg.baseAddress!, b: pb.baseAddress!, c: out)
                         } else {
-                            BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n,
+                            BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: scale,
                                       a: pb.baseAddress!, b: pg.baseAddress!, c: out)
                         }
                     }
@@ -51,10 +52,10 @@ extension Graph {
                 g.scalars.withUnsafeBufferPointer { pg in
                     va.scalars.withUnsafeBufferPointer { pa in
                         if !tb {
-                            BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m,
+                            BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: scale,
                                       a: pa.baseAddress!, b: pg.baseAddress!, c: out)
                         } else {
-                            BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m,
+                            BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: scale,
                                       a: pg.baseAddress!, b: pa.baseAddress!, c: out)
                         }
                     }

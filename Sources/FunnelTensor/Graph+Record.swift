@@ -4,7 +4,7 @@ enum Record {
     case binary(Graph.BinaryOp, Int, Int)
     case affine(Int, Float)
     case unary(Graph.UnaryOp, Int)
-    case matmul(Int, Int, Bool, Bool)
+    case matmul(Int, Int, Bool, Bool, Float)
     case batchedMatmul(Int, Int, Bool, Bool)
     case linear(Int, Int, Int)
     case sumAxis(Int, Int)
@@ -23,6 +23,7 @@ enum Record {
     case dot(Int, Int)
     case scaleBy(Int, Tensor)
     case binaryCrossEntropy(Int, [Float], [Float]?)
+    /// Logits, targets and the softmax probabilities.
     case softmaxCrossEntropy(Int, [Int32], Tensor)
     case fusedBlock(FusedBlockRecord)
 }
@@ -34,7 +35,7 @@ extension Graph {
         case let .binary(op, a, b): binaryBackward(op, a, b, output: output, g)
         case let .affine(x, scale): accumulate(x, g.map { $0 * scale })
         case let .unary(op, x): unaryBackward(op, x, output, g)
-        case let .matmul(a, b, ta, tb): matmulBackward(a, b, ta, tb, g)
+        case let .matmul(a, b, ta, tb, scale): matmulBackward(a, b, ta, tb, scale: scale, g)
         case let .batchedMatmul(a, b, ta, tb): batchedMatmulBackward(a, b, ta, tb, g)
         case let .linear(x, w, b): linearBackward(x, w, b, g)
         case let .sumAxis(x, axis): sumAxisBackward(x, axis, g)

@@ -1,6 +1,14 @@
 import ArgumentParser
+import FunnelTensor
 
 @main
+enum Main {
+    static func main() async {
+        BLASKernel.restartWithRecommendedKernelIfNeeded()
+        await Funnel.main()
+    }
+}
+
 struct Funnel: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "funnel",

@@ -24,7 +24,7 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        var result: [String: Any] = ["peer": "funnel", "threads": global.threads]
+        var result: [String: Any] = ["peer": "funnel", "threads": global.threads, "blas_kernel": BLASKernel.current]
         if model != .twoTower { measureDCN(into: &result) }
         if model != .dcn, let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
             let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
