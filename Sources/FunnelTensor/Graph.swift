@@ -62,7 +62,9 @@ public final class Graph {
     }
 
     /// Back-propagates from a scalar `loss` (seed gradient 1) and adds the gradients into the
-    /// bound parameters. A graph runs its backward pass once.
+    /// bound parameters. A graph runs its backward pass once; afterwards its parameter nodes no
+    /// longer hold the parameters' values, so an optimizer can update them in place instead of
+    /// copying every tensor (and every embedding table) the graph shared.
     public func backward(_ loss: Node) {
         precondition(loss.value.count == 1, "backward needs a scalar loss, got shape \(loss.shape)")
         backward(loss, seed: Tensor(repeating: 1, shape: loss.shape))
@@ -84,6 +86,7 @@ public final class Graph {
             }
         }
         gradients = []
+        for id in boundParameters.keys { values[id] = Tensor(zeros: [0]) }
     }
 
     /// Adds `g` to the gradient of node `id`, if that node needs one.
