@@ -32,14 +32,19 @@ public enum Compute {
         #endif
     }()
 
-    /// Runs `body` over `0..<count` split into contiguous chunks, in parallel when more than
-    /// one thread is configured and the work is large enough to pay for it.
+    /// How many chunks `parallel` splits `count` items into: one per thread, but no chunk
+    /// smaller than `minimumChunk` items, so small work stays on the calling thread.
     @inlinable
-    public static func parallelChunks(_ count: Int, minimumChunk: Int = 32_768,
-                                      _ body: (Range<Int>) -> Void) {
-        let chunks = min(threads, max(1, count / minimumChunk))
+    public static func chunkCount(_ count: Int, minimumChunk: Int) -> Int {
+        max(1, min(threads, count / max(1, minimumChunk)))
+    }
+
+    /// Runs `body(chunk, range)` over `0..<count` split into `chunks` contiguous ranges, on
+    /// separate threads when there is more than one. Chunks must write disjoint memory.
+    @inlinable
+    public static func parallel(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 {
-            body(0..<count)
+            body(0, 0..<count)
             return
         }
         let size = (count + chunks - 1) / chunks
@@ -48,8 +53,14 @@ public enum Compute {
             nonisolated(unsafe) let run = escaping
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 let start = c * size
-                run(start..<min(count, start + size))
+                run(c, start..<min(count, start + size))
             }
         }
+    }
+
+    /// `parallel` with the chunk count chosen by `chunkCount`.
+    @inlinable
+    public static func parallel(_ count: Int, minimumChunk: Int, _ body: (Int, Range<Int>) -> Void) {
+        parallel(count, chunks: chunkCount(count, minimumChunk: minimumChunk), body)
     }
 }

@@ -64,23 +64,29 @@ extension Graph {
         } else {
             for j in 0..<cols { a[j] = keepScale }
         }
-        let maskState = generator
+        // Each row draws its mask from its own seed, so rows can run on any thread and the
+        // backward pass can redraw a mask instead of storing it.
+        let maskSeed = dropping ? generator.next() : 0
         let mask = DropoutMask(keep: 1 - rate)
-        let columns = ColumnScratch(count: cols, arrays: 3)
+        let chunks = Compute.chunkCount(rows, minimumChunk: 128)
+        let columns = ColumnScratch(count: cols, arrays: 2 + chunks)
         defer { columns.release() }
-        let (pa, pb, keep) = (columns[0], columns[1], columns[2])
+        let (pa, pb) = (columns[0], columns[1])
         pa.update(from: a, count: cols)
         pb.update(from: b, count: cols)
-        keep.update(repeating: 1, count: cols)
         let out = Tensor(shape: v.shape) { y, _ in
             v.scalars.withUnsafeBufferPointer { px in
-                for r in 0..<rows {
-                    let xr = px.baseAddress! + r * cols, yr = y + r * cols
-                    if dropping { mask.fill(keep, count: cols, generator: &generator) }
-                    if relu {
-                        for j in 0..<cols { yr[j] = max(xr[j] * pa[j] + pb[j], 0) * keep[j] }
-                    } else {
-                        for j in 0..<cols { yr[j] = (xr[j] * pa[j] + pb[j]) * keep[j] }
+                Compute.parallel(rows, chunks: chunks) { chunk, range in
+                    let keep = columns[2 + chunk]
+                    keep.update(repeating: 1, count: cols)
+                    for r in range {
+                        let xr = px.baseAddress! + r * cols, yr = y + r * cols
+                        if dropping { mask.fill(keep, count: cols, seed: maskSeed, row: r) }
+                        if relu {
+                            for j in 0..<cols { yr[j] = max(xr[j] * pa[j] + pb[j], 0) * keep[j] }
+                        } else {
+                            for j in 0..<cols { yr[j] = (xr[j] * pa[j] + pb[j]) * keep[j] }
+                        }
                     }
                 }
             }
@@ -90,21 +96,49 @@ extension Graph {
         if let bn = batchNorm { inputs += [bn.gamma.id, bn.beta.id] }
         let record = FusedBlockRecord(input: x.id, gamma: batchNorm?.gamma.id ?? -1, beta: batchNorm?.beta.id ?? -1,
                                       mean: mean, rstd: rstd, relu: relu, keepScale: keepScale,
-                                      dropoutMask: dropping && !relu ? (maskState, mask.threshold) : nil)
+                                      dropoutMask: dropping && !relu ? (maskSeed, mask) : nil)
         return result(out, .fusedBlock(record), inputList: inputs)
     }
 
-    /// Column means and biased variances of a `[rows, cols]` matrix (two passes, vectorised across columns).
+    /// Column means and biased variances of a `[rows, cols]` matrix (two passes, vectorised across
+    /// columns, rows split across threads).
     static func columnMeanAndVariance(_ v: Tensor, mean: inout [Float], variance: inout [Float]) {
         let (rows, cols) = v.matrixShape
         v.scalars.withUnsafeBufferPointer { p in
             mean.withUnsafeMutableBufferPointer { m in
                 variance.withUnsafeMutableBufferPointer { s in
-                    for r in 0..<rows { for j in 0..<cols { m[j] += p[r * cols + j] } }
+                    columnSums(rows: rows, cols: cols, into: [m.baseAddress!]) { r, sums in
+                        let x = p.baseAddress! + r * cols
+                        for j in 0..<cols { sums[0][j] += x[j] }
+                    }
                     for j in 0..<cols { m[j] /= Float(rows) }
-                    for r in 0..<rows { for j in 0..<cols { let d = p[r * cols + j] - m[j]; s[j] += d * d } }
+                    columnSums(rows: rows, cols: cols, into: [s.baseAddress!]) { r, sums in
+                        let x = p.baseAddress! + r * cols
+                        for j in 0..<cols { let d = x[j] - m[j]; sums[0][j] += d * d }
+                    }
                     for j in 0..<cols { s[j] /= Float(rows) }
                 }
+            }
+        }
+    }
+
+    /// Accumulates per-column sums over rows, split across threads: `add(row, sums)` adds one
+    /// row into each of the `outputs.count` column-sum arrays; partial sums are combined at the end.
+    static func columnSums(rows: Int, cols: Int, into outputs: [UnsafeMutablePointer<Float>],
+                           _ add: (Int, [UnsafeMutablePointer<Float>]) -> Void) {
+        let chunks = Compute.chunkCount(rows, minimumChunk: 128)
+        let partials = ColumnScratch(count: cols, arrays: chunks * outputs.count)
+        defer { partials.release() }
+        partials.base.update(repeating: 0, count: cols * chunks * outputs.count)
+        Compute.parallel(rows, chunks: chunks) { chunk, range in
+            let sums = (0..<outputs.count).map { partials[chunk * outputs.count + $0] }
+            for r in range { add(r, sums) }
+        }
+        for (k, out) in outputs.enumerated() {
+            out.update(repeating: 0, count: cols)
+            for chunk in 0..<chunks {
+                let part = partials[chunk * outputs.count + k]
+                for j in 0..<cols { out[j] += part[j] }
             }
         }
     }
@@ -117,14 +151,16 @@ extension Graph {
             g.scalars.withUnsafeBufferPointer { pg in
                 vy.scalars.withUnsafeBufferPointer { py in
                     if record.relu {
-                        Kernels.reluBackward(pg.baseAddress!, py.baseAddress!, scale: record.keepScale, out, count: n)
-                    } else if let (state, threshold) = record.dropoutMask {
-                        var generator = state
-                        var word: UInt64 = 0
-                        for i in 0..<n {
-                            if i % cols % 4 == 0 { word = generator.next() }
-                            out[i] = (word & 0xFFFF) < threshold ? pg[i] * record.keepScale : 0
-                            word >>= 16
+                        Compute.parallel(rows, minimumChunk: 128) { _, range in
+                            Kernels.reluBackward(pg.baseAddress! + range.lowerBound * cols, py.baseAddress! + range.lowerBound * cols,
+                                                 scale: record.keepScale, out + range.lowerBound * cols, count: range.count * cols)
+                        }
+                    } else if let (seed, mask) = record.dropoutMask {
+                        let keep = ColumnScratch(count: cols, arrays: 1)
+                        defer { keep.release() }
+                        for r in 0..<rows {
+                            mask.fill(keep[0], count: cols, seed: seed, row: r)
+                            for j in 0..<cols { out[r * cols + j] = pg[r * cols + j] * keep[0][j] * record.keepScale }
                         }
                     } else {
                         let s = record.keepScale
@@ -146,11 +182,12 @@ extension Graph {
         sumDzXhat.update(repeating: 0, count: cols)
         vx.scalars.withUnsafeBufferPointer { px in
             dz.scalars.withUnsafeBufferPointer { pd in
-                for r in 0..<rows {
+                Graph.columnSums(rows: rows, cols: cols, into: [sumDz, sumDzXhat]) { r, sums in
                     let xr = px.baseAddress! + r * cols, dr = pd.baseAddress! + r * cols
+                    let (s0, s1) = (sums[0], sums[1])
                     for j in 0..<cols {
-                        sumDz[j] += dr[j]
-                        sumDzXhat[j] += dr[j] * (xr[j] - mean[j]) * rstd[j]
+                        s0[j] += dr[j]
+                        s1[j] += dr[j] * (xr[j] - mean[j]) * rstd[j]
                     }
                 }
             }
@@ -165,11 +202,13 @@ extension Graph {
             }
             vx.scalars.withUnsafeBufferPointer { px in
                 dz.scalars.withUnsafeMutableBufferPointer { pd in
-                    for r in 0..<rows {
-                        let xr = px.baseAddress! + r * cols, dr = pd.baseAddress! + r * cols
-                        for j in 0..<cols {
-                            // dx = γ·rstd · (dz − mean(dz) − x̂ · mean(dz·x̂))
-                            dr[j] = c1[j] * (dr[j] - sumDz[j] / n - (xr[j] - mean[j]) * c3[j])
+                    Compute.parallel(rows, minimumChunk: 128) { _, range in
+                        for r in range {
+                            let xr = px.baseAddress! + r * cols, dr = pd.baseAddress! + r * cols
+                            for j in 0..<cols {
+                                // dx = γ·rstd · (dz − mean(dz) − x̂ · mean(dz·x̂))
+                                dr[j] = c1[j] * (dr[j] - sumDz[j] / n - (xr[j] - mean[j]) * c3[j])
+                            }
                         }
                     }
                 }
@@ -206,6 +245,6 @@ struct FusedBlockRecord {
     var rstd: [Float]
     var relu: Bool
     var keepScale: Float
-    /// The generator state and threshold that drew the mask, so backward redraws it instead of storing it.
-    var dropoutMask: (SeededGenerator, UInt64)?
+    /// The seed and rate that drew the mask, so backward redraws it instead of storing it.
+    var dropoutMask: (UInt64, DropoutMask)?
 }

@@ -44,31 +44,38 @@ extension Graph {
                          "softmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor \(z.shape)")
         }
         let correctionPerRow = correction?.shape == z.shape
+        for t in targets { precondition(t >= 0 && Int(t) < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes") }
         // One pass per row: corrected logits, probabilities for the backward pass, and the loss lse − z_target.
-        var total: Double = 0
+        let chunks = Compute.chunkCount(rows, minimumChunk: 64)
+        var chunkLoss = [Double](repeating: 0, count: chunks)
         let probabilities = Tensor(shape: z.shape) { out, _ in
             z.scalars.withUnsafeBufferPointer { p in
                 (correction?.scalars ?? []).withUnsafeBufferPointer { c in
-                    for r in 0..<rows {
-                        let t = Int(targets[r])
-                        precondition(t >= 0 && t < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes")
-                        let x = p.baseAddress! + r * cols, y = out + r * cols
-                        if correction != nil, let base = c.baseAddress {
-                            let cr = correctionPerRow ? base + r * cols : base
-                            for j in 0..<cols { y[j] = x[j] + cr[j] }
-                        } else {
-                            y.update(from: x, count: cols)
+                    chunkLoss.withUnsafeMutableBufferPointer { losses in
+                        Compute.parallel(rows, chunks: chunks) { chunk, range in
+                            var total: Double = 0
+                            for r in range {
+                                let x = p.baseAddress! + r * cols, y = out + r * cols
+                                if correction != nil, let base = c.baseAddress {
+                                    let cr = correctionPerRow ? base + r * cols : base
+                                    for j in 0..<cols { y[j] = x[j] + cr[j] }
+                                } else {
+                                    y.update(from: x, count: cols)
+                                }
+                                let target = y[Int(targets[r])]
+                                let m = Kernels.maximum(y, count: cols)
+                                let s = Kernels.expShifted(y, shift: m, y, count: cols)
+                                let inv = 1 / s
+                                for j in 0..<cols { y[j] *= inv }
+                                total += Double(m + Foundation.log(s) - target)
+                            }
+                            losses[chunk] = total
                         }
-                        let target = y[t]
-                        let m = Kernels.maximum(y, count: cols)
-                        let s = Kernels.expShifted(y, shift: m, y, count: cols)
-                        let inv = 1 / s
-                        for j in 0..<cols { y[j] *= inv }
-                        total += Double(m + Foundation.log(s) - target)
                     }
                 }
             }
         }
+        let total = chunkLoss.reduce(0, +)
         return result(Tensor(Float(total / Double(max(1, rows)))),
                       .softmaxCrossEntropy(logits.id, targets, probabilities), inputs: logits.id)
     }
@@ -78,7 +85,9 @@ extension Graph {
         let scale = g.scalar / Float(max(1, rows))
         let dz = Tensor(shape: probabilities.shape) { out, n in
             probabilities.scalars.withUnsafeBufferPointer { p in
-                for i in 0..<n { out[i] = scale * p[i] }
+                Compute.parallel(n, minimumChunk: 65_536) { _, range in
+                    for i in range { out[i] = scale * p[i] }
+                }
             }
             for r in 0..<rows { out[r * cols + Int(targets[r])] -= scale }
         }

@@ -35,15 +35,22 @@ extension Optimizer {
                     let stride0 = slotCount > 0 ? 1 : 0, stride1 = slotCount > 1 ? 1 : 0
                     if let dense {
                         dense.scalars.withUnsafeBufferPointer { g in
-                            update(v.baseAddress!, g.baseAddress!, m0.baseAddress!, m1.baseAddress!, v.count)
+                            Compute.parallel(v.count, minimumChunk: 65_536) { _, r in
+                                let o = r.lowerBound
+                                update(v.baseAddress! + o, g.baseAddress! + o, m0.baseAddress! + o * stride0, m1.baseAddress! + o * stride1, r.count)
+                            }
                         }
                     }
                     if let rows {
                         rows.values.withUnsafeBufferPointer { g in
-                            for (k, row) in rows.rows.enumerated() {
-                                let offset = Int(row) * width
-                                update(v.baseAddress! + offset, g.baseAddress! + k * width,
-                                       m0.baseAddress! + offset * stride0, m1.baseAddress! + offset * stride1, width)
+                            rows.rows.withUnsafeBufferPointer { ids in
+                                Compute.parallel(ids.count, minimumChunk: 1024) { _, range in
+                                    for k in range {
+                                        let offset = Int(ids[k]) * width
+                                        update(v.baseAddress! + offset, g.baseAddress! + k * width,
+                                               m0.baseAddress! + offset * stride0, m1.baseAddress! + offset * stride1, width)
+                                    }
+                                }
                             }
                         }
                     }
