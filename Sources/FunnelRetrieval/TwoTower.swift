@@ -11,7 +11,7 @@ public struct TwoTower: Module {
     public struct Configuration: Codable, Hashable, Sendable {
         public var user: Tower.Configuration
         public var item: Tower.Configuration
-        public var temperature: Float = 0.05
+        public var temperature: Float = 0.1
         public var logQCorrection = true
         public var seed: UInt64 = 2021
 

@@ -14,7 +14,7 @@ import Testing
     }
 
     /// On MovieLens-100K, leave-last-out with full ranking, the two-tower model must beat
-    /// popularity on HR@10 and Recall@50 (HR@50 for one held-out item).
+    /// popularity clearly on HR@10, and on HR@50 (Recall@50 for one held-out item).
     @Test(.enabled(if: TestData.movieLens100K != nil, "MovieLens-100K \(TestData.missingMessage)"))
     func beatsPopularityOnMovieLens() throws {
         let movieLens = try MovieLens100K.load(from: TestData.movieLens100K!)
@@ -23,7 +23,7 @@ import Testing
         let seen = split.trainItems()
         let model = TwoTower(.init(user: .init(features: users), item: .init(features: items)))
         TwoTowerTraining.fit(model, pairs: pairs, users: users, items: items,
-                             configuration: TrainingConfiguration(epochs: 20, batchSize: 1024, learningRate: 1e-3, patience: 3)) {
+                             configuration: TrainingConfiguration(epochs: 20, batchSize: 1024, learningRate: 3e-3, patience: 3)) {
             TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.validation, excluded: seen, ks: [10]).hitRate(at: 10)
         }
         var excluded = seen
@@ -31,7 +31,28 @@ import Testing
         let twoTower = TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.test, excluded: excluded)
         let popularity = Popularity(items: pairs.map(\.item), itemCount: items.count).evaluate(targets: split.test, excluded: excluded)
         print("MovieLens-100K test: two-tower \(twoTower); popularity \(popularity)")
-        #expect(twoTower.hitRate(at: 10) > popularity.hitRate(at: 10) * 1.1, "two-tower \(twoTower) vs popularity \(popularity)")
+        #expect(twoTower.hitRate(at: 10) > popularity.hitRate(at: 10) * 1.25, "two-tower \(twoTower) vs popularity \(popularity)")
         #expect(twoTower.hitRate(at: 50) > popularity.hitRate(at: 50))
+    }
+
+    /// In-batch negatives are drawn by popularity; without the logQ correction the model learns
+    /// to push popular items down, and HR@10 on MovieLens-100K falls far below the corrected model's.
+    @Test(.enabled(if: TestData.movieLens100K != nil, "MovieLens-100K \(TestData.missingMessage)"))
+    func logQCorrectionHelps() throws {
+        let movieLens = try MovieLens100K.load(from: TestData.movieLens100K!)
+        let (split, users, items, pairs) = Self.setup(movieLens)
+        let seen = split.trainItems()
+        func validationHitRate(correction: Bool) -> Double {
+            var configuration = TwoTower.Configuration(user: .init(features: users), item: .init(features: items))
+            configuration.logQCorrection = correction
+            let model = TwoTower(configuration)
+            let history = TwoTowerTraining.fit(model, pairs: pairs, users: users, items: items,
+                                               configuration: TrainingConfiguration(epochs: 8, batchSize: 1024, learningRate: 3e-3, patience: 2)) {
+                TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.validation, excluded: seen, ks: [10]).hitRate(at: 10)
+            }
+            return history.bestScore ?? 0
+        }
+        let corrected = validationHitRate(correction: true), uncorrected = validationHitRate(correction: false)
+        #expect(corrected > 1.5 * uncorrected, "HR@10 with logQ correction \(corrected), without \(uncorrected)")
     }
 }

@@ -1,14 +1,18 @@
 import ArgumentParser
 import Foundation
 import FunnelData
+import FunnelEval
 import FunnelRanking
+import FunnelRetrieval
 import FunnelTensor
 
-/// The main job for now: DCN-v2 trained on Frappe, saved, reloaded, and used to rank apps.
+/// The main job for now: DCN-v2 trained on Frappe (saved, reloaded, ranking apps for a context)
+/// and a two-tower model trained on MovieLens-100K (evaluated against popularity, retrieving
+/// movies for a user).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Train DCN-v2 on Frappe, report validation AUC and log loss, save the model and rank apps for a sample context."
+        abstract: "Train DCN-v2 on Frappe and a two-tower model on MovieLens-100K; report their quality and show recommendations."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -16,8 +20,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Maximum epochs (training stops early when validation AUC stalls).")
     var epochs: Int = 100
 
-    @Option(help: "Where to save the trained model.")
-    var output: String = "runs/dcn-v2-frappe"
+    @Option(help: "Where to save the trained models.")
+    var output: String = "runs"
 
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
@@ -25,6 +29,12 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
+        try rankApps()
+        try retrieveMovies()
+    }
+
+    /// DCN-v2 on Frappe: train, report, save, reload, rank apps for a context.
+    private func rankApps() throws {
         let directory = global.dataRoot.appendingPathComponent("frappe", isDirectory: true)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("frappe.train.libfm").path) else {
             throw ValidationError("Frappe not found in \(directory.path); pass --data or set FUNNEL_DATA to the datasets folder")
@@ -44,7 +54,7 @@ struct DemoCommand: AsyncParsableCommand {
         let result = CTRTraining.evaluate(model, on: frappe.validation)
         print(String(format: "best epoch %d: validation AUC %.4f, log loss %.4f", history.bestEpoch ?? 0, result.auc, result.logLoss))
 
-        let url = URL(fileURLWithPath: output, isDirectory: true)
+        let url = URL(fileURLWithPath: output, isDirectory: true).appendingPathComponent("dcn-v2-frappe")
         try ModelArtifact.save(model, model: "dcn-v2", version: "frappe-\(history.bestEpoch ?? 0)", configuration: configuration,
                                metrics: ["validation_auc": result.auc, "validation_logloss": result.logLoss], to: url)
         let reloaded = DCNv2(configuration)
@@ -53,6 +63,49 @@ struct DemoCommand: AsyncParsableCommand {
         print(String(format: "saved to %@ (reloaded: AUC %.4f)", url.path, check.auc))
 
         showRecommendations(model, frappe)
+    }
+
+    /// The two-tower model on MovieLens-100K: leave-last-out, early-stopped on validation HR@10,
+    /// compared with popularity on the test items, then the top movies for one user.
+    private func retrieveMovies() throws {
+        let directory = global.dataRoot.appendingPathComponent("ml-100k", isDirectory: true)
+        guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("u.data").path) else {
+            print("MovieLens-100K not found in \(directory.path); skipping the two-tower model")
+            return
+        }
+        let movieLens = try MovieLens100K.load(from: directory)
+        let split = LeaveLastOutSplit(movieLens.ratings.map { .init(user: $0.user, item: $0.item, timestamp: $0.timestamp) },
+                                      userCount: movieLens.users.count)
+        let users = movieLens.userFeatures(), items = movieLens.itemFeatures()
+        let seen = split.trainItems()
+        print("\nMovieLens-100K: \(movieLens.ratings.count) ratings, \(users.count) users, \(items.count) movies (leave-last-out)")
+        let configuration = TwoTower.Configuration(user: .init(features: users), item: .init(features: items))
+        let model = TwoTower(configuration)
+        let progress = Progress(label: "two-tower")
+        let pairs = split.train.map { (user: $0.user, item: $0.item) }
+        TwoTowerTraining.fit(model, pairs: pairs, users: users, items: items,
+                             configuration: TrainingConfiguration(epochs: min(epochs, 30), batchSize: 1024, learningRate: 3e-3, patience: 3),
+                             validate: {
+                                 TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.validation, excluded: seen, ks: [10]).hitRate(at: 10)
+                             }, onEvent: { progress.handle($0, metric: "val HR@10") })
+        var excluded = seen
+        for u in 0..<split.userCount { if let v = split.validation[u] { excluded[u].insert(v) } }
+        let test = TwoTowerTraining.evaluate(model, users: users, items: items, targets: split.test, excluded: excluded)
+        let popular = Popularity(items: pairs.map(\.item), itemCount: items.count).evaluate(targets: split.test, excluded: excluded)
+        print(String(format: "test, full ranking: two-tower HR@10 %.4f NDCG@10 %.4f HR@50 %.4f; popularity HR@10 %.4f NDCG@10 %.4f HR@50 %.4f",
+                     test.hitRate(at: 10), test.ndcg(at: 10), test.hitRate(at: 50), popular.hitRate(at: 10), popular.ndcg(at: 10), popular.hitRate(at: 50)))
+        try ModelArtifact.save(model, model: "two-tower", version: "movielens-100k", configuration: configuration,
+                               metrics: ["test_hr@10": test.hitRate(at: 10), "test_ndcg@10": test.ndcg(at: 10)],
+                               to: URL(fileURLWithPath: output, isDirectory: true).appendingPathComponent("two-tower-movielens"))
+
+        let user: Int32 = 0
+        let scores = TwoTowerTraining.scores(model, users: users, userRows: [user], itemVectors: TwoTowerTraining.itemVectors(model, items: items))
+        let history = split.train.filter { $0.user == user }.sorted { $0.timestamp > $1.timestamp }.prefix(3).map { movieLens.items[Int($0.item)].title }
+        print("User \(movieLens.userIDs[Int(user)]) recently rated \(history.joined(separator: "; ")). Top movies not yet rated:")
+        let ranked = scores.indices.filter { !seen[Int(user)].contains(Int32($0)) }.sorted { scores[$0] > scores[$1] }
+        for (rank, item) in ranked.prefix(5).enumerated() {
+            print(String(format: "  %d. %@  (cosine %.3f)", rank + 1, movieLens.items[item].title, Double(scores[item])))
+        }
     }
 
     /// Ranks every app for the context of the first validation example.
