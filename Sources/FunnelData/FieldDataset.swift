@@ -9,7 +9,7 @@ public struct FieldDataset: Sendable {
     public var vocabularySize: Int
 
     public init(fieldCount: Int, ids: [Int32], labels: [Float], vocabularySize: Int) {
-        precondition(ids.count == labels.count * fieldCount, "\(ids.count) ids for \(labels.count) examples of \(fieldCount) fields")
+        guard ids.count == labels.count * fieldCount else { fatalError("\(ids.count) ids for \(labels.count) examples of \(fieldCount) fields") }
         self.fieldCount = fieldCount
         self.ids = ids
         self.labels = labels

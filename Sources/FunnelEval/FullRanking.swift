@@ -13,7 +13,7 @@ public enum FullRanking {
         while start < users.count {
             let batch = Array(users[start..<min(users.count, start + batchSize)])
             let s = scores(batch)
-            precondition(s.count == batch.count * itemCount, "scores hold \(s.count) values for \(batch.count) users × \(itemCount) items")
+            guard s.count == batch.count * itemCount else { fatalError("scores hold \(s.count) values for \(batch.count) users × \(itemCount) items") }
             s.withUnsafeBufferPointer { p in
                 for (k, user) in batch.enumerated() {
                     let row = UnsafeBufferPointer(rebasing: p[(k * itemCount)..<((k + 1) * itemCount)])

@@ -6,7 +6,7 @@ public enum Metrics {
     /// negative, ties counting one half. NaN when either class is absent.
     /// - Complexity: O(n log n)
     public static func auc(scores: [Float], labels: [Float]) -> Double {
-        precondition(scores.count == labels.count, "auc: \(scores.count) scores for \(labels.count) labels")
+        guard scores.count == labels.count else { fatalError("auc: \(scores.count) scores for \(labels.count) labels") }
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         var rankSumPositives = 0.0
         var positives = 0.0
@@ -28,7 +28,7 @@ public enum Metrics {
 
     /// Mean binary cross-entropy of predicted probabilities, clipped to [ε, 1 − ε] as scikit-learn does.
     public static func logLoss(probabilities: [Float], labels: [Float], epsilon: Double = 1e-7) -> Double {
-        precondition(probabilities.count == labels.count, "logLoss: \(probabilities.count) predictions for \(labels.count) labels")
+        guard probabilities.count == labels.count else { fatalError("logLoss: \(probabilities.count) predictions for \(labels.count) labels") }
         guard !labels.isEmpty else { return .nan }
         var total = 0.0
         for (p, y) in zip(probabilities, labels) {

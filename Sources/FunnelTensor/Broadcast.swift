@@ -7,7 +7,7 @@ enum Broadcast {
         for i in 0..<rank {
             let da = i < rank - a.count ? 1 : a[i - (rank - a.count)]
             let db = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            precondition(da == db || da == 1 || db == 1,
+            ensure(da == db || da == 1 || db == 1,
                          "\(op): shapes \(a) and \(b) do not broadcast")
             out[i] = da == 1 ? db : da
         }

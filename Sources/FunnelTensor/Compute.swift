@@ -15,7 +15,7 @@ public enum Compute {
 
     /// Sets the number of threads for BLAS and the parallel kernels.
     public static func setThreads(_ n: Int) {
-        precondition(n >= 1, "thread count must be at least 1, got \(n)")
+        ensure(n >= 1, "thread count must be at least 1, got \(n)")
         threadCount = n
         openblas_set_num_threads(Int32(n))
     }

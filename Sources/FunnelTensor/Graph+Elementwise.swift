@@ -114,7 +114,7 @@ extension Tensor {
     /// Elementwise combination of two tensors of the same shape.
     @inline(__always)
     public static func zip(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
+        ensure(a.shape == b.shape, "shapes \(a.shape) and \(b.shape) differ")
         return Tensor(shape: a.shape) { out, n in
             a.scalars.withUnsafeBufferPointer { pa in
                 b.scalars.withUnsafeBufferPointer { pb in

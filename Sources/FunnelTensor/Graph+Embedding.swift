@@ -6,15 +6,15 @@ extension Graph {
     /// Rows of the matrix `table` at `indices`; the result has shape `indexShape + [width]`.
     public func gather(_ table: Node, indices: [Int32], indexShape: [Int]? = nil) -> Node {
         let v = table.value
-        precondition(v.rank == 2, "gather: table shape \(v.shape) is not a matrix")
+        ensure(v.rank == 2, "gather: table shape \(v.shape) is not a matrix")
         let (rows, width) = (v.shape[0], v.shape[1])
         let shape = indexShape ?? [indices.count]
-        precondition(Tensor.count(of: shape) == indices.count, "gather: index shape \(shape) does not hold \(indices.count) indices")
+        ensure(Tensor.count(of: shape) == indices.count, "gather: index shape \(shape) does not hold \(indices.count) indices")
         let out = Tensor(shape: shape + [width]) { y, _ in
             v.scalars.withUnsafeBufferPointer { p in
                 for (k, index) in indices.enumerated() {
                     let r = Int(index)
-                    precondition(r >= 0 && r < rows, "gather: index \(r) out of range for a table of \(rows) rows")
+                    ensure(r >= 0 && r < rows, "gather: index \(r) out of range for a table of \(rows) rows")
                     (y + k * width).update(from: p.baseAddress! + r * width, count: width)
                 }
             }
@@ -47,8 +47,8 @@ extension Graph {
     /// (`offsets` has one more entry than there are bags). An empty bag pools to zeros.
     public func embeddingBag(_ table: Node, ids: [Int32], offsets: [Int32], pooling: BagPooling) -> Node {
         let v = table.value
-        precondition(v.rank == 2, "embeddingBag: table shape \(v.shape) is not a matrix")
-        precondition(offsets.first == 0 && offsets.last == Int32(ids.count) && zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 },
+        ensure(v.rank == 2, "embeddingBag: table shape \(v.shape) is not a matrix")
+        ensure(offsets.first == 0 && offsets.last == Int32(ids.count) && zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 },
                      "embeddingBag: offsets must rise from 0 to the id count \(ids.count)")
         let (rows, width) = (v.shape[0], v.shape[1])
         let bags = offsets.count - 1
@@ -60,7 +60,7 @@ extension Graph {
                     let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
                     for k in start..<end {
                         let r = Int(ids[k])
-                        precondition(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
+                        ensure(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
                         for j in 0..<width { y[b * width + j] += scale * p[r * width + j] }
                     }
                 }

@@ -41,7 +41,7 @@ extension Graph {
         var mean = [Float](repeating: 0, count: cols), rstd = [Float](repeating: 1, count: cols)
         var a = [Float](repeating: 1, count: cols), b = [Float](repeating: 0, count: cols)
         if let bn = batchNorm {
-            precondition(bn.gamma.shape == [cols] && bn.beta.shape == [cols] && bn.runningMean.shape == [cols],
+            ensure(bn.gamma.shape == [cols] && bn.beta.shape == [cols] && bn.runningMean.shape == [cols],
                          "fusedBlock: batch-norm parameters must be [\(cols)] for input \(v.shape)")
             let gamma = bn.gamma.value.scalars, beta = bn.beta.value.scalars
             if isTraining {

@@ -6,8 +6,8 @@ extension Graph {
     /// Binary cross-entropy on logits, averaged over examples; `weights` scale each example.
     public func binaryCrossEntropy(logits: Node, labels: [Float], weights: [Float]? = nil) -> Node {
         let z = logits.value
-        precondition(z.count == labels.count, "binaryCrossEntropy: \(z.count) logits for \(labels.count) labels")
-        if let weights { precondition(weights.count == labels.count, "binaryCrossEntropy: \(weights.count) weights for \(labels.count) labels") }
+        ensure(z.count == labels.count, "binaryCrossEntropy: \(z.count) logits for \(labels.count) labels")
+        if let weights { ensure(weights.count == labels.count, "binaryCrossEntropy: \(weights.count) weights for \(labels.count) labels") }
         var total: Double = 0
         z.scalars.withUnsafeBufferPointer { pz in
             for i in 0..<labels.count {
@@ -36,15 +36,15 @@ extension Graph {
     /// first: pass −log q for the logQ correction of sampled softmax.
     public func softmaxCrossEntropy(logits: Node, targets: [Int32], correction: Tensor? = nil) -> Node {
         let z = logits.value
-        precondition(z.rank == 2 && z.shape[0] == targets.count,
+        ensure(z.rank == 2 && z.shape[0] == targets.count,
                      "softmaxCrossEntropy: logits \(z.shape) do not fit \(targets.count) targets")
         let (rows, cols) = (z.shape[0], z.shape[1])
         if let correction {
-            precondition(correction.shape == [cols] || correction.shape == z.shape,
+            ensure(correction.shape == [cols] || correction.shape == z.shape,
                          "softmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor \(z.shape)")
         }
         let correctionPerRow = correction?.shape == z.shape
-        for t in targets { precondition(t >= 0 && Int(t) < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes") }
+        for t in targets { ensure(t >= 0 && Int(t) < cols, "softmaxCrossEntropy: target \(t) out of range for \(cols) classes") }
         // One pass per row: corrected logits, probabilities for the backward pass, and the loss lse − z_target.
         let chunks = Compute.chunkCount(rows, minimumChunk: 64)
         var chunkLoss = [Double](repeating: 0, count: chunks)
@@ -96,7 +96,7 @@ extension Graph {
 
     /// Mean squared error against fixed targets.
     public func meanSquaredError(_ predictions: Node, targets: Tensor) -> Node {
-        precondition(predictions.value.count == targets.count,
+        ensure(predictions.value.count == targets.count,
                      "meanSquaredError: predictions \(predictions.shape) and targets \(targets.shape) differ in size")
         let diff = predictions - constant(targets.reshaped(predictions.shape))
         return mean(diff.squared())
@@ -117,7 +117,7 @@ extension Graph {
     /// InfoNCE with in-batch negatives: row i of `queries` should match row i of `keys` among
     /// all keys, on cosine similarity divided by `temperature`.
     public func infoNCE(queries: Node, keys: Node, temperature: Float, correction: Tensor? = nil) -> Node {
-        precondition(queries.shape == keys.shape && queries.value.rank == 2,
+        ensure(queries.shape == keys.shape && queries.value.rank == 2,
                      "infoNCE: queries \(queries.shape) and keys \(keys.shape) must be matching matrices")
         let logits = matmul(l2Normalize(queries), l2Normalize(keys), transposeB: true, scale: 1 / temperature)
         return softmaxCrossEntropy(logits: logits, targets: (0..<Int32(queries.shape[0])).map { $0 }, correction: correction)

@@ -5,13 +5,13 @@ extension Graph {
     /// on the BLAS call (e.g. a softmax temperature) instead of costing a pass of its own.
     public func matmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false, scale: Float = 1) -> Node {
         let va = a.value, vb = b.value
-        precondition(vb.rank == 2 && va.rank >= 2 && (!transposeA || va.rank == 2),
+        ensure(vb.rank == 2 && va.rank >= 2 && (!transposeA || va.rank == 2),
                      "matmul: shapes \(va.shape) and \(vb.shape) are not matrices")
         let (rowsA, colsA) = va.matrixShape
         let m = transposeA ? colsA : rowsA, k = transposeA ? rowsA : colsA
         let n = transposeB ? vb.shape[0] : vb.shape[1]
         let kb = transposeB ? vb.shape[1] : vb.shape[0]
-        precondition(k == kb, "matmul: inner dimensions of \(va.shape)\(transposeA ? "ᵀ" : "") and \(vb.shape)\(transposeB ? "ᵀ" : "") differ (\(k) vs \(kb))")
+        ensure(k == kb, "matmul: inner dimensions of \(va.shape)\(transposeA ? "ᵀ" : "") and \(vb.shape)\(transposeB ? "ᵀ" : "") differ (\(k) vs \(kb))")
         let outShape = transposeA ? [m, n] : Array(va.shape.dropLast()) + [n]
         let out = Tensor(shape: outShape) { c, _ in
             va.scalars.withUnsafeBufferPointer { pa in
@@ -29,39 +29,42 @@ extension Graph {
         let (rowsA, colsA) = va.matrixShape
         let m = ta ? colsA : rowsA, k = ta ? rowsA : colsA
         let n = tb ? vb.shape[0] : vb.shape[1]
-        if wants(a) {
-            // C = A B → dA = dC Bᵀ;  C = Aᵀ B → dA = B dCᵀ; with Bᵀ the transposes flip on B.
-            let ga = Tensor(shape: va.shape) { out, _ in
-                g.scalars.withUnsafeBufferPointer { pg in
-                    vb.scalars.withUnsafeBufferPointer { pb in
-                        if !ta {
-                            BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: scale,
-                                      a: pg.baseAddress!, b: pb.baseAddress!, c: out)
-                        } else {
-                            BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: scale,
-                                      a: pb.baseAddress!, b: pg.baseAddress!, c: out)
+        var ga = wants(a) ? Tensor(zeros: va.shape) : nil, gb = wants(b) ? Tensor(zeros: vb.shape) : nil
+        g.scalars.withUnsafeBufferPointer { pg in
+            va.scalars.withUnsafeBufferPointer { pa in
+                vb.scalars.withUnsafeBufferPointer { pb in
+                    withOptionalPointer(&ga) { da in
+                        withOptionalPointer(&gb) { db in
+                            Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale, a: pa.baseAddress!, b: pb.baseAddress!,
+                                                   g: pg.baseAddress!, da: da, db: db)
                         }
                     }
                 }
             }
-            accumulate(a, ga)
         }
-        if wants(b) {
-            // C = A B → dB = Aᵀ dC;  C = A Bᵀ → dB = dCᵀ A.
-            let gb = Tensor(shape: vb.shape) { out, _ in
-                g.scalars.withUnsafeBufferPointer { pg in
-                    va.scalars.withUnsafeBufferPointer { pa in
-                        if !tb {
-                            BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: scale,
-                                      a: pa.baseAddress!, b: pg.baseAddress!, c: out)
-                        } else {
-                            BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: scale,
-                                      a: pg.baseAddress!, b: pa.baseAddress!, c: out)
-                        }
-                    }
-                }
+        if let ga { accumulate(a, ga) }
+        if let gb { accumulate(b, gb) }
+    }
+
+    /// The gradients of C = scale · op(A) · op(B) (op(A) is m × k, op(B) is k × n) given dC, written
+    /// into `da` and `db` where they are wanted:
+    /// C = A B → dA = dC Bᵀ, dB = Aᵀ dC;  C = Aᵀ B → dA = B dCᵀ;  C = A Bᵀ → dB = dCᵀ A.
+    static func productGradients(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, scale: Float,
+                                 a: UnsafePointer<Float>, b: UnsafePointer<Float>, g: UnsafePointer<Float>,
+                                 da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) {
+        if let da {
+            if !ta {
+                BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: scale, a: g, b: b, c: da)
+            } else {
+                BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: scale, a: b, b: g, c: da)
             }
-            accumulate(b, gb)
+        }
+        if let db {
+            if !tb {
+                BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: scale, a: a, b: g, c: db)
+            } else {
+                BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: scale, a: g, b: a, c: db)
+            }
         }
     }
 
@@ -69,14 +72,14 @@ extension Graph {
     /// of the last two axes. Both operands need the same leading axes.
     public func batchedMatmul(_ a: Node, _ b: Node, transposeA: Bool = false, transposeB: Bool = false) -> Node {
         let va = a.value, vb = b.value
-        precondition(va.rank >= 3 && va.rank == vb.rank && va.shape.dropLast(2) == vb.shape.dropLast(2),
+        ensure(va.rank >= 3 && va.rank == vb.rank && va.shape.dropLast(2) == vb.shape.dropLast(2),
                      "batchedMatmul: shapes \(va.shape) and \(vb.shape) need the same leading axes")
         let batch = Tensor.count(of: Array(va.shape.dropLast(2)))
         let (ar, ac) = (va.shape[va.rank - 2], va.shape[va.rank - 1])
         let (br, bc) = (vb.shape[vb.rank - 2], vb.shape[vb.rank - 1])
         let m = transposeA ? ac : ar, k = transposeA ? ar : ac
         let n = transposeB ? br : bc, kb = transposeB ? bc : br
-        precondition(k == kb, "batchedMatmul: inner dimensions of \(va.shape) and \(vb.shape) differ (\(k) vs \(kb))")
+        ensure(k == kb, "batchedMatmul: inner dimensions of \(va.shape) and \(vb.shape) differ (\(k) vs \(kb))")
         let out = Tensor(shape: Array(va.shape.dropLast(2)) + [m, n]) { c, _ in
             va.scalars.withUnsafeBufferPointer { pa in
                 vb.scalars.withUnsafeBufferPointer { pb in
@@ -97,49 +100,36 @@ extension Graph {
         let (br, bc) = (vb.shape[vb.rank - 2], vb.shape[vb.rank - 1])
         let m = ta ? ac : ar, k = ta ? ar : ac
         let n = tb ? br : bc
+        var ga = wants(a) ? Tensor(zeros: va.shape) : nil, gb = wants(b) ? Tensor(zeros: vb.shape) : nil
         g.scalars.withUnsafeBufferPointer { pg in
             va.scalars.withUnsafeBufferPointer { pa in
                 vb.scalars.withUnsafeBufferPointer { pb in
-                    if wants(a) {
-                        let ga = Tensor(shape: va.shape) { out, _ in
+                    withOptionalPointer(&ga) { da in
+                        withOptionalPointer(&gb) { db in
                             for i in 0..<batch {
-                                let gi = pg.baseAddress! + i * m * n, bi = pb.baseAddress! + i * br * bc
-                                if !ta {
-                                    BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, a: gi, b: bi, c: out + i * ar * ac)
-                                } else {
-                                    BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, a: bi, b: gi, c: out + i * ar * ac)
-                                }
+                                Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: 1,
+                                                       a: pa.baseAddress! + i * ar * ac, b: pb.baseAddress! + i * br * bc,
+                                                       g: pg.baseAddress! + i * m * n,
+                                                       da: da.map { $0 + i * ar * ac }, db: db.map { $0 + i * br * bc })
                             }
                         }
-                        accumulate(a, ga)
-                    }
-                    if wants(b) {
-                        let gb = Tensor(shape: vb.shape) { out, _ in
-                            for i in 0..<batch {
-                                let gi = pg.baseAddress! + i * m * n, ai = pa.baseAddress! + i * ar * ac
-                                if !tb {
-                                    BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, a: ai, b: gi, c: out + i * br * bc)
-                                } else {
-                                    BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, a: gi, b: ai, c: out + i * br * bc)
-                                }
-                            }
-                        }
-                        accumulate(b, gb)
                     }
                 }
             }
         }
+        if let ga { accumulate(a, ga) }
+        if let gb { accumulate(b, gb) }
     }
 
     /// x · w + b in one op: `x` is `[..., in]`, `w` is `[in, out]`, `b` is `[out]`.
     public func linear(_ x: Node, weight w: Node, bias b: Node?) -> Node {
         let vx = x.value, vw = w.value
-        precondition(vw.rank == 2 && vx.shape.last == vw.shape[0],
+        ensure(vw.rank == 2 && vx.shape.last == vw.shape[0],
                      "linear: input \(vx.shape) does not fit weight \(vw.shape)")
         let (rows, k) = vx.matrixShape
         let n = vw.shape[1]
         let bias = b?.value
-        if let bias { precondition(bias.shape == [n], "linear: bias \(bias.shape) does not fit weight \(vw.shape)") }
+        if let bias { ensure(bias.shape == [n], "linear: bias \(bias.shape) does not fit weight \(vw.shape)") }
         let out = Tensor(shape: Array(vx.shape.dropLast()) + [n]) { c, _ in
             if let bias {
                 bias.scalars.withUnsafeBufferPointer { pb in
@@ -163,4 +153,10 @@ extension Graph {
             accumulate(b, Broadcast.reduce(g, to: values[b].shape))
         }
     }
+}
+
+/// A pointer to the elements of an optional tensor, nil when it is absent.
+func withOptionalPointer<R>(_ t: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
+    guard t != nil else { return body(nil) }
+    return t!.scalars.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }

@@ -4,7 +4,7 @@ extension Graph {
     public func layerNorm(_ x: Node, gamma: Node, beta: Node, epsilon: Float = 1e-5) -> Node {
         let v = x.value
         let (rows, cols) = v.matrixShape
-        precondition(gamma.shape == [cols] && beta.shape == [cols],
+        ensure(gamma.shape == [cols] && beta.shape == [cols],
                      "layerNorm: gamma \(gamma.shape) and beta \(beta.shape) must be [\(cols)] for input \(v.shape)")
         var normalized = Tensor(zeros: v.shape)
         var rstd = [Float](repeating: 0, count: rows)
@@ -77,7 +77,7 @@ extension Graph {
                           momentum: Float = 0.1, epsilon: Float = 1e-5) -> Node {
         let v = x.value
         let (rows, cols) = v.matrixShape
-        precondition(gamma.shape == [cols] && beta.shape == [cols] && runningMean.shape == [cols],
+        ensure(gamma.shape == [cols] && beta.shape == [cols] && runningMean.shape == [cols],
                      "batchNorm: parameters must be [\(cols)] for input \(v.shape)")
         let vg = gamma.value, vb = beta.value
         if !isTraining {

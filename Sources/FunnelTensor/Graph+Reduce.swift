@@ -54,7 +54,7 @@ extension Graph {
 
     static func normalize(axis: Int, rank: Int, op: String) -> Int {
         let ax = axis < 0 ? axis + rank : axis
-        precondition(ax >= 0 && ax < rank, "\(op): axis \(axis) out of range for rank \(rank)")
+        ensure(ax >= 0 && ax < rank, "\(op): axis \(axis) out of range for rank \(rank)")
         return ax
     }
 

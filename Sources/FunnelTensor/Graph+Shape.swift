@@ -4,7 +4,7 @@ extension Graph {
         var shape = shape
         if let unknown = shape.firstIndex(of: -1) {
             let known = shape.enumerated().filter { $0.offset != unknown }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && x.value.count % known == 0, "reshape: cannot infer -1 in \(shape) for \(x.shape)")
+            ensure(known > 0 && x.value.count % known == 0, "reshape: cannot infer -1 in \(shape) for \(x.shape)")
             shape[unknown] = x.value.count / known
         }
         return result(x.value.reshaped(shape), .reshape(x.id), inputs: x.id)
@@ -12,14 +12,14 @@ extension Graph {
 
     /// Joins nodes along `axis`; all other axes must agree.
     public func concat(_ nodes: [Node], axis: Int) -> Node {
-        precondition(!nodes.isEmpty, "concat: no inputs")
+        ensure(!nodes.isEmpty, "concat: no inputs")
         let first = nodes[0].shape
         let ax = Graph.normalize(axis: axis, rank: first.count, op: "concat")
         for n in nodes {
             var a = n.shape, b = first
-            precondition(a.count == b.count, "concat: shapes \(first) and \(n.shape) differ in rank")
+            ensure(a.count == b.count, "concat: shapes \(first) and \(n.shape) differ in rank")
             a[ax] = 0; b[ax] = 0
-            precondition(a == b, "concat: shapes \(first) and \(n.shape) differ outside axis \(ax)")
+            ensure(a == b, "concat: shapes \(first) and \(n.shape) differ outside axis \(ax)")
         }
         let sizes = nodes.map { $0.shape[ax] }
         var outShape = first
@@ -53,7 +53,7 @@ extension Graph {
     /// `length` entries of `axis` starting at `start`.
     public func slice(_ x: Node, axis: Int, start: Int, length: Int) -> Node {
         let ax = Graph.normalize(axis: axis, rank: x.value.rank, op: "slice")
-        precondition(start >= 0 && length >= 0 && start + length <= x.shape[ax],
+        ensure(start >= 0 && length >= 0 && start + length <= x.shape[ax],
                      "slice: range \(start)..<\(start + length) out of bounds for axis \(ax) of \(x.shape)")
         return result(Graph.sliceTensor(x.value, axis: ax, start: start, length: length), .slice(x.id, ax, start), inputs: x.id)
     }
@@ -61,7 +61,7 @@ extension Graph {
     /// Splits `x` along `axis` into parts of the given sizes.
     public func split(_ x: Node, axis: Int, sizes: [Int]) -> [Node] {
         let ax = Graph.normalize(axis: axis, rank: x.value.rank, op: "split")
-        precondition(sizes.reduce(0, +) == x.shape[ax], "split: sizes \(sizes) do not add up to axis \(ax) of \(x.shape)")
+        ensure(sizes.reduce(0, +) == x.shape[ax], "split: sizes \(sizes) do not add up to axis \(ax) of \(x.shape)")
         var start = 0
         return sizes.map { size in
             defer { start += size }
@@ -99,7 +99,7 @@ extension Graph {
 
     /// Permutes axes: output axis i is input axis `permutation[i]`.
     public func transpose(_ x: Node, _ permutation: [Int]) -> Node {
-        precondition(permutation.sorted() == Array(0..<x.value.rank),
+        ensure(permutation.sorted() == Array(0..<x.value.rank),
                      "transpose: \(permutation) is not a permutation of the axes of \(x.shape)")
         return result(Graph.permute(x.value, permutation), .transpose(x.id, permutation), inputs: x.id)
     }
@@ -107,7 +107,7 @@ extension Graph {
     /// Swaps the last two axes.
     public func transposeLastTwo(_ x: Node) -> Node {
         let r = x.value.rank
-        precondition(r >= 2, "transposeLastTwo: shape \(x.shape) has fewer than two axes")
+        ensure(r >= 2, "transposeLastTwo: shape \(x.shape) has fewer than two axes")
         return transpose(x, Array(0..<(r - 2)) + [r - 1, r - 2])
     }
 

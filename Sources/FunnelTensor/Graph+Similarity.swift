@@ -2,7 +2,7 @@
 extension Graph {
     /// Σ a ⊙ b over the last axis; inputs of the same shape `[..., d]` give `[...]`.
     public func dot(_ a: Node, _ b: Node) -> Node {
-        precondition(a.shape == b.shape, "dot: shapes \(a.shape) and \(b.shape) differ")
+        ensure(a.shape == b.shape, "dot: shapes \(a.shape) and \(b.shape) differ")
         let va = a.value, vb = b.value
         let (rows, cols) = va.matrixShape
         let out = Tensor(shape: Array(va.shape.dropLast())) { y, _ in

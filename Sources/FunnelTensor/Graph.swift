@@ -66,14 +66,14 @@ public final class Graph {
     /// longer hold the parameters' values, so an optimizer can update them in place instead of
     /// copying every tensor (and every embedding table) the graph shared.
     public func backward(_ loss: Node) {
-        precondition(loss.value.count == 1, "backward needs a scalar loss, got shape \(loss.shape)")
+        ensure(loss.value.count == 1, "backward needs a scalar loss, got shape \(loss.shape)")
         backward(loss, seed: Tensor(repeating: 1, shape: loss.shape))
     }
 
     /// Back-propagates `seed` as the gradient of `output`.
     public func backward(_ output: Node, seed: Tensor) {
-        precondition(isTraining, "backward needs a graph in training mode")
-        precondition(seed.shape == output.shape, "seed shape \(seed.shape) does not match output shape \(output.shape)")
+        ensure(isTraining, "backward needs a graph in training mode")
+        ensure(seed.shape == output.shape, "seed shape \(seed.shape) does not match output shape \(output.shape)")
         gradients = [Tensor?](repeating: nil, count: values.count)
         gradients[output.id] = seed
         for id in stride(from: output.id, through: 0, by: -1) {
@@ -92,7 +92,7 @@ public final class Graph {
     /// Adds `g` to the gradient of node `id`, if that node needs one.
     func accumulate(_ id: Int, _ g: Tensor) {
         guard needsGradient[id] else { return }
-        precondition(g.shape == values[id].shape, "internal: gradient shape \(g.shape) for node of shape \(values[id].shape)")
+        ensure(g.shape == values[id].shape, "internal: gradient shape \(g.shape) for node of shape \(values[id].shape)")
         if gradients[id] == nil {
             gradients[id] = g
         } else {

@@ -17,7 +17,7 @@ extension Optimizer {
     func apply(_ p: Parameter, slotCount: Int,
                _ update: (_ value: UnsafeMutablePointer<Float>, _ gradient: UnsafePointer<Float>,
                           _ slot0: UnsafeMutablePointer<Float>, _ slot1: UnsafeMutablePointer<Float>, _ count: Int) -> Void) {
-        precondition(slotCount <= 2, "at most two optimizer slots")
+        ensure(slotCount <= 2, "at most two optimizer slots")
         if p.slots.count != slotCount {
             p.slots = (0..<slotCount).map { _ in Tensor(zeros: p.value.shape) }
         }

@@ -38,7 +38,7 @@ public final class Parameter: @unchecked Sendable {
 
     /// Adds a dense gradient.
     public func accumulate(_ g: Tensor) {
-        precondition(g.shape == value.shape, "gradient shape \(g.shape) does not match parameter shape \(value.shape)")
+        ensure(g.shape == value.shape, "gradient shape \(g.shape) does not match parameter shape \(value.shape)")
         if gradient == nil {
             gradient = g
         } else {
@@ -53,7 +53,7 @@ public final class Parameter: @unchecked Sendable {
     /// Adds gradient rows for the given table rows (duplicates allowed).
     public func accumulateRows(_ rows: [Int32], _ values: [Float]) {
         let width = value.matrixShape.columns
-        precondition(values.count == rows.count * width, "row gradient of \(values.count) values for \(rows.count) rows of width \(width)")
+        ensure(values.count == rows.count * width, "row gradient of \(values.count) values for \(rows.count) rows of width \(width)")
         if rowGradient == nil {
             rowGradient = RowGradient(width: width, rows: rows, values: values)
         } else {

@@ -8,8 +8,8 @@ public struct Tensor: Sendable, Equatable {
 
     /// A tensor over `scalars`, which must hold exactly `shape.product` elements.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(scalars.count == Tensor.count(of: shape),
+        ensure(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        ensure(scalars.count == Tensor.count(of: shape),
                      "\(scalars.count) scalars cannot fill shape \(shape)")
         self.shape = shape
         self.scalars = scalars
@@ -44,13 +44,13 @@ public struct Tensor: Sendable, Equatable {
 
     /// The single value of a tensor with one element.
     public var scalar: Float {
-        precondition(count == 1, "tensor of shape \(shape) is not a scalar")
+        ensure(count == 1, "tensor of shape \(shape) is not a scalar")
         return scalars[0]
     }
 
     /// The same elements under another shape with the same element count.
     public func reshaped(_ newShape: [Int]) -> Tensor {
-        precondition(Tensor.count(of: newShape) == count,
+        ensure(Tensor.count(of: newShape) == count,
                      "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         var copy = self
         copy.shape = newShape
@@ -64,10 +64,10 @@ public struct Tensor: Sendable, Equatable {
     }
 
     func offset(of index: [Int]) -> Int {
-        precondition(index.count == rank, "index \(index) does not fit shape \(shape)")
+        ensure(index.count == rank, "index \(index) does not fit shape \(shape)")
         var offset = 0
         for (i, dim) in Swift.zip(index, shape) {
-            precondition(i >= 0 && i < dim, "index \(index) out of range for shape \(shape)")
+            ensure(i >= 0 && i < dim, "index \(index) out of range for shape \(shape)")
             offset = offset * dim + i
         }
         return offset

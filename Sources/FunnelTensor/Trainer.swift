@@ -69,7 +69,7 @@ public struct Trainer {
                                   validate: () -> Double,
                                   onEvent: (TrainingEvent) -> Void = { _ in }) -> TrainingHistory {
         let c = configuration
-        precondition(c.batchSize > 0 && exampleCount > 0, "training needs examples and a positive batch size")
+        ensure(c.batchSize > 0 && exampleCount > 0, "training needs examples and a positive batch size")
         var generator = SeededGenerator(seed: c.seed)
         var order = Array(0..<exampleCount)
         let parameters = model.trainableParameters
