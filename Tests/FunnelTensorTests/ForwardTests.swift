@@ -93,6 +93,8 @@ import Testing
         let g = Graph(mode: .inference)
         let table = g.constant(Tensor(shape: [3, 2], scalars: [1, 2, 3, 4, 5, 6]))
         #expect(g.gather(table, indices: [2, 0, 2]).value.scalars == [5, 6, 1, 2, 5, 6])
+        let grid = g.gather(table, indices: IndexTensor(shape: [2, 2], scalars: [0, 1, 2, 0]))
+        #expect(grid.shape == [2, 2, 2] && grid.value.scalars == [1, 2, 3, 4, 5, 6, 1, 2])
         let bags = g.embeddingBag(table, ids: [0, 1, 2, 2], offsets: [0, 3, 3, 4], pooling: .mean)
         #expect(bags.value.scalars == [3, 4, 0, 0, 5, 6])
     }
