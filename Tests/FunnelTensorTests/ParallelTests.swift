@@ -1,18 +1,19 @@
+import Foundation
 import FunnelTensor
 import Testing
 
 /// Kernels split across threads compute what one thread computes, and dropout masks do not
-/// depend on the thread count.
-@Suite(.serialized) struct ParallelTests {
+/// depend on the thread count. The comparison runs in a child process because the thread count
+/// is process-wide and other tests run concurrently.
+@Suite struct ParallelTests {
     struct Outcome {
         var output: [Float]
         var gradients: [[Float]]
         var loss: Float
     }
 
-    func run(threads: Int) -> Outcome {
+    static func run(threads: Int) -> Outcome {
         Compute.setThreads(threads)
-        defer { Compute.setThreads(1) }
         var r = Random(4)
         let x = Parameter(r.tensor([1024, 48])), gamma = Parameter(r.tensor([48])), beta = Parameter(r.tensor([48]))
         let mean = Parameter(Tensor(zeros: [48]), isTrainable: false), variance = Parameter(Tensor(repeating: 1, shape: [48]), isTrainable: false)
@@ -29,14 +30,29 @@ import Testing
         return Outcome(output: output, gradients: gradients + [x.value.scalars], loss: loss.value.scalar)
     }
 
-    @Test func twoThreadsMatchOne() {
-        let one = run(threads: 1), two = run(threads: 2)
-        #expect(one.output.map { $0 == 0 } == two.output.map { $0 == 0 }, "dropout masks differ")
-        for (a, b) in zip(one.output, two.output) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a))) }
-        #expect(abs(one.loss - two.loss) <= 1e-5 * abs(one.loss))
-        for (ga, gb) in zip(one.gradients, two.gradients) {
+    /// Describes every way two runs differ beyond rounding; empty when they agree.
+    static func differences(_ one: Outcome, _ two: Outcome) -> [String] {
+        var problems: [String] = []
+        if one.output.map({ $0 == 0 }) != two.output.map({ $0 == 0 }) { problems.append("dropout masks differ") }
+        if zip(one.output, two.output).contains(where: { abs($0 - $1) > 1e-5 * max(1, abs($0)) }) { problems.append("outputs differ") }
+        if abs(one.loss - two.loss) > 1e-5 * abs(one.loss) { problems.append("losses \(one.loss) and \(two.loss) differ") }
+        for (k, (ga, gb)) in zip(one.gradients, two.gradients).enumerated() {
             let scale = ga.map(abs).max() ?? 1
-            for (a, b) in zip(ga, gb) { #expect(abs(a - b) <= 1e-4 * scale) }
+            if zip(ga, gb).contains(where: { abs($0 - $1) > 1e-4 * scale }) { problems.append("gradient or update \(k) differs") }
+        }
+        return problems
+    }
+
+    @Test func twoThreadsMatchOne() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            let problems = ParallelTests.differences(ParallelTests.run(threads: 1), ParallelTests.run(threads: 2))
+            if !problems.isEmpty {
+                FileHandle.standardError.write(Data(problems.joined(separator: "; ").utf8))
+                exit(1)
+            }
+        }
+        if let result, !result.standardErrorContent.isEmpty {
+            Issue.record(Comment(rawValue: String(decoding: result.standardErrorContent, as: UTF8.self)))
         }
     }
 }
