@@ -1,3 +1,4 @@
+import Foundation
 import FunnelData
 import FunnelEval
 import FunnelTensor
@@ -41,7 +42,7 @@ public enum CTRTraining {
     /// Click probabilities for `batch` examples given row-major field ids.
     public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int) -> [Float] {
         let graph = Graph(mode: .inference)
-        return model.logits(ids: ids, batch: batch, in: graph).value.scalars.map { 1 / (1 + _exp(-$0)) }
+        return model.logits(ids: ids, batch: batch, in: graph).value.scalars.map { 1 / (1 + Foundation.exp(-$0)) }
     }
 
     public static func evaluate(_ model: some CTRModel, on data: FieldDataset) -> Evaluation {
@@ -49,6 +50,3 @@ public enum CTRTraining {
         return Evaluation(auc: Metrics.auc(scores: p, labels: data.labels), logLoss: Metrics.logLoss(probabilities: p, labels: data.labels))
     }
 }
-
-import Foundation
-@inline(__always) func _exp(_ x: Float) -> Float { Foundation.exp(x) }

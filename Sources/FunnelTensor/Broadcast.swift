@@ -100,7 +100,7 @@ enum Broadcast {
     /// Whether `small` equals the trailing axes of `large` (after dropping leading 1s).
     static func isSuffix(_ small: [Int], of large: [Int]) -> Bool {
         var s = small[...]
-        while let first = s.first, first == 1, s.count > 0 { s = s.dropFirst() }
+        while s.first == 1 { s = s.dropFirst() }
         return s.count <= large.count && Array(large.suffix(s.count)) == Array(s)
     }
 

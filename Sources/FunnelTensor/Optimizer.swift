@@ -1,3 +1,5 @@
+import Foundation
+
 /// Updates parameters from their gradients, then clears the gradients.
 ///
 /// Dense gradients update whole tensors; row gradients of embedding tables update only the
@@ -121,7 +123,7 @@ public struct Adam: Optimizer {
         stepCount += 1
         let t = Float(stepCount)
         let b1 = beta1, b2 = beta2, eps = epsilon
-        let correction1 = 1 - _pow(b1, t), correction2 = 1 - _pow(b2, t)
+        let correction1 = 1 - Foundation.pow(b1, t), correction2 = 1 - Foundation.pow(b2, t)
         let stepSize = learningRate * correction2.squareRoot() / correction1
         let decay = decoupledWeightDecay ? learningRate * weightDecay : 0
         for p in parameters {
@@ -168,6 +170,3 @@ public struct Adagrad: Optimizer {
         }
     }
 }
-
-import Foundation
-@inline(__always) func _pow(_ a: Float, _ b: Float) -> Float { Foundation.pow(a, b) }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A fast, seedable random generator (xoshiro256**), so every run with the same seed
 /// draws the same numbers on every platform.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
@@ -46,10 +48,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         var u1 = nextUnitFloat()
         while u1 <= .leastNormalMagnitude { u1 = nextUnitFloat() }
         let u2 = nextUnitFloat()
-        let radius = (-2 * _log(u1)).squareRoot()
+        let radius = (-2 * Foundation.log(u1)).squareRoot()
         let angle = 2 * Float.pi * u2
-        spareNormal = radius * _sin(angle)
-        return radius * _cos(angle)
+        spareNormal = radius * Foundation.sin(angle)
+        return radius * Foundation.cos(angle)
     }
 
     /// An integer uniformly drawn from `0..<bound`.
@@ -63,8 +65,3 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
         SeededGenerator(seed: next())
     }
 }
-
-import Foundation
-@usableFromInline func _log(_ x: Float) -> Float { Foundation.log(x) }
-@usableFromInline func _sin(_ x: Float) -> Float { Foundation.sin(x) }
-@usableFromInline func _cos(_ x: Float) -> Float { Foundation.cos(x) }

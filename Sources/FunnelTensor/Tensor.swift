@@ -1,3 +1,5 @@
+import Foundation
+
 /// A dense Float32 tensor: a shape and contiguous row-major storage.
 ///
 /// `Tensor` is a value type with copy-on-write storage (a Swift array), so passing it around
@@ -116,5 +118,3 @@ extension Tensor: CustomStringConvertible {
         return "Tensor(\(shape), [\(preview)\(count > 8 ? ", …" : "")])"
     }
 }
-
-import Foundation
