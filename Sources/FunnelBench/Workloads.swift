@@ -20,7 +20,10 @@ public enum Workloads {
         public init(data: FieldDataset, batchSize: Int = 4096) {
             self.data = data
             self.batchSize = batchSize
-            model = DCNv2(.init(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize))
+            // The PyTorch peer's model: default DCN-v2 without the embedding penalty.
+            var configuration = DCNv2.Configuration(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize)
+            configuration.embeddingL2 = 0
+            model = DCNv2(configuration)
             order = Array(0..<data.count).shuffled(using: &generator)
         }
 
