@@ -1,18 +1,6 @@
 /// The leave-last-out split of sequential recommendation (SASRec, NCF): per user, the last
 /// interaction by time is the test item, the one before it the validation item, the rest train.
 public struct LeaveLastOutSplit: Sendable {
-    public struct Interaction: Sendable, Hashable {
-        public var user: Int32
-        public var item: Int32
-        public var timestamp: Int64
-
-        public init(user: Int32, item: Int32, timestamp: Int64) {
-            self.user = user
-            self.item = item
-            self.timestamp = timestamp
-        }
-    }
-
     public var train: [Interaction]
     /// Held-out item per user (nil for users with too few interactions).
     public var validation: [Int32?]
@@ -41,6 +29,16 @@ public struct LeaveLastOutSplit: Sendable {
     public func trainItems() -> [Set<Int32>] {
         var seen = [Set<Int32>](repeating: [], count: userCount)
         for x in train { seen[Int(x.user)].insert(x.item) }
+        return seen
+    }
+
+    /// Items each user interacted with anywhere: train, validation and test.
+    public func allItems() -> [Set<Int32>] {
+        var seen = trainItems()
+        for u in 0..<userCount {
+            if let v = validation[u] { seen[u].insert(v) }
+            if let t = test[u] { seen[u].insert(t) }
+        }
         return seen
     }
 }

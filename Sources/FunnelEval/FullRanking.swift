@@ -17,8 +17,8 @@ public enum FullRanking {
             s.withUnsafeBufferPointer { p in
                 for (k, user) in batch.enumerated() {
                     let row = UnsafeBufferPointer(rebasing: p[(k * itemCount)..<((k + 1) * itemCount)])
-                    let rank = RankingMetrics.rank(of: Int(targets[Int(user)]!), scores: row, excluded: excluded[Int(user)])
-                    summary.add(rank: rank, ks: ks)
+                    let (greater, ties) = RankingMetrics.position(of: Int(targets[Int(user)]!), scores: row, excluded: excluded[Int(user)])
+                    summary.add(greater: greater, ties: ties, ks: ks)
                 }
             }
             start += batchSize

@@ -37,4 +37,22 @@ public enum Metrics {
         }
         return total / Double(labels.count)
     }
+
+    /// Group AUC: the AUC within each group (user) that has both classes, weighted by the
+    /// group's example count, as in DIN (Zhou et al., 2018). NaN when no group qualifies.
+    public static func groupAUC(scores: [Float], labels: [Float], groups: [Int32]) -> Double {
+        guard scores.count == labels.count && labels.count == groups.count else {
+            fatalError("groupAUC: \(scores.count) scores, \(labels.count) labels and \(groups.count) groups")
+        }
+        var members: [Int32: [Int]] = [:]
+        for (i, g) in groups.enumerated() { members[g, default: []].append(i) }
+        var weighted = 0.0, weight = 0.0
+        for rows in members.values {
+            let value = auc(scores: rows.map { scores[$0] }, labels: rows.map { labels[$0] })
+            guard !value.isNaN else { continue }
+            weighted += value * Double(rows.count)
+            weight += Double(rows.count)
+        }
+        return weight > 0 ? weighted / weight : .nan
+    }
 }

@@ -8,13 +8,25 @@ public enum RankingMetrics {
     /// 1 / log2(rank + 2) when the item is in the top K (the ideal DCG is 1).
     public static func ndcg(rank: Int, k: Int) -> Double { rank < k ? 1 / Foundation.log2(Double(rank) + 2) : 0 }
 
-    /// The 0-based rank of `target` among `scores`, skipping `excluded` candidates; ties rank the target last
-    /// (the pessimistic convention, so constant scores earn nothing).
-    public static func rank(of target: Int, scores: UnsafeBufferPointer<Float>, excluded: Set<Int32>) -> Int {
+    /// How many candidates score above `target` and how many tie with it, skipping `excluded`.
+    public static func position(of target: Int, scores: UnsafeBufferPointer<Float>, excluded: Set<Int32>) -> (greater: Int, ties: Int) {
         let s = scores[target]
-        var rank = 0
-        for (i, x) in scores.enumerated() where i != target && x >= s && !excluded.contains(Int32(i)) { rank += 1 }
-        return rank
+        var greater = 0, ties = 0
+        for (i, x) in scores.enumerated() where i != target && x >= s && !excluded.contains(Int32(i)) {
+            if x > s { greater += 1 } else { ties += 1 }
+        }
+        return (greater, ties)
+    }
+
+    /// HR@K and NDCG@K expected under a random order of ties: the target's rank is uniform over
+    /// `greater ... greater + ties`, so constant scores earn chance level, no more.
+    public static func expected(greater: Int, ties: Int, k: Int) -> (hit: Double, ndcg: Double) {
+        guard greater < k else { return (0, 0) }
+        let last = min(greater + ties, k - 1)
+        var ndcg = 0.0
+        for rank in greater...last { ndcg += 1 / Foundation.log2(Double(rank) + 2) }
+        let positions = Double(ties + 1)
+        return (Double(last - greater + 1) / positions, ndcg / positions)
     }
 
     /// Averages of HR@K and NDCG@K over users.
@@ -26,10 +38,16 @@ public enum RankingMetrics {
         public init() {}
 
         public mutating func add(rank: Int, ks: [Int]) {
+            add(greater: rank, ties: 0, ks: ks)
+        }
+
+        /// Adds one user whose target has `greater` candidates above it and `ties` level with it.
+        public mutating func add(greater: Int, ties: Int, ks: [Int]) {
             users += 1
             for k in ks {
-                hits[k, default: 0] += RankingMetrics.hit(rank: rank, k: k)
-                ndcgs[k, default: 0] += RankingMetrics.ndcg(rank: rank, k: k)
+                let (hit, ndcg) = RankingMetrics.expected(greater: greater, ties: ties, k: k)
+                hits[k, default: 0] += hit
+                ndcgs[k, default: 0] += ndcg
             }
         }
 
