@@ -1,0 +1,126 @@
+import Foundation
+
+/// A point on Earth in degrees.
+public struct GeoPoint: Codable, Sendable, Hashable {
+    public var latitude: Double
+    public var longitude: Double
+
+    public init(latitude: Double, longitude: Double) {
+        self.latitude = latitude
+        self.longitude = longitude
+    }
+}
+
+/// A user of the app being recommended for.
+public struct User: Codable, Sendable, Hashable {
+    public var id: String
+    public var categorical: [String: String] = [:]
+    public var numeric: [String: Double] = [:]
+    public var tags: [String] = []
+    public var home: GeoPoint?
+    public var createdAt: Date?
+
+    public init(id: String, categorical: [String: String] = [:], numeric: [String: Double] = [:], tags: [String] = [],
+                home: GeoPoint? = nil, createdAt: Date? = nil) {
+        self.id = id
+        self.categorical = categorical
+        self.numeric = numeric
+        self.tags = tags
+        self.home = home
+        self.createdAt = createdAt
+    }
+}
+
+/// Something that can be recommended: a post, video, product or app.
+public struct Item: Codable, Sendable, Hashable {
+    public var id: String
+    /// Category paths from broad to narrow, e.g. `beauty/makeup`.
+    public var categories: [String] = []
+    public var tags: [String] = []
+    public var authorID: String?
+    public var location: GeoPoint?
+    public var createdAt: Date?
+    public var expiresAt: Date?
+    public var isHidden = false
+    public var numeric: [String: Double] = [:]
+    public var text: String?
+    public var contentVector: [Float]?
+
+    public init(id: String, categories: [String] = [], tags: [String] = [], authorID: String? = nil, location: GeoPoint? = nil,
+                createdAt: Date? = nil, expiresAt: Date? = nil, isHidden: Bool = false, numeric: [String: Double] = [:],
+                text: String? = nil, contentVector: [Float]? = nil) {
+        self.id = id
+        self.categories = categories
+        self.tags = tags
+        self.authorID = authorID
+        self.location = location
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.isHidden = isHidden
+        self.numeric = numeric
+        self.text = text
+        self.contentVector = contentVector
+    }
+
+    /// Every level of every category path: `beauty/makeup` gives `beauty` and `beauty/makeup`.
+    public var categoryLevels: [String] {
+        var levels: [String] = []
+        for path in categories {
+            var prefix = ""
+            for part in path.split(separator: "/") {
+                prefix = prefix.isEmpty ? String(part) : prefix + "/" + part
+                if !levels.contains(prefix) { levels.append(prefix) }
+            }
+        }
+        return levels
+    }
+
+    /// Whether the item may be shown at `time`.
+    public func isAvailable(at time: Date) -> Bool {
+        !isHidden && (expiresAt.map { $0 > time } ?? true)
+    }
+}
+
+/// What a user did with an item.
+public enum EventType: String, Codable, Sendable, CaseIterable {
+    case exposure, click, like, collect, share, comment
+    case followAuthor = "follow-author"
+    case hide, purchase, view
+}
+
+/// Where and how an event happened.
+public struct EventContext: Codable, Sendable, Hashable {
+    public var device: String?
+    public var city: String?
+    /// Local hour of day, 0–23.
+    public var hour: Int?
+
+    public init(device: String? = nil, city: String? = nil, hour: Int? = nil) {
+        self.device = device
+        self.city = city
+        self.hour = hour
+    }
+}
+
+/// One feedback event.
+public struct Event: Codable, Sendable, Hashable {
+    public var userID: String
+    public var itemID: String
+    public var type: EventType
+    public var timestamp: Date
+    /// For `view`: seconds watched and the item's duration.
+    public var watchedSeconds: Double?
+    public var itemDuration: Double?
+    public var context = EventContext()
+
+    public init(userID: String, itemID: String, type: EventType, timestamp: Date, watchedSeconds: Double? = nil,
+                itemDuration: Double? = nil, context: EventContext = EventContext()) {
+        self.userID = userID
+        self.itemID = itemID
+        self.type = type
+        self.timestamp = timestamp
+        self.watchedSeconds = watchedSeconds
+        self.itemDuration = itemDuration
+        self.context = context
+    }
+}
