@@ -12,9 +12,11 @@ let package = Package(
         .library(name: "FunnelRanking", targets: ["FunnelRanking"]),
         .library(name: "FunnelRetrieval", targets: ["FunnelRetrieval"]),
         .library(name: "FunnelBench", targets: ["FunnelBench"]),
+        .library(name: "FunnelStore", targets: ["FunnelStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +28,7 @@ let package = Package(
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval"),
+        .target(name: "FunnelStore", dependencies: ["FunnelData", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval"]),
@@ -39,6 +42,7 @@ let package = Package(
         .target(name: "FunnelTestSupport", dependencies: ["FunnelData"]),
         .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),

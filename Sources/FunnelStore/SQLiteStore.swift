@@ -1,0 +1,216 @@
+import Foundation
+import FunnelData
+import GRDB
+
+/// The embedded store: one SQLite file in WAL mode through GRDB, with named migrations.
+///
+/// Every batch is validated before anything is written and goes in one transaction, so a bad
+/// record leaves the database as it was. With `synchronous = FULL` (the default) a batch that
+/// returned survives a crash or power loss.
+public final class SQLiteStore: Store {
+    let writer: any DatabaseWriter
+
+    /// Opens (creating if needed) the database file at `path`.
+    public init(path: String, durable: Bool = true) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durable ? "FULL" : "NORMAL")")
+        }
+        writer = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(writer)
+    }
+
+    /// A private in-memory database, for tests and throwaway runs.
+    public static func inMemory() throws -> SQLiteStore {
+        try SQLiteStore(writer: DatabaseQueue())
+    }
+
+    init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    /// Schema versions, applied in order and never edited once released.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-users-items-events-artifacts") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE items (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, hidden INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    user_id TEXT NOT NULL, item_id TEXT NOT NULL, type TEXT NOT NULL, ts REAL NOT NULL,
+                    watched REAL, duration REAL, device TEXT, city TEXT, hour INTEGER);
+                CREATE INDEX events_by_user ON events (user_id, ts);
+                CREATE INDEX events_by_time ON events (ts);
+                CREATE TABLE artifacts (
+                    name TEXT NOT NULL, version TEXT NOT NULL, created_at REAL NOT NULL, seq INTEGER NOT NULL,
+                    manifest BLOB NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (name, version));
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: Users and items
+
+    public func upsertUsers(_ users: [User]) async throws {
+        try checkBatch(users.count)
+        for user in users { try user.validate() }
+        let rows = try users.map { ($0.id, try Self.json($0)) }
+        try await writer.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO users (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data")
+            for (id, data) in rows { try statement.execute(arguments: [id, data]) }
+        }
+    }
+
+    public func users(_ ids: [String]) async throws -> [User] {
+        try await fetch(table: "users", ids: ids)
+    }
+
+    public func upsertItems(_ items: [Item]) async throws {
+        try checkBatch(items.count)
+        for item in items { try item.validate() }
+        let rows = try items.map { ($0.id, try Self.json($0), $0.isHidden) }
+        try await writer.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO items (id, data, hidden) VALUES (?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET data = excluded.data, hidden = excluded.hidden
+                """)
+            for (id, data, hidden) in rows { try statement.execute(arguments: [id, data, hidden]) }
+        }
+    }
+
+    public func items(_ ids: [String]) async throws -> [Item] {
+        try await fetch(table: "items", ids: ids)
+    }
+
+    public func hideItem(_ id: String) async throws -> Bool {
+        guard var item = try await items([id]).first else { return false }
+        item.isHidden = true
+        try await upsertItems([item])
+        return true
+    }
+
+    public func deleteItem(_ id: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM items WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    private func fetch<T: Decodable>(table: String, ids: [String]) async throws -> [T] {
+        let found: [String: String] = try await writer.read { db in
+            var found: [String: String] = [:]
+            for chunk in stride(from: 0, to: ids.count, by: 500).map({ Array(ids[$0..<min(ids.count, $0 + 500)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for row in try Row.fetchAll(db, sql: "SELECT id, data FROM \(table) WHERE id IN (\(marks))", arguments: StatementArguments(chunk)) {
+                    found[row["id"]] = row["data"]
+                }
+            }
+            return found
+        }
+        return try ids.compactMap { id in try found[id].map { try Self.decoder.decode(T.self, from: Data($0.utf8)) } }
+    }
+
+    // MARK: Events
+
+    public func appendEvents(_ events: [Event]) async throws {
+        try checkBatch(events.count)
+        for event in events { try event.validate() }
+        try await writer.write { db in
+            let statement = try db.makeStatement(sql: """
+                INSERT INTO events (user_id, item_id, type, ts, watched, duration, device, city, hour)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for e in events {
+                try statement.execute(arguments: [e.userID, e.itemID, e.type.rawValue, e.timestamp.timeIntervalSince1970,
+                                                  e.watchedSeconds, e.itemDuration, e.context.device, e.context.city, e.context.hour])
+            }
+        }
+    }
+
+    public func events(in range: Range<Date>, limit: Int) async throws -> [Event] {
+        try await queryEvents("WHERE ts >= ? AND ts < ? ORDER BY ts, seq LIMIT ?",
+                              [range.lowerBound.timeIntervalSince1970, range.upperBound.timeIntervalSince1970, limit])
+    }
+
+    public func events(user: String, limit: Int) async throws -> [Event] {
+        try await queryEvents("WHERE user_id = ? ORDER BY ts DESC, seq DESC LIMIT ?", [user, limit])
+    }
+
+    public func lastActions(user: String, types: Set<EventType>, limit n: Int) async throws -> [Event] {
+        guard !types.isEmpty else { return try await events(user: user, limit: n) }
+        let names = types.map(\.rawValue).sorted()
+        let marks = Array(repeating: "?", count: names.count).joined(separator: ",")
+        return try await queryEvents("WHERE user_id = ? AND type IN (\(marks)) ORDER BY ts DESC, seq DESC LIMIT ?",
+                                     [user] + names.map { $0 as (any DatabaseValueConvertible)? } + [n])
+    }
+
+    private func queryEvents(_ clause: String, _ arguments: [(any DatabaseValueConvertible)?]) async throws -> [Event] {
+        let arguments = StatementArguments(arguments)
+        return try await writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events \(clause)", arguments: arguments).map { row in
+                guard let type = EventType(rawValue: row["type"]) else { throw StoreError("stored event has unknown type \(row["type"] as String)") }
+                return Event(userID: row["user_id"], itemID: row["item_id"], type: type,
+                             timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
+                             context: EventContext(device: row["device"], city: row["city"], hour: row["hour"]))
+            }
+        }
+    }
+
+    // MARK: Artifacts
+
+    public func saveArtifact(_ a: StoredArtifact) async throws {
+        try await writer.write { db in
+            let next = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(seq), 0) + 1 FROM artifacts") ?? 1
+            try db.execute(sql: """
+                INSERT INTO artifacts (name, version, created_at, seq, manifest, blob) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(name, version) DO UPDATE SET created_at = excluded.created_at, seq = excluded.seq,
+                    manifest = excluded.manifest, blob = excluded.blob
+                """, arguments: [a.name, a.version, a.createdAt.timeIntervalSince1970, next, a.manifest, a.blob])
+        }
+    }
+
+    public func artifact(name: String, version: String?) async throws -> StoredArtifact? {
+        try await writer.read { db in
+            let row = if let version {
+                try Row.fetchOne(db, sql: "SELECT * FROM artifacts WHERE name = ? AND version = ?", arguments: [name, version])
+            } else {
+                try Row.fetchOne(db, sql: "SELECT * FROM artifacts WHERE name = ? ORDER BY seq DESC LIMIT 1", arguments: [name])
+            }
+            return row.map { StoredArtifact(name: $0["name"], version: $0["version"], createdAt: Date(timeIntervalSince1970: $0["created_at"]),
+                                            manifest: $0["manifest"], blob: $0["blob"]) }
+        }
+    }
+
+    public func artifactVersions(name: String) async throws -> [String] {
+        try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT version FROM artifacts WHERE name = ? ORDER BY seq", arguments: [name])
+        }
+    }
+
+    // MARK: Encoding
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }()
+
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private func checkBatch(_ count: Int) throws {
+        guard count <= StoreLimits.maximumBatch else {
+            throw StoreError("batch of \(count) records exceeds the limit of \(StoreLimits.maximumBatch)")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import FunnelData
+
+/// Users: batch upsert and lookup.
+public protocol UserStore: Sendable {
+    /// Validates every user, then writes them all in one transaction, or none.
+    func upsertUsers(_ users: [User]) async throws
+    /// The users with these ids that exist, in the order asked.
+    func users(_ ids: [String]) async throws -> [User]
+}
+
+/// Items: batch upsert, lookup, hiding and deletion.
+public protocol ItemStore: Sendable {
+    func upsertItems(_ items: [Item]) async throws
+    func items(_ ids: [String]) async throws -> [Item]
+    /// Marks an item hidden (it stays stored); returns false when it does not exist.
+    func hideItem(_ id: String) async throws -> Bool
+    /// Removes an item; returns false when it did not exist.
+    func deleteItem(_ id: String) async throws -> Bool
+}
+
+/// Events: append-only batches, scans by time and by user.
+public protocol EventStore: Sendable {
+    /// Validates every event, then appends them all in one transaction, or none. Durable once it returns.
+    func appendEvents(_ events: [Event]) async throws
+    /// Events with `range.lowerBound <= timestamp < range.upperBound`, in time order.
+    func events(in range: Range<Date>, limit: Int) async throws -> [Event]
+    /// A user's events, newest first.
+    func events(user: String, limit: Int) async throws -> [Event]
+    /// A user's last `n` events of the given types (all types when empty), newest first.
+    func lastActions(user: String, types: Set<EventType>, limit n: Int) async throws -> [Event]
+}
+
+/// Trained models: a blob and a manifest per (name, version).
+public protocol ArtifactStore: Sendable {
+    func saveArtifact(_ artifact: StoredArtifact) async throws
+    /// The named artifact at `version`, or the most recently saved version when nil.
+    func artifact(name: String, version: String?) async throws -> StoredArtifact?
+    /// Versions of a named artifact, oldest first.
+    func artifactVersions(name: String) async throws -> [String]
+}
+
+/// Everything a Funnel deployment stores.
+public typealias Store = UserStore & ItemStore & EventStore & ArtifactStore
+
+public struct StoredArtifact: Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public var createdAt: Date
+    public var manifest: Data
+    public var blob: Data
+
+    public init(name: String, version: String, createdAt: Date = Date(), manifest: Data, blob: Data) {
+        self.name = name
+        self.version = version
+        self.createdAt = createdAt
+        self.manifest = manifest
+        self.blob = blob
+    }
+}
+
+/// Limits on a single write.
+public enum StoreLimits {
+    /// Records per batch call; larger batches are rejected before anything is written.
+    public static let maximumBatch = 100_000
+}
+
+public struct StoreError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import FunnelData
+import FunnelStore
+import Testing
+
+/// The behaviour every `Store` backend must have.
+enum StoreContract {
+    static let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+
+    static func run(_ store: some Store) async throws {
+        try await usersAndItems(store)
+        try await badBatchesChangeNothing(store)
+        try await events(store)
+        try await artifacts(store)
+    }
+
+    static func usersAndItems(_ store: some Store) async throws {
+        let alice = User(id: "alice", categorical: ["gender": "f"], numeric: ["age": 31], tags: ["runner"],
+                         home: GeoPoint(latitude: 48.85, longitude: 2.35), createdAt: t0)
+        try await store.upsertUsers([alice, User(id: "bob")])
+        #expect(try await store.users(["bob", "nobody", "alice"]) == [User(id: "bob"), alice])
+        var older = alice
+        older.tags = ["swimmer"]
+        try await store.upsertUsers([older])
+        #expect(try await store.users(["alice"]).first?.tags == ["swimmer"])
+
+        let item = Item(id: "p1", categories: ["beauty/makeup"], tags: ["red"], authorID: "author-1", createdAt: t0,
+                        expiresAt: t0.addingTimeInterval(86_400), numeric: ["price": 9.5], text: "lipstick", contentVector: [0.5, -1])
+        try await store.upsertItems([item, Item(id: "p2")])
+        #expect(try await store.items(["p1"]) == [item])
+        #expect(try await store.hideItem("p1"))
+        #expect(try await store.items(["p1"]).first?.isHidden == true)
+        #expect(try await !store.hideItem("missing"))
+        #expect(try await store.deleteItem("p2"))
+        #expect(try await !store.deleteItem("p2"))
+        #expect(try await store.items(["p2"]).isEmpty)
+    }
+
+    static func badBatchesChangeNothing(_ store: some Store) async throws {
+        let before = try await store.users(["carol", "alice"])
+        await #expect(throws: ValidationError.self) {
+            try await store.upsertUsers([User(id: "carol"), User(id: "alice", numeric: ["age": .nan])])
+        }
+        #expect(try await store.users(["carol", "alice"]) == before)
+        await #expect(throws: ValidationError.self) {
+            try await store.appendEvents([Event(userID: "u", itemID: "i", type: .click, timestamp: t0),
+                                          Event(userID: "", itemID: "i", type: .click, timestamp: t0)])
+        }
+        #expect(try await store.events(user: "u", limit: 10).isEmpty)
+        await #expect(throws: StoreError.self) {
+            try await store.upsertItems((0...StoreLimits.maximumBatch).map { Item(id: "bulk-\($0)") })
+        }
+        #expect(try await store.items(["bulk-0"]).isEmpty)
+    }
+
+    static func events(_ store: some Store) async throws {
+        var batch: [Event] = []
+        for k in 0..<20 {
+            let type: EventType = k % 4 == 0 ? .like : (k % 4 == 1 ? .view : .click)
+            batch.append(Event(userID: k % 2 == 0 ? "alice" : "bob", itemID: "item-\(k)", type: type,
+                               timestamp: t0.addingTimeInterval(Double(k)), watchedSeconds: type == .view ? Double(k) : nil,
+                               itemDuration: type == .view ? 60 : nil, context: EventContext(device: "ios", city: "paris", hour: k % 24)))
+        }
+        try await store.appendEvents(Array(batch[10...]))
+        try await store.appendEvents(Array(batch[..<10]))
+        let window = try await store.events(in: t0.addingTimeInterval(5)..<t0.addingTimeInterval(12), limit: 100)
+        #expect(window == Array(batch[5..<12]), "time scans are half-open and in time order")
+        #expect(try await store.events(in: t0..<t0.addingTimeInterval(100), limit: 3) == Array(batch[0..<3]))
+        let alice = try await store.events(user: "alice", limit: 100)
+        #expect(alice == batch.filter { $0.userID == "alice" }.reversed())
+        let likes = try await store.lastActions(user: "alice", types: [.like], limit: 2)
+        #expect(likes.map(\.itemID) == ["item-16", "item-12"])
+        let views = try await store.lastActions(user: "bob", types: [.view, .like], limit: 10)
+        #expect(views.allSatisfy { $0.type == .view } && views.first?.watchedSeconds == 17 && views.count == 5)
+    }
+
+    static func artifacts(_ store: some Store) async throws {
+        let v1 = StoredArtifact(name: "dcn-v2", version: "1", createdAt: t0, manifest: Data("{\"v\":1}".utf8), blob: Data([1, 2, 3]))
+        let v2 = StoredArtifact(name: "dcn-v2", version: "2", createdAt: t0, manifest: Data("{\"v\":2}".utf8), blob: Data(count: 1 << 20))
+        try await store.saveArtifact(v1)
+        try await store.saveArtifact(v2)
+        #expect(try await store.artifact(name: "dcn-v2", version: nil) == v2)
+        #expect(try await store.artifact(name: "dcn-v2", version: "1") == v1)
+        #expect(try await store.artifact(name: "other", version: nil) == nil)
+        #expect(try await store.artifactVersions(name: "dcn-v2") == ["1", "2"])
+    }
+}
+
+@Suite struct StoreConformanceTests {
+    @Test func sqliteInMemory() async throws {
+        try await StoreContract.run(try SQLiteStore.inMemory())
+    }
+
+    @Test func sqliteFileSurvivesReopening() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            try await StoreContract.run(store)
+        }
+        let reopened = try SQLiteStore(path: path)
+        #expect(try await reopened.users(["alice"]).count == 1)
+        #expect(try await reopened.events(user: "alice", limit: 100).count == 10)
+        #expect(try await reopened.artifactVersions(name: "dcn-v2") == ["1", "2"])
+    }
+}
