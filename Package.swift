@@ -17,6 +17,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -28,7 +30,12 @@ let package = Package(
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval"),
-        .target(name: "FunnelStore", dependencies: ["FunnelData", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "FunnelStore", dependencies: [
+            "FunnelData",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval"]),

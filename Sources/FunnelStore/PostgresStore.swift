@@ -1,0 +1,229 @@
+import Foundation
+import FunnelData
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The server store: PostgreSQL through postgres-nio, for deployments with several serving
+/// nodes. Batches are validated first and written in one transaction with array parameters
+/// (`UNNEST`), so a batch is one round trip and either fully stored or not at all.
+public final class PostgresStore: Store {
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    static let logger = Logger(label: "funnel.store.postgres")
+
+    /// Connects to `url` (`postgres://user:password@host:port/database`) and applies migrations.
+    public static func connect(_ url: String) async throws -> PostgresStore {
+        let store = PostgresStore(configuration: try configuration(from: url))
+        try await store.migrate()
+        return store
+    }
+
+    init(configuration: PostgresClient.Configuration) {
+        let client = PostgresClient(configuration: configuration)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Parses a `postgres://` URL into a client configuration (TLS off: loopback and private networks).
+    public static func configuration(from url: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host, let user = components.user else {
+            throw StoreError("'\(url)' is not a postgres://user:password@host:port/database URL")
+        }
+        let database = components.path.split(separator: "/").first.map(String.init)
+        return PostgresClient.Configuration(host: host, port: components.port ?? 5432, username: user,
+                                            password: components.password, database: database, tls: .disable)
+    }
+
+    /// Schema versions, applied in order and never edited once released.
+    static let migrations: [(name: String, statements: [String])] = [
+        ("v1-users-items-events-artifacts", [
+            "CREATE TABLE users (id TEXT PRIMARY KEY, data TEXT NOT NULL)",
+            "CREATE TABLE items (id TEXT PRIMARY KEY, data TEXT NOT NULL, hidden BOOLEAN NOT NULL DEFAULT FALSE)",
+            """
+            CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, item_id TEXT NOT NULL, type TEXT NOT NULL,
+                                 ts DOUBLE PRECISION NOT NULL, extra TEXT NOT NULL)
+            """,
+            "CREATE INDEX events_by_user ON events (user_id, ts)",
+            "CREATE INDEX events_by_time ON events (ts)",
+            """
+            CREATE TABLE artifacts (name TEXT NOT NULL, version TEXT NOT NULL, created_at DOUBLE PRECISION NOT NULL,
+                                    seq BIGINT NOT NULL, manifest BYTEA NOT NULL, blob BYTEA NOT NULL, PRIMARY KEY (name, version))
+            """,
+        ]),
+    ]
+
+    /// Runs one SQL statement outside a transaction (e.g. `CREATE DATABASE`); for administration.
+    public func execute(_ sql: String) async throws {
+        try await client.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+    }
+
+    func migrate() async throws {
+        try await client.query("CREATE TABLE IF NOT EXISTS funnel_migrations (name TEXT PRIMARY KEY)", logger: Self.logger)
+        for migration in Self.migrations {
+            try await client.withTransaction(logger: Self.logger) { connection in
+                // Serialise concurrent migrators, then skip what is already applied.
+                try await connection.query("LOCK TABLE funnel_migrations", logger: Self.logger)
+                let applied = try await connection.query("SELECT 1 FROM funnel_migrations WHERE name = \(migration.name)", logger: Self.logger)
+                var isApplied = false
+                for try await _ in applied { isApplied = true }
+                guard !isApplied else { return }
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                }
+                try await connection.query("INSERT INTO funnel_migrations (name) VALUES (\(migration.name))", logger: Self.logger)
+            }
+        }
+    }
+
+    // MARK: Users and items
+
+    public func upsertUsers(_ users: [User]) async throws {
+        try checkBatch(users.count)
+        for user in users { try user.validate() }
+        let ids = users.map(\.id), data = try users.map { try SQLiteStore.json($0) }
+        try await client.query("""
+            INSERT INTO users (id, data) SELECT * FROM UNNEST(\(ids)::text[], \(data)::text[])
+            ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data
+            """, logger: Self.logger)
+    }
+
+    public func users(_ ids: [String]) async throws -> [User] {
+        try await fetch(try await client.query("SELECT id, data FROM users WHERE id = ANY(\(ids))", logger: Self.logger), ids: ids)
+    }
+
+    public func upsertItems(_ items: [Item]) async throws {
+        try checkBatch(items.count)
+        for item in items { try item.validate() }
+        let ids = items.map(\.id), data = try items.map { try SQLiteStore.json($0) }, hidden = items.map(\.isHidden)
+        try await client.query("""
+            INSERT INTO items (id, data, hidden) SELECT * FROM UNNEST(\(ids)::text[], \(data)::text[], \(hidden)::boolean[])
+            ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, hidden = EXCLUDED.hidden
+            """, logger: Self.logger)
+    }
+
+    public func items(_ ids: [String]) async throws -> [Item] {
+        try await fetch(try await client.query("SELECT id, data FROM items WHERE id = ANY(\(ids))", logger: Self.logger), ids: ids)
+    }
+
+    public func hideItem(_ id: String) async throws -> Bool {
+        guard var item = try await items([id]).first else { return false }
+        item.isHidden = true
+        try await upsertItems([item])
+        return true
+    }
+
+    public func deleteItem(_ id: String) async throws -> Bool {
+        var deleted = false
+        for try await _ in try await client.query("DELETE FROM items WHERE id = \(id) RETURNING id", logger: Self.logger) { deleted = true }
+        return deleted
+    }
+
+    private func fetch<T: Decodable>(_ rows: PostgresRowSequence, ids: [String]) async throws -> [T] {
+        var found: [String: String] = [:]
+        for try await (id, data) in rows.decode((String, String).self) { found[id] = data }
+        return try ids.compactMap { id in try found[id].map { try SQLiteStore.decoder.decode(T.self, from: Data($0.utf8)) } }
+    }
+
+    // MARK: Events
+
+    /// The optional fields of an event, stored as one JSON column.
+    struct Extra: Codable {
+        var watchedSeconds: Double?
+        var itemDuration: Double?
+        var context: EventContext
+    }
+
+    public func appendEvents(_ events: [Event]) async throws {
+        try checkBatch(events.count)
+        for event in events { try event.validate() }
+        let users = events.map(\.userID), items = events.map(\.itemID), types = events.map(\.type.rawValue)
+        let times = events.map(\.timestamp.timeIntervalSince1970)
+        let extras = try events.map { try SQLiteStore.json(Extra(watchedSeconds: $0.watchedSeconds, itemDuration: $0.itemDuration, context: $0.context)) }
+        try await client.query("""
+            INSERT INTO events (user_id, item_id, type, ts, extra)
+            SELECT * FROM UNNEST(\(users)::text[], \(items)::text[], \(types)::text[], \(times)::float8[], \(extras)::text[])
+            """, logger: Self.logger)
+    }
+
+    public func events(in range: Range<Date>, limit: Int) async throws -> [Event] {
+        let (from, to) = (range.lowerBound.timeIntervalSince1970, range.upperBound.timeIntervalSince1970)
+        return try await decodeEvents(try await client.query("""
+            SELECT user_id, item_id, type, ts, extra FROM events WHERE ts >= \(from) AND ts < \(to) ORDER BY ts, seq LIMIT \(limit)
+            """, logger: Self.logger))
+    }
+
+    public func events(user: String, limit: Int) async throws -> [Event] {
+        try await decodeEvents(try await client.query("""
+            SELECT user_id, item_id, type, ts, extra FROM events WHERE user_id = \(user) ORDER BY ts DESC, seq DESC LIMIT \(limit)
+            """, logger: Self.logger))
+    }
+
+    public func lastActions(user: String, types: Set<EventType>, limit n: Int) async throws -> [Event] {
+        guard !types.isEmpty else { return try await events(user: user, limit: n) }
+        let names = types.map(\.rawValue)
+        return try await decodeEvents(try await client.query("""
+            SELECT user_id, item_id, type, ts, extra FROM events WHERE user_id = \(user) AND type = ANY(\(names))
+            ORDER BY ts DESC, seq DESC LIMIT \(n)
+            """, logger: Self.logger))
+    }
+
+    private func decodeEvents(_ rows: PostgresRowSequence) async throws -> [Event] {
+        var events: [Event] = []
+        for try await (user, item, type, ts, extraJSON) in rows.decode((String, String, String, Double, String).self) {
+            guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
+            let extra = try SQLiteStore.decoder.decode(Extra.self, from: Data(extraJSON.utf8))
+            events.append(Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts),
+                                watchedSeconds: extra.watchedSeconds, itemDuration: extra.itemDuration, context: extra.context))
+        }
+        return events
+    }
+
+    // MARK: Artifacts
+
+    public func saveArtifact(_ a: StoredArtifact) async throws {
+        let manifest = ByteBuffer(bytes: a.manifest), blob = ByteBuffer(bytes: a.blob), created = a.createdAt.timeIntervalSince1970
+        try await client.withTransaction(logger: Self.logger) { connection in
+            try await connection.query("LOCK TABLE artifacts IN EXCLUSIVE MODE", logger: Self.logger)
+            try await connection.query("""
+                INSERT INTO artifacts (name, version, created_at, seq, manifest, blob)
+                VALUES (\(a.name), \(a.version), \(created), (SELECT COALESCE(MAX(seq), 0) + 1 FROM artifacts), \(manifest), \(blob))
+                ON CONFLICT (name, version) DO UPDATE SET created_at = EXCLUDED.created_at, seq = EXCLUDED.seq,
+                    manifest = EXCLUDED.manifest, blob = EXCLUDED.blob
+                """, logger: Self.logger)
+        }
+    }
+
+    public func artifact(name: String, version: String?) async throws -> StoredArtifact? {
+        let rows = if let version {
+            try await client.query("""
+                SELECT name, version, created_at, manifest, blob FROM artifacts WHERE name = \(name) AND version = \(version)
+                """, logger: Self.logger)
+        } else {
+            try await client.query("""
+                SELECT name, version, created_at, manifest, blob FROM artifacts WHERE name = \(name) ORDER BY seq DESC LIMIT 1
+                """, logger: Self.logger)
+        }
+        for try await (name, version, created, manifest, blob) in rows.decode((String, String, Double, ByteBuffer, ByteBuffer).self) {
+            return StoredArtifact(name: name, version: version, createdAt: Date(timeIntervalSince1970: created),
+                                  manifest: Data(manifest.readableBytesView), blob: Data(blob.readableBytesView))
+        }
+        return nil
+    }
+
+    public func artifactVersions(name: String) async throws -> [String] {
+        var versions: [String] = []
+        for try await version in try await client.query("SELECT version FROM artifacts WHERE name = \(name) ORDER BY seq", logger: Self.logger)
+            .decode(String.self) { versions.append(version) }
+        return versions
+    }
+
+    private func checkBatch(_ count: Int) throws {
+        guard count <= StoreLimits.maximumBatch else {
+            throw StoreError("batch of \(count) records exceeds the limit of \(StoreLimits.maximumBatch)")
+        }
+    }
+}
