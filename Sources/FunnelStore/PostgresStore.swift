@@ -82,9 +82,9 @@ public final class PostgresStore: Store {
     // MARK: Users and items
 
     public func upsertUsers(_ users: [User]) async throws {
-        try checkBatch(users.count)
+        try StoreLimits.checkBatch(users.count)
         for user in users { try user.validate() }
-        let ids = users.map(\.id), data = try users.map { try SQLiteStore.json($0) }
+        let ids = users.map(\.id), data = try users.map { try StoreCoding.json($0) }
         try await client.query("""
             INSERT INTO users (id, data) SELECT * FROM UNNEST(\(ids)::text[], \(data)::text[])
             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data
@@ -96,9 +96,9 @@ public final class PostgresStore: Store {
     }
 
     public func upsertItems(_ items: [Item]) async throws {
-        try checkBatch(items.count)
+        try StoreLimits.checkBatch(items.count)
         for item in items { try item.validate() }
-        let ids = items.map(\.id), data = try items.map { try SQLiteStore.json($0) }, hidden = items.map(\.isHidden)
+        let ids = items.map(\.id), data = try items.map { try StoreCoding.json($0) }, hidden = items.map(\.isHidden)
         try await client.query("""
             INSERT INTO items (id, data, hidden) SELECT * FROM UNNEST(\(ids)::text[], \(data)::text[], \(hidden)::boolean[])
             ON CONFLICT (id) DO UPDATE SET data = EXCLUDED.data, hidden = EXCLUDED.hidden
@@ -107,13 +107,6 @@ public final class PostgresStore: Store {
 
     public func items(_ ids: [String]) async throws -> [Item] {
         try await fetch(try await client.query("SELECT id, data FROM items WHERE id = ANY(\(ids))", logger: Self.logger), ids: ids)
-    }
-
-    public func hideItem(_ id: String) async throws -> Bool {
-        guard var item = try await items([id]).first else { return false }
-        item.isHidden = true
-        try await upsertItems([item])
-        return true
     }
 
     public func deleteItem(_ id: String) async throws -> Bool {
@@ -125,7 +118,7 @@ public final class PostgresStore: Store {
     private func fetch<T: Decodable>(_ rows: PostgresRowSequence, ids: [String]) async throws -> [T] {
         var found: [String: String] = [:]
         for try await (id, data) in rows.decode((String, String).self) { found[id] = data }
-        return try ids.compactMap { id in try found[id].map { try SQLiteStore.decoder.decode(T.self, from: Data($0.utf8)) } }
+        return try ids.compactMap { id in try found[id].map { try StoreCoding.decode(T.self, from: $0) } }
     }
 
     // MARK: Events
@@ -138,11 +131,11 @@ public final class PostgresStore: Store {
     }
 
     public func appendEvents(_ events: [Event]) async throws {
-        try checkBatch(events.count)
+        try StoreLimits.checkBatch(events.count)
         for event in events { try event.validate() }
         let users = events.map(\.userID), items = events.map(\.itemID), types = events.map(\.type.rawValue)
         let times = events.map(\.timestamp.timeIntervalSince1970)
-        let extras = try events.map { try SQLiteStore.json(Extra(watchedSeconds: $0.watchedSeconds, itemDuration: $0.itemDuration, context: $0.context)) }
+        let extras = try events.map { try StoreCoding.json(Extra(watchedSeconds: $0.watchedSeconds, itemDuration: $0.itemDuration, context: $0.context)) }
         try await client.query("""
             INSERT INTO events (user_id, item_id, type, ts, extra)
             SELECT * FROM UNNEST(\(users)::text[], \(items)::text[], \(types)::text[], \(times)::float8[], \(extras)::text[])
@@ -175,7 +168,7 @@ public final class PostgresStore: Store {
         var events: [Event] = []
         for try await (user, item, type, ts, extraJSON) in rows.decode((String, String, String, Double, String).self) {
             guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
-            let extra = try SQLiteStore.decoder.decode(Extra.self, from: Data(extraJSON.utf8))
+            let extra = try StoreCoding.decode(Extra.self, from: extraJSON)
             events.append(Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts),
                                 watchedSeconds: extra.watchedSeconds, itemDuration: extra.itemDuration, context: extra.context))
         }
@@ -221,9 +214,4 @@ public final class PostgresStore: Store {
         return versions
     }
 
-    private func checkBatch(_ count: Int) throws {
-        guard count <= StoreLimits.maximumBatch else {
-            throw StoreError("batch of \(count) records exceeds the limit of \(StoreLimits.maximumBatch)")
-        }
-    }
 }

@@ -54,9 +54,9 @@ public final class SQLiteStore: Store {
     // MARK: Users and items
 
     public func upsertUsers(_ users: [User]) async throws {
-        try checkBatch(users.count)
+        try StoreLimits.checkBatch(users.count)
         for user in users { try user.validate() }
-        let rows = try users.map { ($0.id, try Self.json($0)) }
+        let rows = try users.map { ($0.id, try StoreCoding.json($0)) }
         try await writer.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO users (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data")
             for (id, data) in rows { try statement.execute(arguments: [id, data]) }
@@ -68,9 +68,9 @@ public final class SQLiteStore: Store {
     }
 
     public func upsertItems(_ items: [Item]) async throws {
-        try checkBatch(items.count)
+        try StoreLimits.checkBatch(items.count)
         for item in items { try item.validate() }
-        let rows = try items.map { ($0.id, try Self.json($0), $0.isHidden) }
+        let rows = try items.map { ($0.id, try StoreCoding.json($0), $0.isHidden) }
         try await writer.write { db in
             let statement = try db.makeStatement(sql: """
                 INSERT INTO items (id, data, hidden) VALUES (?, ?, ?)
@@ -82,13 +82,6 @@ public final class SQLiteStore: Store {
 
     public func items(_ ids: [String]) async throws -> [Item] {
         try await fetch(table: "items", ids: ids)
-    }
-
-    public func hideItem(_ id: String) async throws -> Bool {
-        guard var item = try await items([id]).first else { return false }
-        item.isHidden = true
-        try await upsertItems([item])
-        return true
     }
 
     public func deleteItem(_ id: String) async throws -> Bool {
@@ -109,13 +102,13 @@ public final class SQLiteStore: Store {
             }
             return found
         }
-        return try ids.compactMap { id in try found[id].map { try Self.decoder.decode(T.self, from: Data($0.utf8)) } }
+        return try ids.compactMap { id in try found[id].map { try StoreCoding.decode(T.self, from: $0) } }
     }
 
     // MARK: Events
 
     public func appendEvents(_ events: [Event]) async throws {
-        try checkBatch(events.count)
+        try StoreLimits.checkBatch(events.count)
         for event in events { try event.validate() }
         try await writer.write { db in
             let statement = try db.makeStatement(sql: """
@@ -186,31 +179,6 @@ public final class SQLiteStore: Store {
     public func artifactVersions(name: String) async throws -> [String] {
         try await writer.read { db in
             try String.fetchAll(db, sql: "SELECT version FROM artifacts WHERE name = ? ORDER BY seq", arguments: [name])
-        }
-    }
-
-    // MARK: Encoding
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .secondsSince1970
-        e.outputFormatting = .sortedKeys
-        return e
-    }()
-
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .secondsSince1970
-        return d
-    }()
-
-    static func json(_ value: some Encodable) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    private func checkBatch(_ count: Int) throws {
-        guard count <= StoreLimits.maximumBatch else {
-            throw StoreError("batch of \(count) records exceeds the limit of \(StoreLimits.maximumBatch)")
         }
     }
 }

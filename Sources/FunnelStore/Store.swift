@@ -9,12 +9,10 @@ public protocol UserStore: Sendable {
     func users(_ ids: [String]) async throws -> [User]
 }
 
-/// Items: batch upsert, lookup, hiding and deletion.
+/// Items: batch upsert, lookup and deletion (hiding is an upsert, in the extension below).
 public protocol ItemStore: Sendable {
     func upsertItems(_ items: [Item]) async throws
     func items(_ ids: [String]) async throws -> [Item]
-    /// Marks an item hidden (it stays stored); returns false when it does not exist.
-    func hideItem(_ id: String) async throws -> Bool
     /// Removes an item; returns false when it did not exist.
     func deleteItem(_ id: String) async throws -> Bool
 }
@@ -59,10 +57,50 @@ public struct StoredArtifact: Sendable, Equatable {
     }
 }
 
+extension ItemStore {
+    /// Marks an item hidden (it stays stored); returns false when it does not exist.
+    public func hideItem(_ id: String) async throws -> Bool {
+        guard var item = try await items([id]).first else { return false }
+        item.isHidden = true
+        try await upsertItems([item])
+        return true
+    }
+}
+
 /// Limits on a single write.
 public enum StoreLimits {
     /// Records per batch call; larger batches are rejected before anything is written.
     public static let maximumBatch = 100_000
+
+    static func checkBatch(_ count: Int) throws {
+        guard count <= maximumBatch else {
+            throw StoreError("batch of \(count) records exceeds the limit of \(maximumBatch)")
+        }
+    }
+}
+
+/// How records are serialised into the backends' JSON columns.
+enum StoreCoding {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .secondsSince1970
+        e.outputFormatting = .sortedKeys
+        return e
+    }()
+
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .secondsSince1970
+        return d
+    }()
+
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from json: String) throws -> T {
+        try decoder.decode(T.self, from: Data(json.utf8))
+    }
 }
 
 public struct StoreError: Error, CustomStringConvertible, Equatable {

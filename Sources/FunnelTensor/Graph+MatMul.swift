@@ -25,18 +25,28 @@ extension Graph {
     }
 
     func matmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, scale: Float = 1, _ g: Tensor) {
+        let (rowsA, colsA) = values[a].matrixShape
+        let vb = values[b]
+        productBackward(a, b, ta, tb, batch: 1, m: ta ? colsA : rowsA, n: tb ? vb.shape[0] : vb.shape[1],
+                        k: ta ? rowsA : colsA, scale: scale, g)
+    }
+
+    /// Accumulates the gradients of `batch` stacked products scale · op(A_i) · op(B_i) into `a` and `b`.
+    func productBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, batch: Int, m: Int, n: Int, k: Int, scale: Float, _ g: Tensor) {
         let va = values[a], vb = values[b]
-        let (rowsA, colsA) = va.matrixShape
-        let m = ta ? colsA : rowsA, k = ta ? rowsA : colsA
-        let n = tb ? vb.shape[0] : vb.shape[1]
+        let aSize = va.count / batch, bSize = vb.count / batch
         var ga = wants(a) ? Tensor(zeros: va.shape) : nil, gb = wants(b) ? Tensor(zeros: vb.shape) : nil
         g.scalars.withUnsafeBufferPointer { pg in
             va.scalars.withUnsafeBufferPointer { pa in
                 vb.scalars.withUnsafeBufferPointer { pb in
                     withOptionalPointer(&ga) { da in
                         withOptionalPointer(&gb) { db in
-                            Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale, a: pa.baseAddress!, b: pb.baseAddress!,
-                                                   g: pg.baseAddress!, da: da, db: db)
+                            for i in 0..<batch {
+                                Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale,
+                                                       a: pa.baseAddress! + i * aSize, b: pb.baseAddress! + i * bSize,
+                                                       g: pg.baseAddress! + i * m * n,
+                                                       da: da.map { $0 + i * aSize }, db: db.map { $0 + i * bSize })
+                            }
                         }
                     }
                 }
@@ -95,30 +105,10 @@ extension Graph {
 
     func batchedMatmulBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, _ g: Tensor) {
         let va = values[a], vb = values[b]
-        let batch = Tensor.count(of: Array(va.shape.dropLast(2)))
         let (ar, ac) = (va.shape[va.rank - 2], va.shape[va.rank - 1])
         let (br, bc) = (vb.shape[vb.rank - 2], vb.shape[vb.rank - 1])
-        let m = ta ? ac : ar, k = ta ? ar : ac
-        let n = tb ? br : bc
-        var ga = wants(a) ? Tensor(zeros: va.shape) : nil, gb = wants(b) ? Tensor(zeros: vb.shape) : nil
-        g.scalars.withUnsafeBufferPointer { pg in
-            va.scalars.withUnsafeBufferPointer { pa in
-                vb.scalars.withUnsafeBufferPointer { pb in
-                    withOptionalPointer(&ga) { da in
-                        withOptionalPointer(&gb) { db in
-                            for i in 0..<batch {
-                                Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: 1,
-                                                       a: pa.baseAddress! + i * ar * ac, b: pb.baseAddress! + i * br * bc,
-                                                       g: pg.baseAddress! + i * m * n,
-                                                       da: da.map { $0 + i * ar * ac }, db: db.map { $0 + i * br * bc })
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if let ga { accumulate(a, ga) }
-        if let gb { accumulate(b, gb) }
+        productBackward(a, b, ta, tb, batch: Tensor.count(of: Array(va.shape.dropLast(2))),
+                        m: ta ? ac : ar, n: tb ? br : bc, k: ta ? ar : ac, scale: 1, g)
     }
 
     /// x · w + b in one op: `x` is `[..., in]`, `w` is `[in, out]`, `b` is `[out]`.
