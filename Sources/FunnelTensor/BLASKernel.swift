@@ -8,6 +8,11 @@ import Foundation
 /// "Haswell" kernels although the CPU has AVX-512; the "SkylakeX" kernels are about 1.5x faster
 /// there. The choice can only be made through `OPENBLAS_CORETYPE` before the process starts.
 public enum BLASKernel {
+    /// The number of threads OpenBLAS will use.
+    public static var threadCount: Int {
+        Int(openblas_get_num_threads())
+    }
+
     /// The kernel set OpenBLAS is using.
     public static var current: String {
         String(cString: openblas_get_corename())

@@ -20,7 +20,7 @@ public final class Graph {
     public init(mode: Mode = .training, seed: UInt64 = 0) {
         self.mode = mode
         self.generator = SeededGenerator(seed: seed)
-        Compute.allocatorTuned
+        Compute.configured
     }
 
     public var isTraining: Bool { mode == .training }

@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTensor
 import Testing
 
@@ -132,5 +133,15 @@ import Testing
         let first = mlp(Graph(mode: .inference).constant(x)).value
         let second = mlp(Graph(mode: .inference).constant(x)).value
         #expect(first == second)
+    }
+}
+
+@Suite struct ComputeTests {
+    /// A graph applies the reported thread count to OpenBLAS, which would otherwise use every core.
+    @Test func blasUsesTheReportedThreadCount() async {
+        await #expect(processExitsWith: .success) {
+            _ = Graph(mode: .inference)
+            if BLASKernel.threadCount != Compute.threads { exit(1) }
+        }
     }
 }
