@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
-        .target(name: "FunnelEval"),
+        .target(name: "FunnelEval", dependencies: ["FunnelData"]),
         .target(name: "FunnelStore", dependencies: [
             "FunnelData",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -25,14 +25,10 @@ public enum InteractionSplit {
     /// A uniformly random split, fixed by `seed`.
     public static func random(_ interactions: [Interaction], testFraction: Double, seed: UInt64) -> (train: [Interaction], test: [Interaction]) {
         guard testFraction > 0, testFraction < 1 else { fatalError("testFraction \(testFraction) is not in (0, 1)") }
-        var state = seed
+        var generator = SplitMix64(seed: seed)
         var train: [Interaction] = [], test: [Interaction] = []
         for x in interactions {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            let u = Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
-            if u < testFraction { test.append(x) } else { train.append(x) }
+            if generator.nextUnitDouble() < testFraction { test.append(x) } else { train.append(x) }
         }
         return (train, test)
     }

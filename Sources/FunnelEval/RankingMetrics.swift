@@ -2,12 +2,6 @@ import Foundation
 
 /// Top-K metrics for one held-out item per user, given the item's 0-based rank among the candidates.
 public enum RankingMetrics {
-    /// 1 when the item is in the top K.
-    public static func hit(rank: Int, k: Int) -> Double { rank < k ? 1 : 0 }
-
-    /// 1 / log2(rank + 2) when the item is in the top K (the ideal DCG is 1).
-    public static func ndcg(rank: Int, k: Int) -> Double { rank < k ? 1 / Foundation.log2(Double(rank) + 2) : 0 }
-
     /// How many candidates score above `target` and how many tie with it, skipping `excluded`.
     public static func position(of target: Int, scores: UnsafeBufferPointer<Float>, excluded: Set<Int32>) -> (greater: Int, ties: Int) {
         let s = scores[target]
@@ -36,10 +30,6 @@ public enum RankingMetrics {
         public var ndcgs: [Int: Double] = [:]
 
         public init() {}
-
-        public mutating func add(rank: Int, ks: [Int]) {
-            add(greater: rank, ties: 0, ks: ks)
-        }
 
         /// Adds one user whose target has `greater` candidates above it and `ties` level with it.
         public mutating func add(greater: Int, ties: Int, ks: [Int]) {

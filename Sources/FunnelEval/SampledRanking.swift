@@ -1,3 +1,5 @@
+import FunnelData
+
 /// The sampled-negatives protocol (NCF, SASRec): each user's held-out item is ranked against
 /// N items the user never interacted with, drawn uniformly or in proportion to popularity by a
 /// seeded generator, so every model is scored on the same candidates.
@@ -26,7 +28,7 @@ public enum SampledRanking {
                 if sampling == .uniform || cumulative.last == 0 {
                     item = Int32(generator.next() % UInt64(itemCount))
                 } else {
-                    let u = Double(generator.next() >> 11) / Double(1 << 53) * cumulative.last!
+                    let u = generator.nextUnitDouble() * cumulative.last!
                     var low = 0, high = itemCount - 1
                     while low < high { let mid = (low + high) / 2; if cumulative[mid] > u { high = mid } else { low = mid + 1 } }
                     item = Int32(low)
@@ -51,18 +53,5 @@ public enum SampledRanking {
             summary.add(greater: greater, ties: ties, ks: ks)
         }
         return summary
-    }
-}
-
-/// A small seedable generator for evaluation protocols, independent of the numeric core.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

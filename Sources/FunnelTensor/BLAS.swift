@@ -21,16 +21,4 @@ public enum BLAS {
                     b, Int32(transposeB ? k : n),
                     beta, c, Int32(n))
     }
-
-    /// y = alpha * x + y over `n` elements.
-    @inlinable
-    public static func axpy(_ n: Int, alpha: Float, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        cblas_saxpy(Int32(n), alpha, x, 1, y, 1)
-    }
-
-    /// The dot product of two vectors of `n` elements.
-    @inlinable
-    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
-        cblas_sdot(Int32(n), x, 1, y, 1)
-    }
 }
