@@ -86,6 +86,8 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case exposure, click, like, collect, share, comment
     case followAuthor = "follow-author"
     case hide, purchase, view
+    /// An explicit rating; `value` holds the score (e.g. 1–5 stars).
+    case rating
 }
 
 /// Where and how an event happened.
@@ -111,16 +113,19 @@ public struct Event: Codable, Sendable, Hashable {
     /// For `view`: seconds watched and the item's duration.
     public var watchedSeconds: Double?
     public var itemDuration: Double?
+    /// The number an event carries: a rating's score, a purchase's amount.
+    public var value: Double?
     public var context = EventContext()
 
     public init(userID: String, itemID: String, type: EventType, timestamp: Date, watchedSeconds: Double? = nil,
-                itemDuration: Double? = nil, context: EventContext = EventContext()) {
+                itemDuration: Double? = nil, value: Double? = nil, context: EventContext = EventContext()) {
         self.userID = userID
         self.itemID = itemID
         self.type = type
         self.timestamp = timestamp
         self.watchedSeconds = watchedSeconds
         self.itemDuration = itemDuration
+        self.value = value
         self.context = context
     }
 }

@@ -55,6 +55,12 @@ extension Event {
                 throw ValidationError(record: record, field: name, message: "must be a non-negative number, got \(value)")
             }
         }
+        if let value, !value.isFinite {
+            throw ValidationError(record: record, field: "value", message: "must be a finite number, got \(value)")
+        }
+        if type == .rating, value == nil {
+            throw ValidationError(record: record, field: "value", message: "is required for a rating")
+        }
         if let hour = context.hour, !(0...23).contains(hour) {
             throw ValidationError(record: record, field: "context.hour", message: "must be 0–23, got \(hour)")
         }
@@ -63,6 +69,7 @@ extension Event {
 
 private func checkID(_ id: String, record: String, field: String) throws {
     if id.isEmpty { throw ValidationError(record: record, field: field, message: "is empty") }
+    if id.utf8.contains(0) { throw ValidationError(record: record, field: field, message: "contains a NUL character") }
     if id.utf8.count > Limits.maximumIDBytes {
         throw ValidationError(record: record, field: field, message: "is \(id.utf8.count) bytes; the limit is \(Limits.maximumIDBytes)")
     }

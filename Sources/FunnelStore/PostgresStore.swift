@@ -45,7 +45,8 @@ public final class PostgresStore: Store {
             "CREATE TABLE items (id TEXT PRIMARY KEY, data TEXT NOT NULL, hidden BOOLEAN NOT NULL DEFAULT FALSE)",
             """
             CREATE TABLE events (seq BIGSERIAL PRIMARY KEY, user_id TEXT NOT NULL, item_id TEXT NOT NULL, type TEXT NOT NULL,
-                                 ts DOUBLE PRECISION NOT NULL, extra TEXT NOT NULL)
+                                 ts DOUBLE PRECISION NOT NULL, watched DOUBLE PRECISION, duration DOUBLE PRECISION,
+                                 value DOUBLE PRECISION, device TEXT, city TEXT, hour INTEGER)
             """,
             "CREATE INDEX events_by_user ON events (user_id, ts)",
             "CREATE INDEX events_by_time ON events (ts)",
@@ -123,35 +124,40 @@ public final class PostgresStore: Store {
 
     // MARK: Events
 
-    /// The optional fields of an event, stored as one JSON column.
-    struct Extra: Codable {
-        var watchedSeconds: Double?
-        var itemDuration: Double?
-        var context: EventContext
-    }
+    static let eventColumns = ["user_id", "item_id", "type", "ts", "watched", "duration", "value", "device", "city", "hour"]
 
+    /// Streams the batch with `COPY … FROM STDIN` (one statement, so all or nothing): about twice
+    /// the rate of an `UNNEST` insert, whose array parameters the server must unpack.
     public func appendEvents(_ events: [Event]) async throws {
         try StoreLimits.checkBatch(events.count)
         for event in events { try event.validate() }
-        let users = events.map(\.userID), items = events.map(\.itemID), types = events.map(\.type.rawValue)
-        let times = events.map(\.timestamp.timeIntervalSince1970)
-        let extras = try events.map { try StoreCoding.json(Extra(watchedSeconds: $0.watchedSeconds, itemDuration: $0.itemDuration, context: $0.context)) }
-        try await client.query("""
-            INSERT INTO events (user_id, item_id, type, ts, extra)
-            SELECT * FROM UNNEST(\(users)::text[], \(items)::text[], \(types)::text[], \(times)::float8[], \(extras)::text[])
-            """, logger: Self.logger)
+        guard !events.isEmpty else { return }
+        try await client.withConnection { connection in
+            try await connection.copyFrom(table: "events", columns: Self.eventColumns, logger: Self.logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 16)
+                for event in events {
+                    CopyText.append(event, to: &buffer)
+                    if buffer.readableBytes >= 1 << 16 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+        }
     }
 
     public func events(in range: Range<Date>, limit: Int) async throws -> [Event] {
         let (from, to) = (range.lowerBound.timeIntervalSince1970, range.upperBound.timeIntervalSince1970)
         return try await decodeEvents(try await client.query("""
-            SELECT user_id, item_id, type, ts, extra FROM events WHERE ts >= \(from) AND ts < \(to) ORDER BY ts, seq LIMIT \(limit)
+            SELECT \(unescaped: Self.eventSelect) FROM events WHERE ts >= \(from) AND ts < \(to) ORDER BY ts, seq LIMIT \(limit)
             """, logger: Self.logger))
     }
 
     public func events(user: String, limit: Int) async throws -> [Event] {
         try await decodeEvents(try await client.query("""
-            SELECT user_id, item_id, type, ts, extra FROM events WHERE user_id = \(user) ORDER BY ts DESC, seq DESC LIMIT \(limit)
+            SELECT \(unescaped: Self.eventSelect) FROM events WHERE user_id = \(user) ORDER BY ts DESC, seq DESC LIMIT \(limit)
             """, logger: Self.logger))
     }
 
@@ -159,18 +165,21 @@ public final class PostgresStore: Store {
         guard !types.isEmpty else { return try await events(user: user, limit: n) }
         let names = types.map(\.rawValue)
         return try await decodeEvents(try await client.query("""
-            SELECT user_id, item_id, type, ts, extra FROM events WHERE user_id = \(user) AND type = ANY(\(names))
+            SELECT \(unescaped: Self.eventSelect) FROM events WHERE user_id = \(user) AND type = ANY(\(names))
             ORDER BY ts DESC, seq DESC LIMIT \(n)
             """, logger: Self.logger))
     }
 
+    static let eventSelect = eventColumns.joined(separator: ", ")
+
     private func decodeEvents(_ rows: PostgresRowSequence) async throws -> [Event] {
         var events: [Event] = []
-        for try await (user, item, type, ts, extraJSON) in rows.decode((String, String, String, Double, String).self) {
+        let columns = (String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?).self
+        for try await (user, item, type, ts, watched, duration, value, device, city, hour) in rows.decode(columns) {
             guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
-            let extra = try StoreCoding.decode(Extra.self, from: extraJSON)
             events.append(Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts),
-                                watchedSeconds: extra.watchedSeconds, itemDuration: extra.itemDuration, context: extra.context))
+                                watchedSeconds: watched, itemDuration: duration, value: value,
+                                context: EventContext(device: device, city: city, hour: hour)))
         }
         return events
     }

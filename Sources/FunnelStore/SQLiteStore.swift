@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import GRDB
+import GRDBSQLite
 
 /// The embedded store: one SQLite file in WAL mode through GRDB, with named migrations.
 ///
@@ -15,6 +16,11 @@ public final class SQLiteStore: Store {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durable ? "FULL" : "NORMAL")")
+            // Index pages of a growing event table stay cached, and checkpoints come every ~40 MB of
+            // WAL instead of every 4 MB: together 1.7x the batched ingest rate (see Benchmarks).
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 10000")
+            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
         }
         writer = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(writer)
@@ -38,9 +44,9 @@ public final class SQLiteStore: Store {
                 CREATE TABLE users (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
                 CREATE TABLE items (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL, hidden INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
                 CREATE TABLE events (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER PRIMARY KEY,
                     user_id TEXT NOT NULL, item_id TEXT NOT NULL, type TEXT NOT NULL, ts REAL NOT NULL,
-                    watched REAL, duration REAL, device TEXT, city TEXT, hour INTEGER);
+                    watched REAL, duration REAL, value REAL, device TEXT, city TEXT, hour INTEGER);
                 CREATE INDEX events_by_user ON events (user_id, ts);
                 CREATE INDEX events_by_time ON events (ts);
                 CREATE TABLE artifacts (
@@ -112,12 +118,25 @@ public final class SQLiteStore: Store {
         for event in events { try event.validate() }
         try await writer.write { db in
             let statement = try db.makeStatement(sql: """
-                INSERT INTO events (user_id, item_id, type, ts, watched, duration, device, city, hour)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO events (user_id, item_id, type, ts, watched, duration, value, device, city, hour)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            // Binding through the C API: GRDB's argument arrays cost more than SQLite's insert itself.
+            let handle = statement.sqliteStatement
             for e in events {
-                try statement.execute(arguments: [e.userID, e.itemID, e.type.rawValue, e.timestamp.timeIntervalSince1970,
-                                                  e.watchedSeconds, e.itemDuration, e.context.device, e.context.city, e.context.hour])
+                bind(handle, 1, e.userID)
+                bind(handle, 2, e.itemID)
+                bind(handle, 3, e.type.rawValue)
+                sqlite3_bind_double(handle, 4, e.timestamp.timeIntervalSince1970)
+                bind(handle, 5, e.watchedSeconds)
+                bind(handle, 6, e.itemDuration)
+                bind(handle, 7, e.value)
+                bind(handle, 8, e.context.device)
+                bind(handle, 9, e.context.city)
+                if let hour = e.context.hour { sqlite3_bind_int64(handle, 10, Int64(hour)) } else { sqlite3_bind_null(handle, 10) }
+                let code = sqlite3_step(handle)
+                sqlite3_reset(handle)
+                guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
             }
         }
     }
@@ -146,7 +165,7 @@ public final class SQLiteStore: Store {
                 guard let type = EventType(rawValue: row["type"]) else { throw StoreError("stored event has unknown type \(row["type"] as String)") }
                 return Event(userID: row["user_id"], itemID: row["item_id"], type: type,
                              timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
-                             context: EventContext(device: row["device"], city: row["city"], hour: row["hour"]))
+                             value: row["value"], context: EventContext(device: row["device"], city: row["city"], hour: row["hour"]))
             }
         }
     }
@@ -181,4 +200,16 @@ public final class SQLiteStore: Store {
             try String.fetchAll(db, sql: "SELECT version FROM artifacts WHERE name = ? ORDER BY seq", arguments: [name])
         }
     }
+}
+
+/// SQLite copies bound text and blobs when given this destructor.
+private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+private func bind(_ statement: OpaquePointer, _ index: Int32, _ text: String?) {
+    guard var text else { sqlite3_bind_null(statement, index); return }
+    _ = text.withUTF8 { sqlite3_bind_text(statement, index, $0.baseAddress, Int32($0.count), transient) }
+}
+
+private func bind(_ statement: OpaquePointer, _ index: Int32, _ value: Double?) {
+    if let value { sqlite3_bind_double(statement, index, value) } else { sqlite3_bind_null(statement, index) }
 }

@@ -20,6 +20,7 @@ import Testing
         let cases: [(() throws -> Void, String, String)] = [
             ({ try User(id: "").validate() }, "id", "is empty"),
             ({ try User(id: String(repeating: "x", count: 300)).validate() }, "id", "300 bytes"),
+            ({ try User(id: "a\u{0}b").validate() }, "id", "NUL"),
             ({ try User(id: "u", numeric: ["age": .nan]).validate() }, "numeric.age", "must be finite"),
             ({ try User(id: "u", home: GeoPoint(latitude: 91, longitude: 0)).validate() }, "home", "not a valid"),
             ({ try Item(id: "i", categories: ["beauty//makeup"]).validate() }, "categories", "empty level"),
@@ -27,6 +28,8 @@ import Testing
             ({ try Event(userID: "u", itemID: "i", type: .view, timestamp: Date(timeIntervalSince1970: -5)).validate() }, "timestamp", "outside"),
             ({ try Event(userID: "u", itemID: "i", type: .view, timestamp: now, watchedSeconds: -1).validate() }, "watchedSeconds", "non-negative"),
             ({ try Event(userID: "u", itemID: "i", type: .click, timestamp: now, context: .init(hour: 24)).validate() }, "context.hour", "0–23"),
+            ({ try Event(userID: "u", itemID: "i", type: .rating, timestamp: now).validate() }, "value", "required for a rating"),
+            ({ try Event(userID: "u", itemID: "i", type: .purchase, timestamp: now, value: .nan).validate() }, "value", "finite"),
         ]
         for (check, field, fragment) in cases {
             do {

@@ -12,6 +12,7 @@ enum StoreContract {
         try await usersAndItems(store)
         try await badBatchesChangeNothing(store)
         try await events(store)
+        try await valuesAndUnusualText(store)
         try await artifacts(store)
     }
 
@@ -73,6 +74,21 @@ enum StoreContract {
         #expect(likes.map(\.itemID) == ["item-16", "item-12"])
         let views = try await store.lastActions(user: "bob", types: [.view, .like], limit: 10)
         #expect(views.allSatisfy { $0.type == .view } && views.first?.watchedSeconds == 17 && views.count == 5)
+    }
+
+    /// Ratings carry values; ids and context may hold any text, including the characters that
+    /// delimit SQL strings and PostgreSQL's COPY format.
+    static func valuesAndUnusualText(_ store: some Store) async throws {
+        let user = "d'Artagnan\t\\N\n\"é🙂"
+        let stored = [
+            Event(userID: user, itemID: "\\N", type: .rating, timestamp: t0, value: 4.5, context: EventContext(device: "a\\b\r", city: "")),
+            Event(userID: user, itemID: "item\t2", type: .purchase, timestamp: t0.addingTimeInterval(1), value: 0.1 + 0.2),
+        ]
+        try await store.appendEvents(stored)
+        #expect(try await store.events(user: user, limit: 10) == stored.reversed())
+        await #expect(throws: ValidationError.self) {
+            try await store.appendEvents([Event(userID: "u", itemID: "i", type: .rating, timestamp: t0)])
+        }
     }
 
     static func artifacts(_ store: some Store) async throws {
