@@ -57,6 +57,13 @@ public final class SQLiteStore: Store {
         return migrator
     }
 
+    /// SQLite's full integrity check: an empty list when the file is sound, else what is wrong.
+    public func integrityCheck() async throws -> [String] {
+        try await writer.read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check").filter { $0 != "ok" }
+        }
+    }
+
     // MARK: Users and items
 
     public func upsertUsers(_ users: [User]) async throws {

@@ -107,19 +107,12 @@ enum StoreContract {
     /// Runs the contract against a fresh database on the test server, dropped afterwards.
     @Test(.enabled(if: PostgresTestServer.isAvailable, Comment(rawValue: PostgresTestServer.missingMessage)))
     func postgres() async throws {
-        let name = "funnel_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let admin = try await PostgresStore.connect(PostgresTestServer.url)
-        try await admin.execute("CREATE DATABASE \(name)")
-        do {
-            var components = URLComponents(string: PostgresTestServer.url)!
-            components.path = "/" + name
-            let store = try await PostgresStore.connect(components.string!)
-            try await StoreContract.run(store)
-            // Migrations are idempotent: connecting again applies nothing twice.
-            let again = try await PostgresStore.connect(components.string!)
-            #expect(try await again.artifactVersions(name: "dcn-v2") == ["1", "2"])
-        }
-        try await admin.execute("DROP DATABASE \(name) WITH (FORCE)")
+        let database = try await PostgresTestDatabase.create()
+        try await StoreContract.run(try await PostgresStore.connect(database.url))
+        // Migrations are idempotent: connecting again applies nothing twice.
+        let again = try await PostgresStore.connect(database.url)
+        #expect(try await again.artifactVersions(name: "dcn-v2") == ["1", "2"])
+        try await database.drop()
     }
 
     @Test func sqliteInMemory() async throws {
