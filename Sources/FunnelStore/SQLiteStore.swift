@@ -68,12 +68,7 @@ public final class SQLiteStore: Store {
 
     public func upsertUsers(_ users: [User]) async throws {
         try StoreLimits.checkBatch(users.count)
-        for user in users { try user.validate() }
-        let rows = try users.map { ($0.id, try StoreCoding.json($0)) }
-        try await writer.write { db in
-            let statement = try db.makeStatement(sql: "INSERT INTO users (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data")
-            for (id, data) in rows { try statement.execute(arguments: [id, data]) }
-        }
+        try await writer.write { try Self.insert(users, into: $0) }
     }
 
     public func users(_ ids: [String]) async throws -> [User] {
@@ -82,15 +77,7 @@ public final class SQLiteStore: Store {
 
     public func upsertItems(_ items: [Item]) async throws {
         try StoreLimits.checkBatch(items.count)
-        for item in items { try item.validate() }
-        let rows = try items.map { ($0.id, try StoreCoding.json($0), $0.isHidden) }
-        try await writer.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO items (id, data, hidden) VALUES (?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET data = excluded.data, hidden = excluded.hidden
-                """)
-            for (id, data, hidden) in rows { try statement.execute(arguments: [id, data, hidden]) }
-        }
+        try await writer.write { try Self.insert(items, into: $0) }
     }
 
     public func items(_ ids: [String]) async throws -> [Item] {
@@ -122,30 +109,7 @@ public final class SQLiteStore: Store {
 
     public func appendEvents(_ events: [Event]) async throws {
         try StoreLimits.checkBatch(events.count)
-        for event in events { try event.validate() }
-        try await writer.write { db in
-            let statement = try db.makeStatement(sql: """
-                INSERT INTO events (user_id, item_id, type, ts, watched, duration, value, device, city, hour)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            // Binding through the C API: GRDB's argument arrays cost more than SQLite's insert itself.
-            let handle = statement.sqliteStatement
-            for e in events {
-                bind(handle, 1, e.userID)
-                bind(handle, 2, e.itemID)
-                bind(handle, 3, e.type.rawValue)
-                sqlite3_bind_double(handle, 4, e.timestamp.timeIntervalSince1970)
-                bind(handle, 5, e.watchedSeconds)
-                bind(handle, 6, e.itemDuration)
-                bind(handle, 7, e.value)
-                bind(handle, 8, e.context.device)
-                bind(handle, 9, e.context.city)
-                if let hour = e.context.hour { sqlite3_bind_int64(handle, 10, Int64(hour)) } else { sqlite3_bind_null(handle, 10) }
-                let code = sqlite3_step(handle)
-                sqlite3_reset(handle)
-                guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
-            }
-        }
+        try await writer.write { try Self.insert(events, into: $0) }
     }
 
     public func events(in range: Range<Date>, limit: Int) async throws -> [Event] {
@@ -173,6 +137,63 @@ public final class SQLiteStore: Store {
                 return Event(userID: row["user_id"], itemID: row["item_id"], type: type,
                              timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
                              value: row["value"], context: EventContext(device: row["device"], city: row["city"], hour: row["hour"]))
+            }
+        }
+    }
+
+    // MARK: Writing inside a transaction (a throw rolls the whole transaction back)
+
+    static func insert(_ users: [User], into db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT INTO users (id, data) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET data = excluded.data")
+        for user in users {
+            try user.validate()
+            try statement.execute(arguments: [user.id, try StoreCoding.json(user)])
+        }
+    }
+
+    static func insert(_ items: [Item], into db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO items (id, data, hidden) VALUES (?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET data = excluded.data, hidden = excluded.hidden
+            """)
+        for item in items {
+            try item.validate()
+            try statement.execute(arguments: [item.id, try StoreCoding.json(item), item.isHidden])
+        }
+    }
+
+    static func insert(_ events: [Event], into db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO events (user_id, item_id, type, ts, watched, duration, value, device, city, hour)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        // Binding through the C API: GRDB's argument arrays cost more than SQLite's insert itself.
+        let handle = statement.sqliteStatement
+        for e in events {
+            try e.validate()
+            bind(handle, 1, e.userID)
+            bind(handle, 2, e.itemID)
+            bind(handle, 3, e.type.rawValue)
+            sqlite3_bind_double(handle, 4, e.timestamp.timeIntervalSince1970)
+            bind(handle, 5, e.watchedSeconds)
+            bind(handle, 6, e.itemDuration)
+            bind(handle, 7, e.value)
+            bind(handle, 8, e.context.device)
+            bind(handle, 9, e.context.city)
+            if let hour = e.context.hour { sqlite3_bind_int64(handle, 10, Int64(hour)) } else { sqlite3_bind_null(handle, 10) }
+            let code = sqlite3_step(handle)
+            sqlite3_reset(handle)
+            guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }
+        }
+    }
+
+    public func writeAll(_ source: any RecordBatchSource) async throws {
+        nonisolated(unsafe) let source = source
+        try await writer.write { db in
+            while let batch = try source.nextBatch() {
+                try Self.insert(batch.users, into: db)
+                try Self.insert(batch.items, into: db)
+                try Self.insert(batch.events, into: db)
             }
         }
     }

@@ -38,8 +38,16 @@ public protocol ArtifactStore: Sendable {
     func artifactVersions(name: String) async throws -> [String]
 }
 
+/// Bulk loading: a whole import in one transaction.
+public protocol BulkWriter: Sendable {
+    /// Writes every batch `source` yields (users, then items, then events of each) in one
+    /// transaction: all of them, or none when the source or a write throws. Memory stays that of
+    /// one batch; records are validated as they are written.
+    func writeAll(_ source: any RecordBatchSource) async throws
+}
+
 /// Everything a Funnel deployment stores.
-public typealias Store = UserStore & ItemStore & EventStore & ArtifactStore
+public typealias Store = UserStore & ItemStore & EventStore & ArtifactStore & BulkWriter
 
 public struct StoredArtifact: Sendable, Equatable {
     public var name: String

@@ -13,7 +13,43 @@ enum StoreContract {
         try await badBatchesChangeNothing(store)
         try await events(store)
         try await valuesAndUnusualText(store)
+        try await bulkWrites(store)
         try await artifacts(store)
+    }
+
+    /// Yields the given batches, then fails with `failure` if set.
+    final class Batches: RecordBatchSource {
+        var batches: [RecordBatch]
+        let failure: (any Error)?
+        init(_ batches: [RecordBatch], failure: (any Error)? = nil) {
+            self.batches = batches
+            self.failure = failure
+        }
+        func nextBatch() throws -> RecordBatch? {
+            if batches.isEmpty, let failure { throw failure }
+            return batches.isEmpty ? nil : batches.removeFirst()
+        }
+    }
+
+    /// A bulk write is one transaction: a failure anywhere, in the source or in a record, leaves nothing.
+    static func bulkWrites(_ store: some Store) async throws {
+        let events = (0..<30).map { Event(userID: "bulk-user", itemID: "i\($0)", type: .click, timestamp: t0.addingTimeInterval(Double($0))) }
+        let batches = [RecordBatch(users: [User(id: "bulk-user")], items: [Item(id: "bulk-item")], events: Array(events[..<10])),
+                       RecordBatch(events: Array(events[10...]))]
+        await #expect(throws: DataError.self) {
+            try await store.writeAll(Batches(batches, failure: DataError(file: "f.csv", line: 3, "bad row")))
+        }
+        var invalid = batches
+        invalid[1].events.append(Event(userID: "bulk-user", itemID: "", type: .click, timestamp: t0))
+        await #expect(throws: ValidationError.self) { try await store.writeAll(Batches(invalid)) }
+        #expect(try await store.users(["bulk-user"]).isEmpty)
+        #expect(try await store.items(["bulk-item"]).isEmpty)
+        #expect(try await store.events(user: "bulk-user", limit: 100).isEmpty)
+
+        try await store.writeAll(Batches(batches))
+        #expect(try await store.users(["bulk-user"]).count == 1)
+        #expect(try await store.items(["bulk-item"]).count == 1)
+        #expect(try await store.events(user: "bulk-user", limit: 100) == events.reversed())
     }
 
     static func usersAndItems(_ store: some Store) async throws {
