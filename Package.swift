@@ -43,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelRanking", "FunnelRetrieval", "FunnelBench",
+                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelRanking", "FunnelRetrieval", "FunnelBench", "FunnelStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -36,9 +36,13 @@ enum StoreContract {
         let events = (0..<30).map { Event(userID: "bulk-user", itemID: "i\($0)", type: .click, timestamp: t0.addingTimeInterval(Double($0))) }
         let batches = [RecordBatch(users: [User(id: "bulk-user")], items: [Item(id: "bulk-item")], events: Array(events[..<10])),
                        RecordBatch(events: Array(events[10...]))]
+        let alice = try await store.users(["alice"])
+        var overwrite = batches
+        overwrite[0].users.append(User(id: "alice", tags: ["overwritten"]))
         await #expect(throws: DataError.self) {
-            try await store.writeAll(Batches(batches, failure: DataError(file: "f.csv", line: 3, "bad row")))
+            try await store.writeAll(Batches(overwrite, failure: DataError(file: "f.csv", line: 3, "bad row")))
         }
+        #expect(try await store.users(["alice"]) == alice, "a failed import changes nothing already stored")
         var invalid = batches
         invalid[1].events.append(Event(userID: "bulk-user", itemID: "", type: .click, timestamp: t0))
         await #expect(throws: ValidationError.self) { try await store.writeAll(Batches(invalid)) }
