@@ -39,7 +39,7 @@ let package = Package(
         ]),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
-        .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval"]),
+        .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval", "FunnelStore"]),
         .executableTarget(
             name: "funnel",
             dependencies: [

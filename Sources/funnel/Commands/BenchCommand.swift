@@ -2,13 +2,24 @@ import ArgumentParser
 import Foundation
 import FunnelBench
 import FunnelData
+import FunnelStore
 import FunnelTensor
 
-/// Measures training throughput and scoring latency of the reference models, printing the same
-/// JSON keys as `Benchmarks/peers/pytorch_models.py` so the two can be compared side by side.
+/// Benchmarks whose figures `Benchmarks/` compares and records; each prints JSON.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Measure training, scoring and ingest speed; prints JSON.",
+        subcommands: [ModelsBench.self, IngestBench.self],
+        defaultSubcommand: ModelsBench.self
+    )
+}
+
+/// Measures training throughput and scoring latency of the reference models, printing the same
+/// JSON keys as `Benchmarks/peers/pytorch_models.py` so the two can be compared side by side.
+struct ModelsBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
         abstract: "Measure DCN-v2 and two-tower training throughput and DCN-v2 scoring latency; prints JSON."
     )
 
@@ -47,5 +58,37 @@ struct BenchCommand: AsyncParsableCommand {
         let latencies = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000) }
         result["dcn_v2_score_1000_p50_ms"] = 1000 * Measure.quantile(latencies, 0.5)
         result["dcn_v2_score_1000_p99_ms"] = 1000 * Measure.quantile(latencies, 0.99)
+    }
+}
+
+/// Batched event ingest into a fresh SQLite file or PostgreSQL database.
+struct IngestBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Append feed-shaped events in batches into an empty store; prints events/s."
+    )
+
+    @Option(help: "A SQLite file path (replaced) or a postgres:// URL (its events table must be empty).")
+    var store: String
+
+    @Option(help: "Events to append.")
+    var events = 1_000_000
+
+    @Option(help: "Events per batch.")
+    var batch = 10_000
+
+    func run() async throws {
+        if !store.hasPrefix("postgres") {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+        }
+        let target = try await StoreLocation.open(store)
+        guard try await target.events(in: Date.distantPast..<Date.distantFuture, limit: 1).isEmpty else {
+            throw ValidationError("the store at \(store) already holds events; benchmark into an empty one")
+        }
+        let workload = EventIngest(batchSize: batch)
+        let seconds = try await workload.run(target, total: events)
+        let result: [String: Any] = ["store": store.hasPrefix("postgres") ? "postgresql" : "sqlite", "events": events, "batch": batch,
+                                     "seconds": seconds, "events_per_second": Double(events) / seconds, "peak_memory_mb": Measure.peakMemoryMiB]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
 }
