@@ -37,7 +37,7 @@ public struct RowReader: ImportReader {
             if line.allSatisfy(\.isWhitespace) { continue }
             let row: [Substring]
             switch fields {
-            case .separator(let separator): row = line.split(separator: separator, omittingEmptySubsequences: false)
+            case .separator(let separator): row = Self.split(line, on: separator)
             case .whitespace: row = line.split(whereSeparator: \.isWhitespace)
             case .csv(let delimiter):
                 switch CSVRow.parse(line, continuation: &lines, delimiter: delimiter) {
@@ -63,6 +63,17 @@ public struct RowReader: ImportReader {
     }
 }
 
+extension RowReader {
+    /// Splits on a separator, keeping empty fields; one-byte separators split the UTF-8 bytes
+    /// directly, several times faster than comparing characters.
+    static func split(_ line: String, on separator: String) -> [Substring] {
+        guard separator.utf8.count == 1, let byte = separator.utf8.first, byte < 0x80 else {
+            return line.split(separator: separator, omittingEmptySubsequences: false)
+        }
+        return line.utf8.split(separator: byte, omittingEmptySubsequences: false).map { Substring($0) }
+    }
+}
+
 /// Why a row was rejected.
 public struct RowError: Error, Equatable {
     public var message: String
@@ -72,6 +83,8 @@ public struct RowError: Error, Equatable {
 /// RFC 4180 parsing of one CSV record, which may continue over several lines inside quotes.
 enum CSVRow {
     static func parse(_ first: String, continuation lines: inout LineReader.Lines, delimiter: Character) -> Result<[Substring], RowError> {
+        // Most rows quote nothing: split them directly.
+        if !first.utf8.contains(UInt8(ascii: "\"")) { return .success(RowReader.split(first, on: String(delimiter))) }
         var fields: [Substring] = []
         var text = first
         var field = ""
