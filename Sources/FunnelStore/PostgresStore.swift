@@ -5,8 +5,9 @@ import NIOCore
 import PostgresNIO
 
 /// The server store: PostgreSQL through postgres-nio, for deployments with several serving
-/// nodes. Batches are validated first and written in one transaction with array parameters
-/// (`UNNEST`), so a batch is one round trip and either fully stored or not at all.
+/// nodes. Batches are validated first, then written as one statement (users and items with
+/// array parameters, `UNNEST`; events with `COPY`), so a batch is either fully stored or not at
+/// all; a bulk write runs all its statements in one transaction.
 public final class PostgresStore: Store {
     let client: PostgresClient
     private let runner: Task<Void, Never>
