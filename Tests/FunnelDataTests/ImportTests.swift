@@ -1,12 +1,12 @@
 import Foundation
 import FunnelData
+import FunnelTestSupport
 import Testing
 
 @Suite struct ImportTests {
     /// A temporary directory holding the given files, written as bytes.
     static func files(_ contents: [String: [UInt8]]) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-import-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try TestData.temporaryDirectory()
         for (name, bytes) in contents { try Data(bytes).write(to: directory.appendingPathComponent(name)) }
         return directory
     }
@@ -66,9 +66,9 @@ import Testing
         #expect(all.events.map(\.value) == [4.5] && all.users.isEmpty)
     }
 
-    @Test func movieLens100KFromSharedData() throws {
-        let dir = DataDirectory.root.appendingPathComponent("ml-100k")
-        try #require(FileManager.default.fileExists(atPath: dir.path), "MovieLens-100K not found at \(dir.path); set FUNNEL_DATA")
+    @Test(.enabled(if: TestData.movieLens100K != nil, "MovieLens-100K \(TestData.missingMessage)"))
+    func movieLens100KFromSharedData() throws {
+        let dir = TestData.movieLens100K!
         let all = try Self.drain(Importer(readers: try MovieLensReaders.readers(dir)))
         #expect(all.users.count == 943 && all.items.count == 1682 && all.events.count == 100_000)
         #expect(all.items.first { $0.id == "1" }?.text == "Toy Story (1995)")
