@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FunnelRetrieval", targets: ["FunnelRetrieval"]),
         .library(name: "FunnelBench", targets: ["FunnelBench"]),
         .library(name: "FunnelStore", targets: ["FunnelStore"]),
+        .library(name: "FunnelIndex", targets: ["FunnelIndex"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
+        .target(name: "FunnelIndex"),
         .target(name: "FunnelStore", dependencies: [
             "FunnelData",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),

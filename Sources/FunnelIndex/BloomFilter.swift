@@ -1,0 +1,100 @@
+import Foundation
+
+/// A Bloom filter: set membership with no false negatives and a false-positive rate chosen at
+/// construction. Sized from the expected count n and target rate p as m = −n ln p / (ln 2)² bits
+/// and k = (m / n) ln 2 hashes; the k positions come from two hashes by double hashing
+/// (g_i = h₁ + i·h₂ mod m, Kirsch and Mitzenmacher), so a key is hashed once.
+public struct BloomFilter: Sendable, Equatable {
+    public let bitCount: Int
+    public let hashCount: Int
+    private var words: [UInt64]
+    /// Keys inserted (counting repeats), to tell when the filter is fuller than it was sized for.
+    public private(set) var insertedCount = 0
+
+    public init(expectedCount n: Int, falsePositiveRate p: Double) {
+        guard n > 0, p > 0, p < 1 else { fatalError("a Bloom filter needs n > 0 and 0 < p < 1, got n \(n), p \(p)") }
+        let m = max(64, Int((-Double(n) * log(p) / (log(2) * log(2))).rounded(.up)))
+        self.init(bitCount: m, hashCount: max(1, Int((Double(m) / Double(n) * log(2)).rounded())))
+    }
+
+    public init(bitCount: Int, hashCount: Int) {
+        guard bitCount > 0, hashCount > 0 else { fatalError("a Bloom filter needs at least one bit and one hash") }
+        self.bitCount = bitCount
+        self.hashCount = hashCount
+        words = [UInt64](repeating: 0, count: (bitCount + 63) / 64)
+    }
+
+    /// The false-positive rate theory predicts after `count` distinct insertions: (1 − e^(−kn/m))^k.
+    public func expectedFalsePositiveRate(count: Int) -> Double {
+        pow(1 - exp(-Double(hashCount) * Double(count) / Double(bitCount)), Double(hashCount))
+    }
+
+    public mutating func insert(_ key: String) {
+        insert(hash: StableHash.hash(key))
+    }
+
+    public func contains(_ key: String) -> Bool {
+        contains(hash: StableHash.hash(key))
+    }
+
+    public mutating func insert(hash: UInt64) {
+        let (h1, h2) = Self.split(hash), m = UInt64(bitCount)
+        for i in 0..<UInt64(hashCount) {
+            let bit = Int((h1 &+ i &* h2) % m)
+            words[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        insertedCount += 1
+    }
+
+    public func contains(hash: UInt64) -> Bool {
+        let (h1, h2) = Self.split(hash), m = UInt64(bitCount)
+        for i in 0..<UInt64(hashCount) {
+            let bit = Int((h1 &+ i &* h2) % m)
+            if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
+        }
+        return true
+    }
+
+    /// Two independent-looking hashes from one: the key's hash and a remix of it (odd, so the
+    /// k positions differ whenever m is odd or h₂ is not a multiple of a factor of m).
+    static func split(_ hash: UInt64) -> (UInt64, UInt64) {
+        (hash, StableHash.mix(hash ^ 0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    // MARK: Bytes
+
+    static let magic: [UInt8] = Array("FBF1".utf8)
+
+    /// A compact, versioned encoding: magic, m, k, inserted count, then the bit words (little-endian).
+    public var serialized: Data {
+        var data = Data(Self.magic)
+        for value in [UInt64(bitCount), UInt64(hashCount), UInt64(insertedCount)] + words {
+            withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
+        }
+        return data
+    }
+
+    public init(serialized data: Data) throws {
+        let bytes = [UInt8](data)
+        func word(_ k: Int) -> UInt64 {
+            var value: UInt64 = 0
+            for b in 0..<8 { value |= UInt64(bytes[4 + 8 * k + b]) << UInt64(8 * b) }
+            return value
+        }
+        guard bytes.count >= 28, Array(bytes[0..<4]) == Self.magic, (bytes.count - 4) % 8 == 0 else {
+            throw BloomFilterError("not a Bloom filter (bad magic or length \(bytes.count))")
+        }
+        let m = word(0), k = word(1)
+        guard m > 0, m <= UInt64(Int32.max) * 64, k > 0, k <= 64, (bytes.count - 28) / 8 == Int((m + 63) / 64) else {
+            throw BloomFilterError("corrupt Bloom filter header (m \(m), k \(k), \(bytes.count) bytes)")
+        }
+        self.init(bitCount: Int(m), hashCount: Int(k))
+        insertedCount = Int(clamping: word(2))
+        words = (0..<words.count).map { word(3 + $0) }
+    }
+}
+
+public struct BloomFilterError: Error, CustomStringConvertible, Equatable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import FunnelIndex
+import Testing
+
+@Suite struct ExposureFilterTests {
+    static let day0 = Date(timeIntervalSince1970: 1_735_689_600)   // a segment boundary (UTC midnight)
+    static func day(_ d: Double) -> Date { day0.addingTimeInterval(d * 86_400) }
+
+    @Test func remembersForTheWindowThenForgets() {
+        var filter = ExposureFilter()
+        filter.insert("i1", at: Self.day(0.5))
+        for d in 0..<7 { #expect(filter.contains("i1", now: Self.day(Double(d) + 0.9)), "forgotten on day \(d)") }
+        #expect(!filter.contains("i1", now: Self.day(7.1)), "remembered past the 7-day window")
+        filter.insert("i2", at: Self.day(10))
+        filter.insert("late", at: Self.day(2))   // older than the window behind day 10: ignored
+        #expect(!filter.contains("late", now: Self.day(10)))
+        #expect(!filter.contains("i1", now: Self.day(0.9)), "inserting on day 10 dropped day 0's segment")
+        filter.expire(now: Self.day(30))
+        #expect(!filter.contains("i2", now: Self.day(10)))
+    }
+
+    /// A full window (7 segments at their expected load) keeps the union near the target rate.
+    @Test func falsePositiveRateOfTheWindow() {
+        var configuration = ExposureFilter.Configuration()
+        configuration.expectedPerSegment = 1_000
+        var filter = ExposureFilter(configuration)
+        for d in 0..<7 { for k in 0..<1_000 { filter.insert("d\(d)-\(k)", at: Self.day(Double(d) + 0.5)) } }
+        let now = Self.day(6.9)
+        for d in 0..<7 { for k in stride(from: 0, to: 1_000, by: 7) { #expect(filter.contains("d\(d)-\(k)", now: now)) } }
+        let queries = 300_000
+        let positives = (0..<queries).filter { filter.contains("other-\($0)", now: now) }.count
+        let rate = Double(positives) / Double(queries)
+        #expect(rate > 0.008 && rate < 0.011, "window false-positive rate \(rate) for a target of 0.01")
+    }
+
+    @Test func bytesRoundTrip() throws {
+        var filter = ExposureFilter()
+        for k in 0..<50 { filter.insert("i\(k)", at: Self.day(Double(k % 3))) }
+        let restored = try ExposureFilter(serialized: filter.serialized)
+        #expect(restored == filter && restored.contains("i49", now: Self.day(2)))
+        #expect(throws: BloomFilterError.self) { try ExposureFilter(serialized: filter.serialized.dropLast(3)) }
+        #expect(throws: BloomFilterError.self) { try ExposureFilter(serialized: Data([9, 0, 0, 0, 1, 2])) }
+    }
+}
