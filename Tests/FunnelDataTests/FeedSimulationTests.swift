@@ -71,10 +71,4 @@ import Testing
         #expect(ctr[1] > 2 * ctr[0], "CTR on favourite categories \(ctr[1]) vs others \(ctr[0])")
         #expect(localCTR[1] > 1.2 * localCTR[0], "CTR on local items \(localCTR[1]) vs others \(localCTR[0])")
     }
-
-    @Test func geohashMatchesTheReferenceEncoding() {
-        // The example of the original geohash description.
-        #expect(Geohash.encode(GeoPoint(latitude: 57.64911, longitude: 10.40744), precision: 11) == "u4pruydqqvj")
-        #expect(Geohash.encode(GeoPoint(latitude: -33.8688, longitude: 151.2093), precision: 5) == "r3gx2")
-    }
 }
