@@ -40,7 +40,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
-        .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
+        .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex"]),
         .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval", "FunnelStore"]),
         .executableTarget(
             name: "funnel",
@@ -56,6 +56,6 @@ let package = Package(
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelIndex", "FunnelTestSupport"]),
     ]
 )

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Runs every channel concurrently, filters what they return, keeps each channel to its quota and
+/// merges them without duplicates, remembering which channels proposed each item.
+public struct MultiChannelRetriever: Sendable {
+    public struct Source: Sendable {
+        public var channel: any RetrievalChannel
+        /// Candidates this channel may contribute after filtering.
+        public var quota: Int
+
+        public init(_ channel: any RetrievalChannel, quota: Int) {
+            self.channel = channel
+            self.quota = quota
+        }
+    }
+
+    /// A merged candidate: the item and every channel that proposed it, with its score and rank there.
+    public struct Candidate: Sendable, Equatable {
+        public var item: String
+        public var provenance: [Provenance]
+    }
+
+    public struct Provenance: Sendable, Equatable {
+        public var channel: String
+        public var score: Double
+        public var rank: Int
+    }
+
+    public struct Result: Sendable {
+        public var candidates: [Candidate]
+        /// Channels that failed, with their errors; the others still serve.
+        public var failures: [String: String]
+    }
+
+    public var sources: [Source]
+    public var filters: [any CandidateFilter]
+    /// Channels are asked for `quota × overfetch` items so that filtering still leaves the quota.
+    public var overfetch: Double = 2
+
+    public init(sources: [Source], filters: [any CandidateFilter] = []) {
+        self.sources = sources
+        self.filters = filters
+    }
+
+    /// Candidates interleaved by rank (every channel's first, then every channel's second, …), so
+    /// that cutting the list keeps each channel's best; an item proposed again keeps its first
+    /// place and gains the later channel in its provenance.
+    public func retrieve(for context: RetrievalContext) async -> Result {
+        let overfetch = overfetch, filters = filters
+        var lists = [[ScoredItem]](repeating: [], count: sources.count)
+        var failures: [String: String] = [:]
+        await withTaskGroup(of: (Int, Swift.Result<[ScoredItem], any Error>).self) { group in
+            for (k, source) in sources.enumerated() {
+                group.addTask {
+                    do {
+                        let asked = Int((Double(source.quota) * overfetch).rounded(.up))
+                        let items = try await source.channel.retrieve(for: context, limit: asked)
+                        return (k, .success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
+                                                    .prefix(source.quota))))
+                    } catch {
+                        return (k, .failure(error))
+                    }
+                }
+            }
+            for await (k, outcome) in group {
+                switch outcome {
+                case .success(let items): lists[k] = items
+                case .failure(let error): failures[sources[k].channel.name] = String(describing: error)
+                }
+            }
+        }
+        var position: [String: Int] = [:]
+        var candidates: [Candidate] = []
+        for rank in 0..<(lists.map(\.count).max() ?? 0) {
+            for (k, list) in lists.enumerated() where rank < list.count {
+                let proposal = list[rank]
+                let provenance = Provenance(channel: sources[k].channel.name, score: proposal.score, rank: rank)
+                if let at = position[proposal.item] {
+                    candidates[at].provenance.append(provenance)
+                } else {
+                    position[proposal.item] = candidates.count
+                    candidates.append(Candidate(item: proposal.item, provenance: [provenance]))
+                }
+            }
+        }
+        return Result(candidates: candidates, failures: failures)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import FunnelData
+import FunnelIndex
+import FunnelRetrieval
+import Testing
+
+@Suite struct MultiChannelRetrieverTests {
+    static let now = Date(timeIntervalSince1970: 1_735_689_600)
+
+    struct Broken: RetrievalChannel {
+        struct Failure: Error {}
+        let name = "broken"
+        func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] { throw Failure() }
+    }
+
+    static func channel(_ name: String, _ items: [String]) -> RankedListChannel {
+        RankedListChannel(name: name, ranking: items.enumerated().map { ScoredItem(item: $0.element, score: Double(10 - $0.offset)) })
+    }
+
+    @Test func mergesByRankKeepingProvenanceQuotasAndFilters() async {
+        var exposures = ExposureFilter()
+        exposures.insert("b2", at: Self.now)
+        let items = ["a1", "a2", "a3", "b1", "b2", "b3", "b4", "shared"].map { Item(id: $0, authorID: "author-\($0.prefix(1))") }
+            + [Item(id: "hidden", isHidden: true), Item(id: "blocked", authorID: "spammer")]
+        let catalogue = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
+        let retriever = MultiChannelRetriever(
+            sources: [.init(Self.channel("a", ["a1", "shared", "hidden", "a2", "a3"]), quota: 3),
+                      .init(Self.channel("b", ["b1", "b2", "shared", "blocked", "b3", "b4"]), quota: 2),
+                      .init(Broken(), quota: 5)],
+            filters: [ExposedFilter(exposures), AvailabilityFilter(catalogue: catalogue, blockedAuthors: ["spammer"]), DislikedFilter()])
+        let context = RetrievalContext(userID: "u", now: Self.now, recentActions: [Event(userID: "u", itemID: "a2", type: .hide, timestamp: Self.now)])
+        let result = await retriever.retrieve(for: context)
+        // a: a1, shared, (hidden: unavailable), (a2: disliked), a3 → quota 3. b: b1, (b2: exposed), shared → quota 2.
+        #expect(result.candidates.map(\.item) == ["a1", "b1", "shared", "a3"])
+        #expect(result.candidates[2].provenance.map(\.channel) == ["a", "b"])
+        #expect(result.candidates[2].provenance.map(\.rank) == [1, 1])
+        #expect(result.failures.keys.sorted() == ["broken"])
+    }
+
+    @Test func popularityDecaysByHalfLife() {
+        let t = Self.now
+        let events = [Event(userID: "u", itemID: "old", type: .like, timestamp: t.addingTimeInterval(-7200)),      // 2 · 2^(−2) = 0.5
+                      Event(userID: "u", itemID: "new", type: .click, timestamp: t.addingTimeInterval(-3600)),     // 1 · 2^(−1) = 0.5
+                      Event(userID: "v", itemID: "new", type: .click, timestamp: t),                               // 1
+                      Event(userID: "v", itemID: "future", type: .click, timestamp: t.addingTimeInterval(60)),     // ignored
+                      Event(userID: "v", itemID: "seen", type: .exposure, timestamp: t)]                           // no weight
+        let trending = RankedListChannel.popularity(events, now: t, halfLife: 3600)
+        #expect(trending.map(\.item) == ["new", "old"])
+        #expect(abs(trending[0].score - 1.5) < 1e-12 && abs(trending[1].score - 0.5) < 1e-12)
+        #expect(RankedListChannel.popularity(events, now: t).map(\.score) == [2, 2], "without decay: like 2, two clicks 2")
+        #expect(RankedListChannel.popularity(events, now: t).map(\.item) == ["new", "old"], "ties go to the smaller id")
+    }
+
+    @Test func latestSkipsUnavailableAndFutureItems() async throws {
+        let items = [Item(id: "x", createdAt: Self.now.addingTimeInterval(-10)), Item(id: "y", createdAt: Self.now.addingTimeInterval(-5)),
+                     Item(id: "z", createdAt: Self.now.addingTimeInterval(5)), Item(id: "h", createdAt: Self.now, isHidden: true),
+                     Item(id: "e", createdAt: Self.now, expiresAt: Self.now)]
+        let latest = RankedListChannel.latest(items, now: Self.now)
+        #expect(try await latest.retrieve(for: RetrievalContext(userID: "u", now: Self.now), limit: 10).map(\.item) == ["y", "x"])
+    }
+}
