@@ -20,6 +20,8 @@ import sys
 import tempfile
 import time
 
+from compare_pytorch import cpu_model
+
 POSTGRES = os.environ.get("FUNNEL_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres")
 
 
@@ -114,8 +116,7 @@ def main():
         print(rows[-1], flush=True)
 
     shutil.rmtree(work, ignore_errors=True)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
-    lines = [f"Measured {datetime.date.today()} on {cpu} ({os.cpu_count()} cores), {platform.system()}. "
+    lines = [f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores), {platform.system()}. "
              "Each row is one `funnel` process: wall time and peak resident memory from the operating system. "
              "Ingest rows time only the `appendEvents` calls (events are built outside the timed region); "
              "SQLite runs with `synchronous = FULL`, PostgreSQL 15 with its defaults (`synchronous_commit = on`), on the same machine.",
