@@ -25,6 +25,14 @@ public struct LeaveLastOutSplit: Sendable {
         }
     }
 
+    /// Each user's training items in time order, followed by the validation item when asked.
+    public func histories(includingValidation: Bool) -> [[Int32]] {
+        var histories = [[Int32]](repeating: [], count: userCount)
+        for x in train { histories[Int(x.user)].append(x.item) }
+        if includingValidation { for u in 0..<userCount { if let v = validation[u] { histories[u].append(v) } } }
+        return histories
+    }
+
     /// Items each user interacted with in train.
     public func trainItems() -> [Set<Int32>] {
         var seen = [Set<Int32>](repeating: [], count: userCount)

@@ -22,16 +22,46 @@ public struct BaselineEvaluation: Codable, Sendable {
                                   negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
         let split = LeaveLastOutSplit(interactions, userCount: userCount)
         let popularity = Popularity(items: split.train.map(\.item), itemCount: itemCount)
-        // Test: the validation item joins the history, as in SASRec's evaluation.
+        return evaluate(dataset, model: "popularity", split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in
+            Array([[Float]](repeating: popularity.counts, count: users.count).joined())
+        }
+    }
+
+    /// ItemCF with every interaction weighted 1; a user's history is all their training items
+    /// and the validation item, the most recent `lastN` of them scoring.
+    public static func itemCF(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int, k: Int = 200,
+                              lastN: Int = 50, negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        let split = LeaveLastOutSplit(interactions, userCount: userCount)
+        let histories = split.histories(includingValidation: true)
+        let matrix = InteractionMatrix(userCount: userCount, itemCount: itemCount,
+                                       entries: histories.enumerated().flatMap { u, items in items.map { (Int32(u), $0, Float(1)) } })
+        let similarities = ItemCF.similarities(matrix, k: k)
+        return evaluate(dataset, model: "itemcf", split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in
+            users.flatMap { u in
+                ItemCF.scores(history: histories[Int(u)].suffix(lastN).map { ($0, 1) }, similarities: similarities, itemCount: itemCount)
+            }
+        }
+    }
+
+    /// Both protocols for a scorer of users × all items. Test histories include the validation
+    /// item, as in SASRec's evaluation; sampled negatives are drawn with training popularity.
+    static func evaluate(_ dataset: EvaluationDataset, model: String, split: LeaveLastOutSplit, itemCount: Int, interactions: Int,
+                         negatives: Int, sampling: SampledRanking.Sampling, seed: UInt64, scores: ([Int32]) -> [Float]) -> BaselineEvaluation {
+        let popularity = Popularity(items: split.train.map(\.item), itemCount: itemCount)
         var history = split.trainItems()
-        for u in 0..<userCount { if let v = split.validation[u] { history[u].insert(v) } }
+        for u in 0..<split.userCount { if let v = split.validation[u] { history[u].insert(v) } }
         let candidates = SampledRanking.candidates(targets: split.test, interacted: split.allItems(), itemCount: itemCount,
                                                    negatives: negatives, sampling: sampling,
                                                    itemCounts: popularity.counts.map { Int($0) }, seed: seed)
-        let sampled = SampledRanking.evaluate(candidates, ks: [10]) { _, items in items.map { popularity.counts[Int($0)] } }
-        let full = popularity.evaluate(targets: split.test, excluded: history, ks: [10, 50])
-        return BaselineEvaluation(dataset: dataset.rawValue, model: "popularity", users: userCount, items: itemCount,
-                                  interactions: interactions.count, sampling: sampling.rawValue, negatives: negatives,
+        let sampled = SampledRanking.evaluate(candidates, ks: [10]) { user, items in
+            let row = scores([user])
+            return items.map { row[Int($0)] }
+        }
+        let full = FullRanking.evaluate(targets: split.test, excluded: history, itemCount: itemCount, ks: [10, 50], scores: scores)
+        return BaselineEvaluation(dataset: dataset.rawValue, model: model, users: split.userCount, items: itemCount,
+                                  interactions: interactions, sampling: sampling.rawValue, negatives: negatives,
                                   sampledHR10: sampled.hitRate(at: 10), sampledNDCG10: sampled.ndcg(at: 10),
                                   fullHR10: full.hitRate(at: 10), fullNDCG10: full.ndcg(at: 10), fullRecall50: full.hitRate(at: 50))
     }

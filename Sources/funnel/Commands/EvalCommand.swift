@@ -7,13 +7,18 @@ import FunnelRetrieval
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate the popularity baseline, leave-last-out: sampled negatives (HR@10, NDCG@10) and full ranking (Recall@50)."
+        abstract: "Evaluate retrieval baselines, leave-last-out: sampled negatives (HR@10, NDCG@10) and full ranking (Recall@50)."
     )
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
+
+    enum Model: String, ExpressibleByArgument, CaseIterable { case popularity, itemcf }
+
+    @Option(help: "Models: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
+    var model: [Model] = Model.allCases
 
     @Option(help: "Sampled negatives per user.")
     var negatives: Int = 100
@@ -38,11 +43,17 @@ struct EvalCommand: AsyncParsableCommand {
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for d in dataset {
             let (interactions, users, items) = try d.load(from: global.dataRoot)
-            let r = BaselineEvaluation.popularity(d, interactions: interactions, userCount: users, itemCount: items,
-                                                  negatives: negatives, sampling: sampling, seed: seed)
-            results.append(r)
-            print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
-                         r.sampledHR10, r.sampledNDCG10, r.fullHR10, r.fullNDCG10, r.fullRecall50))
+            for m in model {
+                let r = switch m {
+                case .popularity: BaselineEvaluation.popularity(d, interactions: interactions, userCount: users, itemCount: items,
+                                                                negatives: negatives, sampling: sampling, seed: seed)
+                case .itemcf: BaselineEvaluation.itemCF(d, interactions: interactions, userCount: users, itemCount: items,
+                                                        negatives: negatives, sampling: sampling, seed: seed)
+                }
+                results.append(r)
+                print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
+                             r.sampledHR10, r.sampledNDCG10, r.fullHR10, r.fullNDCG10, r.fullRecall50))
+            }
         }
         if let json {
             let encoder = JSONEncoder()
