@@ -10,27 +10,29 @@ import FunnelTensor
 public enum ItemCF {
     /// Each item's `k` most similar items. Rows are computed independently with a dense
     /// accumulator per thread, so memory is the matrix, the result and one item-sized scratch row
-    /// per thread; the work is Σ_u |I_u|².
+    /// per thread; the work is Σ_u |I_u|² plus a linear top-k selection per row.
     public static func similarities(_ m: InteractionMatrix, k: Int) -> NeighbourLists {
         var norms = [Float](repeating: 0, count: m.itemCount)
         for i in 0..<m.itemCount { norms[i] = m.users(of: i).weights.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-        let chunks = Compute.chunkCount(m.itemCount, minimumChunk: 256)
+        // Popular items cost more and cluster at low ids, so threads take many small chunks in turn.
+        let chunks = Compute.threads == 1 ? 1 : min(Compute.threads * 16, max(1, m.itemCount / 64))
         var parts = [[(neighbours: [Int32], scores: [Float])]](repeating: [], count: chunks)
         parts.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             Compute.parallel(m.itemCount, chunks: chunks) { chunk, items in
                 var scratch = [Float](repeating: 0, count: m.itemCount)
                 var touched: [Int32] = []
+                var top = TopK()
                 out[chunk] = items.map { i in
                     accumulate(item: i, m, into: &scratch, touched: &touched)
-                    var top = TopK(k)
                     for j in touched {
                         let denominator = norms[i] * norms[Int(j)]
-                        if denominator > 0 { top.offer(scratch[Int(j)] / denominator, j) }
+                        if denominator > 0 { top.add(scratch[Int(j)] / denominator, j) }
                         scratch[Int(j)] = 0
                     }
                     touched.removeAll(keepingCapacity: true)
-                    return top.sorted()
+                    defer { top.removeAll() }
+                    return top.best(k)
                 }
             }
         }

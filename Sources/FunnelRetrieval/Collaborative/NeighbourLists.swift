@@ -32,55 +32,55 @@ public struct NeighbourLists: Sendable, Equatable {
     }
 }
 
-/// Keeps the `k` best (score, index) pairs seen, in a min-heap; ties prefer the smaller index.
+/// The `k` best (score, index) pairs of a row, ties to the smaller index. Each pair becomes one
+/// integer key that orders like the pair (score bits made order-preserving in the high half, the
+/// index inverted in the low half), so selection is a quickselect over integers followed by a
+/// sort of only the `k` kept: linear in the row, where a heap paid a log factor per offer.
 struct TopK {
-    let k: Int
-    private(set) var scores: [Float] = []
-    private(set) var indices: [Int32] = []
+    private(set) var keys: [UInt64] = []
 
-    init(_ k: Int) {
-        self.k = k
-        scores.reserveCapacity(k)
-        indices.reserveCapacity(k)
+    mutating func add(_ score: Float, _ index: Int32) {
+        let bits = score.bitPattern
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        keys.append(UInt64(ordered) << 32 | UInt64(UInt32.max - UInt32(bitPattern: index)))
     }
 
-    /// Whether (a, i) ranks below (b, j).
-    @inline(__always) static func worse(_ a: Float, _ i: Int32, _ b: Float, _ j: Int32) -> Bool {
-        a < b || (a == b && i > j)
+    mutating func removeAll() { keys.removeAll(keepingCapacity: true) }
+
+    /// The best `k`, best first.
+    func best(_ k: Int) -> (neighbours: [Int32], scores: [Float]) {
+        var keys = keys
+        if keys.count > k, k > 0 { Self.select(&keys, k) }
+        var top = Array(keys.prefix(k))
+        top.sort(by: >)
+        return (top.map { Int32(bitPattern: UInt32.max - UInt32(truncatingIfNeeded: $0)) },
+                top.map { key in
+                    let ordered = UInt32(key >> 32)
+                    return Float(bitPattern: ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered)
+                })
     }
 
-    mutating func offer(_ score: Float, _ index: Int32) {
-        if scores.count < k {
-            scores.append(score)
-            indices.append(index)
-            var c = scores.count - 1
-            while c > 0 {
-                let p = (c - 1) / 2
-                guard Self.worse(scores[c], indices[c], scores[p], indices[p]) else { break }
-                scores.swapAt(c, p)
-                indices.swapAt(c, p)
-                c = p
-            }
-        } else if k > 0, Self.worse(scores[0], indices[0], score, index) {
-            scores[0] = score
-            indices[0] = index
-            var p = 0
-            while true {
-                let l = 2 * p + 1, r = l + 1
-                var m = p
-                if l < k, Self.worse(scores[l], indices[l], scores[m], indices[m]) { m = l }
-                if r < k, Self.worse(scores[r], indices[r], scores[m], indices[m]) { m = r }
-                if m == p { break }
-                scores.swapAt(p, m)
-                indices.swapAt(p, m)
-                p = m
+    /// Rearranges `keys` so that its first `k` are the `k` largest (in any order): quickselect
+    /// with a median-of-three pivot.
+    static func select(_ keys: inout [UInt64], _ k: Int) {
+        keys.withUnsafeMutableBufferPointer { a in
+            var low = 0, high = a.count - 1
+            while low < high {
+                let mid = low + (high - low) / 2
+                let pivot = max(min(a[low], a[mid]), min(max(a[low], a[mid]), a[high]))
+                var i = low, j = high
+                while i <= j {
+                    while a[i] > pivot { i += 1 }
+                    while a[j] < pivot { j -= 1 }
+                    if i <= j {
+                        a.swapAt(i, j)
+                        i += 1
+                        j -= 1
+                    }
+                }
+                // Now a[low...j] ≥ pivot ≥ a[i...high]; keep the side holding position k − 1.
+                if k - 1 <= j { high = j } else if k - 1 >= i { low = i } else { return }
             }
         }
-    }
-
-    /// The kept pairs, best first.
-    func sorted() -> (neighbours: [Int32], scores: [Float]) {
-        let order = scores.indices.sorted { Self.worse(scores[$1], indices[$1], scores[$0], indices[$0]) }
-        return (order.map { indices[$0] }, order.map { scores[$0] })
     }
 }

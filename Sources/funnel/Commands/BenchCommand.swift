@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FunnelBench
 import FunnelData
+import FunnelRetrieval
 import FunnelStore
 import FunnelTensor
 
@@ -10,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring and ingest speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }
@@ -89,6 +90,47 @@ struct IngestBench: AsyncParsableCommand {
         let seconds = try await workload.run(target, total: events)
         let result: [String: Any] = ["store": store.hasPrefix("postgres") ? "postgresql" : "sqlite", "events": events, "batch": batch,
                                      "seconds": seconds, "events_per_second": Double(events) / seconds, "peak_memory_mb": Measure.peakMemoryMiB]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// Builds ItemCF on a leave-last-out split and evaluates it under full ranking, timing the build;
+/// `Benchmarks/compare_implicit.py` runs the same split with the implicit library.
+struct ItemCFBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "itemcf",
+        abstract: "Time the ItemCF similarity build and report full-ranking quality; prints JSON."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Dataset: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: EvaluationDataset = .movieLens100K
+
+    @Option(help: "Neighbours kept per item.")
+    var k = 200
+
+    @Option(help: "Builds to time (the median is reported).")
+    var repeats = 5
+
+    func run() async throws {
+        global.apply()
+        let (interactions, users, items) = try dataset.load(from: global.dataRoot)
+        let split = LeaveLastOutSplit(interactions, userCount: users)
+        let histories = split.histories(includingValidation: true)
+        let matrix = InteractionMatrix(userCount: users, itemCount: items,
+                                       entries: histories.enumerated().flatMap { u, list in list.map { (Int32(u), $0, Float(1)) } })
+        var seconds: [Double] = []
+        for _ in 0..<repeats {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = ItemCF.similarities(matrix, k: k)
+            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let quality = BaselineEvaluation.itemCF(dataset, interactions: interactions, userCount: users, itemCount: items, k: k)
+        let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads, "k": k,
+                                     "fit_seconds": Measure.quantile(seconds.sorted(), 0.5), "full_hr10": quality.fullHR10,
+                                     "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
+                                     "peak_memory_mb": Measure.peakMemoryMiB]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
 }

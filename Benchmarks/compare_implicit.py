@@ -1,0 +1,160 @@
+"""ItemCF side by side with the implicit library's item-item recommenders.
+
+Same data, same leave-last-out split (per user by time, ties in file order; the last item is the
+test target, the one before it joins the history), same full-ranking protocol (the target
+against every item outside the user's history, ties at their expected rank), same threads,
+in one run. Reports the similarity build time (median of repeats) and HR@10, NDCG@10, Recall@50.
+
+    swift build -c release --product funnel
+    pip install implicit scipy numpy
+    python3 Benchmarks/compare_implicit.py --threads 1 2 --out Benchmarks/results/implicit.md
+"""
+import argparse
+import datetime
+import json
+import math
+import os
+import statistics
+import subprocess
+import time
+
+import numpy as np
+import scipy.sparse as sp
+
+from compare_pytorch import cpu_model
+
+
+def load(dataset, root):
+    """(user, item, time) triples in file order, with dense ids in first-seen order."""
+    triples = []
+    if dataset == "ml-100k":
+        for line in open(os.path.join(root, "ml-100k", "u.data")):
+            u, i, _, t = line.split("\t")
+            triples.append((u, i, int(t)))
+    else:
+        for n, line in enumerate(open(os.path.join(root, "sasrec-amazon-games", "Video.txt")), start=1):
+            u, i = line.split()
+            triples.append((u, i, n))
+    users, items = {}, {}
+    return [(users.setdefault(u, len(users)), items.setdefault(i, len(items)), t) for u, i, t in triples], len(users), len(items)
+
+
+def split(triples, user_count):
+    """Per user: history (train and validation item) and the test target; users with < 3 keep all."""
+    by_user = [[] for _ in range(user_count)]
+    for k, (u, i, t) in enumerate(triples):
+        by_user[u].append((t, k, i))
+    histories, targets = [], []
+    for events in by_user:
+        events.sort()
+        items = [i for _, _, i in events]
+        if len(items) < 3:
+            histories.append(items)
+            targets.append(None)
+        else:
+            histories.append(items[:-1])
+            targets.append(items[-1])
+    return histories, targets
+
+
+def full_ranking(scores_of, histories, targets, item_count, batch=512):
+    """HR@10, NDCG@10 and HR@50 (= Recall@50) with ties at their expected rank."""
+    users = [u for u, t in enumerate(targets) if t is not None]
+    hr10 = ndcg10 = hr50 = 0.0
+    for start in range(0, len(users), batch):
+        chunk = users[start:start + batch]
+        scores = scores_of(chunk)
+        for row, u in zip(scores, chunk):
+            row = np.asarray(row, dtype=np.float64).ravel()
+            target = targets[u]
+            s = row[target]
+            mask = np.ones(item_count, dtype=bool)
+            mask[list(set(histories[u]))] = False
+            mask[target] = False
+            greater = int(np.count_nonzero(row[mask] > s))
+            ties = int(np.count_nonzero(row[mask] == s))
+            for k in (10, 50):
+                if greater >= k:
+                    continue
+                last = min(greater + ties, k - 1)
+                hit = (last - greater + 1) / (ties + 1)
+                if k == 10:
+                    hr10 += hit
+                    ndcg10 += sum(1 / math.log2(r + 2) for r in range(greater, last + 1)) / (ties + 1)
+                else:
+                    hr50 += hit
+    n = len(users)
+    return hr10 / n, ndcg10 / n, hr50 / n
+
+
+def implicit_run(model_name, dataset, root, threads, k, repeats):
+    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+    triples, user_count, item_count = load(dataset, root)
+    histories, targets = split(triples, user_count)
+    rows = [u for u, h in enumerate(histories) for _ in h]
+    cols = [i for h in histories for i in h]
+    user_items = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(user_count, item_count))
+    user_items.sum_duplicates()
+    user_items.data[:] = 1
+    make = {"cosine": CosineRecommender, "bm25": BM25Recommender}[model_name]
+    seconds = []
+    for _ in range(repeats):
+        model = make(K=k, num_threads=threads)
+        start = time.perf_counter()
+        model.fit(user_items, show_progress=False)
+        seconds.append(time.perf_counter() - start)
+    similarity = model.similarity.tocsr()
+    hr10, ndcg10, hr50 = full_ranking(lambda chunk: (user_items[chunk] @ similarity).toarray(), histories, targets, item_count)
+    import resource
+    return {"peer": f"implicit {model_name}", "fit_seconds": statistics.median(seconds), "full_hr10": hr10,
+            "full_ndcg10": ndcg10, "full_recall50": hr50, "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--funnel", default=".build/release/funnel")
+    parser.add_argument("--data", default=os.environ.get("FUNNEL_DATA", "../shared/data"))
+    parser.add_argument("--threads", type=int, nargs="+", default=[1])
+    parser.add_argument("--k", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--peer", help=argparse.SUPPRESS)   # internal: run one implicit model in this process
+    parser.add_argument("--dataset", help=argparse.SUPPRESS)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    if args.peer:
+        print(json.dumps(implicit_run(args.peer, args.dataset, args.data, args.threads[0], args.k, args.repeats)))
+        return
+
+    import implicit
+    sections = []
+    for dataset in ("ml-100k", "amazon-games"):
+        rows = [f"**{dataset}**, K = {args.k} neighbours, median of {args.repeats} builds", "",
+                "| threads | model | build (s) | full HR@10 | full NDCG@10 | full Recall@50 | peak memory (MiB) | build time vs Funnel |",
+                "|---:|---|---:|---:|---:|---:|---:|---:|"]
+        for threads in args.threads:
+            env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+            funnel = json.loads(subprocess.run([args.funnel, "bench", "itemcf", "--dataset", dataset, "--threads", str(threads),
+                                                "--k", str(args.k), "--repeats", str(args.repeats), "--data", args.data],
+                                               capture_output=True, text=True, check=True, env=env).stdout)
+            results = [("Funnel ItemCF (last 50 items)", funnel)]
+            for model in ("cosine", "bm25"):
+                out = subprocess.run(["python3", __file__, "--peer", model, "--dataset", dataset, "--data", args.data,
+                                      "--threads", str(threads), "--k", str(args.k), "--repeats", str(args.repeats)],
+                                     capture_output=True, text=True, check=True, env=env).stdout
+                results.append((f"implicit {model} (all history)", json.loads(out)))
+            for name, r in results:
+                ratio = r["fit_seconds"] / funnel["fit_seconds"]
+                rows.append(f"| {threads} | {name} | {r['fit_seconds']:.3f} | {r['full_hr10']:.4f} | {r['full_ndcg10']:.4f} | "
+                            f"{r['full_recall50']:.4f} | {r['peak_memory_mb']:.0f} | {ratio:.2f}x |")
+        sections.append("\n".join(rows))
+    header = (f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores); implicit {implicit.__version__}. "
+              "Each model runs in its own process; peak memory includes loading and evaluation.\n")
+    report = header + "\n" + "\n\n".join(sections) + "\n"
+    print(report)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(report)
+
+
+if __name__ == "__main__":
+    main()
