@@ -28,16 +28,32 @@ public struct BaselineEvaluation: Codable, Sendable {
         }
     }
 
-    /// ItemCF with every interaction weighted 1; a user's history is all their training items
-    /// and the validation item, the most recent `lastN` of them scoring.
+    /// ItemCF with every interaction weighted 1 (see `itemToItem`).
     public static func itemCF(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int, k: Int = 200,
                               lastN: Int = 50, negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        itemToItem(dataset, model: "itemcf", interactions: interactions, userCount: userCount, itemCount: itemCount, lastN: lastN,
+                   negatives: negatives, sampling: sampling, seed: seed) { ItemCF.similarities($0, k: k) }
+    }
+
+    /// Swing with the given parameters (see `itemToItem`).
+    public static func swing(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
+                             parameters: Swing.Parameters = Swing.Parameters(), lastN: Int = 50, negatives: Int = 100,
+                             sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        itemToItem(dataset, model: "swing", interactions: interactions, userCount: userCount, itemCount: itemCount, lastN: lastN,
+                   negatives: negatives, sampling: sampling, seed: seed) { Swing.similarities($0, parameters) }
+    }
+
+    /// An item-to-item model built on the training histories (training items and the validation
+    /// item, weight 1); a user's score for an item sums the similarities from their last `lastN` items.
+    static func itemToItem(_ dataset: EvaluationDataset, model: String, interactions: [Interaction], userCount: Int, itemCount: Int,
+                           lastN: Int, negatives: Int, sampling: SampledRanking.Sampling, seed: UInt64,
+                           build: (InteractionMatrix) -> NeighbourLists) -> BaselineEvaluation {
         let split = LeaveLastOutSplit(interactions, userCount: userCount)
         let histories = split.histories(includingValidation: true)
         let matrix = InteractionMatrix(userCount: userCount, itemCount: itemCount,
                                        entries: histories.enumerated().flatMap { u, items in items.map { (Int32(u), $0, Float(1)) } })
-        let similarities = ItemCF.similarities(matrix, k: k)
-        return evaluate(dataset, model: "itemcf", split: split, itemCount: itemCount, interactions: interactions.count,
+        let similarities = build(matrix)
+        return evaluate(dataset, model: model, split: split, itemCount: itemCount, interactions: interactions.count,
                         negatives: negatives, sampling: sampling, seed: seed) { users in
             users.flatMap { u in
                 ItemCF.scores(history: histories[Int(u)].suffix(lastN).map { ($0, 1) }, similarities: similarities, itemCount: itemCount)
