@@ -147,16 +147,33 @@ public final class PostgresStore: Store {
 
     static let eventSelect = eventColumns.joined(separator: ", ")
 
+    public func eventPage(after cursor: Int64, limit: Int) async throws -> EventPage {
+        let rows = try await client.query("""
+            SELECT seq, \(unescaped: Self.eventSelect) FROM events WHERE seq > \(cursor) ORDER BY seq LIMIT \(limit)
+            """, logger: Self.logger)
+        var page = EventPage(events: [], cursor: cursor)
+        let columns = (Int64, String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?).self
+        for try await (seq, user, item, type, ts, watched, duration, value, device, city, hour) in rows.decode(columns) {
+            page.events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour))
+            page.cursor = seq
+        }
+        return page
+    }
+
     private func decodeEvents(_ rows: PostgresRowSequence) async throws -> [Event] {
         var events: [Event] = []
         let columns = (String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?).self
         for try await (user, item, type, ts, watched, duration, value, device, city, hour) in rows.decode(columns) {
-            guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
-            events.append(Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts),
-                                watchedSeconds: watched, itemDuration: duration, value: value,
-                                context: EventContext(device: device, city: city, hour: hour)))
+            events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour))
         }
         return events
+    }
+
+    private static func event(_ user: String, _ item: String, _ type: String, _ ts: Double, _ watched: Double?, _ duration: Double?,
+                              _ value: Double?, _ device: String?, _ city: String?, _ hour: Int?) throws -> Event {
+        guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
+        return Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts), watchedSeconds: watched,
+                     itemDuration: duration, value: value, context: EventContext(device: device, city: city, hour: hour))
     }
 
     /// Runs `body` in a transaction; when it throws and the rollback succeeds, its own error is

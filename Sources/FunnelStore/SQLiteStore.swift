@@ -130,14 +130,23 @@ public final class SQLiteStore: Store {
                                      [user] + names.map { $0 as (any DatabaseValueConvertible)? } + [n])
     }
 
+    public func eventPage(after cursor: Int64, limit: Int) async throws -> EventPage {
+        let rows = try await queryEventRows("WHERE seq > ? ORDER BY seq LIMIT ?", [cursor, limit])
+        return EventPage(events: rows.map(\.event), cursor: rows.last?.seq ?? cursor)
+    }
+
     private func queryEvents(_ clause: String, _ arguments: [(any DatabaseValueConvertible)?]) async throws -> [Event] {
+        try await queryEventRows(clause, arguments).map(\.event)
+    }
+
+    private func queryEventRows(_ clause: String, _ arguments: [(any DatabaseValueConvertible)?]) async throws -> [(seq: Int64, event: Event)] {
         let arguments = StatementArguments(arguments)
         return try await writer.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM events \(clause)", arguments: arguments).map { row in
                 guard let type = EventType(rawValue: row["type"]) else { throw StoreError("stored event has unknown type \(row["type"] as String)") }
-                return Event(userID: row["user_id"], itemID: row["item_id"], type: type,
-                             timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
-                             value: row["value"], context: EventContext(device: row["device"], city: row["city"], hour: row["hour"]))
+                return (row["seq"], Event(userID: row["user_id"], itemID: row["item_id"], type: type,
+                                          timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
+                                          value: row["value"], context: EventContext(device: row["device"], city: row["city"], hour: row["hour"])))
             }
         }
     }

@@ -27,6 +27,22 @@ public protocol EventStore: Sendable {
     func events(user: String, limit: Int) async throws -> [Event]
     /// A user's last `n` events of the given types (all types when empty), newest first.
     func lastActions(user: String, types: Set<EventType>, limit n: Int) async throws -> [Event]
+    /// Up to `limit` events in the order they were stored, after the position `cursor` (0 for the
+    /// start), and the cursor to continue from: how offline jobs read every event in pages. A scan
+    /// running while others append may miss events whose transactions commit out of order.
+    func eventPage(after cursor: Int64, limit: Int) async throws -> EventPage
+}
+
+/// A page of a full event scan.
+public struct EventPage: Sendable, Equatable {
+    public var events: [Event]
+    /// Pass this to `eventPage(after:limit:)` for the next page; the scan is over when `events` is empty.
+    public var cursor: Int64
+
+    public init(events: [Event], cursor: Int64) {
+        self.events = events
+        self.cursor = cursor
+    }
 }
 
 /// Trained models: a blob and a manifest per (name, version).

@@ -114,6 +114,16 @@ enum StoreContract {
         #expect(likes.map(\.itemID) == ["item-16", "item-12"])
         let views = try await store.lastActions(user: "bob", types: [.view, .like], limit: 10)
         #expect(views.allSatisfy { $0.type == .view } && views.first?.watchedSeconds == 17 && views.count == 5)
+        // A full scan in pages returns every event once, in the order stored.
+        var scanned: [Event] = [], cursor: Int64 = 0
+        while true {
+            let page = try await store.eventPage(after: cursor, limit: 7)
+            if page.events.isEmpty { break }
+            #expect(page.cursor > cursor && page.events.count <= 7)
+            scanned += page.events
+            cursor = page.cursor
+        }
+        #expect(scanned == Array(batch[10...]) + Array(batch[..<10]))
     }
 
     /// Ratings carry values; ids and context may hold any text, including the characters that
