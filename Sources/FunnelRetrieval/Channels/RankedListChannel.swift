@@ -15,18 +15,14 @@ public struct RankedListChannel: RetrievalChannel {
         Array(ranking.prefix(limit))
     }
 
-    /// Interest weights per event type: what one event says about how much a user wanted the item.
-    public static let defaultWeights: [EventType: Double] = [
-        .click: 1, .view: 0, .like: 2, .collect: 3, .share: 4, .comment: 3, .followAuthor: 2, .purchase: 5, .rating: 1,
-    ]
-
     /// Items by weighted event count, each event decayed by 2^(−age / halfLife) at `now` (no decay
     /// when `halfLife` is nil); events after `now` are ignored. Ties go to the smaller id.
     public static func popularity(_ events: some Sequence<Event>, now: Date, halfLife: TimeInterval? = nil,
-                                  weights: [EventType: Double] = defaultWeights) -> [ScoredItem] {
+                                  weights: InterestWeights = .standard) -> [ScoredItem] {
         var scores: [String: Double] = [:]
         for event in events where event.timestamp <= now {
-            guard let weight = weights[event.type], weight != 0 else { continue }
+            let weight = weights.weight(of: event.type)
+            guard weight != 0 else { continue }
             let decay = halfLife.map { exp2(-now.timeIntervalSince(event.timestamp) / $0) } ?? 1
             scores[event.itemID, default: 0] += weight * decay
         }

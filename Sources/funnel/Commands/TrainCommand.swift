@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import FunnelBench
+import FunnelData
+import FunnelRetrieval
+import FunnelStore
+
+/// Builds an item-to-item index (ItemCF or Swing) from stored events or an event file and saves
+/// it as a versioned artifact.
+struct TrainCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Build an ItemCF or Swing index from events and save it as a versioned artifact.",
+        discussion: """
+            Events come from --store (every stored event) or from --events, a CSV file with the columns
+            user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into
+            --store as the artifact named after the model, and to --out when given.
+            """
+    )
+
+    enum Model: String, ExpressibleByArgument, CaseIterable { case itemcf, swing }
+
+    @Argument(help: "The model: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var model: Model
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The store to read events from (unless --events) and to save the index into.")
+    var store: String?
+
+    @Option(help: "Read events from this CSV file instead of the store.")
+    var events: String?
+
+    @Option(help: "Also write the index to this file.")
+    var out: String?
+
+    @Option(help: "Neighbours kept per item.")
+    var k = 200
+
+    @Option(help: "Swing: users sampled per item.")
+    var maxUsersPerItem = 200
+
+    @Option(help: "Artifact version (default: the current time, yyyyMMdd-HHmmss).")
+    var version: String?
+
+    func validate() throws {
+        guard store != nil || events != nil else { throw ValidationError("give --store, --events or both") }
+        guard k >= 1, maxUsersPerItem >= 2 else { throw ValidationError("--k must be ≥ 1 and --max-users-per-item ≥ 2") }
+    }
+
+    func run() async throws {
+        global.apply()
+        let start = Date()
+        var builder = EventMatrixBuilder()
+        var target: (any Store)?
+        if let store { target = try await StoreLocation.open(store) }
+        if let events {
+            let mapping = ColumnMapping(kind: .events, columns: ["user": "user", "item": "item", "type": "type", "timestamp": "timestamp"])
+            var reader = try RowReader.csv(URL(fileURLWithPath: events), mapping: mapping)
+            while let row = try reader.next() {
+                switch row {
+                case .bad(let problem): throw problem
+                case .records(let records, _): for case .event(let e) in records { builder.add(e) }
+                }
+            }
+        } else if let target {
+            var cursor: Int64 = 0
+            while true {
+                let page = try await target.eventPage(after: cursor, limit: 100_000)
+                if page.events.isEmpty { break }
+                for e in page.events { builder.add(e) }
+                cursor = page.cursor
+            }
+        }
+        let loaded = Date()
+        let matrix = builder.matrix()
+        let lists: NeighbourLists
+        switch model {
+        case .itemcf: lists = ItemCF.similarities(matrix, k: k)
+        case .swing:
+            var p = Swing.Parameters()
+            (p.k, p.maxUsersPerItem) = (k, maxUsersPerItem)
+            lists = Swing.similarities(matrix, p)
+        }
+        let built = Date()
+        let index = ItemNeighbourIndex(model: model.rawValue, items: builder.items, lists: lists)
+        let blob = index.serialized
+        let version = version ?? Self.timestamp()
+        if let out { try blob.write(to: URL(fileURLWithPath: out), options: .atomic) }
+        if let target {
+            let manifest: [String: Any] = ["model": model.rawValue, "version": version, "k": k, "events": builder.eventCount,
+                                           "users": builder.users.count, "items": builder.items.count, "pairs": builder.pairCount]
+            try await target.saveArtifact(StoredArtifact(name: model.rawValue, version: version,
+                                                         manifest: try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]), blob: blob))
+        }
+        print(String(format: "%@: %d events, %d users, %d items, %d pairs; read %.1f s, built %.1f s (%d threads); %d neighbour entries; peak memory %.0f MiB; version %@",
+                     model.rawValue, builder.eventCount, builder.users.count, builder.items.count, builder.pairCount,
+                     loaded.timeIntervalSince(start), built.timeIntervalSince(loaded), global.threads, lists.neighbours.count,
+                     Measure.peakMemoryMiB, version))
+    }
+
+    static func timestamp() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return f.string(from: Date())
+    }
+}
