@@ -14,6 +14,7 @@ import datetime
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import time
@@ -110,6 +111,57 @@ def implicit_run(model_name, dataset, root, threads, k, repeats):
             "full_ndcg10": ndcg10, "full_recall50": hr50, "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+WEIGHTS = {"click": 1, "like": 2, "collect": 3, "share": 4, "comment": 3, "follow-author": 2, "purchase": 5, "rating": 1}
+
+
+def implicit_events_fit(path, threads, k, repeats):
+    """implicit's cosine item-item fit on an event CSV, with Funnel's interest weights."""
+    import csv
+    from implicit.nearest_neighbours import CosineRecommender
+    users, items, rows, cols, vals = {}, {}, [], [], []
+    with open(path) as f:
+        for record in csv.DictReader(f):
+            w = WEIGHTS.get(record["type"], 0)
+            if w:
+                rows.append(users.setdefault(record["user"], len(users)))
+                cols.append(items.setdefault(record["item"], len(items)))
+                vals.append(w)
+    matrix = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
+    matrix.sum_duplicates()
+    seconds = []
+    for _ in range(repeats):
+        model = CosineRecommender(K=k, num_threads=threads)
+        start = time.perf_counter()
+        model.fit(matrix, show_progress=False)
+        seconds.append(time.perf_counter() - start)
+    import resource
+    return {"fit_seconds": statistics.median(seconds), "pairs": matrix.nnz,
+            "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def events_section(args):
+    """ItemCF and Swing builds on an event file (e.g. 10^7 simulated events) beside implicit's fit."""
+    rows = [f"**{args.events}**: ItemCF and Swing builds (`funnel train`), K = {args.k}, beside implicit's cosine fit on the same "
+            "weighted matrix; build times exclude reading the file", "",
+            "| threads | model | read (s) | build (s) | peak memory (MiB) | build time vs Funnel ItemCF |", "|---:|---|---:|---:|---:|---:|"]
+    for threads in args.threads:
+        results = {}
+        for model in ("itemcf", "swing"):
+            out = subprocess.run([args.funnel, "train", model, "--events", args.events, "--threads", str(threads), "--k", str(args.k),
+                                  "--out", os.devnull], capture_output=True, text=True, check=True).stdout
+            read, built = (float(x) for x in re.search(r"read ([\d.]+) s, built ([\d.]+) s", out).groups())
+            memory = float(re.search(r"peak memory (\d+) MiB", out).group(1))
+            results[model] = (read, built, memory)
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+        peer = json.loads(subprocess.run(["python3", __file__, "--peer", "events", "--dataset", args.events, "--threads", str(threads),
+                                          "--k", str(args.k), "--repeats", "3"], capture_output=True, text=True, check=True, env=env).stdout)
+        base = results["itemcf"][1]
+        for name, (read, built, memory) in (("Funnel ItemCF", results["itemcf"]), ("Funnel Swing", results["swing"])):
+            rows.append(f"| {threads} | {name} | {read:.1f} | {built:.2f} | {memory:.0f} | {built / base:.2f}x |")
+        rows.append(f"| {threads} | implicit cosine | – | {peer['fit_seconds']:.2f} | {peer['peak_memory_mb']:.0f} | {peer['fit_seconds'] / base:.2f}x |")
+    return "\n".join(rows)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--funnel", default=".build/release/funnel")
@@ -119,8 +171,12 @@ def main():
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--peer", help=argparse.SUPPRESS)   # internal: run one implicit model in this process
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
+    parser.add_argument("--events", help="also build on this event CSV (user,item,type,timestamp columns)")
     parser.add_argument("--out")
     args = parser.parse_args()
+    if args.peer == "events":
+        print(json.dumps(implicit_events_fit(args.dataset, args.threads[0], args.k, args.repeats)))
+        return
     if args.peer:
         print(json.dumps(implicit_run(args.peer, args.dataset, args.data, args.threads[0], args.k, args.repeats)))
         return
@@ -147,6 +203,8 @@ def main():
                 rows.append(f"| {threads} | {name} | {r['fit_seconds']:.3f} | {r['full_hr10']:.4f} | {r['full_ndcg10']:.4f} | "
                             f"{r['full_recall50']:.4f} | {r['peak_memory_mb']:.0f} | {ratio:.2f}x |")
         sections.append("\n".join(rows))
+    if args.events:
+        sections.append(events_section(args))
     header = (f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores); implicit {implicit.__version__}. "
               "Each model runs in its own process; peak memory includes loading and evaluation.\n")
     report = header + "\n" + "\n\n".join(sections) + "\n"
