@@ -43,15 +43,34 @@ public struct BaselineEvaluation: Codable, Sendable {
                    negatives: negatives, sampling: sampling, seed: seed) { Swing.similarities($0, parameters) }
     }
 
+    /// UserCF on the training histories (training items and the validation item, weight 1): a
+    /// user's score for an item sums the similarities of their `k` most similar users who took it.
+    public static func userCF(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int, k: Int = 100,
+                              negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        let split = LeaveLastOutSplit(interactions, userCount: userCount)
+        let matrix = trainingMatrix(split, itemCount: itemCount).matrix
+        let similarities = UserCF.similarities(matrix, k: k)
+        return evaluate(dataset, model: "usercf", split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in
+            users.flatMap { UserCF.scores(user: Int($0), similarities: similarities, matrix: matrix) }
+        }
+    }
+
+    /// Each user's training items and validation item in time order, and the matrix of them (weight 1).
+    static func trainingMatrix(_ split: LeaveLastOutSplit, itemCount: Int) -> (histories: [[Int32]], matrix: InteractionMatrix) {
+        let histories = split.histories(includingValidation: true)
+        let matrix = InteractionMatrix(userCount: split.userCount, itemCount: itemCount,
+                                       entries: histories.enumerated().flatMap { u, items in items.map { (Int32(u), $0, Float(1)) } })
+        return (histories, matrix)
+    }
+
     /// An item-to-item model built on the training histories (training items and the validation
     /// item, weight 1); a user's score for an item sums the similarities from their last `lastN` items.
     static func itemToItem(_ dataset: EvaluationDataset, model: String, interactions: [Interaction], userCount: Int, itemCount: Int,
                            lastN: Int, negatives: Int, sampling: SampledRanking.Sampling, seed: UInt64,
                            build: (InteractionMatrix) -> NeighbourLists) -> BaselineEvaluation {
         let split = LeaveLastOutSplit(interactions, userCount: userCount)
-        let histories = split.histories(includingValidation: true)
-        let matrix = InteractionMatrix(userCount: userCount, itemCount: itemCount,
-                                       entries: histories.enumerated().flatMap { u, items in items.map { (Int32(u), $0, Float(1)) } })
+        let (histories, matrix) = trainingMatrix(split, itemCount: itemCount)
         let similarities = build(matrix)
         return evaluate(dataset, model: model, split: split, itemCount: itemCount, interactions: interactions.count,
                         negatives: negatives, sampling: sampling, seed: seed) { users in

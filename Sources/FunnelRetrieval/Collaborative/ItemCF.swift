@@ -1,5 +1,4 @@
 import Foundation
-import FunnelTensor
 
 /// Item-based collaborative filtering: items are similar when the same users liked both.
 ///
@@ -12,31 +11,13 @@ public enum ItemCF {
     /// accumulator per thread, so memory is the matrix, the result and one item-sized scratch row
     /// per thread; the work is Σ_u |I_u|² plus a linear top-k selection per row.
     public static func similarities(_ m: InteractionMatrix, k: Int) -> NeighbourLists {
-        var norms = [Float](repeating: 0, count: m.itemCount)
-        for i in 0..<m.itemCount { norms[i] = m.users(of: i).weights.reduce(0) { $0 + $1 * $1 }.squareRoot() }
-        // Popular items cost more and cluster at low ids, so threads take many small chunks in turn.
-        let chunks = Compute.threads == 1 ? 1 : min(Compute.threads * 16, max(1, m.itemCount / 64))
-        var parts = [[(neighbours: [Int32], scores: [Float])]](repeating: [], count: chunks)
-        parts.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            Compute.parallel(m.itemCount, chunks: chunks) { chunk, items in
-                var scratch = [Float](repeating: 0, count: m.itemCount)
-                var touched: [Int32] = []
-                var top = TopK()
-                out[chunk] = items.map { i in
-                    accumulate(item: i, m, into: &scratch, touched: &touched)
-                    for j in touched {
-                        let denominator = norms[i] * norms[Int(j)]
-                        if denominator > 0 { top.add(scratch[Int(j)] / denominator, j) }
-                        scratch[Int(j)] = 0
-                    }
-                    touched.removeAll(keepingCapacity: true)
-                    defer { top.removeAll() }
-                    return top.best(k)
-                }
-            }
-        }
-        return NeighbourLists.concatenate(parts)
+        let norms = (0..<m.itemCount).map { m.users(of: $0).weights.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        return NeighbourLists.build(rows: m.itemCount, columns: m.itemCount, k: k,
+                                    accumulate: { i, scratch, touched in accumulate(item: i, m, into: &scratch, touched: &touched) },
+                                    score: { i, j, sum in
+                                        let denominator = norms[i] * norms[Int(j)]
+                                        return denominator > 0 ? sum / denominator : nil
+                                    })
     }
 
     /// scratch[j] += like(u, i) · like(u, j) over the users u of item i, for every j ≠ i; the j

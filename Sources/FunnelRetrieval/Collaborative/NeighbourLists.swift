@@ -1,3 +1,5 @@
+import FunnelTensor
+
 /// Each row's top-K neighbours, best first, in compressed sparse rows: item → similar items,
 /// or user → similar users.
 public struct NeighbourLists: Sendable, Equatable {
@@ -16,6 +18,36 @@ public struct NeighbourLists: Sendable, Equatable {
     public func row(_ r: Int) -> (neighbours: ArraySlice<Int32>, scores: ArraySlice<Float>) {
         let range = offsets[r]..<offsets[r + 1]
         return (neighbours[range], scores[range])
+    }
+
+    /// Computes every row's top `k` in parallel. For row r, `accumulate` adds into a zeroed dense
+    /// scratch row (one per thread) and lists each column it first touches; `score` turns a
+    /// column's sum into its similarity (nil drops it). Popular rows cost more and cluster at low
+    /// ids, so threads take many small chunks in turn.
+    static func build(rows: Int, columns: Int, k: Int,
+                      accumulate: (_ row: Int, _ scratch: inout [Float], _ touched: inout [Int32]) -> Void,
+                      score: (_ row: Int, _ column: Int32, _ sum: Float) -> Float?) -> NeighbourLists {
+        let chunks = Compute.threads == 1 ? 1 : min(Compute.threads * 16, max(1, rows / 64))
+        var parts = [[(neighbours: [Int32], scores: [Float])]](repeating: [], count: chunks)
+        parts.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            Compute.parallel(rows, chunks: chunks) { chunk, range in
+                var scratch = [Float](repeating: 0, count: columns)
+                var touched: [Int32] = []
+                var top = TopK()
+                out[chunk] = range.map { r in
+                    accumulate(r, &scratch, &touched)
+                    for c in touched {
+                        if let s = score(r, c, scratch[Int(c)]) { top.add(s, c) }
+                        scratch[Int(c)] = 0
+                    }
+                    touched.removeAll(keepingCapacity: true)
+                    defer { top.removeAll() }
+                    return top.best(k)
+                }
+            }
+        }
+        return concatenate(parts)
     }
 
     /// Rows computed independently (e.g. one shard per thread), concatenated in order.

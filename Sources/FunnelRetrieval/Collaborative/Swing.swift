@@ -1,6 +1,5 @@
 import Foundation
 import FunnelIndex
-import FunnelTensor
 
 /// Swing (Yang et al. 2020, "Large Scale Product Graph Construction for Recommendation in
 /// E-commerce"): two items are similar when pairs of users who both took them have little else
@@ -30,37 +29,20 @@ public enum Swing {
         let weights = (0..<m.userCount).map { u in
             pow(Float(m.userOffsets[u + 1] - m.userOffsets[u]) + p.alpha1, -p.beta)
         }
-        let chunks = Compute.threads == 1 ? 1 : min(Compute.threads * 16, max(1, m.itemCount / 64))
-        var parts = [[(neighbours: [Int32], scores: [Float])]](repeating: [], count: chunks)
-        parts.withUnsafeMutableBufferPointer { out in
-            nonisolated(unsafe) let out = out
-            Compute.parallel(m.itemCount, chunks: chunks) { chunk, items in
-                var scratch = [Float](repeating: 0, count: m.itemCount)
-                var touched: [Int32] = [], common: [Int32] = []
-                var top = TopK()
-                out[chunk] = items.map { i in
-                    let users = sampledUsers(of: i, m, limit: p.maxUsersPerItem)
-                    for a in users.indices {
-                        for b in (a + 1)..<users.count {
-                            intersect(m.items(of: Int(users[a])).items, m.items(of: Int(users[b])).items, into: &common)
-                            let contribution = weights[Int(users[a])] * weights[Int(users[b])] / (p.alpha + Float(common.count))
-                            for j in common where Int(j) != i {
-                                if scratch[Int(j)] == 0 { touched.append(j) }
-                                scratch[Int(j)] += contribution
-                            }
-                        }
+        return NeighbourLists.build(rows: m.itemCount, columns: m.itemCount, k: p.k, accumulate: { i, scratch, touched in
+            let users = sampledUsers(of: i, m, limit: p.maxUsersPerItem)
+            var common: [Int32] = []   // per row: rows run on several threads
+            for a in users.indices {
+                for b in (a + 1)..<users.count {
+                    intersect(m.items(of: Int(users[a])).items, m.items(of: Int(users[b])).items, into: &common)
+                    let contribution = weights[Int(users[a])] * weights[Int(users[b])] / (p.alpha + Float(common.count))
+                    for j in common where Int(j) != i {
+                        if scratch[Int(j)] == 0 { touched.append(j) }
+                        scratch[Int(j)] += contribution
                     }
-                    for j in touched {
-                        top.add(scratch[Int(j)], j)
-                        scratch[Int(j)] = 0
-                    }
-                    touched.removeAll(keepingCapacity: true)
-                    defer { top.removeAll() }
-                    return top.best(p.k)
                 }
             }
-        }
-        return NeighbourLists.concatenate(parts)
+        }, score: { _, _, sum in sum })
     }
 
     /// The item's users, or the `limit` of them with the smallest hash of (user, item): a sample

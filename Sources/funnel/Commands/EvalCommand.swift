@@ -15,7 +15,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, ExpressibleByArgument, CaseIterable { case popularity, itemcf, swing }
+    enum Model: String, ExpressibleByArgument, CaseIterable { case popularity, itemcf, swing, usercf }
 
     @Option(help: "Models: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var model: [Model] = Model.allCases
@@ -51,6 +51,8 @@ struct EvalCommand: AsyncParsableCommand {
                                                         negatives: negatives, sampling: sampling, seed: seed)
                 case .swing: BaselineEvaluation.swing(d, interactions: interactions, userCount: users, itemCount: items,
                                                       negatives: negatives, sampling: sampling, seed: seed)
+                case .usercf: BaselineEvaluation.userCF(d, interactions: interactions, userCount: users, itemCount: items,
+                                                        negatives: negatives, sampling: sampling, seed: seed)
                 }
                 results.append(r)
                 print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,

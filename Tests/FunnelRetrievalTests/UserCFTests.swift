@@ -1,0 +1,36 @@
+import Foundation
+import FunnelData
+import FunnelRetrieval
+import Testing
+
+@Suite struct UserCFTests {
+    /// u0 {i0, i1}, u1 {i0, i1, i2}, u2 {i2, i3}, u3 {i3}: every item but i3 has two users.
+    static let matrix = InteractionMatrix(userCount: 4, itemCount: 4, entries: [
+        (0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1), (1, 2, 1), (2, 2, 1), (2, 3, 1), (3, 3, 1),
+    ])
+
+    @Test func similaritiesByHand() {
+        let sims = UserCF.similarities(Self.matrix, k: 3)
+        let l3 = Float(log(3.0))
+        // sim(u0,u1) = (1/ln 3 + 1/ln 3) / √(2·3); sim(u1,u2) = (1/ln 3) / √(3·2); sim(u2,u3) = (1/ln 3) / √(2·1).
+        let (s01, s12, s23) = (2 / l3 / Float(6).squareRoot(), 1 / l3 / Float(6).squareRoot(), 1 / l3 / Float(2).squareRoot())
+        #expect(Array(sims.row(0).neighbours) == [1] && abs(sims.row(0).scores.first! - s01) < 1e-6)
+        #expect(Array(sims.row(1).neighbours) == [0, 2] && zip(sims.row(1).scores, [s01, s12]).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(Array(sims.row(2).neighbours) == [3, 1] && abs(sims.row(2).scores.first! - s23) < 1e-6)
+        // score(u0, i2) = sim(u0,u1) · like(u1,i2); i3 is reached by no neighbour of u0.
+        let scores = UserCF.scores(user: 0, similarities: sims, matrix: Self.matrix)
+        #expect(abs(scores[2] - s01) < 1e-6 && scores[3] == 0)
+    }
+
+    /// Popular items count for less: two users sharing a rare item are closer than two sharing a popular one.
+    @Test func rareItemsWeighMore() {
+        var entries: [(user: Int32, item: Int32, weight: Float)] = [(0, 0, 1), (1, 0, 1), (2, 1, 1), (3, 1, 1)]
+        for u in 4..<20 { entries.append((Int32(u), 1, 1)) }   // item 1 is popular
+        entries += [(0, 5, 1), (2, 5, 1)]   // give u0 and u2 equal sizes
+        entries += [(1, 6, 1), (3, 6, 1)]
+        let sims = UserCF.similarities(InteractionMatrix(userCount: 20, itemCount: 7, entries: entries), k: 20)
+        let s01 = sims.row(0).scores[sims.row(0).neighbours.firstIndex(of: 1)!]
+        let s23 = sims.row(2).scores[sims.row(2).neighbours.firstIndex(of: 3)!]
+        #expect(s01 > s23, "sharing a 2-user item \(s01) vs an 18-user item \(s23)")
+    }
+}
