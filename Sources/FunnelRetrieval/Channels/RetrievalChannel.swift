@@ -18,11 +18,14 @@ public struct RetrievalContext: Sendable {
     public var now: Date
     /// The user's last actions, newest first (the LastN index).
     public var recentActions: [Event]
+    /// Where the user is: the request's position, else their home.
+    public var location: GeoPoint?
 
-    public init(userID: String, now: Date, recentActions: [Event] = []) {
+    public init(userID: String, now: Date, recentActions: [Event] = [], location: GeoPoint? = nil) {
         self.userID = userID
         self.now = now
         self.recentActions = recentActions
+        self.location = location
     }
 }
 

@@ -1,0 +1,34 @@
+import Foundation
+import FunnelData
+
+/// Nearby items: items indexed by the geohash cell of their location, each cell's list ranked by
+/// a quality score; a request reads the user's cell and its eight neighbours (so a user near a
+/// cell's edge still sees the other side) and merges them by quality. Precision 5 (cells of about
+/// 5 km) is the "nearby" channel; precision 4 (about 40 × 20 km) stands in for "same city".
+public struct GeohashChannel: RetrievalChannel {
+    public let name: String
+    public let precision: Int
+    /// Cell → items, best first.
+    let cells: [String: [ScoredItem]]
+
+    /// Indexes the available located items; `quality` scores them (e.g. decayed popularity),
+    /// items without a score ranking last by recency.
+    public init(name: String = "geohash", precision: Int = 5, items: some Sequence<Item>, quality: [String: Double], now: Date,
+                perCell: Int = 500) {
+        self.name = name
+        self.precision = precision
+        var cells: [String: [ScoredItem]] = [:]
+        for item in items {
+            guard let location = item.location, item.isAvailable(at: now) else { continue }
+            cells[Geohash.encode(location, precision: precision), default: []]
+                .append(ScoredItem(item: item.id, score: quality[item.id] ?? 0))
+        }
+        self.cells = cells.mapValues { Array($0.sorted { ($0.score, $1.item) > ($1.score, $0.item) }.prefix(perCell)) }
+    }
+
+    public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        guard let location = context.location else { return [] }
+        let nearby = Geohash.neighbourhood(Geohash.encode(location, precision: precision)).flatMap { cells[$0] ?? [] }
+        return Array(nearby.sorted { ($0.score, $1.item) > ($1.score, $0.item) }.prefix(limit))
+    }
+}
