@@ -11,7 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring and ingest speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }
@@ -131,6 +131,60 @@ struct ItemCFBench: AsyncParsableCommand {
                                      "fit_seconds": Measure.quantile(seconds.sorted(), 0.5), "full_hr10": quality.fullHR10,
                                      "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
                                      "peak_memory_mb": Measure.peakMemoryMiB]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// Online retrieval latency: every channel for one user, merged and filtered, on indices built
+/// from a dataset (Amazon Games by default: 31k users, 24k items).
+struct RetrievalBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "retrieval",
+        abstract: "Time one multi-channel retrieval per user (ItemCF, Swing and popular, merged and filtered); prints JSON."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Dataset: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: EvaluationDataset = .amazonGames
+
+    @Option(help: "Requests to time.")
+    var requests = 2_000
+
+    func run() async throws {
+        global.apply()
+        let (interactions, users, items) = try dataset.load(from: global.dataRoot)
+        let t0 = Date(timeIntervalSince1970: 1_600_000_000)
+        let events = interactions.map {
+            Event(userID: "u\($0.user)", itemID: "i\($0.item)", type: .click, timestamp: t0.addingTimeInterval(Double($0.timestamp)))
+        }
+        var builder = EventMatrixBuilder()
+        for e in events { builder.add(e) }
+        let matrix = builder.matrix()
+        let itemCF = ItemNeighbourIndex(model: "itemcf", items: builder.items, lists: ItemCF.similarities(matrix, k: 200))
+        let swing = ItemNeighbourIndex(model: "swing", items: builder.items, lists: Swing.similarities(matrix))
+        let lastN = LastNIndex(capacity: 50)
+        lastN.record(events)
+        let now = t0.addingTimeInterval(1e9)
+        let catalogue = Dictionary(uniqueKeysWithValues: (0..<items).map { ("i\($0)", Item(id: "i\($0)")) })
+        let retriever = MultiChannelRetriever(sources: [
+            .init(ItemToItemChannel(index: itemCF), quota: 200),
+            .init(ItemToItemChannel(index: swing), quota: 200),
+            .init(RankedListChannel.popular(events, now: now), quota: 100),
+        ], filters: [AvailabilityFilter(catalogue: catalogue), DislikedFilter()])
+        var generator = SplitMix64(seed: 7)
+        var latencies: [Double] = [], candidates = 0
+        for _ in 0..<requests {
+            let user = "u\(generator.next() % UInt64(users))"
+            let start = DispatchTime.now().uptimeNanoseconds
+            let result = await retriever.retrieve(for: RetrievalContext(userID: user, now: now, recentActions: lastN.actions(of: user)))
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            candidates += result.candidates.count
+        }
+        latencies.sort()
+        let result: [String: Any] = ["dataset": dataset.rawValue, "requests": requests, "channels": ["itemcf", "swing", "popular"],
+                                     "p50_ms": Measure.quantile(latencies, 0.5), "p99_ms": Measure.quantile(latencies, 0.99),
+                                     "mean_candidates": Double(candidates) / Double(requests), "peak_memory_mb": Measure.peakMemoryMiB]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
 }
