@@ -52,7 +52,7 @@ let package = Package(
         .target(name: "FunnelTestSupport", dependencies: ["FunnelData"]),
         .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),

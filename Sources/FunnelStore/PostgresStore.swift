@@ -56,6 +56,12 @@ public final class PostgresStore: Store {
                                     seq BIGINT NOT NULL, manifest BYTEA NOT NULL, blob BYTEA NOT NULL, PRIMARY KEY (name, version))
             """,
         ]),
+        ("v2-user-state", [
+            """
+            CREATE TABLE user_state (kind TEXT NOT NULL, user_id TEXT NOT NULL, data BYTEA NOT NULL,
+                                     updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (kind, user_id))
+            """,
+        ]),
     ]
 
     /// Runs one SQL statement outside a transaction (e.g. `CREATE DATABASE`); for administration.
@@ -237,6 +243,29 @@ public final class PostgresStore: Store {
                 try await Self.insert(batch.events, on: connection)
             }
         }
+    }
+
+    // MARK: User state
+
+    public func saveUserState(kind: String, user: String, data: Data) async throws {
+        let blob = ByteBuffer(bytes: data), now = Date().timeIntervalSince1970
+        try await client.query("""
+            INSERT INTO user_state (kind, user_id, data, updated_at) VALUES (\(kind), \(user), \(blob), \(now))
+            ON CONFLICT (kind, user_id) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
+            """, logger: Self.logger)
+    }
+
+    public func userState(kind: String, user: String) async throws -> Data? {
+        let rows = try await client.query("SELECT data FROM user_state WHERE kind = \(kind) AND user_id = \(user)", logger: Self.logger)
+        for try await data in rows.decode(ByteBuffer.self) { return Data(data.readableBytesView) }
+        return nil
+    }
+
+    public func deleteUserState(kind: String, user: String) async throws -> Bool {
+        var deleted = false
+        for try await _ in try await client.query("DELETE FROM user_state WHERE kind = \(kind) AND user_id = \(user) RETURNING 1",
+                                                  logger: Self.logger) { deleted = true }
+        return deleted
     }
 
     // MARK: Artifacts

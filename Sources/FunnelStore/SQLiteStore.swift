@@ -55,6 +55,12 @@ public final class SQLiteStore: Store {
                     manifest BLOB NOT NULL, blob BLOB NOT NULL, PRIMARY KEY (name, version));
                 """)
         }
+        migrator.registerMigration("v2-user-state") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_state (kind TEXT NOT NULL, user_id TEXT NOT NULL, data BLOB NOT NULL, updated_at REAL NOT NULL,
+                                         PRIMARY KEY (kind, user_id)) WITHOUT ROWID
+                """)
+        }
         return migrator
     }
 
@@ -205,6 +211,30 @@ public final class SQLiteStore: Store {
                 try Self.insert(batch.items, into: db)
                 try Self.insert(batch.events, into: db)
             }
+        }
+    }
+
+    // MARK: User state
+
+    public func saveUserState(kind: String, user: String, data: Data) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO user_state (kind, user_id, data, updated_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(kind, user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
+                """, arguments: [kind, user, data, Date().timeIntervalSince1970])
+        }
+    }
+
+    public func userState(kind: String, user: String) async throws -> Data? {
+        try await writer.read { db in
+            try Data.fetchOne(db, sql: "SELECT data FROM user_state WHERE kind = ? AND user_id = ?", arguments: [kind, user])
+        }
+    }
+
+    public func deleteUserState(kind: String, user: String) async throws -> Bool {
+        try await writer.write { db in
+            try db.execute(sql: "DELETE FROM user_state WHERE kind = ? AND user_id = ?", arguments: [kind, user])
+            return db.changesCount > 0
         }
     }
 

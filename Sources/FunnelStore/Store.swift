@@ -62,8 +62,18 @@ public protocol BulkWriter: Sendable {
     func writeAll(_ source: any RecordBatchSource) async throws
 }
 
+/// Small per-user blobs that online components keep across requests and restarts, such as
+/// exposure filters; `kind` names the component.
+public protocol UserStateStore: Sendable {
+    /// Replaces the user's blob of this kind.
+    func saveUserState(kind: String, user: String, data: Data) async throws
+    func userState(kind: String, user: String) async throws -> Data?
+    /// Returns false when there was none.
+    func deleteUserState(kind: String, user: String) async throws -> Bool
+}
+
 /// Everything a Funnel deployment stores.
-public typealias Store = UserStore & ItemStore & EventStore & ArtifactStore & BulkWriter
+public typealias Store = UserStore & ItemStore & EventStore & ArtifactStore & BulkWriter & UserStateStore
 
 public struct StoredArtifact: Sendable, Equatable {
     public var name: String

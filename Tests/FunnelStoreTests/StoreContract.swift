@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelIndex
 import FunnelStore
 import FunnelTestSupport
 import Testing
@@ -14,7 +15,24 @@ enum StoreContract {
         try await events(store)
         try await valuesAndUnusualText(store)
         try await bulkWrites(store)
+        try await userState(store)
         try await artifacts(store)
+    }
+
+    /// Per-user blobs, e.g. an exposure filter that must survive a restart.
+    static func userState(_ store: some Store) async throws {
+        var filter = ExposureFilter()
+        for k in 0..<500 { filter.insert("item-\(k)", at: t0) }
+        try await store.saveUserState(kind: "exposure", user: "alice", data: filter.serialized)
+        try await store.saveUserState(kind: "cache", user: "alice", data: Data([1]))
+        let restored = try ExposureFilter(serialized: try #require(try await store.userState(kind: "exposure", user: "alice")))
+        #expect(restored == filter && restored.contains("item-42", now: t0))
+        try await store.saveUserState(kind: "cache", user: "alice", data: Data([2, 3]))
+        #expect(try await store.userState(kind: "cache", user: "alice") == Data([2, 3]))
+        #expect(try await store.userState(kind: "exposure", user: "bob") == nil)
+        #expect(try await store.deleteUserState(kind: "cache", user: "alice"))
+        #expect(try await !store.deleteUserState(kind: "cache", user: "alice"))
+        #expect(try await store.userState(kind: "cache", user: "alice") == nil)
     }
 
     /// Yields the given batches, then fails with `failure` if set.
