@@ -2,12 +2,14 @@ import Foundation
 
 /// Top-K metrics for one held-out item per user, given the item's 0-based rank among the candidates.
 public enum RankingMetrics {
-    /// How many candidates score above `target` and how many tie with it, skipping `excluded`.
-    public static func position(of target: Int, scores: UnsafeBufferPointer<Float>, excluded: Set<Int32>) -> (greater: Int, ties: Int) {
+    /// How many candidates score above `target` and how many tie with it, skipping those marked in `excluded`.
+    public static func position(of target: Int, scores: UnsafeBufferPointer<Float>, excluded: [Bool]) -> (greater: Int, ties: Int) {
         let s = scores[target]
         var greater = 0, ties = 0
-        for (i, x) in scores.enumerated() where i != target && x >= s && !excluded.contains(Int32(i)) {
-            if x > s { greater += 1 } else { ties += 1 }
+        excluded.withUnsafeBufferPointer { skip in
+            for i in 0..<scores.count where scores[i] >= s && i != target && !skip[i] {
+                if scores[i] > s { greater += 1 } else { ties += 1 }
+            }
         }
         return (greater, ties)
     }
