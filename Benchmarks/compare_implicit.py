@@ -22,7 +22,7 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from compare_pytorch import cpu_model
+from compare_pytorch import cpu_model, publish
 
 
 def load(dataset, root):
@@ -207,11 +207,7 @@ def main():
         sections.append(events_section(args))
     header = (f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores); implicit {implicit.__version__}. "
               "Each model runs in its own process; peak memory includes loading and evaluation.\n")
-    report = header + "\n" + "\n\n".join(sections) + "\n"
-    print(report)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report)
+    publish(header + "\n" + "\n\n".join(sections) + "\n", args.out)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,14 @@ def run(command, env):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def publish(report, out):
+    """Prints a Markdown report and, when `out` is given, writes it there."""
+    print(report)
+    if out:
+        with open(out, "w") as f:
+            f.write(report)
+
+
 def cpu_model():
     try:
         for line in open("/proc/cpuinfo"):
@@ -72,11 +80,7 @@ def main():
               f"median of {args.repeats} interleaved runs. Funnel's OpenBLAS kernels: {kernel}"
               f"{' (OPENBLAS_CORETYPE=' + os.environ['OPENBLAS_CORETYPE'] + ')' if 'OPENBLAS_CORETYPE' in os.environ else ''}; "
               f"peer: {peer}.\n")
-    report = header + "\n" + "\n\n".join(sections) + "\n"
-    print(report)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(report)
+    publish(header + "\n" + "\n\n".join(sections) + "\n", args.out)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 
-from compare_pytorch import cpu_model
+from compare_pytorch import cpu_model, publish
 
 POSTGRES = os.environ.get("FUNNEL_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres")
 
@@ -122,11 +122,7 @@ def main():
              "SQLite runs with `synchronous = FULL`, PostgreSQL 15 with its defaults (`synchronous_commit = on`), on the same machine.",
              "", "| workload | store | size | time | rate | peak memory (MiB) |", "|---|---|---:|---:|---:|---:|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(text)
+    publish("\n".join(lines) + "\n", args.out)
 
 
 if __name__ == "__main__":
