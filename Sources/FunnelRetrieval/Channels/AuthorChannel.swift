@@ -33,7 +33,7 @@ public struct AuthorChannel: RetrievalChannel {
             itemsOf[author, default: []].append(ScoredItem(item: item.id, score: quality[item.id] ?? 0))
         }
         self.authorOf = authorOf
-        self.itemsOf = itemsOf.mapValues { $0.sorted { ($0.score, $1.item) > ($1.score, $0.item) } }
+        self.itemsOf = itemsOf.mapValues { $0.sorted(by: ScoredItem.bestFirst) }
         self.similarAuthors = similarAuthors
     }
 

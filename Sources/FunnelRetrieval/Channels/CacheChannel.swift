@@ -57,7 +57,7 @@ public final class CacheChannel: RetrievalChannel, @unchecked Sendable {
             cache = cache.filter { context.now.timeIntervalSince($0.value.added) <= maximumAge }
             all[context.userID] = cache.isEmpty ? nil : cache
             return cache.map { ScoredItem(item: $0.key, score: $0.value.score) }
-                .sorted { ($0.score, $1.item) > ($1.score, $0.item) }.prefix(limit).map { $0 }
+                .sorted(by: ScoredItem.bestFirst).prefix(limit).map { $0 }
         }
     }
 }

@@ -23,12 +23,12 @@ public struct GeohashChannel: RetrievalChannel {
             cells[Geohash.encode(location, precision: precision), default: []]
                 .append(ScoredItem(item: item.id, score: quality[item.id] ?? 0))
         }
-        self.cells = cells.mapValues { Array($0.sorted { ($0.score, $1.item) > ($1.score, $0.item) }.prefix(perCell)) }
+        self.cells = cells.mapValues { Array($0.sorted(by: ScoredItem.bestFirst).prefix(perCell)) }
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
         guard let location = context.location else { return [] }
         let nearby = Geohash.neighbourhood(Geohash.encode(location, precision: precision)).flatMap { cells[$0] ?? [] }
-        return Array(nearby.sorted { ($0.score, $1.item) > ($1.score, $0.item) }.prefix(limit))
+        return Array(nearby.sorted(by: ScoredItem.bestFirst).prefix(limit))
     }
 }

@@ -27,7 +27,7 @@ public struct RankedListChannel: RetrievalChannel {
             scores[event.itemID, default: 0] += weight * decay
         }
         return scores.map { ScoredItem(item: $0.key, score: $0.value) }
-            .sorted { ($0.score, $1.item) > ($1.score, $0.item) }
+            .sorted(by: ScoredItem.bestFirst)
     }
 
     /// Popular items over all the events given.
@@ -45,7 +45,7 @@ public struct RankedListChannel: RetrievalChannel {
         let ranking = items.compactMap { item -> ScoredItem? in
             guard let created = item.createdAt, created <= now, item.isAvailable(at: now) else { return nil }
             return ScoredItem(item: item.id, score: created.timeIntervalSince1970)
-        }.sorted { ($0.score, $1.item) > ($1.score, $0.item) }
+        }.sorted(by: ScoredItem.bestFirst)
         return RankedListChannel(name: "latest", ranking: ranking)
     }
 }

@@ -10,6 +10,11 @@ public struct ScoredItem: Sendable, Hashable {
         self.item = item
         self.score = score
     }
+
+    /// Ranking order: higher score first, ties to the smaller id, so a ranking is the same on every run.
+    public static func bestFirst(_ a: ScoredItem, _ b: ScoredItem) -> Bool {
+        (a.score, b.item) > (b.score, a.item)
+    }
 }
 
 /// What channels know about the request: who asks, when, and what they did last.
