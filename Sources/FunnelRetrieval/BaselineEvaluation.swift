@@ -57,7 +57,7 @@ public struct BaselineEvaluation: Codable, Sendable {
     }
 
     /// Each user's training items and validation item in time order, and the matrix of them (weight 1).
-    static func trainingMatrix(_ split: LeaveLastOutSplit, itemCount: Int) -> (histories: [[Int32]], matrix: InteractionMatrix) {
+    public static func trainingMatrix(_ split: LeaveLastOutSplit, itemCount: Int) -> (histories: [[Int32]], matrix: InteractionMatrix) {
         let histories = split.histories(includingValidation: true)
         let matrix = InteractionMatrix(userCount: split.userCount, itemCount: itemCount,
                                        entries: histories.enumerated().flatMap { u, items in items.map { (Int32(u), $0, Float(1)) } })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FunnelData
+import FunnelStore
 import FunnelTensor
 
 /// Options every command shares.
@@ -21,5 +22,12 @@ struct GlobalOptions: ParsableArguments {
 
     func apply() {
         Compute.setThreads(threads)
+    }
+}
+
+/// Checks a `--batch` option against what a store accepts in one write.
+func validateBatchOption(_ batch: Int) throws {
+    guard batch >= 1, batch <= StoreLimits.maximumBatch else {
+        throw ValidationError("--batch must be 1…\(StoreLimits.maximumBatch), got \(batch)")
     }
 }

@@ -44,8 +44,7 @@ struct ModelsBench: AsyncParsableCommand {
             result["two_tower_train_examples_per_second"] = Double(tower.batchSize) / towerSeconds
         }
         result["peak_memory_mb"] = Measure.peakMemoryMiB
-        let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-        print(String(decoding: json, as: UTF8.self))
+        try printJSON(result)
     }
 
     private func measureDCN(into result: inout [String: Any]) {
@@ -78,6 +77,11 @@ struct IngestBench: AsyncParsableCommand {
     @Option(help: "Events per batch.")
     var batch = 10_000
 
+    func validate() throws {
+        try validateBatchOption(batch)
+        guard events >= 1 else { throw ValidationError("--events must be at least 1, got \(events)") }
+    }
+
     func run() async throws {
         if !store.hasPrefix("postgres") {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
@@ -90,7 +94,7 @@ struct IngestBench: AsyncParsableCommand {
         let seconds = try await workload.run(target, total: events)
         let result: [String: Any] = ["store": store.hasPrefix("postgres") ? "postgresql" : "sqlite", "events": events, "batch": batch,
                                      "seconds": seconds, "events_per_second": Double(events) / seconds, "peak_memory_mb": Measure.peakMemoryMiB]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        try printJSON(result)
     }
 }
 
@@ -116,22 +120,14 @@ struct ItemCFBench: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let (interactions, users, items) = try dataset.load(from: global.dataRoot)
-        let split = LeaveLastOutSplit(interactions, userCount: users)
-        let histories = split.histories(includingValidation: true)
-        let matrix = InteractionMatrix(userCount: users, itemCount: items,
-                                       entries: histories.enumerated().flatMap { u, list in list.map { (Int32(u), $0, Float(1)) } })
-        var seconds: [Double] = []
-        for _ in 0..<repeats {
-            let start = DispatchTime.now().uptimeNanoseconds
-            _ = ItemCF.similarities(matrix, k: k)
-            seconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-        }
+        let matrix = BaselineEvaluation.trainingMatrix(LeaveLastOutSplit(interactions, userCount: users), itemCount: items).matrix
+        let seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ItemCF.similarities(matrix, k: k) }
         let quality = BaselineEvaluation.itemCF(dataset, interactions: interactions, userCount: users, itemCount: items, k: k)
         let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads, "k": k,
-                                     "fit_seconds": Measure.quantile(seconds.sorted(), 0.5), "full_hr10": quality.fullHR10,
+                                     "fit_seconds": Measure.quantile(seconds, 0.5), "full_hr10": quality.fullHR10,
                                      "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
                                      "peak_memory_mb": Measure.peakMemoryMiB]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        try printJSON(result)
     }
 }
 
@@ -185,6 +181,11 @@ struct RetrievalBench: AsyncParsableCommand {
         let result: [String: Any] = ["dataset": dataset.rawValue, "requests": requests, "channels": ["itemcf", "swing", "popular"],
                                      "p50_ms": Measure.quantile(latencies, 0.5), "p99_ms": Measure.quantile(latencies, 0.99),
                                      "mean_candidates": Double(candidates) / Double(requests), "peak_memory_mb": Measure.peakMemoryMiB]
-        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+        try printJSON(result)
     }
+}
+
+/// Prints a benchmark's result as one line of JSON with sorted keys, as the comparison scripts read it.
+func printJSON(_ result: [String: Any]) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
 }

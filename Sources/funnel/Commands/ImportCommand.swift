@@ -70,9 +70,7 @@ struct ImportCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard batch >= 1, batch <= StoreLimits.maximumBatch else {
-            throw ValidationError("--batch must be 1…\(StoreLimits.maximumBatch), got \(batch)")
-        }
+        try validateBatchOption(batch)
         guard delimiter.count == 1 else { throw ValidationError("--delimiter must be one character, got '\(delimiter)'") }
         if format == .csv || format == .jsonl {
             guard kind != nil else { throw ValidationError("\(format.rawValue) needs --kind users|items|events") }

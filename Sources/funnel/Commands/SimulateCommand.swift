@@ -35,7 +35,7 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (store == nil) != (out == nil) else { throw ValidationError("give exactly one of --store and --out") }
-        guard batch >= 1, batch <= StoreLimits.maximumBatch else { throw ValidationError("--batch must be 1…\(StoreLimits.maximumBatch)") }
+        try validateBatchOption(batch)
         if let events, events < 0 { throw ValidationError("--events must not be negative") }
     }
 
