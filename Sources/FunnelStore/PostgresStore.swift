@@ -125,7 +125,6 @@ public final class PostgresStore: Store {
 
     public func appendEvents(_ events: [Event]) async throws {
         try StoreLimits.checkBatch(events.count)
-        for event in events { try event.validate() }
         try await client.withConnection { try await Self.insert(events, on: $0) }
     }
 
@@ -215,10 +214,11 @@ public final class PostgresStore: Store {
             """, logger: logger)
     }
 
-    /// Streams events with `COPY … FROM STDIN`, one statement: about 1.6x the rate of an `UNNEST`
-    /// insert, whose array parameters the server must unpack. Callers validate first.
+    /// Streams events with `COPY … FROM STDIN`, one statement, sparing the server the array
+    /// parameters an `UNNEST` insert makes it unpack.
     static func insert(_ events: [Event], on connection: PostgresConnection) async throws {
         guard !events.isEmpty else { return }
+        for event in events { try event.validate() }
         try await connection.copyFrom(table: "events", columns: eventColumns, logger: logger) { writer in
             var buffer = ByteBuffer()
             buffer.reserveCapacity(1 << 16)
@@ -239,7 +239,6 @@ public final class PostgresStore: Store {
             while let batch = try source.nextBatch() {
                 try await Self.insert(batch.users, on: connection)
                 try await Self.insert(batch.items, on: connection)
-                for event in batch.events { try event.validate() }
                 try await Self.insert(batch.events, on: connection)
             }
         }
