@@ -98,17 +98,27 @@ def implicit_run(model_name, dataset, root, threads, k, repeats):
     user_items.sum_duplicates()
     user_items.data[:] = 1
     make = {"cosine": CosineRecommender, "bm25": BM25Recommender}[model_name]
-    seconds = []
-    for _ in range(repeats):
-        model = make(K=k, num_threads=threads)
-        start = time.perf_counter()
-        model.fit(user_items, show_progress=False)
-        seconds.append(time.perf_counter() - start)
+    model, seconds = timed_fits(lambda: make(K=k, num_threads=threads), user_items, repeats)
     similarity = model.similarity.tocsr()
     hr10, ndcg10, hr50 = full_ranking(lambda chunk: (user_items[chunk] @ similarity).toarray(), histories, targets, item_count)
+    return {"peer": f"implicit {model_name}", "fit_seconds": seconds, "full_hr10": hr10,
+            "full_ndcg10": ndcg10, "full_recall50": hr50, "peak_memory_mb": peak_memory_mb()}
+
+
+def timed_fits(make, matrix, repeats):
+    """Fits a fresh model `repeats` times; returns the last model and the median fit seconds."""
+    seconds = []
+    for _ in range(repeats):
+        model = make()
+        start = time.perf_counter()
+        model.fit(matrix, show_progress=False)
+        seconds.append(time.perf_counter() - start)
+    return model, statistics.median(seconds)
+
+
+def peak_memory_mb():
     import resource
-    return {"peer": f"implicit {model_name}", "fit_seconds": statistics.median(seconds), "full_hr10": hr10,
-            "full_ndcg10": ndcg10, "full_recall50": hr50, "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 WEIGHTS = {"click": 1, "like": 2, "collect": 3, "share": 4, "comment": 3, "follow-author": 2, "purchase": 5, "rating": 1}
@@ -128,15 +138,8 @@ def implicit_events_fit(path, threads, k, repeats):
                 vals.append(w)
     matrix = sp.csr_matrix((np.array(vals, dtype=np.float32), (rows, cols)), shape=(len(users), len(items)))
     matrix.sum_duplicates()
-    seconds = []
-    for _ in range(repeats):
-        model = CosineRecommender(K=k, num_threads=threads)
-        start = time.perf_counter()
-        model.fit(matrix, show_progress=False)
-        seconds.append(time.perf_counter() - start)
-    import resource
-    return {"fit_seconds": statistics.median(seconds), "pairs": matrix.nnz,
-            "peak_memory_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    _, seconds = timed_fits(lambda: CosineRecommender(K=k, num_threads=threads), matrix, repeats)
+    return {"fit_seconds": seconds, "pairs": matrix.nnz, "peak_memory_mb": peak_memory_mb()}
 
 
 def events_section(args):
