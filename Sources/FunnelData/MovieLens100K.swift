@@ -31,52 +31,41 @@ public struct MovieLens100K: Sendable {
     public var userIDs: [String]
     public var itemIDs: [String]
 
+    /// Reads the release with the import readers (`MovieLensReaders`), interning ids in file order.
     public static func load(from directory: URL) throws -> MovieLens100K {
-        var genreNames: [String] = []
-        try LineReader(url: directory.appendingPathComponent("u.genre")).scan { line, _ in
-            let cols = line.split(separator: "|")
-            if cols.count == 2 { genreNames.append(String(cols[0])) }
+        guard try MovieLensReaders.detect(directory) == .ml100k else {
+            throw DataError(file: directory.path, "not the MovieLens-100K release (no u.data)")
         }
-        var userIndex: [String: Int32] = [:], users: [User] = [], userIDs: [String] = []
-        let userFile = directory.appendingPathComponent("u.user")
-        try LineReader(url: userFile).scan { line, number in
-            guard !line.isEmpty else { return }
-            let cols = line.split(separator: "|", omittingEmptySubsequences: false)
-            guard cols.count == 5, let age = Int(cols[1]) else {
-                throw DataError(file: userFile.path, line: number, "expected user|age|gender|occupation|zip")
+        let genreNames = try MovieLensReaders.genres(directory)
+        let genreIndex = Dictionary(uniqueKeysWithValues: genreNames.enumerated().map { ($1, Int32($0)) })
+        var data = MovieLens100K(ratings: [], users: [], items: [], genreNames: genreNames, userIDs: [], itemIDs: [])
+        var userIndex: [String: Int32] = [:], itemIndex: [String: Int32] = [:]
+        for var reader in try MovieLensReaders.readers(directory) {
+            while let row = try reader.next() {
+                guard case .records(let records, let line) = row else {
+                    if case .bad(let problem) = row { throw problem }
+                    continue
+                }
+                for record in records {
+                    switch record {
+                    case .user(let u):
+                        userIndex[u.id] = Int32(data.users.count)
+                        data.userIDs.append(u.id)
+                        data.users.append(User(age: Int(u.numeric["age"] ?? 0), gender: u.categorical["gender"] ?? "",
+                                               occupation: u.categorical["occupation"] ?? "", zipCode: u.categorical["zip"] ?? ""))
+                    case .item(let i):
+                        itemIndex[i.id] = Int32(data.items.count)
+                        data.itemIDs.append(i.id)
+                        data.items.append(Item(title: i.text ?? "", genres: i.categories.compactMap { genreIndex[$0] }))
+                    case .event(let e):
+                        guard let user = userIndex[e.userID] else { throw DataError(file: reader.file, line: line, "unknown user \(e.userID)") }
+                        guard let item = itemIndex[e.itemID] else { throw DataError(file: reader.file, line: line, "unknown item \(e.itemID)") }
+                        data.ratings.append(Rating(user: user, item: item, rating: Float(e.value ?? 0),
+                                                   timestamp: Int64(e.timestamp.timeIntervalSince1970)))
+                    }
+                }
             }
-            userIndex[String(cols[0])] = Int32(users.count)
-            userIDs.append(String(cols[0]))
-            users.append(User(age: age, gender: String(cols[2]), occupation: String(cols[3]), zipCode: String(cols[4])))
         }
-        var itemIndex: [String: Int32] = [:], items: [Item] = [], itemIDs: [String] = []
-        let itemFile = directory.appendingPathComponent("u.item")
-        // u.item is Latin-1.
-        guard let itemText = String(data: try Data(contentsOf: itemFile), encoding: .isoLatin1) else {
-            throw DataError(file: itemFile.path, "not Latin-1 text")
-        }
-        for (offset, line) in itemText.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
-            let cols = line.split(separator: "|", omittingEmptySubsequences: false)
-            guard cols.count == 5 + genreNames.count else {
-                throw DataError(file: itemFile.path, line: offset + 1, "expected \(5 + genreNames.count) fields, found \(cols.count)")
-            }
-            let genres = cols[5...].enumerated().compactMap { $0.element == "1" ? Int32($0.offset) : nil }
-            itemIndex[String(cols[0])] = Int32(items.count)
-            itemIDs.append(String(cols[0]))
-            items.append(Item(title: String(cols[1]), genres: genres))
-        }
-        var ratings: [Rating] = []
-        let ratingFile = directory.appendingPathComponent("u.data")
-        try LineReader(url: ratingFile).scan { line, number in
-            guard !line.isEmpty else { return }
-            let cols = line.split(separator: "\t")
-            guard cols.count == 4, let rating = Float(cols[2]), let time = Int64(cols[3]) else {
-                throw DataError(file: ratingFile.path, line: number, "expected user, item, rating and timestamp separated by tabs")
-            }
-            guard let user = userIndex[String(cols[0])] else { throw DataError(file: ratingFile.path, line: number, "unknown user \(cols[0])") }
-            guard let item = itemIndex[String(cols[1])] else { throw DataError(file: ratingFile.path, line: number, "unknown item \(cols[1])") }
-            ratings.append(Rating(user: user, item: item, rating: rating, timestamp: time))
-        }
-        return MovieLens100K(ratings: ratings, users: users, items: items, genreNames: genreNames, userIDs: userIDs, itemIDs: itemIDs)
+        return data
     }
 }

@@ -23,12 +23,7 @@ public enum MovieLensReaders {
         let file = { directory.appendingPathComponent($0) }
         switch try detect(directory) {
         case .ml100k:
-            var genres: [String] = []
-            try LineReader(url: file("u.genre")).scan { line, _ in
-                let cols = line.split(separator: "|")
-                if cols.count == 2 { genres.append(String(cols[0])) }
-            }
-            let genreNames = genres
+            let genreNames = try genres(directory)
             return [
                 try RowReader(url: file("u.user"), fields: .separator("|")) { f, _ in
                     guard f.count == 5 else { throw RowError("expected id|age|gender|occupation|zip, found \(f.count) fields") }
@@ -65,6 +60,16 @@ public enum MovieLensReaders {
                                          header: expectHeader(["userId", "movieId", "rating", "timestamp"]), mapper: rating))
             return readers
         }
+    }
+
+    /// The 100K release's genre names (`u.genre`), in the order of `u.item`'s genre flags.
+    public static func genres(_ directory: URL) throws -> [String] {
+        var genres: [String] = []
+        try LineReader(url: directory.appendingPathComponent("u.genre")).scan { line, _ in
+            let cols = line.split(separator: "|")
+            if cols.count == 2 { genres.append(String(cols[0])) }
+        }
+        return genres
     }
 
     static func expectHeader(_ names: [String]) -> ([Substring]) throws -> Void {
