@@ -11,23 +11,22 @@ public struct SequenceFile: Sendable {
     public var userCount: Int { userIDs.count }
     public var itemCount: Int { itemIDs.count }
 
+    /// Reads the file with the import reader (`RowReader.sequences`), interning ids in file order.
     public static func read(_ url: URL) throws -> SequenceFile {
-        var users: [String: Int32] = [:], items: [String: Int32] = [:]
-        var userIDs: [String] = [], itemIDs: [String] = []
+        var reader = try RowReader.sequences(url)
+        var users = IDInterner(), items = IDInterner()
         var interactions: [Interaction] = []
-        try LineReader(url: url).scan { line, number in
-            let cols = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-            if cols.isEmpty { return }
-            guard cols.count == 2 else {
-                throw DataError(file: url.path, line: number, "expected 'user item', found \(cols.count) fields")
+        while let row = try reader.next() {
+            switch row {
+            case .bad(let problem): throw problem
+            case .records(let records, let line):
+                for case .event(let event) in records {
+                    do { try event.validate() } catch let error as ValidationError { throw DataError(file: url.path, line: line, error.description) }
+                    interactions.append(Interaction(user: users.intern(event.userID), item: items.intern(event.itemID), timestamp: Int64(line)))
+                }
             }
-            let u = String(cols[0]), i = String(cols[1])
-            guard u.utf8.count <= 256, i.utf8.count <= 256 else { throw DataError(file: url.path, line: number, "id longer than 256 bytes") }
-            let user = users[u] ?? { let id = Int32(userIDs.count); users[u] = id; userIDs.append(u); return id }()
-            let item = items[i] ?? { let id = Int32(itemIDs.count); items[i] = id; itemIDs.append(i); return id }()
-            interactions.append(Interaction(user: user, item: item, timestamp: Int64(number)))
         }
         guard !interactions.isEmpty else { throw DataError(file: url.path, "no interactions") }
-        return SequenceFile(interactions: interactions, userIDs: userIDs, itemIDs: itemIDs)
+        return SequenceFile(interactions: interactions, userIDs: users.ids, itemIDs: items.ids)
     }
 }
