@@ -26,7 +26,7 @@ import Testing
         for (u, items) in [("u1", ["x", "y", "z"]), ("u2", ["x", "z"]), ("u3", ["y", "w"])] {
             for item in items { builder.add(Self.event(u, item, .click)) }
         }
-        let index = ItemNeighbourIndex(model: "itemcf", items: builder.items, lists: ItemCF.similarities(builder.matrix(), k: 10))
+        let index = NeighbourIndex(model: "itemcf", ids: builder.items, lists: ItemCF.similarities(builder.matrix(), k: 10))
         // Vectors over (u1,u2,u3): x (1,1,0), y (1,0,1), z (1,1,0), w (0,0,1).
         // sim(x,z) = 1, sim(x,y) = 1/2, sim(y,z) = 1/2, sim(y,w) = 1/√2.
         let channel = ItemToItemChannel(index: index)
@@ -35,7 +35,7 @@ import Testing
         // z: like(x)=1 · 1 + like(y)=2 · 1/2 = 2; w: 2 · 1/√2 = √2; x and y are the user's own.
         #expect(got.map(\.item) == ["z", "w"])
         #expect(abs(got[0].score - 2) < 1e-6 && abs(got[1].score - 2.0.squareRoot()) < 1e-6)
-        #expect(index.similar(to: "x").first?.item == "z" && index.similar(to: "unknown").isEmpty)
+        #expect(index.similar(to: "x").first?.id == "z" && index.similar(to: "unknown").isEmpty)
     }
 
     @Test func indexBytesRoundTripAndRejectCorruption() throws {
@@ -44,13 +44,13 @@ import Testing
             let parts = e.split(separator: " ").map(String.init)
             builder.add(Self.event(parts[0], parts[1], .click, Double(k)))
         }
-        let index = ItemNeighbourIndex(model: "swing", items: builder.items, lists: ItemCF.similarities(builder.matrix(), k: 5))
-        #expect(try ItemNeighbourIndex(serialized: index.serialized) == index)
+        let index = NeighbourIndex(model: "swing", ids: builder.items, lists: ItemCF.similarities(builder.matrix(), k: 5))
+        #expect(try NeighbourIndex(serialized: index.serialized) == index)
         let bytes = index.serialized
-        #expect(throws: DataError.self) { try ItemNeighbourIndex(serialized: bytes.dropLast()) }
-        #expect(throws: DataError.self) { try ItemNeighbourIndex(serialized: Data("FNI0".utf8) + bytes.dropFirst(4)) }
+        #expect(throws: DataError.self) { try NeighbourIndex(serialized: bytes.dropLast()) }
+        #expect(throws: DataError.self) { try NeighbourIndex(serialized: Data("FNI0".utf8) + bytes.dropFirst(4)) }
         var badNeighbour = bytes
         badNeighbour[bytes.count - 4 * index.lists.neighbours.count - 1] = 0x7F   // a neighbour id far out of range
-        #expect(throws: DataError.self) { try ItemNeighbourIndex(serialized: badNeighbour) }
+        #expect(throws: DataError.self) { try NeighbourIndex(serialized: badNeighbour) }
     }
 }

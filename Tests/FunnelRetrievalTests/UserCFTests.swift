@@ -33,4 +33,29 @@ import Testing
         let s23 = sims.row(2).scores[sims.row(2).neighbours.firstIndex(of: 3)!]
         #expect(s01 > s23, "sharing a 2-user item \(s01) vs an 18-user item \(s23)")
     }
+
+    /// Online: the same four users as events; u0's nearest user is u1, whose recent actions bring i2.
+    @Test func channelScoresNeighboursRecentActionsByHand() async throws {
+        let t0 = Date(timeIntervalSince1970: 1_735_689_600)
+        var events: [Event] = []
+        for (k, (u, i)) in [("u0", "i0"), ("u0", "i1"), ("u1", "i0"), ("u1", "i1"), ("u1", "i2"), ("u2", "i2"), ("u2", "i3"), ("u3", "i3")].enumerated() {
+            events.append(Event(userID: u, itemID: i, type: .click, timestamp: t0.addingTimeInterval(Double(k))))
+        }
+        events.append(Event(userID: "u1", itemID: "i4", type: .share, timestamp: t0.addingTimeInterval(100)))   // after the offline build
+        events.append(Event(userID: "u1", itemID: "i5", type: .exposure, timestamp: t0.addingTimeInterval(101)))
+        var builder = EventMatrixBuilder()
+        for e in events.prefix(8) { builder.add(e) }
+        let index = NeighbourIndex(model: "usercf", ids: builder.users, lists: UserCF.similarities(builder.matrix(), k: 3))
+        let recent = LastNIndex()
+        recent.record(events)
+        let channel = UserToItemChannel(index: index, recent: recent)
+        let context = RetrievalContext(userID: "u0", now: t0, recentActions: recent.actions(of: "u0"))
+        let got = try await channel.retrieve(for: context, limit: 10)
+        // u0's only neighbour is u1, sim = 2 / ln 3 / √6: i4 (share, weight 4) then i2 (click, 1);
+        // i0 and i1 are u0's own, the exposure of i5 is no interest.
+        let s01 = 2 / log(3.0) / 6.0.squareRoot()
+        #expect(got.map(\.item) == ["i4", "i2"])
+        #expect(abs(got[0].score - 4 * s01) < 1e-6 && abs(got[1].score - s01) < 1e-6)
+        #expect(try await channel.retrieve(for: RetrievalContext(userID: "stranger", now: t0), limit: 10).isEmpty)
+    }
 }

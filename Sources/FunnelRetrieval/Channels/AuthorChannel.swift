@@ -16,13 +16,13 @@ public struct AuthorChannel: RetrievalChannel {
     let authorOf: [String: String]
     /// Author → their available items, best first.
     let itemsOf: [String: [ScoredItem]]
-    let similarAuthors: ItemNeighbourIndex?
+    let similarAuthors: NeighbourIndex?
     public var weights: InterestWeights = .standard
     /// Items taken from each author.
     public var perAuthor = 5
 
     /// `quality` ranks an author's items (e.g. decayed popularity); only items available at `now` are kept.
-    public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, similarAuthors: ItemNeighbourIndex? = nil) {
+    public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, similarAuthors: NeighbourIndex? = nil) {
         name = "author-" + kind.rawValue
         self.kind = kind
         var authorOf: [String: String] = [:], itemsOf: [String: [ScoredItem]] = [:]
@@ -39,7 +39,7 @@ public struct AuthorChannel: RetrievalChannel {
 
     /// The author-to-author index of the `similar` kind: ItemCF on the users × authors matrix, each
     /// user's events counted on the author of the item.
-    public static func similarAuthorIndex(_ events: some Sequence<Event>, authorOf: (String) -> String?, k: Int = 50) -> ItemNeighbourIndex {
+    public static func similarAuthorIndex(_ events: some Sequence<Event>, authorOf: (String) -> String?, k: Int = 50) -> NeighbourIndex {
         var builder = EventMatrixBuilder()
         for event in events {
             guard let author = authorOf(event.itemID) else { continue }
@@ -47,7 +47,7 @@ public struct AuthorChannel: RetrievalChannel {
             byAuthor.itemID = author
             builder.add(byAuthor)
         }
-        return ItemNeighbourIndex(model: "similar-authors", items: builder.items, lists: ItemCF.similarities(builder.matrix(), k: k))
+        return NeighbourIndex(model: "similar-authors", ids: builder.items, lists: ItemCF.similarities(builder.matrix(), k: k))
     }
 
     /// The authors this channel draws from for the user, with their weights, strongest first.
@@ -63,8 +63,8 @@ public struct AuthorChannel: RetrievalChannel {
         if kind == .similar, let index = similarAuthors {
             var similar: [String: Double] = [:]
             for (author, w) in weight where w > 0 {
-                for neighbour in index.similar(to: author) where weight[neighbour.item] == nil {
-                    similar[neighbour.item, default: 0] += w * neighbour.score
+                for neighbour in index.similar(to: author) where weight[neighbour.id] == nil {
+                    similar[neighbour.id, default: 0] += w * neighbour.similarity
                 }
             }
             weight = similar

@@ -4,11 +4,11 @@ import FunnelData
 /// (from their recent actions, with interest weights), leaving out what they already acted on.
 public struct ItemToItemChannel: RetrievalChannel {
     public let name: String
-    public let index: ItemNeighbourIndex
+    public let index: NeighbourIndex
     public var weights: InterestWeights
     public var lastN: Int
 
-    public init(index: ItemNeighbourIndex, weights: InterestWeights = .standard, lastN: Int = 50) {
+    public init(index: NeighbourIndex, weights: InterestWeights = .standard, lastN: Int = 50) {
         name = index.model
         self.index = index
         self.weights = weights
@@ -21,7 +21,7 @@ public struct ItemToItemChannel: RetrievalChannel {
         for event in context.recentActions {
             seen.insert(event.itemID)
             let w = Float(weights.weight(of: event.type))
-            guard w > 0, let j = index.items.lookup(event.itemID) else { continue }
+            guard w > 0, let j = index.ids.lookup(event.itemID) else { continue }
             if like[j] == nil {
                 guard order.count < lastN else { continue }
                 order.append(j)
@@ -34,8 +34,8 @@ public struct ItemToItemChannel: RetrievalChannel {
             for (i, s) in zip(neighbours, sims) { scores[i, default: 0] += like[j]! * s }
         }
         var top = TopK()
-        for (i, s) in scores where !seen.contains(index.items.id(of: i)) { top.add(s, i) }
+        for (i, s) in scores where !seen.contains(index.ids.id(of: i)) { top.add(s, i) }
         let (items, values) = top.best(limit)
-        return zip(items, values).map { ScoredItem(item: index.items.id(of: $0), score: Double($1)) }
+        return zip(items, values).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1)) }
     }
 }

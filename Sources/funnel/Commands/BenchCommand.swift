@@ -157,8 +157,8 @@ struct RetrievalBench: AsyncParsableCommand {
         var builder = EventMatrixBuilder()
         for e in events { builder.add(e) }
         let matrix = builder.matrix()
-        let itemCF = ItemNeighbourIndex(model: "itemcf", items: builder.items, lists: ItemCF.similarities(matrix, k: 200))
-        let swing = ItemNeighbourIndex(model: "swing", items: builder.items, lists: Swing.similarities(matrix))
+        let itemCF = NeighbourIndex(model: "itemcf", ids: builder.items, lists: ItemCF.similarities(matrix, k: 200))
+        let swing = NeighbourIndex(model: "swing", ids: builder.items, lists: Swing.similarities(matrix))
         let lastN = LastNIndex(capacity: 50)
         lastN.record(events)
         let now = t0.addingTimeInterval(1e9)

@@ -5,12 +5,12 @@ import FunnelData
 import FunnelRetrieval
 import FunnelStore
 
-/// Builds an item-to-item index (ItemCF or Swing) from stored events or an event file and saves
-/// it as a versioned artifact.
+/// Builds a neighbour index (ItemCF or Swing: item → items; UserCF: user → users) from stored
+/// events or an event file and saves it as a versioned artifact.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Build an ItemCF or Swing index from events and save it as a versioned artifact.",
+        abstract: "Build an ItemCF, Swing or UserCF index from events and save it as a versioned artifact.",
         discussion: """
             Events come from --store (every stored event) or from --events, a CSV file with the columns
             user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into
@@ -18,7 +18,7 @@ struct TrainCommand: AsyncParsableCommand {
             """
     )
 
-    enum Model: String, ExpressibleByArgument, CaseIterable { case itemcf, swing }
+    enum Model: String, ExpressibleByArgument, CaseIterable { case itemcf, swing, usercf }
 
     @Argument(help: "The model: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: Model
@@ -34,7 +34,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Also write the index to this file.")
     var out: String?
 
-    @Option(help: "Neighbours kept per item.")
+    @Option(help: "Neighbours kept per item (per user for usercf).")
     var k = 200
 
     @Option(help: "Swing: users sampled per item.")
@@ -72,6 +72,9 @@ struct TrainCommand: AsyncParsableCommand {
                 cursor = page.cursor
             }
         }
+        guard builder.pairCount > 0 else {
+            throw CommandFailure("\(events ?? store ?? "") has no events showing interest (\(InterestWeights.standard.weights.keys.map(\.rawValue).sorted().joined(separator: ", "))): nothing to train on")
+        }
         let loaded = Date()
         let matrix = builder.matrix()
         let lists: NeighbourLists
@@ -81,9 +84,10 @@ struct TrainCommand: AsyncParsableCommand {
             var p = Swing.Parameters()
             (p.k, p.maxUsersPerItem) = (k, maxUsersPerItem)
             lists = Swing.similarities(matrix, p)
+        case .usercf: lists = UserCF.similarities(matrix, k: k)
         }
         let built = Date()
-        let index = ItemNeighbourIndex(model: model.rawValue, items: builder.items, lists: lists)
+        let index = NeighbourIndex(model: model.rawValue, ids: model == .usercf ? builder.users : builder.items, lists: lists)
         let blob = index.serialized
         let version = version ?? Self.timestamp()
         if let out { try blob.write(to: URL(fileURLWithPath: out), options: .atomic) }

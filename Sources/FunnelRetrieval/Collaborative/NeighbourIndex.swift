@@ -1,24 +1,25 @@
 import Foundation
 import FunnelData
 
-/// Item → most similar items (ItemCF or Swing), with the item ids, ready to serve and to save.
-public struct ItemNeighbourIndex: Sendable, Equatable {
+/// Each id's most similar ids, with the ids themselves, ready to serve and to save: item → items
+/// (ItemCF, Swing), user → users (UserCF), author → authors.
+public struct NeighbourIndex: Sendable, Equatable {
     public var model: String
-    public var items: IDInterner
+    public var ids: IDInterner
     public var lists: NeighbourLists
 
-    public init(model: String, items: IDInterner, lists: NeighbourLists) {
-        guard lists.rowCount == items.count else { fatalError("\(lists.rowCount) neighbour lists for \(items.count) items") }
+    public init(model: String, ids: IDInterner, lists: NeighbourLists) {
+        guard lists.rowCount == ids.count else { fatalError("\(lists.rowCount) neighbour lists for \(ids.count) ids") }
         self.model = model
-        self.items = items
+        self.ids = ids
         self.lists = lists
     }
 
-    /// The item's neighbours, most similar first; empty for an unknown item.
-    public func similar(to id: String) -> [ScoredItem] {
-        guard let i = items.lookup(id) else { return [] }
+    /// The id's neighbours, most similar first; empty for an unknown id.
+    public func similar(to id: String) -> [(id: String, similarity: Double)] {
+        guard let i = ids.lookup(id) else { return [] }
         let (neighbours, scores) = lists.row(Int(i))
-        return zip(neighbours, scores).map { ScoredItem(item: items.id(of: $0), score: Double($1)) }
+        return zip(neighbours, scores).map { (ids.id(of: $0), Double($1)) }
     }
 
     // MARK: Bytes
@@ -27,14 +28,14 @@ public struct ItemNeighbourIndex: Sendable, Equatable {
 
     private struct Header: Codable {
         var model: String
-        var items: [String]
+        var ids: [String]
         var entries: Int
     }
 
-    /// Magic, a JSON header (model, item ids, entry count), then offsets (Int64), neighbours
+    /// Magic, a JSON header (model, ids, entry count), then offsets (Int64), neighbours
     /// (Int32) and scores (Float32), little-endian.
     public var serialized: Data {
-        let header = try! JSONEncoder().encode(Header(model: model, items: items.ids, entries: lists.neighbours.count))
+        let header = try! JSONEncoder().encode(Header(model: model, ids: ids.ids, entries: lists.neighbours.count))
         var data = Data(Self.magic)
         Self.append(UInt32(header.count), to: &data)
         data.append(header)
@@ -46,20 +47,20 @@ public struct ItemNeighbourIndex: Sendable, Equatable {
 
     public init(serialized data: Data) throws {
         let bytes = [UInt8](data)
-        func fail(_ why: String) -> DataError { DataError(file: "item neighbour index", why) }
+        func fail(_ why: String) -> DataError { DataError(file: "neighbour index", why) }
         func integer<T: FixedWidthInteger>(_ type: T.Type, at offset: Int) -> T {
             var value: T = 0
             for b in 0..<MemoryLayout<T>.size { value |= T(bytes[offset + b]) << (8 * b) }
             return value
         }
-        guard bytes.count >= 8, Array(bytes[0..<4]) == Self.magic else { throw fail("not an item neighbour index") }
+        guard bytes.count >= 8, Array(bytes[0..<4]) == Self.magic else { throw fail("not a neighbour index") }
         let headerSize = Int(integer(UInt32.self, at: 4))
         guard bytes.count >= 8 + headerSize, let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[8..<(8 + headerSize)])) else {
             throw fail("corrupt header")
         }
-        let rows = header.items.count, entries = header.entries
+        let rows = header.ids.count, entries = header.entries
         var at = 8 + headerSize
-        guard entries >= 0, bytes.count == at + 8 * (rows + 1) + 8 * entries else { throw fail("size does not match \(rows) items and \(entries) entries") }
+        guard entries >= 0, bytes.count == at + 8 * (rows + 1) + 8 * entries else { throw fail("size does not match \(rows) ids and \(entries) entries") }
         let offsets = (0...rows).map { Int(integer(UInt64.self, at: at + 8 * $0)) }
         at += 8 * (rows + 1)
         let neighbours = (0..<entries).map { Int32(bitPattern: integer(UInt32.self, at: at + 4 * $0)) }
@@ -68,8 +69,8 @@ public struct ItemNeighbourIndex: Sendable, Equatable {
         guard offsets.first == 0, offsets.last == entries, zip(offsets, offsets.dropFirst()).allSatisfy({ $0 <= $1 }),
               neighbours.allSatisfy({ $0 >= 0 && Int($0) < rows }) else { throw fail("offsets or neighbours out of range") }
         let interner: IDInterner
-        do { interner = try IDInterner(ids: header.items) } catch { throw fail("duplicate item ids") }
-        self.init(model: header.model, items: interner, lists: NeighbourLists(offsets: offsets, neighbours: neighbours, scores: scores))
+        do { interner = try IDInterner(ids: header.ids) } catch { throw fail("duplicate ids") }
+        self.init(model: header.model, ids: interner, lists: NeighbourLists(offsets: offsets, neighbours: neighbours, scores: scores))
     }
 
     private static func append<T: FixedWidthInteger>(_ value: T, to data: inout Data) {

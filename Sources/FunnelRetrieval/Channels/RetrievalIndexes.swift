@@ -1,0 +1,80 @@
+import Foundation
+import FunnelData
+
+/// Every retrieval channel that needs no neural training, built offline from the catalogue and
+/// the event log at one moment `now`, plus the LastN index that keeps them current online.
+/// `sources` arranges them, with quotas, for a `MultiChannelRetriever`.
+public struct RetrievalIndexes: Sendable {
+    public struct Parameters: Sendable {
+        /// Neighbours kept per item (ItemCF, Swing) and per user (UserCF).
+        public var neighbours = 200
+        public var swing = Swing.Parameters()
+        /// Actions kept per user in the LastN index.
+        public var lastN = 50
+        /// The half-life of the popularity that ranks items within a cell or an author (the quality score).
+        public var qualityHalfLife: TimeInterval = 3 * 86_400
+        public var trendingHalfLife: TimeInterval = 6 * 3_600
+
+        public init() {}
+    }
+
+    public let itemCF: NeighbourIndex
+    public let swing: NeighbourIndex
+    public let userCF: NeighbourIndex
+    public let lastN: LastNIndex
+    public let popular: RankedListChannel
+    public let trending: RankedListChannel
+    public let latest: RankedListChannel
+    public let nearby: GeohashChannel
+    public let sameCity: GeohashChannel
+    public let followedAuthors: AuthorChannel
+    public let interactedAuthors: AuthorChannel
+    public let similarAuthors: AuthorChannel
+
+    /// Builds every index from `items` and the `events` up to `now` (later events are ignored).
+    public init(items: [Item], events: [Event], now: Date, parameters p: Parameters = Parameters()) {
+        let past = events.filter { $0.timestamp <= now }
+        var builder = EventMatrixBuilder()
+        for event in past { builder.add(event) }
+        let matrix = builder.matrix()
+        itemCF = NeighbourIndex(model: "itemcf", ids: builder.items, lists: ItemCF.similarities(matrix, k: p.neighbours))
+        var swingParameters = p.swing
+        swingParameters.k = p.neighbours
+        swing = NeighbourIndex(model: "swing", ids: builder.items, lists: Swing.similarities(matrix, swingParameters))
+        userCF = NeighbourIndex(model: "usercf", ids: builder.users, lists: UserCF.similarities(matrix, k: p.neighbours))
+        lastN = LastNIndex(capacity: p.lastN)
+        lastN.record(past)
+
+        popular = .popular(past, now: now)
+        trending = .trending(past, now: now, halfLife: p.trendingHalfLife)
+        latest = .latest(items, now: now)
+        let quality = Dictionary(uniqueKeysWithValues: RankedListChannel.popularity(past, now: now, halfLife: p.qualityHalfLife).map { ($0.item, $0.score) })
+        nearby = GeohashChannel(name: "nearby", precision: 5, items: items, quality: quality, now: now)
+        sameCity = GeohashChannel(name: "same-city", precision: 4, items: items, quality: quality, now: now)
+        let authorOf = Dictionary(items.compactMap { item in item.authorID.map { (item.id, $0) } }, uniquingKeysWith: { first, _ in first })
+        followedAuthors = AuthorChannel(kind: .followed, items: items, quality: quality, now: now)
+        interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now)
+        similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now,
+                                       similarAuthors: AuthorChannel.similarAuthorIndex(past, authorOf: { authorOf[$0] }))
+    }
+
+    /// Every channel, by name.
+    public var channels: [any RetrievalChannel] {
+        [ItemToItemChannel(index: itemCF, lastN: lastN.capacity), ItemToItemChannel(index: swing, lastN: lastN.capacity),
+         UserToItemChannel(index: userCF, recent: lastN), popular, trending, latest, nearby, sameCity,
+         followedAuthors, interactedAuthors, similarAuthors]
+    }
+
+    /// The channels with their quotas: `quotas` by channel name, `defaultQuota` for the rest (0 leaves a channel out).
+    public func sources(quotas: [String: Int] = [:], defaultQuota: Int = 100) -> [MultiChannelRetriever.Source] {
+        channels.compactMap { channel in
+            let quota = quotas[channel.name] ?? defaultQuota
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
+        }
+    }
+
+    /// What the channels read about the user at request time: their last actions and where they are.
+    public func context(for user: String, now: Date, location: GeoPoint?) -> RetrievalContext {
+        RetrievalContext(userID: user, now: now, recentActions: lastN.actions(of: user), location: location)
+    }
+}
