@@ -88,6 +88,23 @@ public enum EventType: String, Codable, Sendable, CaseIterable {
     case hide, purchase, view
     /// An explicit rating; `value` holds the score (e.g. 1–5 stars).
     case rating
+
+    /// The position in `allCases`, for per-type tables: hashing a type would hash its raw string.
+    public var ordinal: Int {
+        switch self {
+        case .exposure: 0
+        case .click: 1
+        case .like: 2
+        case .collect: 3
+        case .share: 4
+        case .comment: 5
+        case .followAuthor: 6
+        case .hide: 7
+        case .purchase: 8
+        case .view: 9
+        case .rating: 10
+        }
+    }
 }
 
 /// Where and how an event happened.

@@ -50,6 +50,10 @@ import Testing
         #expect(EventType(rawValue: "follow-author") == .followAuthor)
     }
 
+    @Test func ordinalsArePositionsInAllCases() {
+        #expect(EventType.allCases.map(\.ordinal) == Array(EventType.allCases.indices))
+    }
+
     @Test func internedIndicesSurviveSaveAndLoad() throws {
         var interner = IDInterner()
         #expect(interner.intern("b") == 0 && interner.intern("a") == 1 && interner.intern("b") == 0)

@@ -27,6 +27,26 @@ import Testing
         #expect(try await channel.retrieve(for: Self.context(), limit: 10).isEmpty, "no location, no nearby items")
     }
 
+    /// Many items over the user's cell, its neighbours and beyond: the merged cells must equal a
+    /// brute-force sort of every item within the nine cells.
+    @Test func geohashMergeEqualsSortingTheNineCells() async throws {
+        let user = GeoPoint(latitude: 48.8566, longitude: 2.3522)
+        var generator = SplitMix64(seed: 5)
+        let items = (0..<2_000).map { k in
+            Item(id: "i\(k)", location: GeoPoint(latitude: user.latitude + (generator.nextUnitDouble() - 0.5) * 0.2,
+                                                 longitude: user.longitude + (generator.nextUnitDouble() - 0.5) * 0.2))
+        }
+        let quality = Dictionary(uniqueKeysWithValues: items.map { ($0.id, Double(generator.next() % 50)) })
+        let channel = GeohashChannel(items: items, quality: quality, now: Self.now)
+        let cells = Set(Geohash.neighbourhood(Geohash.encode(user, precision: 5)))
+        let inside = items.filter { cells.contains(Geohash.encode($0.location!, precision: 5)) }
+            .map { ScoredItem(item: $0.id, score: quality[$0.id]!) }.sorted(by: ScoredItem.bestFirst)
+        #expect(inside.count > 100 && inside.count < items.count)
+        for limit in [1, 37, 100, inside.count + 10] {
+            #expect(try await channel.retrieve(for: Self.context(at: user), limit: limit) == Array(inside.prefix(limit)))
+        }
+    }
+
     static let catalogue = [
         Item(id: "a1", authorID: "alice"), Item(id: "a2", authorID: "alice"), Item(id: "a3", authorID: "alice", isHidden: true),
         Item(id: "b1", authorID: "bob"), Item(id: "b2", authorID: "bob"),
@@ -56,5 +76,17 @@ import Testing
         let index = AuthorChannel.similarAuthorIndex(history, authorOf: { authorOf[$0] })
         let similar = AuthorChannel(kind: .similar, items: Self.catalogue, quality: Self.quality, now: Self.now, similarAuthors: index)
         #expect(try await similar.retrieve(for: Self.context([Self.event("u", "a1", .like)]), limit: 10).map(\.item) == ["c1"])
+    }
+
+    /// The most similar author has nothing to show (its only item is hidden): a limit of one must
+    /// still reach the next author.
+    @Test func similarAuthorsWithoutItemsAreSkipped() async throws {
+        let catalogue = [Item(id: "a1", authorID: "alice"), Item(id: "c1", authorID: "carol", isHidden: true), Item(id: "d1", authorID: "dave")]
+        let history = [("v1", "a1"), ("v1", "c1"), ("v1", "d1"), ("v2", "a1"), ("v2", "c1")].map { Self.event($0.0, $0.1, .like) }
+        let authorOf = Dictionary(uniqueKeysWithValues: catalogue.map { ($0.id, $0.authorID!) })
+        let index = AuthorChannel.similarAuthorIndex(history, authorOf: { authorOf[$0] })
+        #expect(index.similar(to: "alice").map(\.id) == ["carol", "dave"])
+        let similar = AuthorChannel(kind: .similar, items: catalogue, quality: [:], now: Self.now, similarAuthors: index)
+        #expect(try await similar.retrieve(for: Self.context([Self.event("u", "a1", .like)]), limit: 1).map(\.item) == ["d1"])
     }
 }

@@ -21,16 +21,15 @@ import Testing
         var exposures = ExposureFilter()
         exposures.insert("b2", at: Self.now)
         let items = ["a1", "a2", "a3", "b1", "b2", "b3", "b4", "shared"].map { Item(id: $0, authorID: "author-\($0.prefix(1))") }
-            + [Item(id: "hidden", isHidden: true), Item(id: "blocked", authorID: "spammer")]
-        let catalogue = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
+            + [Item(id: "hidden", isHidden: true), Item(id: "blocked", authorID: "spammer"), Item(id: "expired", expiresAt: Self.now)]
         let retriever = MultiChannelRetriever(
-            sources: [.init(Self.channel("a", ["a1", "shared", "hidden", "a2", "a3"]), quota: 3),
+            sources: [.init(Self.channel("a", ["a1", "shared", "hidden", "expired", "a2", "a3"]), quota: 3),
                       .init(Self.channel("b", ["b1", "b2", "shared", "blocked", "b3", "b4"]), quota: 2),
                       .init(Broken(), quota: 5)],
-            filters: [ExposedFilter(exposures), AvailabilityFilter(catalogue: catalogue, blockedAuthors: ["spammer"]), DislikedFilter()])
+            filters: [ExposedFilter(exposures), AvailabilityFilter(catalogue: items, blockedAuthors: ["spammer"]), DislikedFilter()])
         let context = RetrievalContext(userID: "u", now: Self.now, recentActions: [Event(userID: "u", itemID: "a2", type: .hide, timestamp: Self.now)])
         let result = await retriever.retrieve(for: context)
-        // a: a1, shared, (hidden: unavailable), (a2: disliked), a3 → quota 3. b: b1, (b2: exposed), shared → quota 2.
+        // a: a1, shared, (hidden, expired: unavailable), (a2: disliked), a3 → quota 3. b: b1, (b2: exposed), shared → quota 2.
         #expect(result.candidates.map(\.item) == ["a1", "b1", "shared", "a3"])
         #expect(result.candidates[2].provenance.map(\.channel) == ["a", "b"])
         #expect(result.candidates[2].provenance.map(\.rank) == [1, 1])
@@ -57,5 +56,17 @@ import Testing
                      Item(id: "e", createdAt: Self.now, expiresAt: Self.now)]
         let latest = RankedListChannel.latest(items, now: Self.now)
         #expect(try await latest.retrieve(for: RetrievalContext(userID: "u", now: Self.now), limit: 10).map(\.item) == ["y", "x"])
+    }
+
+    /// `best` must equal sorting everything and cutting, ties included, whatever the limit.
+    @Test func bestEqualsSortedPrefix() {
+        var generator = SplitMix64(seed: 11)
+        for trial in 0..<200 {
+            let count = Int(generator.next() % 60)
+            // Few distinct scores, so ties straddle the cut; negative scores and zero too.
+            let items = (0..<count).map { _ in ScoredItem(item: "i\(generator.next() % 1000)", score: Double(Int(generator.next() % 7) - 3) / 2) }
+            let limit = Int(generator.next() % 70)
+            #expect(items.best(limit) == Array(items.sorted(by: ScoredItem.bestFirst).prefix(limit)), "trial \(trial)")
+        }
     }
 }

@@ -50,8 +50,8 @@ public struct AuthorChannel: RetrievalChannel {
         return NeighbourIndex(model: "similar-authors", ids: builder.items, lists: ItemCF.similarities(builder.matrix(), k: k))
     }
 
-    /// The authors this channel draws from for the user, with their weights, strongest first.
-    func authors(for context: RetrievalContext) -> [(author: String, weight: Double)] {
+    /// The authors this channel draws from for the user, with their weights, in no order.
+    func authors(for context: RetrievalContext) -> [ScoredItem] {
         var weight: [String: Double] = [:]
         for event in context.recentActions {
             guard let author = authorOf[event.itemID] else { continue }
@@ -60,26 +60,42 @@ public struct AuthorChannel: RetrievalChannel {
             case .interacted, .similar: weight[author, default: 0] += weights.weight(of: event.type)
             }
         }
-        if kind == .similar, let index = similarAuthors {
-            var similar: [String: Double] = [:]
-            for (author, w) in weight where w > 0 {
-                for neighbour in index.similar(to: author) where weight[neighbour.id] == nil {
-                    similar[neighbour.id, default: 0] += w * neighbour.similarity
+        if kind == .similar {
+            guard let index = similarAuthors else { return [] }
+            // Σ over the user's authors a of weight(a) · sim(a, b), in a dense row over the index's authors.
+            let own = weight.compactMap { author, w in w > 0 ? index.ids.lookup(author).map { ($0, w) } : nil }
+            var similar = [Double](repeating: 0, count: index.ids.count)
+            for (a, _) in own { similar[Int(a)] = -.infinity }
+            var touched: [Int32] = []
+            for (a, w) in own {
+                let (neighbours, sims) = index.lists.row(Int(a))
+                for (b, s) in zip(neighbours, sims) where s > 0 && similar[Int(b)] != -.infinity {
+                    if similar[Int(b)] == 0 { touched.append(b) }
+                    similar[Int(b)] += w * Double(s)
                 }
             }
-            weight = similar
+            return touched.map { ScoredItem(item: index.ids.id(of: $0), score: similar[Int($0)]) }
         }
-        return weight.filter { $0.value > 0 }.map { ($0.key, $0.value) }.sorted { ($0.weight, $1.author) > ($1.weight, $0.author) }
+        return weight.compactMap { $0.value > 0 ? ScoredItem(item: $0.key, score: $0.value) : nil }
     }
 
+    /// The strongest authors' items in turn. An author contributes at least nothing, so the best
+    /// `limit` authors usually suffice; the rest are ranked only when they do not.
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
-        let seen = Set(context.recentActions.map(\.itemID))
+        let authors = authors(for: context)
         var result: [ScoredItem] = []
-        for (author, weight) in authors(for: context) {
-            for item in (itemsOf[author] ?? []).lazy.filter({ !seen.contains($0.item) }).prefix(perAuthor) {
-                result.append(ScoredItem(item: item.item, score: weight))
-                if result.count == limit { return result }
+        var taken = 0
+        for pass in 0..<2 {
+            let ranked = authors.best(pass == 0 ? limit : authors.count)
+            for author in ranked.dropFirst(taken) {
+                let items = (itemsOf[author.item] ?? []).lazy.filter { !context.actedOn.contains($0.item) }
+                for item in items.prefix(perAuthor) {
+                    result.append(ScoredItem(item: item.item, score: author.score))
+                    if result.count == limit { return result }
+                }
             }
+            taken = ranked.count
+            if taken == authors.count { break }
         }
         return result
     }

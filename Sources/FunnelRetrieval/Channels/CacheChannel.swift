@@ -56,8 +56,7 @@ public final class CacheChannel: RetrievalChannel, @unchecked Sendable {
             guard var cache = all[context.userID] else { return [] }
             cache = cache.filter { context.now.timeIntervalSince($0.value.added) <= maximumAge }
             all[context.userID] = cache.isEmpty ? nil : cache
-            return cache.map { ScoredItem(item: $0.key, score: $0.value.score) }
-                .sorted(by: ScoredItem.bestFirst).prefix(limit).map { $0 }
+            return cache.map { ScoredItem(item: $0.key, score: $0.value.score) }.best(limit)
         }
     }
 }

@@ -13,15 +13,25 @@ public struct ExposedFilter: CandidateFilter {
 
 /// Items that are hidden, expired, unknown, or by an author the user blocked.
 public struct AvailabilityFilter: CandidateFilter {
-    public var catalogue: [String: Item]
+    /// What the filter needs of an item, without copying whole records on every check.
+    struct Entry {
+        var expires: Date?
+        var hidden: Bool
+        var author: String?
+    }
+
+    let entries: [String: Entry]
     public var blockedAuthors: Set<String>
-    public init(catalogue: [String: Item], blockedAuthors: Set<String> = []) {
-        self.catalogue = catalogue
+
+    public init(catalogue: some Sequence<Item>, blockedAuthors: Set<String> = []) {
+        entries = Dictionary(catalogue.map { ($0.id, Entry(expires: $0.expiresAt, hidden: $0.isHidden, author: $0.authorID)) },
+                             uniquingKeysWith: { _, last in last })
         self.blockedAuthors = blockedAuthors
     }
+
     public func allows(_ item: String, in context: RetrievalContext) -> Bool {
-        guard let record = catalogue[item], record.isAvailable(at: context.now) else { return false }
-        return record.authorID.map { !blockedAuthors.contains($0) } ?? true
+        guard let entry = entries[item], !entry.hidden, entry.expires.map({ $0 > context.now }) ?? true else { return false }
+        return blockedAuthors.isEmpty || entry.author.map { !blockedAuthors.contains($0) } ?? true
     }
 }
 
@@ -29,6 +39,6 @@ public struct AvailabilityFilter: CandidateFilter {
 public struct DislikedFilter: CandidateFilter {
     public init() {}
     public func allows(_ item: String, in context: RetrievalContext) -> Bool {
-        !context.recentActions.contains { $0.type == .hide && $0.itemID == item }
+        !context.hidden.contains(item)
     }
 }

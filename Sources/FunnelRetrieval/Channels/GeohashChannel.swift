@@ -28,7 +28,19 @@ public struct GeohashChannel: RetrievalChannel {
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
         guard let location = context.location else { return [] }
-        let nearby = Geohash.neighbourhood(Geohash.encode(location, precision: precision)).flatMap { cells[$0] ?? [] }
-        return Array(nearby.sorted(by: ScoredItem.bestFirst).prefix(limit))
+        // Each cell's list is sorted: merge the nine heads instead of sorting them all.
+        let lists = Geohash.neighbourhood(Geohash.encode(location, precision: precision)).compactMap { cells[$0] }
+        var next = [Int](repeating: 0, count: lists.count)
+        var merged: [ScoredItem] = []
+        while merged.count < limit {
+            var best: Int?
+            for k in lists.indices where next[k] < lists[k].count {
+                if best.map({ ScoredItem.bestFirst(lists[k][next[k]], lists[$0][next[$0]]) }) ?? true { best = k }
+            }
+            guard let k = best else { break }
+            merged.append(lists[k][next[k]])
+            next[k] += 1
+        }
+        return merged
     }
 }

@@ -16,10 +16,9 @@ public struct ItemToItemChannel: RetrievalChannel {
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        // The last N distinct items with their summed interest, in recency order.
         var like: [Int32: Float] = [:], order: [Int32] = []
-        var seen = Set<String>()
         for event in context.recentActions {
-            seen.insert(event.itemID)
             let w = Float(weights.weight(of: event.type))
             guard w > 0, let j = index.ids.lookup(event.itemID) else { continue }
             if like[j] == nil {
@@ -28,13 +27,24 @@ public struct ItemToItemChannel: RetrievalChannel {
             }
             like[j, default: 0] += w
         }
-        var scores: [Int32: Float] = [:]
-        for j in order {
-            let (neighbours, sims) = index.lists.row(Int(j))
-            for (i, s) in zip(neighbours, sims) { scores[i, default: 0] += like[j]! * s }
+        guard !order.isEmpty else { return [] }
+        // Scores accumulate in a dense row (a few tens of kilobytes, cheaper than hashing each of
+        // the N · K updates); the user's own items are marked out first.
+        var scores = [Float](repeating: 0, count: index.ids.count)
+        var touched: [Int32] = []
+        for item in context.actedOn { if let i = index.ids.lookup(item) { scores[Int(i)] = -.infinity } }
+        scores.withUnsafeMutableBufferPointer { scores in
+            for j in order {
+                let weight = like[j]!
+                let (neighbours, sims) = index.lists.row(Int(j))
+                for (i, s) in zip(neighbours, sims) where s > 0 && scores[Int(i)] != -.infinity {
+                    if scores[Int(i)] == 0 { touched.append(i) }
+                    scores[Int(i)] += weight * s
+                }
+            }
         }
         var top = TopK()
-        for (i, s) in scores where !seen.contains(index.ids.id(of: i)) { top.add(s, i) }
+        for i in touched { top.add(scores[Int(i)], i) }
         let (items, values) = top.best(limit)
         return zip(items, values).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1)) }
     }

@@ -17,20 +17,51 @@ public struct ScoredItem: Sendable, Hashable {
     }
 }
 
+extension Array where Element == ScoredItem {
+    /// The best `limit`, in `bestFirst` order, as `sorted(by:).prefix(limit)` would give them, but
+    /// sorting only those scoring at least the `limit`-th best score (found by quickselect).
+    public func best(_ limit: Int) -> [ScoredItem] {
+        guard count > limit else { return sorted(by: ScoredItem.bestFirst) }
+        guard limit > 0 else { return [] }
+        var keys = map { item -> UInt64 in
+            let bits = item.score.bitPattern
+            return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
+        }
+        TopK.select(&keys, limit)
+        let threshold = keys[..<limit].min()!
+        let kept = filter { item in
+            let bits = item.score.bitPattern
+            return (bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)) >= threshold
+        }
+        return Array(kept.sorted(by: ScoredItem.bestFirst).prefix(limit))
+    }
+}
+
 /// What channels know about the request: who asks, when, and what they did last.
 public struct RetrievalContext: Sendable {
     public var userID: String
     public var now: Date
     /// The user's last actions, newest first (the LastN index).
-    public var recentActions: [Event]
+    public var recentActions: [Event] {
+        didSet { (actedOn, hidden) = Self.itemSets(recentActions) }
+    }
     /// Where the user is: the request's position, else their home.
     public var location: GeoPoint?
+    /// The items of `recentActions`, which channels leave out, and those the user hid; computed
+    /// once per request rather than per candidate.
+    public private(set) var actedOn: Set<String>
+    public private(set) var hidden: Set<String>
 
     public init(userID: String, now: Date, recentActions: [Event] = [], location: GeoPoint? = nil) {
         self.userID = userID
         self.now = now
         self.recentActions = recentActions
         self.location = location
+        (actedOn, hidden) = Self.itemSets(recentActions)
+    }
+
+    private static func itemSets(_ actions: [Event]) -> (Set<String>, Set<String>) {
+        (Set(actions.map(\.itemID)), Set(actions.lazy.filter { $0.type == .hide }.map(\.itemID)))
     }
 }
 

@@ -20,15 +20,13 @@ public struct UserToItemChannel: RetrievalChannel {
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
-        let seen = Set(context.recentActions.map(\.itemID))
         var scores: [String: Double] = [:]
         for (neighbour, similarity) in index.similar(to: context.userID).prefix(neighbours) {
-            for event in recent.actions(of: neighbour) where !seen.contains(event.itemID) {
+            for event in recent.actions(of: neighbour) {
                 let like = weights.weight(of: event.type)
                 if like > 0 { scores[event.itemID, default: 0] += similarity * like }
             }
         }
-        let ranked = scores.map { ScoredItem(item: $0.key, score: $0.value) }
-        return Array(ranked.sorted(by: ScoredItem.bestFirst).prefix(limit))
+        return scores.compactMap { context.actedOn.contains($0.key) ? nil : ScoredItem(item: $0.key, score: $0.value) }.best(limit)
     }
 }

@@ -131,56 +131,89 @@ struct ItemCFBench: AsyncParsableCommand {
     }
 }
 
-/// Online retrieval latency: every channel for one user, merged and filtered, on indices built
-/// from a dataset (Amazon Games by default: 31k users, 24k items).
+/// Online retrieval latency and per-channel recall on a simulated feed as large as Amazon Games
+/// (30,000 users, 24,000 items) by default: every channel for one user, merged and filtered.
 struct RetrievalBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retrieval",
-        abstract: "Time one multi-channel retrieval per user (ItemCF, Swing and popular, merged and filtered); prints JSON."
+        abstract: "Time one multi-channel retrieval per user, every channel merged and filtered, on a simulated feed; prints JSON.",
+        discussion: """
+            The indexes are built from every day but the last; requests come at the start of the last day,
+            and each channel's recall is measured on the items users acted on that day.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Dataset: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var dataset: EvaluationDataset = .amazonGames
+    @Option(help: "Simulated users.")
+    var users = 30_000
+
+    @Option(help: "Simulated items.")
+    var items = 24_000
+
+    @Option(help: "Simulated authors.")
+    var authors = 3_000
+
+    @Option(help: "Simulated days (the last one is held out).")
+    var days = 14
+
+    @Option(help: "Seed of the simulation and of the sampled users.")
+    var seed: UInt64 = 1
 
     @Option(help: "Requests to time.")
     var requests = 2_000
 
+    @Option(help: "Users whose recall is measured.")
+    var recallUsers = 2_000
+
+    @Option(help: "Candidates per channel.")
+    var quota = 100
+
+    func validate() throws {
+        guard days >= 2 else { throw ValidationError("--days must be at least 2: the last day is held out") }
+        guard users >= 1, items >= 1, authors >= 1, requests >= 1, recallUsers >= 1, quota >= 1 else {
+            throw ValidationError("--users, --items, --authors, --requests, --recall-users and --quota must be positive")
+        }
+    }
+
     func run() async throws {
         global.apply()
-        let (interactions, users, items) = try dataset.load(from: global.dataRoot)
-        let t0 = Date(timeIntervalSince1970: 1_600_000_000)
-        let events = interactions.map {
-            Event(userID: "u\($0.user)", itemID: "i\($0.item)", type: .click, timestamp: t0.addingTimeInterval(Double($0.timestamp)))
-        }
-        var builder = EventMatrixBuilder()
-        for e in events { builder.add(e) }
-        let matrix = builder.matrix()
-        let itemCF = NeighbourIndex(model: "itemcf", ids: builder.items, lists: ItemCF.similarities(matrix, k: 200))
-        let swing = NeighbourIndex(model: "swing", ids: builder.items, lists: Swing.similarities(matrix))
-        let lastN = LastNIndex(capacity: 50)
-        lastN.record(events)
-        let now = t0.addingTimeInterval(1e9)
-        let catalogue = Dictionary(uniqueKeysWithValues: (0..<items).map { ("i\($0)", Item(id: "i\($0)")) })
-        let retriever = MultiChannelRetriever(sources: [
-            .init(ItemToItemChannel(index: itemCF), quota: 200),
-            .init(ItemToItemChannel(index: swing), quota: 200),
-            .init(RankedListChannel.popular(events, now: now), quota: 100),
-        ], filters: [AvailabilityFilter(catalogue: catalogue), DislikedFilter()])
-        var generator = SplitMix64(seed: 7)
+        var world = FeedWorld.Configuration()
+        (world.seed, world.users, world.items, world.authors, world.days) = (seed, users, items, authors, days)
+        let start = Date()
+        let feed = try SimulatedRetrieval(world)
+        let built = Date().timeIntervalSince(start)
+        let sources = feed.indexes.sources(defaultQuota: quota)
+        var generator = SplitMix64(seed: seed)
+        let sample = (0..<max(requests, recallUsers)).map { _ in "u\(generator.next() % UInt64(users))" }
         var latencies: [Double] = [], candidates = 0
-        for _ in 0..<requests {
-            let user = "u\(generator.next() % UInt64(users))"
-            let start = DispatchTime.now().uptimeNanoseconds
-            let result = await retriever.retrieve(for: RetrievalContext(userID: user, now: now, recentActions: lastN.actions(of: user)))
-            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        for user in sample.prefix(requests) {
+            let started = DispatchTime.now().uptimeNanoseconds
+            let result = await feed.retriever(for: user, sources: sources).retrieve(for: feed.context(for: user))
+            latencies.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
             candidates += result.candidates.count
         }
         latencies.sort()
-        let result: [String: Any] = ["dataset": dataset.rawValue, "requests": requests, "channels": ["itemcf", "swing", "popular"],
-                                     "p50_ms": Measure.quantile(latencies, 0.5), "p99_ms": Measure.quantile(latencies, 0.99),
-                                     "mean_candidates": Double(candidates) / Double(requests), "peak_memory_mb": Measure.peakMemoryMiB]
+        var channelP50: [String: Double] = [:]
+        for source in sources {
+            var times: [Double] = []
+            for user in sample.prefix(requests) {
+                let context = feed.context(for: user)
+                let started = DispatchTime.now().uptimeNanoseconds
+                _ = try await source.channel.retrieve(for: context, limit: 2 * quota)
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+            }
+            channelP50[source.channel.name] = Measure.quantile(times.sorted(), 0.5)
+        }
+        let recall = await feed.recall(users: Array(Set(sample.prefix(recallUsers))).sorted(), sources: sources)
+        let result: [String: Any] = [
+            "users": users, "items": items, "days": days, "threads": global.threads, "training_events": feed.trainingEvents,
+            "build_seconds": built, "requests": requests, "channels": sources.map(\.channel.name), "quota": quota,
+            "p50_ms": Measure.quantile(latencies, 0.5), "p99_ms": Measure.quantile(latencies, 0.99),
+            "mean_candidates": Double(candidates) / Double(requests), "channel_alone_p50_ms": channelP50,
+            "recall": Dictionary(uniqueKeysWithValues: recall.map { ($0.channel, ["recall": $0.recall, "candidates": $0.candidates]) }),
+            "peak_memory_mb": Measure.peakMemoryMiB,
+        ]
         try printJSON(result)
     }
 }
