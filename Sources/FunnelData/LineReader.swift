@@ -34,11 +34,13 @@ public struct LineReader {
         deinit { try? file.close() }
     }
 
+    /// Bytes are kept in an array and searched with `memchr`: `Data`'s inlined accessors carry
+    /// dynamic exclusivity checks that cost more than the search itself.
     public struct Lines: IteratorProtocol {
         let handle: Handle
         let encoding: Encoding
         let chunkSize: Int
-        var buffer = Data()
+        var buffer: [UInt8] = []
         var start = 0
         var number = 0
         var atEnd = false
@@ -52,29 +54,36 @@ public struct LineReader {
         /// The next line (without its `\n` or `\r\n`) and its number, or nil at the end.
         public mutating func next() -> (String, Int)? {
             while true {
-                if let newline = buffer[start...].firstIndex(of: 0x0A) {
-                    defer { start = newline + 1 }
-                    return emit(buffer[start..<newline])
+                let from = start
+                let newline: Int? = buffer.withUnsafeBufferPointer { bytes in
+                    guard from < bytes.count, let found = memchr(bytes.baseAddress! + from, 0x0A, bytes.count - from) else { return nil }
+                    return found.assumingMemoryBound(to: UInt8.self) - UnsafeMutablePointer(mutating: bytes.baseAddress!)
+                }
+                if let newline {
+                    start = newline + 1
+                    return emit(from..<newline)
                 }
                 if atEnd {
-                    guard start < buffer.endIndex else { return nil }
-                    defer { start = buffer.endIndex }
-                    return emit(buffer[start...])
+                    guard from < buffer.count else { return nil }
+                    start = buffer.count
+                    return emit(from..<buffer.count)
                 }
+                buffer.removeSubrange(0..<from)
+                start = 0
                 let chunk = handle.file.readData(ofLength: chunkSize)
-                buffer = Data(buffer[start...]) + chunk
-                start = buffer.startIndex
+                buffer.append(contentsOf: chunk)
                 atEnd = chunk.isEmpty
             }
         }
 
-        private mutating func emit(_ bytes: Data) -> (String, Int) {
+        private mutating func emit(_ range: Range<Int>) -> (String, Int) {
             number += 1
-            var line = switch encoding {
+            let end = range.upperBound > range.lowerBound && buffer[range.upperBound - 1] == 0x0D ? range.upperBound - 1 : range.upperBound
+            let bytes = buffer[range.lowerBound..<end]
+            let line = switch encoding {
             case .utf8: String(decoding: bytes, as: UTF8.self)
             case .latin1: String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
             }
-            if line.hasSuffix("\r") { line.removeLast() }
             return (line, number)
         }
     }

@@ -78,7 +78,9 @@ public struct ExposureFilter: Sendable, Equatable {
 
     public var serialized: Data {
         let filters = segments.map(\.filter.serialized)
-        let header = try! JSONEncoder().encode(Header(configuration: configuration, segments: segments.map(\.index), sizes: filters.map(\.count)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys   // the same filter gives the same bytes
+        let header = try! encoder.encode(Header(configuration: configuration, segments: segments.map(\.index), sizes: filters.map(\.count)))
         var data = Data()
         withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(header)

@@ -73,7 +73,7 @@ public struct ColumnMapping: Sendable {
         }
         func number(_ field: String) throws -> Double? {
             guard let s = try text(field) else { return nil }
-            guard let n = Double(s.trimmingCharacters(in: .whitespaces)) else { throw RowError("column '\(columns[field]!)' (\(field)): '\(s)' is not a number") }
+            guard let n = Self.parseNumber(s) else { throw RowError("column '\(columns[field]!)' (\(field)): '\(s)' is not a number") }
             return n
         }
         func time(_ field: String) throws -> Date? {
@@ -101,7 +101,7 @@ public struct ColumnMapping: Sendable {
             var features: [String: Double] = [:]
             for column in numericColumns {
                 guard case .text(let s)? = value(column) else { continue }
-                guard let n = Double(s.trimmingCharacters(in: .whitespaces)) else { throw RowError("column '\(column)': '\(s)' is not a number") }
+                guard let n = Self.parseNumber(s) else { throw RowError("column '\(column)': '\(s)' is not a number") }
                 features[column] = n
             }
             return features
@@ -149,12 +149,17 @@ public struct ColumnMapping: Sendable {
         }
     }
 
+    /// A number, allowing spaces around it; the common case without spaces skips trimming.
+    static func parseNumber(_ s: String) -> Double? {
+        Double(s) ?? Double(s.trimmingCharacters(in: .whitespaces))
+    }
+
     static func parseTime(_ s: String, format: TimeFormat) -> Date? {
-        let trimmed = s.trimmingCharacters(in: .whitespaces)
         switch format {
-        case .unixSeconds: return Double(trimmed).map { Date(timeIntervalSince1970: $0) }
-        case .unixMilliseconds: return Double(trimmed).map { Date(timeIntervalSince1970: $0 / 1000) }
+        case .unixSeconds: return parseNumber(s).map { Date(timeIntervalSince1970: $0) }
+        case .unixMilliseconds: return parseNumber(s).map { Date(timeIntervalSince1970: $0 / 1000) }
         case .iso8601:
+            let trimmed = s.trimmingCharacters(in: .whitespaces)
             let full = ISO8601DateFormatter()
             if let d = full.date(from: trimmed) { return d }
             full.formatOptions = [.withInternetDateTime, .withFractionalSeconds]

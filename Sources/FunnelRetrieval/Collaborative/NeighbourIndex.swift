@@ -35,7 +35,9 @@ public struct NeighbourIndex: Sendable, Equatable {
     /// Magic, a JSON header (model, ids, entry count), then offsets (Int64), neighbours
     /// (Int32) and scores (Float32), little-endian.
     public var serialized: Data {
-        let header = try! JSONEncoder().encode(Header(model: model, ids: ids.ids, entries: lists.neighbours.count))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys   // the same index gives the same bytes
+        let header = try! encoder.encode(Header(model: model, ids: ids.ids, entries: lists.neighbours.count))
         var data = Data(Self.magic)
         Self.append(UInt32(header.count), to: &data)
         data.append(header)
