@@ -35,7 +35,7 @@ def main():
         f"{first['training_events']:,} events of interest before the last day; {first['requests']:,} requests from "
         f"sampled users at the start of the last day; {len(first['channels'])} channels at {first['quota']} candidates each.",
         "",
-        "| threads | build (s) | p50 (ms) | p99 (ms) | candidates per request | peak memory (MiB) |",
+        "| threads | simulate and build (s) | p50 (ms) | p99 (ms) | candidates per request | peak memory (MiB) |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:

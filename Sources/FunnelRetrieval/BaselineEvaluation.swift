@@ -80,16 +80,22 @@ public struct BaselineEvaluation: Codable, Sendable {
         }
     }
 
+    /// The sampled protocol's candidates per user (the test item, then the negatives; nil for
+    /// users without a test item): every model, and the peers' scripts, rank the same lists.
+    public static func sampledCandidates(_ split: LeaveLastOutSplit, itemCount: Int, negatives: Int = 100,
+                                         sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> [[Int32]?] {
+        let popularity = Popularity(items: split.train.map(\.item), itemCount: itemCount)
+        return SampledRanking.candidates(targets: split.test, interacted: split.allItems(), itemCount: itemCount, negatives: negatives,
+                                         sampling: sampling, itemCounts: popularity.counts.map { Int($0) }, seed: seed)
+    }
+
     /// Both protocols for a scorer of users × all items. Test histories include the validation
     /// item, as in SASRec's evaluation; sampled negatives are drawn with training popularity.
     static func evaluate(_ dataset: EvaluationDataset, model: String, split: LeaveLastOutSplit, itemCount: Int, interactions: Int,
                          negatives: Int, sampling: SampledRanking.Sampling, seed: UInt64, scores: ([Int32]) -> [Float]) -> BaselineEvaluation {
-        let popularity = Popularity(items: split.train.map(\.item), itemCount: itemCount)
         var history = split.trainItems()
         for u in 0..<split.userCount { if let v = split.validation[u] { history[u].insert(v) } }
-        let candidates = SampledRanking.candidates(targets: split.test, interacted: split.allItems(), itemCount: itemCount,
-                                                   negatives: negatives, sampling: sampling,
-                                                   itemCounts: popularity.counts.map { Int($0) }, seed: seed)
+        let candidates = sampledCandidates(split, itemCount: itemCount, negatives: negatives, sampling: sampling, seed: seed)
         let sampled = SampledRanking.evaluate(candidates, ks: [10]) { user, items in
             let row = scores([user])
             return items.map { row[Int($0)] }

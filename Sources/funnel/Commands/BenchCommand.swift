@@ -117,14 +117,24 @@ struct ItemCFBench: AsyncParsableCommand {
     @Option(help: "Builds to time (the median is reported).")
     var repeats = 5
 
+    @Option(help: "Write the sampled protocol's candidate lists (a line per user: the test item, then 100 negatives) to this file.")
+    var candidatesOut: String?
+
     func run() async throws {
         global.apply()
         let (interactions, users, items) = try dataset.load(from: global.dataRoot)
-        let matrix = BaselineEvaluation.trainingMatrix(LeaveLastOutSplit(interactions, userCount: users), itemCount: items).matrix
+        let split = LeaveLastOutSplit(interactions, userCount: users)
+        if let candidatesOut {
+            // One line per user: the ids, space-separated; empty for users without a test item.
+            let lines = BaselineEvaluation.sampledCandidates(split, itemCount: items).map { $0?.map(String.init).joined(separator: " ") ?? "" }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: candidatesOut))
+        }
+        let matrix = BaselineEvaluation.trainingMatrix(split, itemCount: items).matrix
         let seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ItemCF.similarities(matrix, k: k) }
         let quality = BaselineEvaluation.itemCF(dataset, interactions: interactions, userCount: users, itemCount: items, k: k)
         let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads, "k": k,
-                                     "fit_seconds": Measure.quantile(seconds, 0.5), "full_hr10": quality.fullHR10,
+                                     "fit_seconds": Measure.quantile(seconds, 0.5), "sampled_hr10": quality.sampledHR10,
+                                     "sampled_ndcg10": quality.sampledNDCG10, "full_hr10": quality.fullHR10,
                                      "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
                                      "peak_memory_mb": Measure.peakMemoryMiB]
         try printJSON(result)
