@@ -23,16 +23,15 @@ extension Array where Element == ScoredItem {
     public func best(_ limit: Int) -> [ScoredItem] {
         guard count > limit else { return sorted(by: ScoredItem.bestFirst) }
         guard limit > 0 else { return [] }
-        var keys = map { item -> UInt64 in
+        // Scores as integers in the same order (sign bit flipped, negatives inverted), for quickselect.
+        let keys = map { item -> UInt64 in
             let bits = item.score.bitPattern
             return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
         }
-        TopK.select(&keys, limit)
-        let threshold = keys[..<limit].min()!
-        let kept = filter { item in
-            let bits = item.score.bitPattern
-            return (bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)) >= threshold
-        }
+        var selected = keys
+        TopK.select(&selected, limit)
+        let threshold = selected[..<limit].min()!
+        let kept = indices.filter { keys[$0] >= threshold }.map { self[$0] }
         return Array(kept.sorted(by: ScoredItem.bestFirst).prefix(limit))
     }
 }
