@@ -77,6 +77,7 @@ struct TrainCommand: AsyncParsableCommand {
         }
         let loaded = Date()
         let matrix = builder.matrix()
+        let assembled = Date()
         let lists: NeighbourLists
         switch model {
         case .itemcf: lists = ItemCF.similarities(matrix, k: k)
@@ -97,9 +98,9 @@ struct TrainCommand: AsyncParsableCommand {
             try await target.saveArtifact(StoredArtifact(name: model.rawValue, version: version,
                                                          manifest: try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]), blob: blob))
         }
-        print(String(format: "%@: %d events, %d users, %d items, %d pairs; read %.1f s, built %.1f s (%d threads); %d neighbour entries; peak memory %.0f MiB; version %@",
+        print(String(format: "%@: %d events, %d users, %d items, %d pairs; read %.1f s, matrix %.2f s, built %.2f s (%d threads); %d neighbour entries; peak memory %.0f MiB; version %@",
                      model.rawValue, builder.eventCount, builder.users.count, builder.items.count, builder.pairCount,
-                     loaded.timeIntervalSince(start), built.timeIntervalSince(loaded), global.threads, lists.neighbours.count,
+                     loaded.timeIntervalSince(start), assembled.timeIntervalSince(loaded), built.timeIntervalSince(assembled), global.threads, lists.neighbours.count,
                      Measure.peakMemoryMiB, version))
     }
 
