@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,7 +32,7 @@ let package = Package(
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
-        .target(name: "FunnelIndex"),
+        .target(name: "FunnelIndex", dependencies: ["FunnelTensor", .product(name: "HeapModule", package: "swift-collections")]),
         .target(name: "FunnelStore", dependencies: [
             "FunnelData",
             .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,0 +1,47 @@
+/// A fixed number of bits in 64-bit words: which vectors a filter allows, which are deleted.
+public struct Bitset: Sendable, Equatable {
+    public private(set) var words: [UInt64]
+    public private(set) var count: Int
+
+    public init(count: Int, allSet: Bool = false) {
+        self.count = count
+        words = [UInt64](repeating: allSet ? ~0 : 0, count: (count + 63) / 64)
+        if allSet, count % 64 != 0 { words[words.count - 1] = (1 << UInt64(count % 64)) - 1 }
+    }
+
+    public subscript(_ i: Int) -> Bool {
+        get { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
+        set {
+            if newValue { words[i >> 6] |= 1 << UInt64(i & 63) } else { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+        }
+    }
+
+    /// Extends to `count` bits, the new ones clear.
+    public mutating func grow(to count: Int) {
+        guard count > self.count else { return }
+        words += [UInt64](repeating: 0, count: (count + 63) / 64 - words.count)
+        self.count = count
+    }
+
+    /// How many bits are set.
+    public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+}
+
+/// Which vectors a search may return: a bitset (its count known, which guides the choice between
+/// graph and exact search) or any predicate.
+public struct VectorFilter: Sendable {
+    public let allows: @Sendable (Int32) -> Bool
+    /// How many vectors pass, when known.
+    public let allowedCount: Int?
+
+    public init(_ allowed: Bitset) {
+        allows = { Int($0) < allowed.count && allowed[Int($0)] }
+        allowedCount = allowed.setCount
+    }
+
+    /// `estimatedCount`, if given, stands in for the count of allowed vectors.
+    public init(estimatedCount: Int? = nil, _ allows: @escaping @Sendable (Int32) -> Bool) {
+        self.allows = allows
+        allowedCount = estimatedCount
+    }
+}

@@ -1,0 +1,59 @@
+import FunnelTensor
+
+/// Brute-force search: every vector scored against the query. One query scans the rows with the
+/// SIMD kernels; several queries at once (a multi-interest user, a batch of users) become one
+/// matrix product per block of rows through BLAS.
+public enum ExactSearch {
+    /// The `k` best rows for one prepared query (see `VectorMetric.prepare`), among those `accept`s.
+    public static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int,
+                            rows: Range<Int>? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
+        var best = BestHits(k: k)
+        let rows = rows ?? 0..<vectors.count, d = vectors.dimension
+        for i in rows {
+            if let accept, !accept(Int32(i)) { continue }
+            let score = metric.score(query, vectors[i], dimension: d)
+            if score >= best.threshold { best.offer(VectorHit(id: Int32(i), score: score)) }
+        }
+        return best.sorted()
+    }
+
+    /// The `k` best rows for each of `queryCount` prepared queries laid out row after row, by
+    /// blocks of rows: scores = Q · Xᵀ through BLAS (for L2, 2 q·x − ‖x‖² − ‖q‖²).
+    public static func batch(_ vectors: VectorStorage, queries: UnsafePointer<Float>, queryCount: Int, metric: VectorMetric, k: Int,
+                             accept: ((Int32) -> Bool)? = nil, blockRows: Int = 8192) -> [[VectorHit]] {
+        let d = vectors.dimension
+        var best = [BestHits](repeating: BestHits(k: k), count: queryCount)
+        let queryNorms = (0..<queryCount).map { VectorKernels.dot(queries + $0 * d, queries + $0 * d, d) }
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * blockRows)
+        defer { block.deallocate() }
+        var start = 0
+        while start < vectors.count {
+            let rows = min(blockRows, vectors.count - start)
+            BLAS.gemm(transposeA: false, transposeB: true, m: queryCount, n: rows, k: d,
+                      alpha: metric == .l2 ? 2 : 1, a: queries, b: vectors[start], c: block)
+            for q in 0..<queryCount {
+                let scores = block + q * rows
+                for r in 0..<rows {
+                    let i = start + r
+                    var score = scores[r]
+                    if metric == .l2 { score -= vectors.squaredNorms[i] + queryNorms[q] }
+                    guard score >= best[q].threshold else { continue }
+                    if let accept, !accept(Int32(i)) { continue }
+                    best[q].offer(VectorHit(id: Int32(i), score: score))
+                }
+            }
+            start += rows
+        }
+        return best.map { $0.sorted() }
+    }
+}
+
+extension VectorMetric {
+    /// The query as the kernels take it: unit length for cosine, as given otherwise.
+    public func prepare(_ query: [Float]) -> [Float] {
+        guard self == .cosine else { return query }
+        var q = query
+        q.withUnsafeMutableBufferPointer { VectorKernels.normalize($0.baseAddress!, $0.count) }
+        return q
+    }
+}

@@ -1,0 +1,306 @@
+import Foundation
+import HeapModule
+
+/// Approximate nearest-neighbour search on a hierarchical navigable small-world graph (Malkov &
+/// Yashunin, 2018). Every vector is a node on layer 0 and, with probability falling by a factor
+/// of M per layer, on the layers above; a search descends greedily from the top layer's entry
+/// point and explores layer 0 best-first, keeping the `ef` best nodes seen.
+///
+/// Layer 0 links live in one flat buffer, `2M` slots per node after a count, so a search reads
+/// each node's links from one place; the rarer upper layers keep an array per node.
+public final class HNSWIndex: @unchecked Sendable {
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Links per node on the upper layers, twice that on layer 0.
+        public var m = 16
+        /// Nodes kept while finding a new node's neighbours: higher builds slower and searches better.
+        public var efConstruction = 200
+        /// Seeds the layer of each node.
+        public var seed: UInt64 = 42
+
+        public init(m: Int = 16, efConstruction: Int = 200, seed: UInt64 = 42) {
+            self.m = m
+            self.efConstruction = efConstruction
+            self.seed = seed
+        }
+    }
+
+    public let metric: VectorMetric
+    public let parameters: Parameters
+    public let vectors: VectorStorage
+    /// Layer 0 links: per node a count, then up to `maxLinks0` neighbours.
+    private(set) var links0: UnsafeMutablePointer<Int32>
+    private var linkCapacity: Int
+    /// Per node, its top layer and its links on layers 1…top, `m + 1` slots per layer.
+    private(set) var levels: [UInt8] = []
+    private(set) var upperLinks: [[Int32]] = []
+    public private(set) var entryPoint: Int32 = -1
+    public private(set) var topLevel = -1
+    public private(set) var deleted: Bitset
+    let maxLinks0: Int
+    let levelScale: Double
+    private let visitedPool = VisitedPool()
+
+    public init(dimension: Int, metric: VectorMetric, parameters: Parameters = Parameters(), capacity: Int = 1024) {
+        guard parameters.m >= 2, parameters.efConstruction >= 1 else {
+            fatalError("HNSW needs m ≥ 2 and efConstruction ≥ 1, got \(parameters.m) and \(parameters.efConstruction)")
+        }
+        self.metric = metric
+        self.parameters = parameters
+        vectors = VectorStorage(dimension: dimension, capacity: capacity)
+        maxLinks0 = 2 * parameters.m
+        levelScale = 1 / log(Double(parameters.m))
+        linkCapacity = max(1, capacity)
+        links0 = .allocate(capacity: linkCapacity * (maxLinks0 + 1))
+        deleted = Bitset(count: 0)
+    }
+
+    deinit { links0.deallocate() }
+
+    public var count: Int { vectors.count }
+
+    // MARK: Links
+
+    /// The node's links on `level`, as a count and the neighbours after it.
+    @inline(__always)
+    private func withLinks<T>(_ node: Int32, _ level: Int, _ body: (_ links: UnsafeMutablePointer<Int32>) -> T) -> T {
+        if level == 0 { return body(links0 + Int(node) * (maxLinks0 + 1)) }
+        let offset = (level - 1) * (parameters.m + 1)
+        return upperLinks[Int(node)].withUnsafeMutableBufferPointer { body($0.baseAddress! + offset) }
+    }
+
+    private func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
+
+    private func score(_ a: Int32, _ b: Int32) -> Float {
+        metric.score(vectors[Int(a)], vectors[Int(b)], dimension: vectors.dimension)
+    }
+
+    // MARK: Building
+
+    /// Adds a vector (normalised for cosine) and links it into the graph; returns its id.
+    @discardableResult
+    public func add(_ vector: [Float]) -> Int32 {
+        guard vector.count == vectors.dimension else { fatalError("a vector of \(vector.count) values for dimension \(vectors.dimension)") }
+        let id = Int32(metric.prepare(vector).withUnsafeBufferPointer { vectors.append($0) })
+        if Int(id) == linkCapacity { growLinks(to: 2 * linkCapacity) }
+        links0[Int(id) * (maxLinks0 + 1)] = 0
+        deleted.grow(to: vectors.count)
+        let level = randomLevel(id)
+        levels.append(UInt8(level))
+        upperLinks.append(level == 0 ? [] : [Int32](repeating: 0, count: level * (parameters.m + 1)))
+        link(id, level: level)
+        return id
+    }
+
+    /// Layer ⌊−ln(u) · mL⌋ with u uniform in (0, 1], from the node id and the seed: the same
+    /// vectors added in the same order give the same graph.
+    private func randomLevel(_ id: Int32) -> Int {
+        let bits = StableHash.mix(parameters.seed &+ UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 11
+        let u = (Double(bits) + 1) / Double(1 << 53)
+        return min(Int(-log(u) * levelScale), Int(UInt8.max))
+    }
+
+    private func growLinks(to capacity: Int) {
+        let grown = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * (maxLinks0 + 1))
+        grown.update(from: links0, count: linkCapacity * (maxLinks0 + 1))
+        links0.deallocate()
+        links0 = grown
+        linkCapacity = capacity
+    }
+
+    private func link(_ id: Int32, level: Int) {
+        guard entryPoint >= 0 else {
+            (entryPoint, topLevel) = (id, level)
+            return
+        }
+        let query = vectors[Int(id)]
+        var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
+        if topLevel > level {
+            for l in stride(from: topLevel, to: level, by: -1) { entry = greedy(query, from: entry, level: l) }
+        }
+        for l in stride(from: min(level, topLevel), through: 0, by: -1) {
+            let found = searchLayer(query, entries: [entry], ef: parameters.efConstruction, level: l, accept: nil)
+            let chosen = selectNeighbours(found.unordered.sorted(by: >), limit: parameters.m)
+            withLinks(id, l) { links in
+                links[0] = Int32(chosen.count)
+                for (k, c) in chosen.enumerated() { links[k + 1] = c.id }
+            }
+            for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l) }
+            entry = found.max!
+        }
+        if level > topLevel { (entryPoint, topLevel) = (id, level) }
+    }
+
+    /// Adds `id` to `node`'s links on `level`; a full list is pruned with the same heuristic.
+    private func connect(_ node: Int32, to id: Int32, score: Float, level: Int) {
+        let limit = capacity(atLevel: level)
+        withLinks(node, level) { links in
+            let count = Int(links[0])
+            if count < limit {
+                links[count + 1] = id
+                links[0] += 1
+                return
+            }
+            var candidates = [Candidate(score: score, id: id)]
+            for k in 1...count { candidates.append(Candidate(score: self.score(node, links[k]), id: links[k])) }
+            let kept = selectNeighbours(candidates.sorted(by: >), limit: limit)
+            links[0] = Int32(kept.count)
+            for (k, c) in kept.enumerated() { links[k + 1] = c.id }
+        }
+    }
+
+    /// The heuristic of the paper (algorithm 4): walking candidates from nearest, keep one only
+    /// if it is nearer to the base than to every one kept, so links spread in all directions.
+    private func selectNeighbours(_ nearestFirst: [Candidate], limit: Int) -> [Candidate] {
+        var kept: [Candidate] = []
+        for c in nearestFirst {
+            if kept.count == limit { break }
+            if kept.allSatisfy({ score(c.id, $0.id) < c.score }) { kept.append(c) }
+        }
+        return kept
+    }
+
+    // MARK: Searching
+
+    struct Candidate: Comparable {
+        var score: Float
+        var id: Int32
+        static func < (a: Candidate, b: Candidate) -> Bool { a.score < b.score || (a.score == b.score && a.id > b.id) }
+    }
+
+    /// Moves to the nearest neighbour on `level` while one is nearer.
+    private func greedy(_ query: UnsafePointer<Float>, from start: Candidate, level: Int) -> Candidate {
+        var best = start
+        var moved = true
+        while moved {
+            moved = false
+            withLinks(best.id, level) { links in
+                for k in 0..<Int(links[0]) {
+                    let n = links[k + 1]
+                    let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
+                    if s > best.score {
+                        best = Candidate(score: s, id: n)
+                        moved = true
+                    }
+                }
+            }
+        }
+        return best
+    }
+
+    /// Best-first exploration of `level` from `entries`, keeping the `ef` best nodes that
+    /// `accept` allows; nodes it refuses are still walked through, so a filter never cuts the graph.
+    private func searchLayer(_ query: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
+                             accept: ((Int32) -> Bool)?) -> Heap<Candidate> {
+        let visited = visitedPool.take(count: vectors.count)
+        defer { visitedPool.give(visited) }
+        var frontier = Heap<Candidate>()
+        var results = Heap<Candidate>()
+        for e in entries where visited.insert(e.id) {
+            frontier.insert(e)
+            if accept?(e.id) ?? true { results.insert(e) }
+        }
+        while let nearest = frontier.popMax() {
+            if results.count >= ef, nearest.score < results.min!.score { break }
+            withLinks(nearest.id, level) { links in
+                for k in 0..<Int(links[0]) {
+                    let n = links[k + 1]
+                    guard visited.insert(n) else { continue }
+                    let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
+                    guard results.count < ef || s > results.min!.score else { continue }
+                    frontier.insert(Candidate(score: s, id: n))
+                    if accept?(n) ?? true {
+                        results.insert(Candidate(score: s, id: n))
+                        if results.count > ef { _ = results.popMin() }
+                    }
+                }
+            }
+        }
+        return results
+    }
+
+    /// The `k` nearest vectors the filter allows and that are not deleted, exploring `ef` nodes
+    /// (at least `k`); with a very selective filter, an exact scan of the allowed vectors.
+    public func search(_ query: [Float], k: Int, ef: Int = 64, filter: VectorFilter? = nil) -> [VectorHit] {
+        guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
+        guard entryPoint >= 0, k > 0 else { return [] }
+        let prepared = metric.prepare(query)
+        let accept = acceptance(filter)
+        return prepared.withUnsafeBufferPointer { q in
+            let query = q.baseAddress!
+            var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
+            for l in stride(from: topLevel, to: 0, by: -1) { entry = greedy(query, from: entry, level: l) }
+            let results = searchLayer(query, entries: [entry], ef: max(ef, k), level: 0, accept: accept)
+            return results.unordered.sorted(by: >).prefix(k).map { VectorHit(id: $0.id, score: $0.score) }
+        }
+    }
+
+    /// Excludes a vector from every later search; it stays in the graph as a waypoint.
+    public func delete(_ id: Int32) {
+        deleted[Int(id)] = true
+    }
+
+    /// Not deleted and allowed by the filter; nil (no per-node check) when nothing is excluded.
+    private func acceptance(_ filter: VectorFilter?) -> ((Int32) -> Bool)? {
+        let deleted = deleted
+        let anyDeleted = deleted.words.contains { $0 != 0 }
+        switch (anyDeleted, filter) {
+        case (false, nil): return nil
+        case (false, let filter?): return filter.allows
+        case (true, nil): return { !deleted[Int($0)] }
+        case (true, let filter?): return { !deleted[Int($0)] && filter.allows($0) }
+        }
+    }
+
+    /// Bytes held by vectors and links.
+    public var memoryBytes: Int {
+        vectors.memoryBytes + linkCapacity * (maxLinks0 + 1) * 4 + levels.capacity
+            + upperLinks.reduce(upperLinks.capacity * MemoryLayout<[Int32]>.stride) { $0 + $1.capacity * 4 }
+    }
+}
+
+/// Visited marks for one search: a generation number per node, so starting a search costs
+/// nothing until the generation counter wraps. Searches take one from the pool and give it back.
+final class VisitedList {
+    private(set) var marks: [UInt16]
+    private var generation: UInt16 = 0
+
+    init(count: Int) { marks = [UInt16](repeating: 0, count: count) }
+
+    /// Prepares for a search over `count` nodes.
+    func reset(count: Int) {
+        if marks.count < count { marks += [UInt16](repeating: 0, count: count - marks.count) }
+        generation &+= 1
+        if generation == 0 {
+            for i in marks.indices { marks[i] = 0 }
+            generation = 1
+        }
+    }
+
+    /// Marks `id`; false if it was already marked in this search.
+    @inline(__always)
+    func insert(_ id: Int32) -> Bool {
+        if marks[Int(id)] == generation { return false }
+        marks[Int(id)] = generation
+        return true
+    }
+}
+
+final class VisitedPool: @unchecked Sendable {
+    private var free: [VisitedList] = []
+    private let lock = NSLock()
+
+    func take(count: Int) -> VisitedList {
+        lock.lock()
+        let list = free.popLast()
+        lock.unlock()
+        let visited = list ?? VisitedList(count: count)
+        visited.reset(count: count)
+        return visited
+    }
+
+    func give(_ list: VisitedList) {
+        lock.lock()
+        free.append(list)
+        lock.unlock()
+    }
+}

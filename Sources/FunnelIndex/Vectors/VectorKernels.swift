@@ -1,0 +1,65 @@
+/// The distance kernels of every vector search, over raw buffers with 16-lane SIMD and four
+/// independent accumulators (so additions do not wait on each other); the tail is scalar.
+public enum VectorKernels {
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        var i = 0
+        while i + 64 <= n {
+            s0 += load(a, i) * load(b, i)
+            s1 += load(a, i + 16) * load(b, i + 16)
+            s2 += load(a, i + 32) * load(b, i + 32)
+            s3 += load(a, i + 48) * load(b, i + 48)
+            i += 64
+        }
+        while i + 16 <= n {
+            s0 += load(a, i) * load(b, i)
+            i += 16
+        }
+        var total = ((s0 + s1) + (s2 + s3)).sum()
+        while i < n {
+            total += a[i] * b[i]
+            i += 1
+        }
+        return total
+    }
+
+    @inlinable
+    public static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+        var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+        var i = 0
+        while i + 64 <= n {
+            let d0 = load(a, i) - load(b, i), d1 = load(a, i + 16) - load(b, i + 16)
+            let d2 = load(a, i + 32) - load(b, i + 32), d3 = load(a, i + 48) - load(b, i + 48)
+            s0 += d0 * d0
+            s1 += d1 * d1
+            s2 += d2 * d2
+            s3 += d3 * d3
+            i += 64
+        }
+        while i + 16 <= n {
+            let d = load(a, i) - load(b, i)
+            s0 += d * d
+            i += 16
+        }
+        var total = ((s0 + s1) + (s2 + s3)).sum()
+        while i < n {
+            let d = a[i] - b[i]
+            total += d * d
+            i += 1
+        }
+        return total
+    }
+
+    @inlinable
+    static func load(_ p: UnsafePointer<Float>, _ offset: Int) -> SIMD16<Float> {
+        UnsafeRawPointer(p + offset).loadUnaligned(as: SIMD16<Float>.self)
+    }
+
+    /// Scales `v` to unit length in place (a zero vector stays zero).
+    public static func normalize(_ v: UnsafeMutablePointer<Float>, _ n: Int) {
+        let norm = dot(v, v, n).squareRoot()
+        guard norm > 0 else { return }
+        for i in 0..<n { v[i] /= norm }
+    }
+}

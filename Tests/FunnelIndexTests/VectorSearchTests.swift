@@ -1,0 +1,110 @@
+import Foundation
+import FunnelIndex
+import Testing
+
+/// Exact search against a plain brute force, and HNSW recall, deletions and filters.
+@Suite struct VectorSearchTests {
+    /// Gaussian-ish vectors around `clusters` centres, from a fixed seed.
+    static func clustered(_ count: Int, dimension: Int, clusters: Int = 20, seed: UInt64 = 1) -> [[Float]] {
+        var state = seed
+        func uniform() -> Float {
+            state = StableHash.mix(state &+ 0x9E37_79B9_7F4A_7C15)
+            return Float(state >> 40) / Float(1 << 24)
+        }
+        func normal() -> Float { (0..<4).reduce(Float(0)) { s, _ in s + uniform() } - 2 }
+        let centres = (0..<clusters).map { _ in (0..<dimension).map { _ in 2 * normal() } }
+        return (0..<count).map { k in centres[k % clusters].map { $0 + normal() } }
+    }
+
+    /// Every score computed the obvious way, sorted (ties to the smaller id).
+    static func bruteForce(_ data: [[Float]], _ query: [Float], metric: VectorMetric, k: Int, allowed: (Int) -> Bool = { _ in true }) -> [VectorHit] {
+        func unit(_ v: [Float]) -> [Float] {
+            let n = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return n > 0 ? v.map { $0 / n } : v
+        }
+        let q = metric == .cosine ? unit(query) : query
+        let hits = data.indices.filter(allowed).map { i -> VectorHit in
+            let x = metric == .cosine ? unit(data[i]) : data[i]
+            let score: Float = switch metric {
+            case .innerProduct, .cosine: zip(q, x).reduce(0) { $0 + $1.0 * $1.1 }
+            case .l2: -zip(q, x).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            }
+            return VectorHit(id: Int32(i), score: score)
+        }
+        return Array(hits.sorted { ($0.score, $1.id) > ($1.score, $0.id) }.prefix(k))
+    }
+
+    static func sameScores(_ a: [VectorHit], _ b: [VectorHit], tolerance: Float = 1e-3) -> Bool {
+        // Float sums in another order may swap near-ties: compare scores, and ids where scores differ clearly.
+        a.count == b.count && zip(a, b).allSatisfy { abs($0.score - $1.score) <= tolerance * max(1, abs($1.score)) }
+    }
+
+    @Test(arguments: VectorMetric.allCases, [3, 16, 67])
+    func exactSearchEqualsBruteForce(metric: VectorMetric, dimension: Int) {
+        let data = Self.clustered(700, dimension: dimension)
+        let index = ExactIndex(dimension: dimension, metric: metric, capacity: 10)   // grows while adding
+        for v in data { index.add(v) }
+        let queries = Self.clustered(12, dimension: dimension, seed: 99)
+        let batch = index.search(queries: queries, k: 10)
+        for (q, query) in queries.enumerated() {
+            let expected = Self.bruteForce(data, query, metric: metric, k: 10)
+            let single = index.search(query, k: 10)
+            #expect(Self.sameScores(single, expected), "scan, \(metric), d \(dimension)")
+            #expect(Set(single.map(\.id)) == Set(expected.map(\.id)))
+            #expect(Self.sameScores(batch[q], expected), "BLAS batch, \(metric), d \(dimension)")
+        }
+    }
+
+    @Test func exactSearchHonoursDeletionsAndFilters() {
+        let data = Self.clustered(500, dimension: 8)
+        let index = ExactIndex(dimension: 8, metric: .l2)
+        for v in data { index.add(v) }
+        for id in stride(from: 0, to: 500, by: 3) { index.delete(Int32(id)) }
+        var even = Bitset(count: 500)
+        for i in stride(from: 0, to: 500, by: 2) { even[i] = true }
+        let query = data[4]
+        let got = index.search(query, k: 20, filter: VectorFilter(even))
+        #expect(got.map(\.id) == Self.bruteForce(data, query, metric: .l2, k: 20, allowed: { $0 % 2 == 0 && $0 % 3 != 0 }).map(\.id))
+        #expect(index.search(queries: [query], k: 20, filter: VectorFilter(even))[0].map(\.id) == got.map(\.id))
+    }
+
+    static func recall(_ found: [VectorHit], _ truth: [VectorHit]) -> Double {
+        Double(Set(found.map(\.id)).intersection(truth.map(\.id)).count) / Double(max(1, truth.count))
+    }
+
+    @Test(arguments: VectorMetric.allCases)
+    func hnswFindsNearlyAllTrueNeighbours(metric: VectorMetric) {
+        let data = Self.clustered(5_000, dimension: 32, clusters: 50)
+        let index = HNSWIndex(dimension: 32, metric: metric, parameters: .init(m: 12, efConstruction: 100), capacity: 100)
+        for v in data { index.add(v) }
+        let queries = Self.clustered(100, dimension: 32, clusters: 50, seed: 7)
+        // Inner products of unnormalised vectors are not a metric: the graph needs a wider search.
+        let ef = metric == .innerProduct ? 200 : 100
+        var recall = 0.0
+        for query in queries { recall += Self.recall(index.search(query, k: 10, ef: ef), Self.bruteForce(data, query, metric: metric, k: 10)) }
+        recall /= Double(queries.count)
+        #expect(recall >= 0.95, "recall@10 \(recall) with \(metric)")
+    }
+
+    @Test func hnswNeverReturnsDeletedOrFilteredItems() {
+        let data = Self.clustered(3_000, dimension: 16)
+        let index = HNSWIndex(dimension: 16, metric: .l2, parameters: .init(m: 8, efConstruction: 80))
+        for v in data { index.add(v) }
+        var deleted = Set<Int32>()
+        for id in stride(from: 0, to: 3_000, by: 7) {
+            index.delete(Int32(id))
+            deleted.insert(Int32(id))
+        }
+        var allowed = Bitset(count: 3_000)
+        for i in 0..<3_000 where i % 4 != 1 { allowed[i] = true }
+        var recall = 0.0
+        let queries = Self.clustered(50, dimension: 16, seed: 3)
+        for query in queries {
+            let got = index.search(query, k: 10, ef: 80, filter: VectorFilter(allowed))
+            #expect(got.count == 10)
+            #expect(got.allSatisfy { !deleted.contains($0.id) && $0.id % 4 != 1 })
+            recall += Self.recall(got, Self.bruteForce(data, query, metric: .l2, k: 10, allowed: { $0 % 7 != 0 && $0 % 4 != 1 }))
+        }
+        #expect(recall / Double(queries.count) >= 0.9, "recall@10 under deletions and a 75% filter: \(recall / Double(queries.count))")
+    }
+}
