@@ -25,6 +25,13 @@ public enum Measure {
         sorted.isEmpty ? .nan : sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))]
     }
 
+    /// The process's resident memory now, in MiB (Linux: /proc/self/statm; else the peak).
+    public static var residentMemoryMiB: Double {
+        guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return peakMemoryMiB }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
     /// The process's peak resident memory in MiB.
     public static var peakMemoryMiB: Double {
         var usage = rusage()

@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import HeapModule
 
@@ -30,9 +31,10 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Layer 0 links: per node a count, then up to `maxLinks0` neighbours.
     private(set) var links0: UnsafeMutablePointer<Int32>
     private var linkCapacity: Int
-    /// Per node, its top layer and its links on layers 1…top, `m + 1` slots per layer.
+    /// Per node, its top layer and its links on layers 1…top, `m + 1` slots per layer (nil for
+    /// the nodes only on layer 0, nearly all of them).
     private(set) var levels: [UInt8] = []
-    private(set) var upperLinks: [[Int32]] = []
+    private(set) var upperLinks: [UnsafeMutablePointer<Int32>?] = []
     public private(set) var entryPoint: Int32 = -1
     public private(set) var topLevel = -1
     public private(set) var deleted: Bitset
@@ -54,18 +56,19 @@ public final class HNSWIndex: @unchecked Sendable {
         deleted = Bitset(count: 0)
     }
 
-    deinit { links0.deallocate() }
+    deinit {
+        links0.deallocate()
+        for links in upperLinks { links?.deallocate() }
+    }
 
     public var count: Int { vectors.count }
 
     // MARK: Links
 
-    /// The node's links on `level`, as a count and the neighbours after it.
+    /// The node's links on `level`: a count, then the neighbours.
     @inline(__always)
-    private func withLinks<T>(_ node: Int32, _ level: Int, _ body: (_ links: UnsafeMutablePointer<Int32>) -> T) -> T {
-        if level == 0 { return body(links0 + Int(node) * (maxLinks0 + 1)) }
-        let offset = (level - 1) * (parameters.m + 1)
-        return upperLinks[Int(node)].withUnsafeMutableBufferPointer { body($0.baseAddress! + offset) }
+    private func links(_ node: Int32, _ level: Int) -> UnsafeMutablePointer<Int32> {
+        level == 0 ? links0 + Int(node) * (maxLinks0 + 1) : upperLinks[Int(node)]! + (level - 1) * (parameters.m + 1)
     }
 
     private func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
@@ -86,7 +89,12 @@ public final class HNSWIndex: @unchecked Sendable {
         deleted.grow(to: vectors.count)
         let level = randomLevel(id)
         levels.append(UInt8(level))
-        upperLinks.append(level == 0 ? [] : [Int32](repeating: 0, count: level * (parameters.m + 1)))
+        var upper: UnsafeMutablePointer<Int32>?
+        if level > 0 {
+            upper = .allocate(capacity: level * (parameters.m + 1))
+            upper!.initialize(repeating: 0, count: level * (parameters.m + 1))
+        }
+        upperLinks.append(upper)
         link(id, level: level)
         return id
     }
@@ -120,10 +128,9 @@ public final class HNSWIndex: @unchecked Sendable {
         for l in stride(from: min(level, topLevel), through: 0, by: -1) {
             let found = searchLayer(query, entries: [entry], ef: parameters.efConstruction, level: l, accept: nil)
             let chosen = selectNeighbours(found.unordered.sorted(by: >), limit: parameters.m)
-            withLinks(id, l) { links in
-                links[0] = Int32(chosen.count)
-                for (k, c) in chosen.enumerated() { links[k + 1] = c.id }
-            }
+            let own = links(id, l)
+            own[0] = Int32(chosen.count)
+            for (k, c) in chosen.enumerated() { own[k + 1] = c.id }
             for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l) }
             entry = found.max!
         }
@@ -133,19 +140,18 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Adds `id` to `node`'s links on `level`; a full list is pruned with the same heuristic.
     private func connect(_ node: Int32, to id: Int32, score: Float, level: Int) {
         let limit = capacity(atLevel: level)
-        withLinks(node, level) { links in
-            let count = Int(links[0])
-            if count < limit {
-                links[count + 1] = id
-                links[0] += 1
-                return
-            }
-            var candidates = [Candidate(score: score, id: id)]
-            for k in 1...count { candidates.append(Candidate(score: self.score(node, links[k]), id: links[k])) }
-            let kept = selectNeighbours(candidates.sorted(by: >), limit: limit)
-            links[0] = Int32(kept.count)
-            for (k, c) in kept.enumerated() { links[k + 1] = c.id }
+        let links = links(node, level)
+        let count = Int(links[0])
+        if count < limit {
+            links[count + 1] = id
+            links[0] += 1
+            return
         }
+        var candidates = [Candidate(score: score, id: id)]
+        for k in 1...count { candidates.append(Candidate(score: self.score(node, links[k]), id: links[k])) }
+        let kept = selectNeighbours(candidates.sorted(by: >), limit: limit)
+        links[0] = Int32(kept.count)
+        for (k, c) in kept.enumerated() { links[k + 1] = c.id }
     }
 
     /// The heuristic of the paper (algorithm 4): walking candidates from nearest, keep one only
@@ -161,6 +167,8 @@ public final class HNSWIndex: @unchecked Sendable {
 
     // MARK: Searching
 
+    /// A node met during a search, with its score for the query; lower score first, and among
+    /// equal scores the larger id, so results are stable.
     struct Candidate: Comparable {
         var score: Float
         var id: Int32
@@ -173,14 +181,13 @@ public final class HNSWIndex: @unchecked Sendable {
         var moved = true
         while moved {
             moved = false
-            withLinks(best.id, level) { links in
-                for k in 0..<Int(links[0]) {
-                    let n = links[k + 1]
-                    let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
-                    if s > best.score {
-                        best = Candidate(score: s, id: n)
-                        moved = true
-                    }
+            let links = links(best.id, level)
+            for k in 0..<Int(links[0]) {
+                let n = links[k + 1]
+                let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
+                if s > best.score {
+                    best = Candidate(score: s, id: n)
+                    moved = true
                 }
             }
         }
@@ -189,29 +196,41 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Best-first exploration of `level` from `entries`, keeping the `ef` best nodes that
     /// `accept` allows; nodes it refuses are still walked through, so a filter never cuts the graph.
+    /// The hot loop reads raw pointers and prefetches each next neighbour's vector while scoring
+    /// the current one: graph order defeats the hardware prefetcher, and memory latency, not
+    /// arithmetic, bounds the search.
     private func searchLayer(_ query: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
                              accept: ((Int32) -> Bool)?) -> Heap<Candidate> {
         let visited = visitedPool.take(count: vectors.count)
         defer { visitedPool.give(visited) }
+        let base = vectors.base, d = vectors.dimension, isL2 = metric == .l2
         var frontier = Heap<Candidate>()
         var results = Heap<Candidate>()
         for e in entries where visited.insert(e.id) {
             frontier.insert(e)
             if accept?(e.id) ?? true { results.insert(e) }
         }
+        let links0 = self.links0, stride0 = maxLinks0 + 1
+        // The marks in locals: a class's stored properties pay dynamic exclusivity checks per access.
+        let (marks, generation) = (visited.marks, visited.generation)
         while let nearest = frontier.popMax() {
             if results.count >= ef, nearest.score < results.min!.score { break }
-            withLinks(nearest.id, level) { links in
-                for k in 0..<Int(links[0]) {
-                    let n = links[k + 1]
-                    guard visited.insert(n) else { continue }
-                    let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
-                    guard results.count < ef || s > results.min!.score else { continue }
-                    frontier.insert(Candidate(score: s, id: n))
-                    if accept?(n) ?? true {
-                        results.insert(Candidate(score: s, id: n))
-                        if results.count > ef { _ = results.popMin() }
-                    }
+            let links = level == 0 ? links0 + Int(nearest.id) * stride0 : self.links(nearest.id, level)
+            let count = Int(links[0])
+            if count == 0 { continue }
+            funnel_prefetch(base + Int(links[1]) * d)
+            for k in 1...count {
+                if k < count { funnel_prefetch(base + Int(links[k + 1]) * d) }
+                let n = links[k]
+                if marks[Int(n)] == generation { continue }
+                marks[Int(n)] = generation
+                let x = base + Int(n) * d
+                let s = isL2 ? -VectorKernels.squaredDistance(query, x, d) : VectorKernels.dot(query, x, d)
+                guard results.count < ef || s > results.min!.score else { continue }
+                frontier.insert(Candidate(score: s, id: n))
+                if accept?(n) ?? true {
+                    results.insert(Candidate(score: s, id: n))
+                    if results.count > ef { _ = results.popMin() }
                 }
             }
         }
@@ -254,24 +273,37 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Bytes held by vectors and links.
     public var memoryBytes: Int {
         vectors.memoryBytes + linkCapacity * (maxLinks0 + 1) * 4 + levels.capacity
-            + upperLinks.reduce(upperLinks.capacity * MemoryLayout<[Int32]>.stride) { $0 + $1.capacity * 4 }
+            + upperLinks.capacity * 8 + levels.reduce(0) { $0 + Int($1) * (parameters.m + 1) * 4 }
     }
 }
 
 /// Visited marks for one search: a generation number per node, so starting a search costs
 /// nothing until the generation counter wraps. Searches take one from the pool and give it back.
 final class VisitedList {
-    private(set) var marks: [UInt16]
-    private var generation: UInt16 = 0
+    private(set) var marks: UnsafeMutablePointer<UInt16>
+    private var capacity: Int
+    private(set) var generation: UInt16 = 0
 
-    init(count: Int) { marks = [UInt16](repeating: 0, count: count) }
+    init(count: Int) {
+        capacity = max(1, count)
+        marks = .allocate(capacity: capacity)
+        marks.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit { marks.deallocate() }
 
     /// Prepares for a search over `count` nodes.
     func reset(count: Int) {
-        if marks.count < count { marks += [UInt16](repeating: 0, count: count - marks.count) }
+        if capacity < count {
+            marks.deallocate()
+            capacity = count + count / 2
+            marks = .allocate(capacity: capacity)
+            marks.initialize(repeating: 0, count: capacity)
+            generation = 0
+        }
         generation &+= 1
         if generation == 0 {
-            for i in marks.indices { marks[i] = 0 }
+            marks.update(repeating: 0, count: capacity)
             generation = 1
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FunnelBench
 import FunnelData
+import FunnelIndex
 import FunnelRetrieval
 import FunnelStore
 import FunnelTensor
@@ -11,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring and ingest speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }
@@ -225,6 +226,97 @@ struct RetrievalBench: AsyncParsableCommand {
             "peak_memory_mb": Measure.peakMemoryMiB,
         ]
         try printJSON(result)
+    }
+}
+
+/// Vector search, ann-benchmarks style: build an index over `--base`, then for each `ef` run every
+/// query of `--queries` and compare with the true neighbours of `--truth`.
+struct VectorBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vectors",
+        abstract: "Build an HNSW or exact index over .fvecs vectors and sweep ef: recall@k, queries/s, build time, memory; prints JSON.",
+        discussion: "Benchmarks/vector_benchmark.py writes the files and runs hnswlib and faiss on the same data."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Base vectors (.fvecs).")
+    var base: String
+
+    @Option(help: "Query vectors (.fvecs).")
+    var queries: String
+
+    @Option(help: "True nearest neighbours of each query, best first (.ivecs).")
+    var truth: String
+
+    @Option(help: "Index: hnsw or exact.")
+    var index = "hnsw"
+
+    @Option(help: "Metric: \(VectorMetric.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var metric: String = "l2"
+
+    @Option(help: "HNSW links per node (twice on layer 0).")
+    var m = 16
+
+    @Option(help: "HNSW build-time ef.")
+    var efConstruction = 200
+
+    @Option(parsing: .upToNextOption, help: "Search-time ef values to sweep.")
+    var ef: [Int] = [10, 20, 40, 80, 160, 320]
+
+    @Option(help: "Neighbours per query.")
+    var k = 10
+
+    func validate() throws {
+        guard ["hnsw", "exact"].contains(index) else { throw ValidationError("--index must be hnsw or exact, got \(index)") }
+        guard VectorMetric(rawValue: metric) != nil else { throw ValidationError("unknown --metric \(metric)") }
+        guard k >= 1, m >= 2, efConstruction >= 1, ef.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k, --m, --ef-construction and --ef must be positive") }
+    }
+
+    func run() async throws {
+        global.apply()
+        let metric = VectorMetric(rawValue: metric)!
+        let (d, values) = try VectorFiles.readFloats(URL(fileURLWithPath: base))
+        let (qd, queryValues) = try VectorFiles.readFloats(URL(fileURLWithPath: queries))
+        let (td, truthValues) = try VectorFiles.readInts(URL(fileURLWithPath: truth))
+        guard d == qd, td >= k else { throw CommandFailure("base dimension \(d), query dimension \(qd), truth width \(td) (need ≥ \(k))") }
+        let count = values.count / d, queryCount = queryValues.count / d
+        let before = Measure.residentMemoryMiB
+        let start = Date()
+        let search: (_ query: [Float], _ ef: Int) -> [VectorHit]
+        let indexBytes: Int
+        if index == "hnsw" {
+            let graph = HNSWIndex(dimension: d, metric: metric, parameters: .init(m: m, efConstruction: efConstruction), capacity: count)
+            for i in 0..<count { graph.add(Array(values[(i * d)..<((i + 1) * d)])) }
+            search = { graph.search($0, k: k, ef: $1) }
+            indexBytes = graph.memoryBytes
+        } else {
+            let exact = ExactIndex(dimension: d, metric: metric, capacity: count)
+            for i in 0..<count { exact.add(Array(values[(i * d)..<((i + 1) * d)])) }
+            search = { query, _ in exact.search(query, k: k) }
+            indexBytes = exact.vectors.memoryBytes
+        }
+        let buildSeconds = Date().timeIntervalSince(start)
+        let growth = Measure.residentMemoryMiB - before
+        let queryRows = (0..<queryCount).map { Array(queryValues[($0 * d)..<(($0 + 1) * d)]) }
+        var sweep: [[String: Any]] = []
+        for ef in (index == "hnsw" ? ef : [0]) {
+            var found = [[Int32]](repeating: [], count: queryCount)
+            let started = Date()
+            found.withUnsafeMutableBufferPointer { out in
+                nonisolated(unsafe) let out = out
+                Compute.parallel(queryCount, chunks: global.threads) { _, range in
+                    for q in range { out[q] = search(queryRows[q], ef).map(\.id) }
+                }
+            }
+            let seconds = Date().timeIntervalSince(started)
+            var hits = 0
+            for q in 0..<queryCount { hits += Set(found[q]).intersection(truthValues[(q * td)..<(q * td + k)]).count }
+            sweep.append(["ef": ef, "recall": Double(hits) / Double(queryCount * k), "qps": Double(queryCount) / seconds])
+        }
+        try printJSON(["peer": "funnel", "index": index, "metric": metric.rawValue, "count": count, "dimension": d, "threads": global.threads,
+                       "m": m, "ef_construction": efConstruction, "build_seconds": buildSeconds, "index_mb": Double(indexBytes) / 1_048_576,
+                       "memory_growth_mb": growth, "peak_memory_mb": Measure.peakMemoryMiB, "sweep": sweep])
     }
 }
 
