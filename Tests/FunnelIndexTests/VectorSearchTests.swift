@@ -107,4 +107,37 @@ import Testing
         }
         #expect(recall / Double(queries.count) >= 0.9, "recall@10 under deletions and a 75% filter: \(recall / Double(queries.count))")
     }
+
+    /// At every selectivity, the filtered search keeps its recall: the graph for broad filters,
+    /// an exact scan of the allowed vectors for narrow ones (which must then be exact).
+    @Test func hnswRecallHoldsAtEverySelectivity() {
+        let data = Self.clustered(4_000, dimension: 16, clusters: 40)
+        let index = HNSWIndex(dimension: 16, metric: .l2, parameters: .init(m: 12, efConstruction: 100))
+        for v in data { index.add(v) }
+        let queries = Self.clustered(40, dimension: 16, clusters: 40, seed: 11)
+        for every in [2, 10, 100, 400] {   // 50%, 10%, 1%, 0.25% of the vectors
+            var allowed = Bitset(count: 4_000)
+            for i in stride(from: every / 2, to: 4_000, by: every) { allowed[i] = true }
+            var recall = 0.0
+            for query in queries {
+                let got = index.search(query, k: 10, ef: 100, filter: VectorFilter(allowed))
+                #expect(got.allSatisfy { allowed[Int($0.id)] })
+                let truth = Self.bruteForce(data, query, metric: .l2, k: 10, allowed: { allowed[$0] })
+                recall += Self.recall(got, truth)
+                if allowed.setCount <= 1_600 { #expect(got.map(\.id) == truth.map(\.id), "the exact path at 1/\(every)") }
+            }
+            #expect(recall / Double(queries.count) >= 0.95, "recall@10 \(recall / Double(queries.count)) with 1/\(every) allowed")
+        }
+        // The graph alone (no exact switch) through filters that refuse half and nine tenths of the nodes.
+        for every in [2, 10] {
+            var allowed = Bitset(count: 4_000)
+            for i in stride(from: every / 2, to: 4_000, by: every) { allowed[i] = true }
+            var recall = 0.0
+            for query in queries {
+                let got = index.search(query, k: 10, ef: 100, filter: VectorFilter(allowed), exactBelow: 0)
+                recall += Self.recall(got, Self.bruteForce(data, query, metric: .l2, k: 10, allowed: { allowed[$0] }))
+            }
+            #expect(recall / Double(queries.count) >= 0.95, "graph recall@10 \(recall / Double(queries.count)) with 1/\(every) allowed")
+        }
+    }
 }

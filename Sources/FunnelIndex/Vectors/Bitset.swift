@@ -25,6 +25,20 @@ public struct Bitset: Sendable, Equatable {
 
     /// How many bits are set.
     public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
+
+    /// The positions of the set bits, in order.
+    public var setPositions: [Int32] {
+        var positions: [Int32] = []
+        positions.reserveCapacity(setCount)
+        for (w, word) in words.enumerated() {
+            var bits = word
+            while bits != 0 {
+                positions.append(Int32(w * 64 + bits.trailingZeroBitCount))
+                bits &= bits - 1
+            }
+        }
+        return positions
+    }
 }
 
 /// Which vectors a search may return: a bitset (its count known, which guides the choice between
@@ -33,15 +47,33 @@ public struct VectorFilter: Sendable {
     public let allows: @Sendable (Int32) -> Bool
     /// How many vectors pass, when known.
     public let allowedCount: Int?
+    /// The allowed vectors, when the filter is a bitset: an exact search visits only them.
+    public let bitset: Bitset?
 
     public init(_ allowed: Bitset) {
         allows = { Int($0) < allowed.count && allowed[Int($0)] }
         allowedCount = allowed.setCount
+        bitset = allowed
     }
 
     /// `estimatedCount`, if given, stands in for the count of allowed vectors.
     public init(estimatedCount: Int? = nil, _ allows: @escaping @Sendable (Int32) -> Bool) {
         self.allows = allows
         allowedCount = estimatedCount
+        bitset = nil
+    }
+}
+
+extension VectorFilter {
+    /// What a search may return: not `deleted` and allowed by `filter`; nil (no per-vector
+    /// check at all) when nothing is excluded.
+    static func acceptance(excluding deleted: Bitset, _ filter: VectorFilter?) -> ((Int32) -> Bool)? {
+        let anyDeleted = deleted.words.contains { $0 != 0 }
+        switch (anyDeleted, filter) {
+        case (false, nil): return nil
+        case (false, let filter?): return filter.allows
+        case (true, nil): return { !deleted[Int($0)] }
+        case (true, let filter?): return { !deleted[Int($0)] && filter.allows($0) }
+        }
     }
 }

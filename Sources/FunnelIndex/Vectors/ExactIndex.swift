@@ -29,7 +29,7 @@ public final class ExactIndex: @unchecked Sendable {
     public func search(_ query: [Float], k: Int, filter: VectorFilter? = nil) -> [VectorHit] {
         guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
         return metric.prepare(query).withUnsafeBufferPointer { q in
-            ExactSearch.scan(vectors, query: q.baseAddress!, metric: metric, k: k, accept: acceptance(filter))
+            ExactSearch.scan(vectors, query: q.baseAddress!, metric: metric, k: k, accept: VectorFilter.acceptance(excluding: deleted, filter))
         }
     }
 
@@ -39,19 +39,7 @@ public final class ExactIndex: @unchecked Sendable {
         guard queries.allSatisfy({ $0.count == d }) else { fatalError("every query must have \(d) values") }
         let flat = queries.flatMap(metric.prepare)
         return flat.withUnsafeBufferPointer { q in
-            ExactSearch.batch(vectors, queries: q.baseAddress!, queryCount: queries.count, metric: metric, k: k, accept: acceptance(filter))
-        }
-    }
-
-    /// Not deleted and allowed by the filter; nil (no per-row check) when nothing is excluded.
-    private func acceptance(_ filter: VectorFilter?) -> ((Int32) -> Bool)? {
-        let deleted = deleted
-        let anyDeleted = deleted.words.contains { $0 != 0 }
-        switch (anyDeleted, filter) {
-        case (false, nil): return nil
-        case (false, let filter?): return filter.allows
-        case (true, nil): return { !deleted[Int($0)] }
-        case (true, let filter?): return { !deleted[Int($0)] && filter.allows($0) }
+            ExactSearch.batch(vectors, queries: q.baseAddress!, queryCount: queries.count, metric: metric, k: k, accept: VectorFilter.acceptance(excluding: deleted, filter))
         }
     }
 }

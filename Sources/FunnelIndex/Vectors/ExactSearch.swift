@@ -4,15 +4,21 @@ import FunnelTensor
 /// SIMD kernels; several queries at once (a multi-interest user, a batch of users) become one
 /// matrix product per block of rows through BLAS.
 public enum ExactSearch {
-    /// The `k` best rows for one prepared query (see `VectorMetric.prepare`), among those `accept`s.
+    /// The `k` best rows for one prepared query (see `VectorMetric.prepare`) among `ids` (every
+    /// row when nil) that `accept` allows.
     public static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int,
-                            rows: Range<Int>? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
+                            ids: [Int32]? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
         var best = BestHits(k: k)
-        let rows = rows ?? 0..<vectors.count, d = vectors.dimension
-        for i in rows {
-            if let accept, !accept(Int32(i)) { continue }
-            let score = metric.score(query, vectors[i], dimension: d)
-            if score >= best.threshold { best.offer(VectorHit(id: Int32(i), score: score)) }
+        let d = vectors.dimension
+        func consider(_ i: Int32) {
+            if let accept, !accept(i) { return }
+            let score = metric.score(query, vectors[Int(i)], dimension: d)
+            if score >= best.threshold { best.offer(VectorHit(id: i, score: score)) }
+        }
+        if let ids {
+            for i in ids { consider(i) }
+        } else {
+            for i in 0..<Int32(vectors.count) { consider(i) }
         }
         return best.sorted()
     }

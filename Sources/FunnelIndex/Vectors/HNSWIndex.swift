@@ -238,14 +238,19 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// The `k` nearest vectors the filter allows and that are not deleted, exploring `ef` nodes
-    /// (at least `k`); with a very selective filter, an exact scan of the allowed vectors.
-    public func search(_ query: [Float], k: Int, ef: Int = 64, filter: VectorFilter? = nil) -> [VectorHit] {
+    /// (at least `k`). A filter that allows few vectors (`exactBelow`, by default 2% of the index
+    /// or 16 · ef, whichever is more) is answered by an exact scan of those vectors: the graph
+    /// would have to wander through many refused nodes, and recall would fall.
+    public func search(_ query: [Float], k: Int, ef: Int = 64, filter: VectorFilter? = nil, exactBelow: Int? = nil) -> [VectorHit] {
         guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
         guard entryPoint >= 0, k > 0 else { return [] }
         let prepared = metric.prepare(query)
-        let accept = acceptance(filter)
+        let accept = VectorFilter.acceptance(excluding: deleted, filter)
         return prepared.withUnsafeBufferPointer { q in
             let query = q.baseAddress!
+            if let allowed = filter?.allowedCount, allowed <= exactBelow ?? max(vectors.count / 50, 16 * ef) {
+                return ExactSearch.scan(vectors, query: query, metric: metric, k: k, ids: filter?.bitset?.setPositions, accept: accept)
+            }
             var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
             for l in stride(from: topLevel, to: 0, by: -1) { entry = greedy(query, from: entry, level: l) }
             let results = searchLayer(query, entries: [entry], ef: max(ef, k), level: 0, accept: accept)
@@ -256,18 +261,6 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Excludes a vector from every later search; it stays in the graph as a waypoint.
     public func delete(_ id: Int32) {
         deleted[Int(id)] = true
-    }
-
-    /// Not deleted and allowed by the filter; nil (no per-node check) when nothing is excluded.
-    private func acceptance(_ filter: VectorFilter?) -> ((Int32) -> Bool)? {
-        let deleted = deleted
-        let anyDeleted = deleted.words.contains { $0 != 0 }
-        switch (anyDeleted, filter) {
-        case (false, nil): return nil
-        case (false, let filter?): return filter.allows
-        case (true, nil): return { !deleted[Int($0)] }
-        case (true, let filter?): return { !deleted[Int($0)] && filter.allows($0) }
-        }
     }
 
     /// Bytes held by vectors and links.
