@@ -59,7 +59,8 @@ public enum Compute {
             // Each chunk touches a disjoint range, so sharing the closure across threads is safe.
             nonisolated(unsafe) let run = escaping
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let start = c * size
+                // With size rounded up, the last chunks may start past the end: they get empty ranges.
+                let start = min(count, c * size)
                 run(c, start..<min(count, start + size))
             }
         }

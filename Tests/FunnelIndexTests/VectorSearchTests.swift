@@ -140,4 +140,32 @@ import Testing
             #expect(recall / Double(queries.count) >= 0.95, "graph recall@10 \(recall / Double(queries.count)) with 1/\(every) allowed")
         }
     }
+
+    /// A batch linked by two threads: a well-formed graph (no self-links, no repeated links, no
+    /// isolated node) with the recall of the serial build, then searched from four tasks at once.
+    @Test func concurrentBuildAndSearch() async {
+        let data = Self.clustered(6_000, dimension: 24, clusters: 60)
+        let index = HNSWIndex(dimension: 24, metric: .l2, parameters: .init(m: 12, efConstruction: 100))
+        #expect(index.add(contentsOf: data, threads: 2) == 0..<6_000)
+        var linked = Set<Int32>()
+        for node in 0..<Int32(6_000) {
+            let neighbours = index.neighbours(of: node, level: 0)
+            #expect(!neighbours.contains(node) && Set(neighbours).count == neighbours.count, "node \(node)")
+            linked.formUnion(neighbours)
+        }
+        #expect(linked.count == 6_000, "\(6_000 - linked.count) nodes no other node links to")
+        let queries = Self.clustered(80, dimension: 24, clusters: 60, seed: 5)
+        let truth = queries.map { Self.bruteForce(data, $0, metric: .l2, k: 10) }
+        let recalls = await withTaskGroup(of: Double.self) { group in
+            for part in 0..<4 {
+                group.addTask {
+                    stride(from: part, to: queries.count, by: 4).reduce(0.0) { sum, q in
+                        sum + Self.recall(index.search(queries[q], k: 10, ef: 100), truth[q])
+                    }
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(recalls / Double(queries.count) >= 0.95, "recall@10 \(recalls / Double(queries.count))")
+    }
 }

@@ -1,5 +1,6 @@
 import CPrefetch
 import Foundation
+import FunnelTensor
 import HeapModule
 
 /// Approximate nearest-neighbour search on a hierarchical navigable small-world graph (Malkov &
@@ -71,6 +72,13 @@ public final class HNSWIndex: @unchecked Sendable {
         level == 0 ? links0 + Int(node) * (maxLinks0 + 1) : upperLinks[Int(node)]! + (level - 1) * (parameters.m + 1)
     }
 
+    /// The node's neighbours on `level` (for inspection; searches read the links in place).
+    public func neighbours(of node: Int32, level: Int = 0) -> [Int32] {
+        guard Int(node) < count, level <= Int(levels[Int(node)]) else { return [] }
+        let links = links(node, level)
+        return Array(UnsafeBufferPointer(start: links + 1, count: Int(links[0])))
+    }
+
     private func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
 
     private func score(_ a: Int32, _ b: Int32) -> Float {
@@ -82,6 +90,41 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Adds a vector (normalised for cosine) and links it into the graph; returns its id.
     @discardableResult
     public func add(_ vector: [Float]) -> Int32 {
+        let id = append(vector)
+        link(id, locks: nil)
+        return id
+    }
+
+    /// Adds vectors and links them on `threads` threads (each node's links guarded by its own
+    /// lock while the batch is linked); returns their ids. With more than one thread, the graph
+    /// depends on the order the threads happen to link in, as with any concurrent HNSW build.
+    @discardableResult
+    public func add(contentsOf batch: [[Float]], threads: Int = Compute.threads) -> Range<Int32> {
+        let first = vectors.count
+        vectors.reserve(first + batch.count)
+        if first + batch.count > linkCapacity { growLinks(to: first + batch.count) }
+        for vector in batch { append(vector) }
+        var start = first
+        if entryPoint < 0, start < vectors.count {
+            link(Int32(start), locks: nil)
+            start += 1
+        }
+        let remaining = vectors.count - start
+        if threads <= 1 || remaining < 2 {
+            for id in start..<vectors.count { link(Int32(id), locks: nil) }
+        } else {
+            let locks = NodeLocks(count: vectors.count)
+            // Many small chunks taken in order, so the threads grow the graph together from its start.
+            Compute.parallel(remaining, chunks: min(remaining, threads * 256)) { _, range in
+                for k in range { self.link(Int32(start + k), locks: locks) }
+            }
+        }
+        return Int32(first)..<Int32(vectors.count)
+    }
+
+    /// Stores a vector and its empty links, without linking it.
+    @discardableResult
+    private func append(_ vector: [Float]) -> Int32 {
         guard vector.count == vectors.dimension else { fatalError("a vector of \(vector.count) values for dimension \(vectors.dimension)") }
         let id = Int32(metric.prepare(vector).withUnsafeBufferPointer { vectors.append($0) })
         if Int(id) == linkCapacity { growLinks(to: 2 * linkCapacity) }
@@ -95,7 +138,6 @@ public final class HNSWIndex: @unchecked Sendable {
             upper!.initialize(repeating: 0, count: level * (parameters.m + 1))
         }
         upperLinks.append(upper)
-        link(id, level: level)
         return id
     }
 
@@ -115,31 +157,47 @@ public final class HNSWIndex: @unchecked Sendable {
         linkCapacity = capacity
     }
 
-    private func link(_ id: Int32, level: Int) {
+    /// Links node `id` into the graph. With `locks` (a concurrent batch), every read or write of
+    /// a node's links holds that node's lock, and the entry point is read and moved under the
+    /// global lock, held for the whole insertion of a node that becomes the new top.
+    private func link(_ id: Int32, locks: NodeLocks?) {
+        let level = Int(levels[Int(id)])
+        locks?.global.lock()
         guard entryPoint >= 0 else {
             (entryPoint, topLevel) = (id, level)
+            locks?.global.unlock()
             return
         }
+        let (start, top) = (entryPoint, topLevel)
+        let raisesTop = level > top
+        if !raisesTop { locks?.global.unlock() }
         let query = vectors[Int(id)]
-        var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
-        if topLevel > level {
-            for l in stride(from: topLevel, to: level, by: -1) { entry = greedy(query, from: entry, level: l) }
+        var entry = Candidate(score: metric.score(query, vectors[Int(start)], dimension: vectors.dimension), id: start)
+        if top > level {
+            for l in stride(from: top, to: level, by: -1) { entry = greedy(query, from: entry, level: l, locks: locks) }
         }
-        for l in stride(from: min(level, topLevel), through: 0, by: -1) {
-            let found = searchLayer(query, entries: [entry], ef: parameters.efConstruction, level: l, accept: nil)
+        for l in stride(from: min(level, top), through: 0, by: -1) {
+            let found = searchLayer(query, entries: [entry], ef: parameters.efConstruction, level: l, accept: nil, locks: locks)
             let chosen = selectNeighbours(found.unordered.sorted(by: >), limit: parameters.m)
+            locks?.lock(id)
             let own = links(id, l)
             own[0] = Int32(chosen.count)
             for (k, c) in chosen.enumerated() { own[k + 1] = c.id }
-            for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l) }
+            locks?.unlock(id)
+            for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l, locks: locks) }
             entry = found.max!
         }
-        if level > topLevel { (entryPoint, topLevel) = (id, level) }
+        if raisesTop {
+            (entryPoint, topLevel) = (id, level)
+            locks?.global.unlock()
+        }
     }
 
     /// Adds `id` to `node`'s links on `level`; a full list is pruned with the same heuristic.
-    private func connect(_ node: Int32, to id: Int32, score: Float, level: Int) {
+    private func connect(_ node: Int32, to id: Int32, score: Float, level: Int, locks: NodeLocks?) {
         let limit = capacity(atLevel: level)
+        locks?.lock(node)
+        defer { locks?.unlock(node) }
         let links = links(node, level)
         let count = Int(links[0])
         if count < limit {
@@ -176,12 +234,16 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Moves to the nearest neighbour on `level` while one is nearer.
-    private func greedy(_ query: UnsafePointer<Float>, from start: Candidate, level: Int) -> Candidate {
+    private func greedy(_ query: UnsafePointer<Float>, from start: Candidate, level: Int, locks: NodeLocks? = nil) -> Candidate {
         var best = start
         var moved = true
+        // Only a concurrent build copies links out under their lock.
+        let scratch = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
+        defer { scratch?.deallocate() }
         while moved {
             moved = false
-            let links = links(best.id, level)
+            var links = links(best.id, level)
+            if let locks, let scratch { links = locks.copy(links, of: best.id, into: scratch) }
             for k in 0..<Int(links[0]) {
                 let n = links[k + 1]
                 let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
@@ -200,9 +262,11 @@ public final class HNSWIndex: @unchecked Sendable {
     /// the current one: graph order defeats the hardware prefetcher, and memory latency, not
     /// arithmetic, bounds the search.
     private func searchLayer(_ query: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
-                             accept: ((Int32) -> Bool)?) -> Heap<Candidate> {
+                             accept: ((Int32) -> Bool)?, locks: NodeLocks? = nil) -> Heap<Candidate> {
         let visited = visitedPool.take(count: vectors.count)
         defer { visitedPool.give(visited) }
+        let scratch = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
+        defer { scratch?.deallocate() }
         let base = vectors.base, d = vectors.dimension, isL2 = metric == .l2
         var frontier = Heap<Candidate>()
         var results = Heap<Candidate>()
@@ -215,7 +279,8 @@ public final class HNSWIndex: @unchecked Sendable {
         let (marks, generation) = (visited.marks, visited.generation)
         while let nearest = frontier.popMax() {
             if results.count >= ef, nearest.score < results.min!.score { break }
-            let links = level == 0 ? links0 + Int(nearest.id) * stride0 : self.links(nearest.id, level)
+            var links = level == 0 ? links0 + Int(nearest.id) * stride0 : self.links(nearest.id, level)
+            if let locks, let scratch { links = locks.copy(links, of: nearest.id, into: scratch) }
             let count = Int(links[0])
             if count == 0 { continue }
             funnel_prefetch(base + Int(links[1]) * d)
@@ -267,6 +332,36 @@ public final class HNSWIndex: @unchecked Sendable {
     public var memoryBytes: Int {
         vectors.memoryBytes + linkCapacity * (maxLinks0 + 1) * 4 + levels.capacity
             + upperLinks.capacity * 8 + levels.reduce(0) { $0 + Int($1) * (parameters.m + 1) * 4 }
+    }
+}
+
+/// One lock per node while a batch is linked concurrently, and one for the entry point.
+final class NodeLocks: @unchecked Sendable {
+    private let mutexes: UnsafeMutablePointer<pthread_mutex_t>
+    private let count: Int
+    let global = NSLock()
+
+    init(count: Int) {
+        self.count = count
+        mutexes = .allocate(capacity: count)
+        for i in 0..<count { pthread_mutex_init(mutexes + i, nil) }
+    }
+
+    deinit {
+        for i in 0..<count { pthread_mutex_destroy(mutexes + i) }
+        mutexes.deallocate()
+    }
+
+    @inline(__always) func lock(_ node: Int32) { pthread_mutex_lock(mutexes + Int(node)) }
+    @inline(__always) func unlock(_ node: Int32) { pthread_mutex_unlock(mutexes + Int(node)) }
+
+    /// A snapshot of `node`'s links (count, then neighbours) taken under its lock.
+    @inline(__always)
+    func copy(_ links: UnsafeMutablePointer<Int32>, of node: Int32, into scratch: UnsafeMutablePointer<Int32>) -> UnsafeMutablePointer<Int32> {
+        lock(node)
+        scratch.update(from: links, count: Int(links[0]) + 1)
+        unlock(node)
+        return scratch
     }
 }
 

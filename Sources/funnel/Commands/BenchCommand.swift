@@ -281,18 +281,19 @@ struct VectorBench: AsyncParsableCommand {
         let (td, truthValues) = try VectorFiles.readInts(URL(fileURLWithPath: truth))
         guard d == qd, td >= k else { throw CommandFailure("base dimension \(d), query dimension \(qd), truth width \(td) (need ≥ \(k))") }
         let count = values.count / d, queryCount = queryValues.count / d
+        let rows = (0..<count).map { Array(values[($0 * d)..<(($0 + 1) * d)]) }
         let before = Measure.residentMemoryMiB
         let start = Date()
         let search: (_ query: [Float], _ ef: Int) -> [VectorHit]
         let indexBytes: Int
         if index == "hnsw" {
             let graph = HNSWIndex(dimension: d, metric: metric, parameters: .init(m: m, efConstruction: efConstruction), capacity: count)
-            for i in 0..<count { graph.add(Array(values[(i * d)..<((i + 1) * d)])) }
+            graph.add(contentsOf: rows)
             search = { graph.search($0, k: k, ef: $1) }
             indexBytes = graph.memoryBytes
         } else {
             let exact = ExactIndex(dimension: d, metric: metric, capacity: count)
-            for i in 0..<count { exact.add(Array(values[(i * d)..<((i + 1) * d)])) }
+            for row in rows { exact.add(row) }
             search = { query, _ in exact.search(query, k: k) }
             indexBytes = exact.vectors.memoryBytes
         }
