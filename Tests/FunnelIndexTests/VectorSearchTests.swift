@@ -171,4 +171,46 @@ import Testing
         }
         #expect(recalls / Double(queries.count) >= 0.95, "recall@10 \(recalls / Double(queries.count))")
     }
+
+    /// Saved and read back: the same graph, the same answers, deletions kept; the loaded index
+    /// takes new vectors; a truncated or altered file is refused with a message.
+    @Test func hnswSavesAndLoads() throws {
+        let data = Self.clustered(2_000, dimension: 12)
+        let index = HNSWIndex(dimension: 12, metric: .cosine, parameters: .init(m: 8, efConstruction: 60))
+        for v in data { index.add(v) }
+        for id in stride(from: 0, to: 2_000, by: 9) { index.delete(Int32(id)) }
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hnsw-\(UUID().uuidString).index")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try index.write(to: url)
+        let loaded = try HNSWIndex(contentsOf: url)
+        #expect(loaded.count == 2_000 && loaded.entryPoint == index.entryPoint && loaded.topLevel == index.topLevel)
+        #expect((0..<Int32(2_000)).allSatisfy { loaded.neighbours(of: $0) == index.neighbours(of: $0) })
+        for query in Self.clustered(20, dimension: 12, seed: 4) {
+            let got = loaded.search(query, k: 10, ef: 50)
+            #expect(got == index.search(query, k: 10, ef: 50))
+            #expect(got.allSatisfy { $0.id % 9 != 0 })
+        }
+        let added = loaded.add(data[0].map { $0 + 0.001 })
+        #expect(loaded.search(data[0], k: 1, ef: 50).first?.id == added, "the deleted original's twin is found")
+
+        let bytes = try Data(contentsOf: url)
+        for (name, broken) in [("truncated", bytes.dropLast(9)), ("magic", Data("XXXX".utf8) + bytes.dropFirst(4))] {
+            try Data(broken).write(to: url)
+            #expect(throws: IndexFileError.self, "\(name)") { try HNSWIndex(contentsOf: url) }
+        }
+        // A neighbour id far out of range: node 0's first layer-0 link, found from the layout
+        // (header, then 64-byte-aligned vectors, then the links).
+        var altered = bytes
+        let headerEnd = 8 + Int(bytes[4]) + Int(bytes[5]) << 8
+        let vectorsStart = (headerEnd + 63) / 64 * 64
+        let linksStart = (vectorsStart + 2_000 * 12 * 4 + 63) / 64 * 64
+        altered.replaceSubrange((linksStart + 4)..<(linksStart + 8), with: [0xFF, 0xFF, 0xFF, 0x7F])
+        try altered.write(to: url)
+        do {
+            _ = try HNSWIndex(contentsOf: url)
+            Issue.record("a link to node 2147483647 was accepted")
+        } catch let error as IndexFileError {
+            #expect(error.description.hasSuffix("layer-0 links of node 0 are corrupt"), "\(error)")
+        }
+    }
 }

@@ -23,6 +23,12 @@ public struct Bitset: Sendable, Equatable {
         self.count = count
     }
 
+    /// Sets a whole word (bits beyond `count` are cleared).
+    mutating func setWord(_ index: Int, _ word: UInt64) {
+        let valid = min(64, count - index * 64)
+        words[index] = valid >= 64 ? word : word & ((1 << UInt64(max(0, valid))) - 1)
+    }
+
     /// How many bits are set.
     public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 

@@ -122,6 +122,24 @@ public final class HNSWIndex: @unchecked Sendable {
         return Int32(first)..<Int32(vectors.count)
     }
 
+    /// Puts back the graph of a saved index whose vectors are already stored (see `init(contentsOf:)`).
+    func restore(links0 saved: [Int32], levels: [UInt8], upper: [Int32], deleted words: [UInt64], entryPoint: Int32, topLevel: Int) {
+        saved.withUnsafeBufferPointer { links0.update(from: $0.baseAddress!, count: $0.count) }
+        self.levels = levels
+        var next = 0
+        upperLinks = levels.map { level in
+            guard level > 0 else { return nil }
+            let size = Int(level) * (parameters.m + 1)
+            let links = UnsafeMutablePointer<Int32>.allocate(capacity: size)
+            upper.withUnsafeBufferPointer { links.initialize(from: $0.baseAddress! + next, count: size) }
+            next += size
+            return links
+        }
+        deleted = Bitset(count: levels.count)
+        for (i, word) in words.enumerated() { deleted.setWord(i, word) }
+        (self.entryPoint, self.topLevel) = (entryPoint, topLevel)
+    }
+
     /// Stores a vector and its empty links, without linking it.
     @discardableResult
     private func append(_ vector: [Float]) -> Int32 {
