@@ -55,6 +55,20 @@ import Testing
         }
     }
 
+    /// The kept count of set bits always equals a count of the words, whatever the sequence of changes.
+    @Test func bitsetKeepsItsCount() {
+        var bits = Bitset(count: 130, allSet: true)
+        #expect(bits.setCount == 130 && bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount })
+        var state: UInt64 = 3
+        for _ in 0..<2_000 {
+            state = StableHash.mix(state)
+            bits[Int(state % 130)] = state & (1 << 40) != 0   // setting a set bit or clearing a clear one too
+            #expect(bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount })
+        }
+        bits.grow(to: 300)
+        #expect(bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount } && bits.setPositions.count == bits.setCount)
+    }
+
     @Test func exactSearchHonoursDeletionsAndFilters() {
         let data = Self.clustered(500, dimension: 8)
         let index = ExactIndex(dimension: 8, metric: .l2)

@@ -2,9 +2,13 @@
 public struct Bitset: Sendable, Equatable {
     public private(set) var words: [UInt64]
     public private(set) var count: Int
+    /// How many bits are set, kept as bits change: every search asks whether any vector is
+    /// deleted, and counting the words each time would cost a pass over them per query.
+    public private(set) var setCount: Int
 
     public init(count: Int, allSet: Bool = false) {
         self.count = count
+        setCount = allSet ? count : 0
         words = [UInt64](repeating: allSet ? ~0 : 0, count: (count + 63) / 64)
         if allSet, count % 64 != 0 { words[words.count - 1] = (1 << UInt64(count % 64)) - 1 }
     }
@@ -12,7 +16,10 @@ public struct Bitset: Sendable, Equatable {
     public subscript(_ i: Int) -> Bool {
         get { words[i >> 6] & (1 << UInt64(i & 63)) != 0 }
         set {
-            if newValue { words[i >> 6] |= 1 << UInt64(i & 63) } else { words[i >> 6] &= ~(1 << UInt64(i & 63)) }
+            let old = words[i >> 6]
+            let updated = newValue ? old | 1 << UInt64(i & 63) : old & ~(1 << UInt64(i & 63))
+            words[i >> 6] = updated
+            setCount += updated.nonzeroBitCount - old.nonzeroBitCount
         }
     }
 
@@ -26,11 +33,10 @@ public struct Bitset: Sendable, Equatable {
     /// Sets a whole word (bits beyond `count` are cleared).
     mutating func setWord(_ index: Int, _ word: UInt64) {
         let valid = min(64, count - index * 64)
-        words[index] = valid >= 64 ? word : word & ((1 << UInt64(max(0, valid))) - 1)
+        let updated = valid >= 64 ? word : word & ((1 << UInt64(max(0, valid))) - 1)
+        setCount += updated.nonzeroBitCount - words[index].nonzeroBitCount
+        words[index] = updated
     }
-
-    /// How many bits are set.
-    public var setCount: Int { words.reduce(0) { $0 + $1.nonzeroBitCount } }
 
     /// The positions of the set bits, in order.
     public var setPositions: [Int32] {
@@ -74,8 +80,7 @@ extension VectorFilter {
     /// What a search may return: not `deleted` and allowed by `filter`; nil (no per-vector
     /// check at all) when nothing is excluded.
     static func acceptance(excluding deleted: Bitset, _ filter: VectorFilter?) -> ((Int32) -> Bool)? {
-        let anyDeleted = deleted.words.contains { $0 != 0 }
-        switch (anyDeleted, filter) {
+        switch (deleted.setCount > 0, filter) {
         case (false, nil): return nil
         case (false, let filter?): return filter.allows
         case (true, nil): return { !deleted[Int($0)] }
