@@ -30,6 +30,7 @@ public enum ExactSearch {
         let d = vectors.dimension
         var best = [BestHits](repeating: BestHits(k: k), count: queryCount)
         let queryNorms = (0..<queryCount).map { VectorKernels.dot(queries + $0 * d, queries + $0 * d, d) }
+        let norms = vectors.squaredNorms   // read once: a class property pays an access check per read
         let block = UnsafeMutablePointer<Float>.allocate(capacity: queryCount * blockRows)
         defer { block.deallocate() }
         var start = 0
@@ -42,7 +43,7 @@ public enum ExactSearch {
                 for r in 0..<rows {
                     let i = start + r
                     var score = scores[r]
-                    if metric == .l2 { score -= vectors.squaredNorms[i] + queryNorms[q] }
+                    if metric == .l2 { score -= norms[i] + queryNorms[q] }
                     guard score >= best[q].threshold else { continue }
                     if let accept, !accept(Int32(i)) { continue }
                     best[q].offer(VectorHit(id: Int32(i), score: score))
