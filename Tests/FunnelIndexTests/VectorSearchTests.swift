@@ -66,7 +66,7 @@ import Testing
             #expect(bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount })
         }
         bits.grow(to: 300)
-        #expect(bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount } && bits.setPositions.count == bits.setCount)
+        #expect(bits.setCount == bits.words.reduce(0) { $0 + $1.nonzeroBitCount })
     }
 
     @Test func exactSearchHonoursDeletionsAndFilters() {
@@ -138,7 +138,9 @@ import Testing
                 #expect(got.allSatisfy { allowed[Int($0.id)] })
                 let truth = Self.bruteForce(data, query, metric: .l2, k: 10, allowed: { allowed[$0] })
                 recall += Self.recall(got, truth)
-                if allowed.setCount <= 1_600 { #expect(got.map(\.id) == truth.map(\.id), "the exact path at 1/\(every)") }
+                if allowed.setCount < HNSWIndex.exactThreshold(count: 4_000, ef: 100) {
+                    #expect(got.map(\.id) == truth.map(\.id), "the exact path at 1/\(every)")
+                }
             }
             #expect(recall / Double(queries.count) >= 0.95, "recall@10 \(recall / Double(queries.count)) with 1/\(every) allowed")
         }

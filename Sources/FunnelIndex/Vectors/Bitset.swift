@@ -37,20 +37,6 @@ public struct Bitset: Sendable, Equatable {
         setCount += updated.nonzeroBitCount - words[index].nonzeroBitCount
         words[index] = updated
     }
-
-    /// The positions of the set bits, in order.
-    public var setPositions: [Int32] {
-        var positions: [Int32] = []
-        positions.reserveCapacity(setCount)
-        for (w, word) in words.enumerated() {
-            var bits = word
-            while bits != 0 {
-                positions.append(Int32(w * 64 + bits.trailingZeroBitCount))
-                bits &= bits - 1
-            }
-        }
-        return positions
-    }
 }
 
 /// Which vectors a search may return: a bitset (its count known, which guides the choice between

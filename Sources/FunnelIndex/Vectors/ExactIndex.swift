@@ -29,7 +29,8 @@ public final class ExactIndex: @unchecked Sendable {
     public func search(_ query: [Float], k: Int, filter: VectorFilter? = nil) -> [VectorHit] {
         guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
         return metric.prepare(query).withUnsafeBufferPointer { q in
-            ExactSearch.scan(vectors, query: q.baseAddress!, metric: metric, k: k, accept: VectorFilter.acceptance(excluding: deleted, filter))
+            ExactSearch.scan(vectors, query: q.baseAddress!, metric: metric, k: k, allowed: filter?.bitset,
+                             accept: VectorFilter.acceptance(excluding: deleted, filter?.bitset == nil ? filter : nil))
         }
     }
 

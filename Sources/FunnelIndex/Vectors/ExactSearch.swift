@@ -1,24 +1,41 @@
+import CPrefetch
 import FunnelTensor
 
 /// Brute-force search: every vector scored against the query. One query scans the rows with the
 /// SIMD kernels; several queries at once (a multi-interest user, a batch of users) become one
 /// matrix product per block of rows through BLAS.
 public enum ExactSearch {
-    /// The `k` best rows for one prepared query (see `VectorMetric.prepare`) among `ids` (every
-    /// row when nil) that `accept` allows.
+    /// The `k` best rows for one prepared query (see `VectorMetric.prepare`) among the rows set in
+    /// `allowed` (every row when nil) that `accept` allows. A bitset is walked word by word, so a
+    /// narrow filter costs a pass over its words plus one score per allowed row.
     public static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int,
-                            ids: [Int32]? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
+                            allowed: Bitset? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
         var best = BestHits(k: k)
-        let d = vectors.dimension
-        func consider(_ i: Int32) {
-            if let accept, !accept(i) { return }
-            let score = metric.score(query, vectors[Int(i)], dimension: d)
-            if score >= best.threshold { best.offer(VectorHit(id: i, score: score)) }
+        let d = vectors.dimension, base = vectors.base
+        @inline(__always) func consider(_ i: Int) {
+            if let accept, !accept(Int32(i)) { return }
+            let score = metric.score(query, base + i * d, dimension: d)
+            if score >= best.threshold { best.offer(VectorHit(id: Int32(i), score: score)) }
         }
-        if let ids {
-            for i in ids { consider(i) }
+        if let allowed {
+            // Rows far apart defeat the hardware prefetcher: each row is prefetched one row ahead.
+            var pending = -1
+            allowed.words.withUnsafeBufferPointer { words in
+                for w in 0..<min(words.count, (vectors.count + 63) / 64) {
+                    var bits = words[w]
+                    while bits != 0 {
+                        let i = w * 64 + bits.trailingZeroBitCount
+                        bits &= bits - 1
+                        guard i < vectors.count else { break }
+                        funnel_prefetch_range(base + i * d, d * 4)
+                        if pending >= 0 { consider(pending) }
+                        pending = i
+                    }
+                }
+            }
+            if pending >= 0 { consider(pending) }
         } else {
-            for i in 0..<Int32(vectors.count) { consider(i) }
+            for i in 0..<vectors.count { consider(i) }
         }
         return best.sorted()
     }
