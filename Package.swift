@@ -29,7 +29,6 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
-        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -42,7 +41,7 @@ let package = Package(
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
-        .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch", .product(name: "HeapModule", package: "swift-collections")], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelStore", dependencies: [
             "FunnelData",
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -52,7 +51,7 @@ let package = Package(
         ]),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex"]),
-        .target(name: "FunnelBench", dependencies: ["FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval", "FunnelStore"]),
+        .target(name: "FunnelBench", dependencies: ["CMalloc", "FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval", "FunnelStore"]),
         .executableTarget(
             name: "funnel",
             dependencies: [

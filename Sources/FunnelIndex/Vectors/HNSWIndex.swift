@@ -1,7 +1,6 @@
 import CPrefetch
 import Foundation
 import FunnelTensor
-import HeapModule
 
 /// Approximate nearest-neighbour search on a hierarchical navigable small-world graph (Malkov &
 /// Yashunin, 2018). Every vector is a node on layer 0 and, with probability falling by a factor
@@ -41,7 +40,7 @@ public final class HNSWIndex: @unchecked Sendable {
     public private(set) var deleted: Bitset
     let maxLinks0: Int
     let levelScale: Double
-    private let visitedPool = VisitedPool()
+    private let scratchPool = SearchScratchPool()
 
     public init(dimension: Int, metric: VectorMetric, parameters: Parameters = Parameters(), capacity: Int = 1024) {
         guard parameters.m >= 2, parameters.efConstruction >= 1 else {
@@ -196,15 +195,15 @@ public final class HNSWIndex: @unchecked Sendable {
             for l in stride(from: top, to: level, by: -1) { entry = greedy(query, from: entry, level: l, locks: table) }
         }
         for l in stride(from: min(level, top), through: 0, by: -1) {
-            let found = searchLayer(query, entries: [entry], ef: parameters.efConstruction, level: l, accept: nil, locks: table)
-            let chosen = selectNeighbours(found.unordered.sorted(by: >), limit: parameters.m)
+            let found = searchLayer(query, entry: entry, ef: parameters.efConstruction, level: l, accept: nil, locks: table)
+            let chosen = selectNeighbours(found, limit: parameters.m)
             table?.lock(id)
             let own = links(id, l)
             own[0] = Int32(chosen.count)
             for (k, c) in chosen.enumerated() { own[k + 1] = c.id }
             table?.unlock(id)
             for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l, locks: table) }
-            entry = found.max!
+            entry = found[0]
         }
         if raisesTop {
             (entryPoint, topLevel) = (id, level)
@@ -244,14 +243,6 @@ public final class HNSWIndex: @unchecked Sendable {
 
     // MARK: Searching
 
-    /// A node met during a search, with its score for the query; lower score first, and among
-    /// equal scores the larger id, so results are stable.
-    struct Candidate: Comparable {
-        var score: Float
-        var id: Int32
-        static func < (a: Candidate, b: Candidate) -> Bool { a.score < b.score || (a.score == b.score && a.id > b.id) }
-    }
-
     /// Moves to the nearest neighbour on `level` while one is nearer.
     private func greedy(_ query: UnsafePointer<Float>, from start: Candidate, level: Int, locks: LockTable? = nil) -> Candidate {
         var best = start
@@ -275,31 +266,30 @@ public final class HNSWIndex: @unchecked Sendable {
         return best
     }
 
-    /// Best-first exploration of `level` from `entries`, keeping the `ef` best nodes that
-    /// `accept` allows; nodes it refuses are still walked through, so a filter never cuts the graph.
-    /// The hot loop reads raw pointers and prefetches each next neighbour's vector while scoring
-    /// the current one: graph order defeats the hardware prefetcher, and memory latency, not
-    /// arithmetic, bounds the search.
-    private func searchLayer(_ query: UnsafePointer<Float>, entries: [Candidate], ef: Int, level: Int,
-                             accept: ((Int32) -> Bool)?, locks: LockTable? = nil) -> Heap<Candidate> {
-        let visited = visitedPool.take(count: vectors.count)
-        defer { visitedPool.give(visited) }
-        let scratch = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
-        defer { scratch?.deallocate() }
+    /// Best-first exploration of `level` from `entry`, keeping the `ef` best nodes that `accept`
+    /// allows, returned best first; nodes it refuses are still walked through, so a filter never
+    /// cuts the graph. The hot loop reads raw pointers and prefetches each next neighbour's vector
+    /// while scoring the current one: graph order defeats the hardware prefetcher, and memory
+    /// latency, not arithmetic, bounds the search.
+    private func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int,
+                             accept: ((Int32) -> Bool)?, locks: LockTable? = nil) -> [Candidate] {
+        let scratch = scratchPool.take(count: vectors.count)
+        defer { scratchPool.give(scratch) }
+        let copied = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
+        defer { copied?.deallocate() }
         let base = vectors.base, d = vectors.dimension, isL2 = metric == .l2
-        var frontier = Heap<Candidate>()
-        var results = Heap<Candidate>()
-        for e in entries where visited.insert(e.id) {
-            frontier.insert(e)
-            if accept?(e.id) ?? true { results.insert(e) }
-        }
+        // Heaps and marks in locals: a class's stored properties pay dynamic exclusivity checks per access.
+        var frontier = scratch.frontier, results = scratch.results
+        let (marks, generation) = (scratch.marks, scratch.generation)
+        marks[Int(entry.id)] = generation
+        frontier.push(entry)
+        if accept?(entry.id) ?? true { results.push(entry) }
         let links0 = self.links0, stride0 = maxLinks0 + 1
-        // The marks in locals: a class's stored properties pay dynamic exclusivity checks per access.
-        let (marks, generation) = (visited.marks, visited.generation)
-        while let nearest = frontier.popMax() {
-            if results.count >= ef, nearest.score < results.min!.score { break }
+        while !frontier.isEmpty {
+            let nearest = frontier.pop()
+            if results.count >= ef, nearest.score < results.top.score { break }
             var links = level == 0 ? links0 + Int(nearest.id) * stride0 : self.links(nearest.id, level)
-            if let locks, let scratch { links = locks.copy(links, of: nearest.id, into: scratch) }
+            if let locks, let copied { links = locks.copy(links, of: nearest.id, into: copied) }
             let count = Int(links[0])
             if count == 0 { continue }
             funnel_prefetch(base + Int(links[1]) * d)
@@ -310,15 +300,20 @@ public final class HNSWIndex: @unchecked Sendable {
                 marks[Int(n)] = generation
                 let x = base + Int(n) * d
                 let s = isL2 ? -VectorKernels.squaredDistance(query, x, d) : VectorKernels.dot(query, x, d)
-                guard results.count < ef || s > results.min!.score else { continue }
-                frontier.insert(Candidate(score: s, id: n))
+                let full = results.count >= ef
+                guard !full || s > results.top.score else { continue }
+                let candidate = Candidate(score: s, id: n)
+                frontier.push(candidate)
                 if accept?(n) ?? true {
-                    results.insert(Candidate(score: s, id: n))
-                    if results.count > ef { _ = results.popMin() }
+                    if full { results.replaceTop(candidate) } else { results.push(candidate) }
                 }
             }
         }
-        return results
+        // The results, drained worst first into the array from its end.
+        var found = [Candidate](repeating: entry, count: results.count)
+        for i in stride(from: found.count - 1, through: 0, by: -1) { found[i] = results.pop() }
+        (scratch.frontier, scratch.results) = (frontier, results)   // keep buffers that grew
+        return found
     }
 
     /// The `k` nearest vectors the filter allows and that are not deleted, exploring `ef` nodes
@@ -338,8 +333,7 @@ public final class HNSWIndex: @unchecked Sendable {
             }
             var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
             for l in stride(from: topLevel, to: 0, by: -1) { entry = greedy(query, from: entry, level: l) }
-            let results = searchLayer(query, entries: [entry], ef: max(ef, k), level: 0, accept: accept)
-            return results.unordered.sorted(by: >).prefix(k).map { VectorHit(id: $0.id, score: $0.score) }
+            return searchLayer(query, entry: entry, ef: max(ef, k), level: 0, accept: accept).prefix(k).map { VectorHit(id: $0.id, score: $0.score) }
         }
     }
 
@@ -398,65 +392,5 @@ struct LockTable {
         for k in 0...count { scratch[k] = links[k] }
         unlock(node)
         return scratch
-    }
-}
-
-/// Visited marks for one search: a generation number per node, so starting a search costs
-/// nothing until the generation counter wraps. Searches take one from the pool and give it back.
-final class VisitedList {
-    private(set) var marks: UnsafeMutablePointer<UInt16>
-    private var capacity: Int
-    private(set) var generation: UInt16 = 0
-
-    init(count: Int) {
-        capacity = max(1, count)
-        marks = .allocate(capacity: capacity)
-        marks.initialize(repeating: 0, count: capacity)
-    }
-
-    deinit { marks.deallocate() }
-
-    /// Prepares for a search over `count` nodes.
-    func reset(count: Int) {
-        if capacity < count {
-            marks.deallocate()
-            capacity = count + count / 2
-            marks = .allocate(capacity: capacity)
-            marks.initialize(repeating: 0, count: capacity)
-            generation = 0
-        }
-        generation &+= 1
-        if generation == 0 {
-            marks.update(repeating: 0, count: capacity)
-            generation = 1
-        }
-    }
-
-    /// Marks `id`; false if it was already marked in this search.
-    @inline(__always)
-    func insert(_ id: Int32) -> Bool {
-        if marks[Int(id)] == generation { return false }
-        marks[Int(id)] = generation
-        return true
-    }
-}
-
-final class VisitedPool: @unchecked Sendable {
-    private var free: [VisitedList] = []
-    private let lock = NSLock()
-
-    func take(count: Int) -> VisitedList {
-        lock.lock()
-        let list = free.popLast()
-        lock.unlock()
-        let visited = list ?? VisitedList(count: count)
-        visited.reset(count: count)
-        return visited
-    }
-
-    func give(_ list: VisitedList) {
-        lock.lock()
-        free.append(list)
-        lock.unlock()
     }
 }
