@@ -1,3 +1,4 @@
+import CMalloc
 import Foundation
 
 /// Wall-clock measurement helpers for `funnel bench`.
@@ -30,6 +31,14 @@ public enum Measure {
         guard let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
               let pages = statm.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return peakMemoryMiB }
         return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    /// Hands freed heap pages back to the kernel (glibc), so that resident memory measured next
+    /// counts what is held, not what was held once.
+    public static func releaseFreedMemory() {
+        #if canImport(Glibc)
+        _ = malloc_trim(0)
+        #endif
     }
 
     /// The process's peak resident memory in MiB.

@@ -289,40 +289,52 @@ struct VectorBench: AsyncParsableCommand {
     func run() async throws {
         global.apply()
         let metric = VectorMetric(rawValue: metric)!
-        let (d, values) = try VectorFiles.readFloats(URL(fileURLWithPath: base))
-        let (qd, queryValues) = try VectorFiles.readFloats(URL(fileURLWithPath: queries))
-        let (td, truthValues) = try VectorFiles.readInts(URL(fileURLWithPath: truth))
-        guard d == qd, td >= k else { throw CommandFailure("base dimension \(d), query dimension \(qd), truth width \(td) (need ≥ \(k))") }
-        let count = values.count / d, queryCount = queryValues.count / d
-        let queryRows = (0..<queryCount).map { Array(queryValues[($0 * d)..<(($0 + 1) * d)]) }
-        var result: [String: Any] = ["peer": "funnel", "index": index, "metric": metric.rawValue, "count": count, "dimension": d,
-                                     "threads": global.threads, "m": m, "ef_construction": efConstruction]
+        let baseURL = URL(fileURLWithPath: base)
+        // Memory: resident before reading the vectors, and after building with the inputs freed.
         let before = Measure.residentMemoryMiB
-        let start = Date()
+        var result: [String: Any] = ["peer": "funnel", "index": index, "metric": metric.rawValue, "threads": global.threads,
+                                     "m": m, "ef_construction": efConstruction]
         var graph: HNSWIndex?
         let search: (_ query: [Float], _ ef: Int, _ filter: VectorFilter?) -> [VectorHit]
+        let d: Int, count: Int
         if index == "hnsw" {
+            let start = Date()
             let built: HNSWIndex
             if let load {
                 built = try HNSWIndex(contentsOf: URL(fileURLWithPath: load))
                 result["load_seconds"] = Date().timeIntervalSince(start)
             } else {
-                built = HNSWIndex(dimension: d, metric: metric, parameters: .init(m: m, efConstruction: efConstruction), capacity: count)
-                built.add(contentsOf: (0..<count).map { Array(values[($0 * d)..<(($0 + 1) * d)]) })
+                let rows = try Self.rows(baseURL)
+                let start = Date()
+                built = HNSWIndex(dimension: rows[0].count, metric: metric, parameters: .init(m: m, efConstruction: efConstruction), capacity: rows.count)
+                built.add(contentsOf: rows)
                 result["build_seconds"] = Date().timeIntervalSince(start)
             }
-            guard built.count == count else { throw CommandFailure("the index holds \(built.count) vectors, the base file \(count)") }
+            (d, count) = (built.vectors.dimension, built.count)
             search = { built.search($0, k: k, ef: $1, filter: $2) }
             result["index_mb"] = Double(built.memoryBytes) / 1_048_576
             graph = built
         } else {
-            let exact = ExactIndex(dimension: d, metric: metric, capacity: count)
-            for i in 0..<count { exact.add(Array(values[(i * d)..<((i + 1) * d)])) }
-            search = { query, _, filter in exact.search(query, k: k, filter: filter) }
+            let rows = try Self.rows(baseURL)
+            let start = Date()
+            let exact = ExactIndex(dimension: rows[0].count, metric: metric, capacity: rows.count)
+            for row in rows { exact.add(row) }
             result["build_seconds"] = Date().timeIntervalSince(start)
+            (d, count) = (exact.vectors.dimension, exact.count)
+            search = { query, _, filter in exact.search(query, k: k, filter: filter) }
             result["index_mb"] = Double(exact.vectors.memoryBytes) / 1_048_576
         }
+        Measure.releaseFreedMemory()
         result["memory_growth_mb"] = Measure.residentMemoryMiB - before
+        result["count"] = count
+        result["dimension"] = d
+        let (qd, queryValues) = try VectorFiles.readFloats(URL(fileURLWithPath: queries))
+        let (td, truthValues) = try VectorFiles.readInts(URL(fileURLWithPath: truth))
+        guard d == qd, td >= k, truthValues.count / td == queryValues.count / d else {
+            throw CommandFailure("index dimension \(d), query dimension \(qd), truth width \(td) (need ≥ \(k)) for \(queryValues.count / d) queries")
+        }
+        let queryCount = queryValues.count / d
+        let queryRows = (0..<queryCount).map { Array(queryValues[($0 * d)..<(($0 + 1) * d)]) }
         if let save, let graph {
             try graph.write(to: URL(fileURLWithPath: save))
             let loadStart = Date()
@@ -356,11 +368,11 @@ struct VectorBench: AsyncParsableCommand {
         // Filtered: a random subset of the vectors, its exact answers from a scan of just that subset.
         var filtered: [[String: Any]] = []
         let scan = ExactIndex(dimension: d, metric: metric, capacity: selectivity.isEmpty ? 1 : count)
-        if !selectivity.isEmpty { for i in 0..<count { scan.add(Array(values[(i * d)..<((i + 1) * d)])) } }
+        if !selectivity.isEmpty { for row in try Self.rows(baseURL) { scan.add(row) } }
         for fraction in selectivity {
             var generator = SplitMix64(seed: UInt64(fraction * 1e6))
             var allowed = Bitset(count: count)
-            for i in 0..<count where Double(generator.next() >> 11) / Double(1 << 53) < fraction { allowed[i] = true }
+            for i in 0..<count where generator.nextUnitDouble() < fraction { allowed[i] = true }
             let filter = VectorFilter(allowed)
             let truth = queryRows.map { scan.search($0, k: k, filter: filter).map(\.id) }
             filtered.append(["selectivity": fraction, "allowed": allowed.setCount,
@@ -369,6 +381,12 @@ struct VectorBench: AsyncParsableCommand {
         if !filtered.isEmpty { result["filtered"] = filtered }
         result["peak_memory_mb"] = Measure.peakMemoryMiB
         try printJSON(result)
+    }
+
+    private static func rows(_ url: URL) throws -> [[Float]] {
+        let (d, values) = try VectorFiles.readFloats(url)
+        guard d > 0, !values.isEmpty else { throw CommandFailure("\(url.path) holds no vectors") }
+        return (0..<(values.count / d)).map { Array(values[($0 * d)..<(($0 + 1) * d)]) }
     }
 }
 
