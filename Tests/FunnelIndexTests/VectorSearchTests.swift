@@ -215,11 +215,12 @@ import Testing
             #expect(throws: IndexFileError.self, "\(name)") { try HNSWIndex(contentsOf: url) }
         }
         // A neighbour id far out of range: node 0's first layer-0 link, found from the layout
-        // (header, then 64-byte-aligned vectors, then the links).
+        // (header, then 64-byte-aligned vectors, squared norms and links).
         var altered = bytes
         let headerEnd = 8 + Int(bytes[4]) + Int(bytes[5]) << 8
         let vectorsStart = (headerEnd + 63) / 64 * 64
-        let linksStart = (vectorsStart + 2_000 * 12 * 4 + 63) / 64 * 64
+        let normsStart = (vectorsStart + 2_000 * 12 * 4 + 63) / 64 * 64
+        let linksStart = (normsStart + 2_000 * 4 + 63) / 64 * 64
         altered.replaceSubrange((linksStart + 4)..<(linksStart + 8), with: [0xFF, 0xFF, 0xFF, 0x7F])
         try altered.write(to: url)
         do {
@@ -228,5 +229,11 @@ import Testing
         } catch let error as IndexFileError {
             #expect(error.description.hasSuffix("layer-0 links of node 0 are corrupt"), "\(error)")
         }
+        // An empty index saves, loads and grows like any other.
+        try HNSWIndex(dimension: 12, metric: .l2).write(to: url)
+        let empty = try HNSWIndex(contentsOf: url)
+        #expect(empty.count == 0 && empty.search(data[1], k: 3).isEmpty)
+        for v in data.prefix(40) { empty.add(v) }
+        #expect(empty.search(data[1], k: 1, ef: 40).first?.id == 1)
     }
 }

@@ -31,6 +31,9 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Layer 0 links: per node a count, then up to `maxLinks0` neighbours.
     private(set) var links0: UnsafeMutablePointer<Int32>
     private var linkCapacity: Int
+    /// Whether `links0` was allocated here (else it points into `mapping`, a loaded index file).
+    private var ownsLinks0 = true
+    private var mapping: FileMapping?
     /// Per node, its top layer and its links on layers 1…top, `m + 1` slots per layer (nil for
     /// the nodes only on layer 0, nearly all of them).
     private(set) var levels: [UInt8] = []
@@ -57,7 +60,7 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     deinit {
-        links0.deallocate()
+        if ownsLinks0 { links0.deallocate() }
         for links in upperLinks { links?.deallocate() }
     }
 
@@ -121,16 +124,19 @@ public final class HNSWIndex: @unchecked Sendable {
         return Int32(first)..<Int32(vectors.count)
     }
 
-    /// Puts back the graph of a saved index whose vectors are already stored (see `init(contentsOf:)`).
-    func restore(links0 saved: [Int32], levels: [UInt8], upper: [Int32], deleted words: [UInt64], entryPoint: Int32, topLevel: Int) {
-        saved.withUnsafeBufferPointer { links0.update(from: $0.baseAddress!, count: $0.count) }
+    /// Puts back the graph of a saved index whose vectors are already in place (see
+    /// `init(contentsOf:)`): layer-0 links served from the mapped file, the rest copied.
+    func restore(mapping: FileMapping, links0 mapped: UnsafeMutablePointer<Int32>, levels: [UInt8], upper: UnsafePointer<Int32>,
+                 deleted words: UnsafeBufferPointer<UInt64>, entryPoint: Int32, topLevel: Int) {
+        if ownsLinks0 { links0.deallocate() }
+        (links0, linkCapacity, ownsLinks0, self.mapping) = (mapped, levels.count, false, mapping)
         self.levels = levels
         var next = 0
         upperLinks = levels.map { level in
             guard level > 0 else { return nil }
             let size = Int(level) * (parameters.m + 1)
             let links = UnsafeMutablePointer<Int32>.allocate(capacity: size)
-            upper.withUnsafeBufferPointer { links.initialize(from: $0.baseAddress! + next, count: size) }
+            links.initialize(from: upper + next, count: size)
             next += size
             return links
         }
@@ -144,7 +150,7 @@ public final class HNSWIndex: @unchecked Sendable {
     private func append(_ vector: [Float]) -> Int32 {
         guard vector.count == vectors.dimension else { fatalError("a vector of \(vector.count) values for dimension \(vectors.dimension)") }
         let id = Int32(metric.prepare(vector).withUnsafeBufferPointer { vectors.append($0) })
-        if Int(id) == linkCapacity { growLinks(to: 2 * linkCapacity) }
+        if Int(id) == linkCapacity { growLinks(to: max(16, 2 * linkCapacity)) }
         links0[Int(id) * (maxLinks0 + 1)] = 0
         deleted.grow(to: vectors.count)
         let level = randomLevel(id)
@@ -168,10 +174,9 @@ public final class HNSWIndex: @unchecked Sendable {
 
     private func growLinks(to capacity: Int) {
         let grown = UnsafeMutablePointer<Int32>.allocate(capacity: capacity * (maxLinks0 + 1))
-        grown.update(from: links0, count: linkCapacity * (maxLinks0 + 1))
-        links0.deallocate()
-        links0 = grown
-        linkCapacity = capacity
+        grown.update(from: links0, count: min(linkCapacity, count) * (maxLinks0 + 1))
+        if ownsLinks0 { links0.deallocate() }
+        (links0, linkCapacity, ownsLinks0) = (grown, capacity, true)
     }
 
     /// Links node `id` into the graph. With `locks` (a concurrent batch), every read or write of
