@@ -157,6 +157,42 @@ import Testing
         }
     }
 
+    /// After 40% of the nodes are deleted and the graph repaired: no live node links to a deleted
+    /// one, deleted nodes keep no links, the entry point is live, recall on the live vectors holds,
+    /// and new vectors still link in. The compacted rebuild answers the same.
+    @Test func hnswRepairsDeletionsAndCompacts() {
+        let data = Self.clustered(3_000, dimension: 16, clusters: 30)
+        let index = HNSWIndex(dimension: 16, metric: .l2, parameters: .init(m: 10, efConstruction: 80))
+        for v in data { index.add(v) }
+        let gone: (Int) -> Bool = { $0 % 5 < 2 }
+        for id in 0..<3_000 where gone(id) { index.delete(Int32(id)) }
+        index.delete(index.entryPoint)
+        index.repairDeletions(threads: 2)
+        #expect(!index.deleted[Int(index.entryPoint)])
+        for node in 0..<Int32(3_000) {
+            let links = index.neighbours(of: node)
+            if index.deleted[Int(node)] {
+                #expect(links.isEmpty, "deleted node \(node) keeps links")
+            } else {
+                #expect(links.allSatisfy { !index.deleted[Int($0)] } && !links.isEmpty, "node \(node)")
+            }
+        }
+        let queries = Self.clustered(50, dimension: 16, clusters: 30, seed: 8)
+        let live: (Int) -> Bool = { !index.deleted[$0] }
+        let recall = queries.reduce(0.0) { $0 + Self.recall(index.search($1, k: 10, ef: 80), Self.bruteForce(data, $1, metric: .l2, k: 10, allowed: live)) }
+        #expect(recall / 50 >= 0.95, "recall@10 after repair: \(recall / 50)")
+        let added = index.add(queries[0])
+        #expect(index.search(queries[0], k: 1, ef: 40).first?.id == added)
+
+        let (compact, originals) = index.compacted(threads: 2)
+        #expect(compact.count == originals.count && originals.allSatisfy { !index.deleted[Int($0)] })
+        let mapped = queries.reduce(0.0) { sum, query in
+            let got = compact.search(query, k: 10, ef: 80).map { VectorHit(id: originals[Int($0.id)], score: $0.score) }
+            return sum + Self.recall(got, index.search(query, k: 10, ef: 400))
+        }
+        #expect(mapped / 50 >= 0.95, "compacted recall@10 against the repaired index: \(mapped / 50)")
+    }
+
     /// A batch linked by two threads: a well-formed graph (no self-links, no repeated links,
     /// nearly every node linked to) with the recall of the serial build, searched from four tasks at once.
     @Test func concurrentBuildAndSearch() async {

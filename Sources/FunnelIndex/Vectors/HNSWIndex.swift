@@ -38,8 +38,8 @@ public final class HNSWIndex: @unchecked Sendable {
     /// the nodes only on layer 0, nearly all of them).
     private(set) var levels: [UInt8] = []
     private(set) var upperLinks: [UnsafeMutablePointer<Int32>?] = []
-    public private(set) var entryPoint: Int32 = -1
-    public private(set) var topLevel = -1
+    public internal(set) var entryPoint: Int32 = -1
+    public internal(set) var topLevel = -1
     public private(set) var deleted: Bitset
     let maxLinks0: Int
     let levelScale: Double
@@ -70,7 +70,7 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// The node's links on `level`: a count, then the neighbours.
     @inline(__always)
-    private func links(_ node: Int32, _ level: Int) -> UnsafeMutablePointer<Int32> {
+    func links(_ node: Int32, _ level: Int) -> UnsafeMutablePointer<Int32> {
         level == 0 ? links0 + Int(node) * (maxLinks0 + 1) : upperLinks[Int(node)]! + (level - 1) * (parameters.m + 1)
     }
 
@@ -81,9 +81,9 @@ public final class HNSWIndex: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: links + 1, count: Int(links[0])))
     }
 
-    private func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
+    func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
 
-    private func score(_ a: Int32, _ b: Int32) -> Float {
+    func score(_ a: Int32, _ b: Int32) -> Float {
         metric.score(vectors[Int(a)], vectors[Int(b)], dimension: vectors.dimension)
     }
 
@@ -237,7 +237,7 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// The heuristic of the paper (algorithm 4): walking candidates from nearest, keep one only
     /// if it is nearer to the base than to every one kept, so links spread in all directions.
-    private func selectNeighbours(_ nearestFirst: [Candidate], limit: Int) -> [Candidate] {
+    func selectNeighbours(_ nearestFirst: [Candidate], limit: Int) -> [Candidate] {
         var kept: [Candidate] = []
         for c in nearestFirst {
             if kept.count == limit { break }
