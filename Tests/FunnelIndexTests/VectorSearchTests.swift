@@ -55,6 +55,20 @@ import Testing
         }
     }
 
+    /// A scan split between threads (from 65,536 rows) answers exactly as one thread does, with and without a bitset.
+    @Test func parallelScanEqualsSerialScan() {
+        let data = Self.clustered(70_001, dimension: 8, clusters: 50)
+        let index = ExactIndex(dimension: 8, metric: .l2, capacity: 70_001)
+        for v in data { index.add(v) }
+        var sparse = Bitset(count: 70_001)
+        for i in stride(from: 3, to: 70_001, by: 11) { sparse[i] = true }
+        for query in Self.clustered(5, dimension: 8, clusters: 50, seed: 3) {
+            #expect(index.search(query, k: 10, threads: 2) == index.search(query, k: 10))
+            #expect(index.search(query, k: 10, filter: VectorFilter(sparse), threads: 3) == index.search(query, k: 10, filter: VectorFilter(sparse)))
+            #expect(index.search(query, k: 10).map(\.id) == Self.bruteForce(data, query, metric: .l2, k: 10).map(\.id))
+        }
+    }
+
     /// The kept count of set bits always equals a count of the words, whatever the sequence of changes.
     @Test func bitsetKeepsItsCount() {
         var bits = Bitset(count: 130, allSet: true)

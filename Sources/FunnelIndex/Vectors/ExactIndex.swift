@@ -26,11 +26,12 @@ public final class ExactIndex: @unchecked Sendable {
         deleted[Int(id)] = true
     }
 
-    public func search(_ query: [Float], k: Int, filter: VectorFilter? = nil) -> [VectorHit] {
+    /// The `k` best vectors for `query` that the filter allows, scanned on `threads` threads.
+    public func search(_ query: [Float], k: Int, filter: VectorFilter? = nil, threads: Int = 1) -> [VectorHit] {
         guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
         return metric.prepare(query).withUnsafeBufferPointer { q in
             ExactSearch.scan(vectors, query: q.baseAddress!, metric: metric, k: k, allowed: filter?.bitset,
-                             accept: VectorFilter.acceptance(excluding: deleted, filter?.bitset == nil ? filter : nil))
+                             accept: VectorFilter.acceptance(excluding: deleted, filter?.bitset == nil ? filter : nil), threads: threads)
         }
     }
 

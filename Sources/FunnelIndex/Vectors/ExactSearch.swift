@@ -7,11 +7,33 @@ import FunnelTensor
 public enum ExactSearch {
     /// The `k` best rows for one prepared query (see `VectorMetric.prepare`) among the rows set in
     /// `allowed` (every row when nil) that `accept` allows. A bitset is walked word by word, so a
-    /// narrow filter costs a pass over its words plus one score per allowed row.
+    /// narrow filter costs a pass over its words plus one score per allowed row. With `threads`
+    /// above one, an index of 65,536 rows or more is split among them in runs of whole words.
     public static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int,
-                            allowed: Bitset? = nil, accept: ((Int32) -> Bool)? = nil) -> [VectorHit] {
+                            allowed: Bitset? = nil, accept: ((Int32) -> Bool)? = nil, threads: Int = 1) -> [VectorHit] {
+        let words = (vectors.count + 63) / 64
+        let chunks = threads > 1 && vectors.count >= 1 << 16 ? threads : 1
+        let perChunk = (words + chunks - 1) / chunks
+        var partial = [BestHits](repeating: BestHits(k: k), count: chunks)
+        partial.withUnsafeMutableBufferPointer { out in
+            nonisolated(unsafe) let out = out
+            Compute.parallel(chunks, chunks: chunks) { _, range in
+                for c in range {
+                    out[c] = scan(vectors, query: query, metric: metric, k: k, words: (c * perChunk)..<min(words, (c + 1) * perChunk),
+                                  allowed: allowed, accept: accept)
+                }
+            }
+        }
+        var best = partial[0]
+        for other in partial.dropFirst() { for hit in other.sorted() { best.offer(hit) } }
+        return best.sorted()
+    }
+
+    /// The rows of `words` (64 rows per bitset word) scanned on the calling thread.
+    private static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int, words: Range<Int>,
+                             allowed: Bitset?, accept: ((Int32) -> Bool)?) -> BestHits {
         var best = BestHits(k: k)
-        let d = vectors.dimension, base = vectors.base
+        let d = vectors.dimension, base = vectors.base, count = vectors.count
         @inline(__always) func consider(_ i: Int) {
             if let accept, !accept(Int32(i)) { return }
             let score = metric.score(query, base + i * d, dimension: d)
@@ -20,13 +42,13 @@ public enum ExactSearch {
         if let allowed {
             // Rows far apart defeat the hardware prefetcher: each row is prefetched one row ahead.
             var pending = -1
-            allowed.words.withUnsafeBufferPointer { words in
-                for w in 0..<min(words.count, (vectors.count + 63) / 64) {
-                    var bits = words[w]
+            allowed.words.withUnsafeBufferPointer { bitWords in
+                for w in words.clamped(to: 0..<bitWords.count) {
+                    var bits = bitWords[w]
                     while bits != 0 {
                         let i = w * 64 + bits.trailingZeroBitCount
                         bits &= bits - 1
-                        guard i < vectors.count else { break }
+                        guard i < count else { break }
                         funnel_prefetch_range(base + i * d, d * 4)
                         if pending >= 0 { consider(pending) }
                         pending = i
@@ -35,9 +57,9 @@ public enum ExactSearch {
             }
             if pending >= 0 { consider(pending) }
         } else {
-            for i in 0..<vectors.count { consider(i) }
+            for i in (words.lowerBound * 64)..<min(count, words.upperBound * 64) { consider(i) }
         }
-        return best.sorted()
+        return best
     }
 
     /// The `k` best rows for each of `queryCount` prepared queries laid out row after row, by
