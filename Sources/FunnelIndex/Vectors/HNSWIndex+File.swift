@@ -37,8 +37,9 @@ extension HNSWIndex {
             try file.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: raw.baseAddress!), count: raw.count, deallocator: .none))
             written += raw.count
         }
+        func align() throws { try [UInt8](repeating: 0, count: (64 - written % 64) % 64).withUnsafeBytes(put) }
         func section<T>(_ pointer: UnsafePointer<T>, _ count: Int) throws {
-            try [UInt8](repeating: 0, count: (64 - written % 64) % 64).withUnsafeBytes(put)
+            try align()
             try put(UnsafeRawBufferPointer(UnsafeBufferPointer(start: pointer, count: count)))
         }
         do {
@@ -49,13 +50,10 @@ extension HNSWIndex {
             try vectors.squaredNorms.withUnsafeBufferPointer { try section($0.baseAddress!, count) }
             try section(links0, count * (maxLinks0 + 1))
             try levels.withUnsafeBufferPointer { try section($0.baseAddress!, $0.count) }
-            var first = true
+            try align()   // the upper links: one section written node by node
             for (node, level) in levels.enumerated() where level > 0 {
-                let links = UnsafeBufferPointer(start: upperLinks[node]!, count: Int(level) * (parameters.m + 1))
-                if first { try section(links.baseAddress!, links.count) } else { try put(UnsafeRawBufferPointer(links)) }
-                first = false
+                try put(UnsafeRawBufferPointer(UnsafeBufferPointer(start: upperLinks[node]!, count: Int(level) * (parameters.m + 1))))
             }
-            if first { try [UInt8](repeating: 0, count: (64 - written % 64) % 64).withUnsafeBytes(put) }
             try deleted.words.withUnsafeBufferPointer { try section($0.baseAddress!, $0.count) }
             try file.synchronize()
             try file.close()

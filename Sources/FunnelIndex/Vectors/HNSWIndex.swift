@@ -346,7 +346,8 @@ public final class HNSWIndex: @unchecked Sendable {
     /// allowed vector at dimension 64; a graph search about 0.8 µs · ef, stretched by (1/s)^0.65
     /// when a fraction s of the vectors is allowed (it walks through the refused ones). The two
     /// cross at s = (85 · ef / n)^0.6: 13% of 100,000 vectors at ef 40, 3% of a million
-    /// (measured on 100,000 clustered vectors with `funnel bench vectors --selectivity`).
+    /// (measured on 100,000 clustered vectors with `funnel bench vectors --selectivity`, once
+    /// with `--exact-below 0` and once with `--exact-below` above the count).
     public static func exactThreshold(count: Int, ef: Int) -> Int {
         guard count > 0 else { return 0 }
         return Int(Double(count) * min(1, pow(85 * Double(ef) / Double(count), 0.6)))

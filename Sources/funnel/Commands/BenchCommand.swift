@@ -279,8 +279,14 @@ struct VectorBench: AsyncParsableCommand {
     @Option(help: "Load the HNSW index from this file instead of building it.")
     var load: String?
 
+    @Option(help: "Answer filters allowing fewer vectors than this by an exact scan (default: HNSWIndex.exactThreshold); 0 keeps every filtered search on the graph.")
+    var exactBelow: Int?
+
     func validate() throws {
         guard runs >= 1, selectivity.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--runs must be positive and --selectivity in (0, 1]") }
+        guard index == "hnsw" || (save == nil && load == nil && exactBelow == nil) else {
+            throw ValidationError("--save, --load and --exact-below apply to --index hnsw")
+        }
         guard ["hnsw", "exact"].contains(index) else { throw ValidationError("--index must be hnsw or exact, got \(index)") }
         guard VectorMetric(rawValue: metric) != nil else { throw ValidationError("unknown --metric \(metric)") }
         guard k >= 1, m >= 2, efConstruction >= 1, ef.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k, --m, --ef-construction and --ef must be positive") }
@@ -298,9 +304,9 @@ struct VectorBench: AsyncParsableCommand {
         let search: (_ query: [Float], _ ef: Int, _ filter: VectorFilter?) -> [VectorHit]
         let d: Int, count: Int
         if index == "hnsw" {
-            let start = Date()
             let built: HNSWIndex
             if let load {
+                let start = Date()
                 built = try HNSWIndex(contentsOf: URL(fileURLWithPath: load))
                 result["load_seconds"] = Date().timeIntervalSince(start)
             } else {
@@ -311,7 +317,8 @@ struct VectorBench: AsyncParsableCommand {
                 result["build_seconds"] = Date().timeIntervalSince(start)
             }
             (d, count) = (built.vectors.dimension, built.count)
-            search = { built.search($0, k: k, ef: $1, filter: $2) }
+            (result["m"], result["ef_construction"]) = (built.parameters.m, built.parameters.efConstruction)   // a loaded index's own
+            search = { built.search($0, k: k, ef: $1, filter: $2, exactBelow: exactBelow) }
             result["index_mb"] = Double(built.memoryBytes) / 1_048_576
             graph = built
         } else {
@@ -328,20 +335,18 @@ struct VectorBench: AsyncParsableCommand {
         result["memory_growth_mb"] = Measure.residentMemoryMiB - before
         result["count"] = count
         result["dimension"] = d
-        let (qd, queryValues) = try VectorFiles.readFloats(URL(fileURLWithPath: queries))
+        let queryRows = try Self.rows(URL(fileURLWithPath: queries))
+        let queryCount = queryRows.count
         let (td, truthValues) = try VectorFiles.readInts(URL(fileURLWithPath: truth))
-        guard d == qd, td >= k, truthValues.count / td == queryValues.count / d else {
-            throw CommandFailure("index dimension \(d), query dimension \(qd), truth width \(td) (need ≥ \(k)) for \(queryValues.count / d) queries")
+        guard queryRows[0].count == d, td >= k, truthValues.count / td == queryCount else {
+            throw CommandFailure("index dimension \(d), query dimension \(queryRows[0].count), truth width \(td) (need ≥ \(k)) for \(queryCount) queries")
         }
-        let queryCount = queryValues.count / d
-        let queryRows = (0..<queryCount).map { Array(queryValues[($0 * d)..<(($0 + 1) * d)]) }
         if let save, let graph {
             try graph.write(to: URL(fileURLWithPath: save))
             let loadStart = Date()
-            let reloaded = try HNSWIndex(contentsOf: URL(fileURLWithPath: save))
+            _ = try HNSWIndex(contentsOf: URL(fileURLWithPath: save))
             result["load_seconds"] = Date().timeIntervalSince(loadStart)
             result["file_mb"] = Double((try FileManager.default.attributesOfItem(atPath: save)[.size] as? Int) ?? 0) / 1_048_576
-            _ = reloaded
         }
 
         /// Recall@k against `truth` (k ids per query) and the best queries/s over the runs.
