@@ -38,10 +38,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CPrefetch"),
+        .systemLibrary(name: "CInt8Kernels"),
         .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
-        .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch", "CInt8Kernels"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelStore", dependencies: [
             "FunnelData",
             .product(name: "GRDB", package: "GRDB.swift"),

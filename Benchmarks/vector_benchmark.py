@@ -3,8 +3,9 @@
 hnswlib and faiss (IndexHNSWFlat) on the same vectors, with the same M, efConstruction and
 threads, each in its own process: build time, memory, and recall@10 against queries per second
 over an ef sweep (the best of --runs passes per ef, for every library), then filtered search at
---selectivity (Funnel and faiss, on the same random subsets). Writes a Markdown table and, with
-matplotlib, a plot of the curves.
+--selectivity (Funnel and faiss, on the same random subsets). The peers `funnel-sq8` and
+`faiss-sq8` (IndexHNSWSQ) store the vectors as int8 codes of a per-dimension scalar quantizer
+trained on the base vectors. Writes a Markdown table and, with matplotlib, a plot of the curves.
 
 Datasets: `clustered` (Gaussian clusters, L2) and `games-als` (item vectors of an ALS model fitted
 by implicit on the Amazon Games interactions, queried with user vectors by inner product).
@@ -13,6 +14,8 @@ by implicit on the Amazon Games interactions, queried with user vectors by inner
     pip install hnswlib faiss-cpu implicit scipy numpy matplotlib
     python3 Benchmarks/vector_benchmark.py --count 1000000 --threads 1 2 --out Benchmarks/results/vectors.md
     python3 Benchmarks/vector_benchmark.py --dataset games-als --out Benchmarks/results/vectors-games.md
+    python3 Benchmarks/vector_benchmark.py --threads 1 --peers funnel funnel-sq8 hnswlib faiss-sq8 --selectivity \
+        --out Benchmarks/results/vectors-sq8.md
 """
 import argparse
 import ctypes
@@ -149,9 +152,15 @@ def run_peer(args, name, base, queries, truth, threads):
     else:
         import faiss
         faiss.omp_set_num_threads(threads)
-        index = faiss.IndexHNSWFlat(dimension, args.m, faiss.METRIC_L2 if space == "l2" else faiss.METRIC_INNER_PRODUCT)
+        measure = faiss.METRIC_L2 if space == "l2" else faiss.METRIC_INNER_PRODUCT
+        if name == "faiss-sq8":
+            index = faiss.IndexHNSWSQ(dimension, faiss.ScalarQuantizer.QT_8bit, args.m, measure)
+        else:
+            index = faiss.IndexHNSWFlat(dimension, args.m, measure)
         index.hnsw.efConstruction = args.ef_construction
         start = time.perf_counter()
+        if name == "faiss-sq8":
+            index.train(data)
         index.add(data)
         build = time.perf_counter() - start
         def search(query, ef, subset=None):
@@ -194,13 +203,16 @@ def run_peer(args, name, base, queries, truth, threads):
     return result
 
 
-def run_funnel(args, base, queries, truth, threads):
+def run_funnel(args, base, queries, truth, threads, quantize=False):
+    filters = ["--selectivity", *map(str, args.selectivity)] if args.selectivity and not quantize else []
     out = subprocess.run([args.funnel, "bench", "vectors", "--base", str(base), "--queries", str(queries),
                           "--truth", str(truth), "--threads", str(threads), "--m", str(args.m), "--ef-construction",
                           str(args.ef_construction), "--k", str(args.k), "--metric", metric(args), "--runs", str(args.runs),
-                          "--ef", *map(str, args.ef)] + (["--selectivity", *map(str, args.selectivity)] if args.selectivity else []),
+                          "--ef", *map(str, args.ef), "--quantize", "int8" if quantize else "none"] + filters,
                          check=True, capture_output=True, text=True, env=dict(os.environ, FUNNEL_MALLOC_TUNING="0")).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    result = json.loads(out.strip().splitlines()[-1])
+    result["peer"] = "funnel-sq8" if quantize else "funnel"
+    return result
 
 
 def at_recall(sweep, target):
@@ -225,7 +237,8 @@ def main():
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3, help="passes per ef; the fastest counts")
     parser.add_argument("--selectivity", type=float, nargs="*", default=[0.5, 0.1, 0.01, 0.001])
-    parser.add_argument("--peers", nargs="+", default=["funnel", "hnswlib", "faiss"])
+    parser.add_argument("--peers", nargs="+", default=["funnel", "hnswlib", "faiss"],
+                        choices=["funnel", "funnel-sq8", "hnswlib", "faiss", "faiss-sq8"])
     parser.add_argument("--funnel", default=str(ROOT / ".build/release/funnel"))
     parser.add_argument("--workdir", default="/tmp/funnel-vectors")
     parser.add_argument("--out", type=pathlib.Path)
@@ -238,8 +251,8 @@ def main():
     results = []
     for threads in args.threads:
         for peer in args.peers:
-            if peer == "funnel":
-                results.append(run_funnel(args, base, queries, truth, threads))
+            if peer.startswith("funnel"):
+                results.append(run_funnel(args, base, queries, truth, threads, quantize=peer == "funnel-sq8"))
             else:
                 env = dict(os.environ, OMP_NUM_THREADS=str(threads))
                 out = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--peer", peer, "--threads", str(threads)],

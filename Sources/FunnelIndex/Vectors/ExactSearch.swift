@@ -11,16 +11,20 @@ public enum ExactSearch {
     /// above one, an index of 65,536 rows or more is split among them in runs of whole words.
     public static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int,
                             allowed: Bitset? = nil, accept: ((Int32) -> Bool)? = nil, threads: Int = 1) -> [VectorHit] {
-        let words = (vectors.count + 63) / 64
-        let chunks = threads > 1 && vectors.count >= 1 << 16 ? threads : 1
+        scan(QueryScorer(query, rows: vectors, metric: metric), count: vectors.count, k: k, allowed: allowed, accept: accept, threads: threads)
+    }
+
+    /// The same over the first `count` rows of any stored form.
+    static func scan(_ scorer: QueryScorer, count: Int, k: Int, allowed: Bitset?, accept: ((Int32) -> Bool)?, threads: Int) -> [VectorHit] {
+        let words = (count + 63) / 64
+        let chunks = threads > 1 && count >= 1 << 16 ? threads : 1
         let perChunk = (words + chunks - 1) / chunks
         var partial = [BestHits](repeating: BestHits(k: k), count: chunks)
         partial.withUnsafeMutableBufferPointer { out in
             nonisolated(unsafe) let out = out
             Compute.parallel(chunks, chunks: chunks) { _, range in
                 for c in range {
-                    out[c] = scan(vectors, query: query, metric: metric, k: k, words: (c * perChunk)..<min(words, (c + 1) * perChunk),
-                                  allowed: allowed, accept: accept)
+                    out[c] = scan(scorer, count: count, k: k, words: (c * perChunk)..<min(words, (c + 1) * perChunk), allowed: allowed, accept: accept)
                 }
             }
         }
@@ -30,13 +34,12 @@ public enum ExactSearch {
     }
 
     /// The rows of `words` (64 rows per bitset word) scanned on the calling thread.
-    private static func scan(_ vectors: VectorStorage, query: UnsafePointer<Float>, metric: VectorMetric, k: Int, words: Range<Int>,
-                             allowed: Bitset?, accept: ((Int32) -> Bool)?) -> BestHits {
+    private static func scan(_ scorer: QueryScorer, count: Int, k: Int, words: Range<Int>, allowed: Bitset?, accept: ((Int32) -> Bool)?) -> BestHits {
         var best = BestHits(k: k)
-        let d = vectors.dimension, base = vectors.base, count = vectors.count
+        let rowBytes = scorer.rowBytes
         @inline(__always) func consider(_ i: Int) {
             if let accept, !accept(Int32(i)) { return }
-            let score = metric.score(query, base + i * d, dimension: d)
+            let score = scorer.score(i)
             if score >= best.threshold { best.offer(VectorHit(id: Int32(i), score: score)) }
         }
         if let allowed {
@@ -49,7 +52,7 @@ public enum ExactSearch {
                         let i = w * 64 + bits.trailingZeroBitCount
                         bits &= bits - 1
                         guard i < count else { break }
-                        funnel_prefetch_range(base + i * d, d * 4)
+                        funnel_prefetch_range(scorer.row(i), rowBytes)
                         if pending >= 0 { consider(pending) }
                         pending = i
                     }

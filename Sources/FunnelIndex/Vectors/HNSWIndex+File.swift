@@ -16,17 +16,19 @@ extension HNSWIndex {
         var parameters: Parameters
         var entryPoint: Int32
         var topLevel: Int
+        var quantizer: ScalarQuantizer?
     }
 
-    /// Writes the index: magic, header length and a JSON header, then, each section starting on a
-    /// 64-byte boundary, the vectors (Float32), their squared norms (Float32), the layer-0 links
+    /// Writes the index: magic, header length and a JSON header (with the quantizer's ranges, if
+    /// any), then, each section starting on a 64-byte boundary, the vectors (Float32, or UInt8
+    /// codes when quantized), their squared norms (Float32; none when quantized), the layer-0 links
     /// (Int32, 2M + 1 per node), the node levels (UInt8), the upper-layer links of the nodes above
     /// layer 0 in node order, and the deletion bitset (UInt64); all little-endian. The sections
     /// stream to a temporary file, which is flushed to disk and then renamed over `url`, so a
     /// crash leaves either the old file or the new one.
     public func write(to url: URL) throws {
-        let header = try JSONEncoder().encode(Header(metric: metric, dimension: vectors.dimension, count: count, parameters: parameters,
-                                                     entryPoint: entryPoint, topLevel: topLevel))
+        let header = try JSONEncoder().encode(Header(metric: metric, dimension: dimension, count: count, parameters: parameters,
+                                                     entryPoint: entryPoint, topLevel: topLevel, quantizer: quantizer))
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).partial")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil), let file = FileHandle(forWritingAtPath: temporary.path) else {
             throw IndexFileError(temporary.path, "cannot create: \(String(cString: strerror(errno)))")
@@ -46,8 +48,13 @@ extension HNSWIndex {
             try Self.magic.withUnsafeBytes(put)
             try withUnsafeBytes(of: UInt32(header.count).littleEndian, put)
             try header.withUnsafeBytes(put)
-            try section(vectors.base, count * vectors.dimension)
-            try vectors.squaredNorms.withUnsafeBufferPointer { try section($0.baseAddress!, count) }
+            if let codes {
+                try section(codes.base, count * dimension)
+                try align()
+            } else {
+                try section(vectors.base, count * dimension)
+                try vectors.squaredNorms.withUnsafeBufferPointer { try section($0.baseAddress!, count) }
+            }
             try section(links0, count * (maxLinks0 + 1))
             try levels.withUnsafeBufferPointer { try section($0.baseAddress!, $0.count) }
             try align()   // the upper links: one section written node by node
@@ -86,7 +93,8 @@ extension HNSWIndex {
         }
         let (n, d, m) = (header.count, header.dimension, header.parameters.m)
         guard n >= 0, d > 0, m >= 2, header.parameters.efConstruction >= 1 else { throw fail("impossible sizes in the header") }
-        self.init(dimension: d, metric: header.metric, parameters: header.parameters, capacity: 1)
+        if let quantizer = header.quantizer, !quantizer.isValid || quantizer.dimension != d { throw fail("corrupt quantizer ranges") }
+        self.init(dimension: d, metric: header.metric, parameters: header.parameters, capacity: 1, quantizer: header.quantizer)
         var offset = 8 + headerLength
         func section<T>(_ type: T.Type, _ count: Int) throws -> UnsafeMutablePointer<T> {
             offset += (64 - offset % 64) % 64
@@ -95,8 +103,9 @@ extension HNSWIndex {
             defer { offset += size }
             return (mapping.bytes.baseAddress! + offset).bindMemory(to: T.self, capacity: count)
         }
-        let values = try section(Float.self, n * d)
-        let norms = try section(Float.self, n)
+        let quantized = header.quantizer == nil ? nil : try section(UInt8.self, n * d)
+        let values = quantized == nil ? try section(Float.self, n * d) : nil
+        let norms = try section(Float.self, quantized == nil ? n : 0)
         let links = try section(Int32.self, n * (maxLinks0 + 1))
         let levels = Array(UnsafeBufferPointer(start: try section(UInt8.self, n), count: n))
         let upperCount = levels.reduce(0) { $0 + Int($1) * (m + 1) }
@@ -114,7 +123,11 @@ extension HNSWIndex {
         guard n == 0 ? header.entryPoint == -1 : (0..<Int32(n)).contains(header.entryPoint) && Int(levels[Int(header.entryPoint)]) == header.topLevel else {
             throw fail("entry point \(header.entryPoint) is not a node on layer \(header.topLevel)")
         }
-        vectors.adopt(rows: values, count: n, squaredNorms: Array(UnsafeBufferPointer(start: norms, count: n)), owner: mapping)
+        if let codes, let quantized {
+            codes.adopt(rows: quantized, count: n, owner: mapping)
+        } else if let values {
+            vectors.adopt(rows: values, count: n, squaredNorms: Array(UnsafeBufferPointer(start: norms, count: n)), owner: mapping)
+        }
         restore(mapping: mapping, links0: links, levels: levels, upper: upper,
                 deleted: UnsafeBufferPointer(start: words, count: (n + 63) / 64), entryPoint: header.entryPoint, topLevel: header.topLevel)
     }

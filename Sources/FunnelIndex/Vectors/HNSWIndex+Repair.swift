@@ -35,18 +35,20 @@ extension HNSWIndex {
         guard count > 0, (1...count).contains(where: { deleted[Int(own[$0])] }) else { return }
         var seen: Set<Int32> = [node]
         var candidates: [Candidate] = []
-        func consider(_ id: Int32) {
-            guard !deleted[Int(id)], seen.insert(id).inserted else { return }
-            candidates.append(Candidate(score: score(node, id), id: id))
-        }
-        for k in 1...count {
-            let neighbour = own[k]
-            guard deleted[Int(neighbour)] else {
-                consider(neighbour)
-                continue
+        withNodeScorer(node) { scorer in
+            func consider(_ id: Int32) {
+                guard !deleted[Int(id)], seen.insert(id).inserted else { return }
+                candidates.append(Candidate(score: scorer.score(Int(id)), id: id))
             }
-            let through = links(neighbour, level)
-            for j in 0..<Int(through[0]) { consider(through[j + 1]) }
+            for k in 1...count {
+                let neighbour = own[k]
+                guard deleted[Int(neighbour)] else {
+                    consider(neighbour)
+                    continue
+                }
+                let through = links(neighbour, level)
+                for j in 0..<Int(through[0]) { consider(through[j + 1]) }
+            }
         }
         let kept = selectNeighbours(candidates.sorted(by: >), limit: capacity(atLevel: level))
         own[0] = Int32(kept.count)
@@ -55,12 +57,11 @@ extension HNSWIndex {
 
     /// A new index of the live vectors alone, built afresh with the same parameters on `threads`
     /// threads (the periodic rebuild that also gives back the memory of deleted vectors), and
-    /// for each of its ids the id the vector had here.
+    /// for each of its ids the id the vector had here. A quantized index keeps its quantizer.
     public func compacted(threads: Int = Compute.threads) -> (index: HNSWIndex, originalIDs: [Int32]) {
         let live = (0..<Int32(count)).filter { !deleted[Int($0)] }
-        let rebuilt = HNSWIndex(dimension: vectors.dimension, metric: metric, parameters: parameters, capacity: max(1, live.count))
-        let d = vectors.dimension
-        rebuilt.add(contentsOf: live.map { Array(UnsafeBufferPointer(start: vectors[Int($0)], count: d)) }, threads: threads)
+        let rebuilt = HNSWIndex(dimension: dimension, metric: metric, parameters: parameters, capacity: max(1, live.count), quantizer: quantizer)
+        rebuilt.add(contentsOf: live.map(vector), threads: threads)
         return (rebuilt, live)
     }
 }

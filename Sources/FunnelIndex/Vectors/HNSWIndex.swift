@@ -8,7 +8,9 @@ import FunnelTensor
 /// point and explores layer 0 best-first, keeping the `ef` best nodes seen.
 ///
 /// Layer 0 links live in one flat buffer, `2M` slots per node after a count, so a search reads
-/// each node's links from one place; the rarer upper layers keep an array per node.
+/// each node's links from one place; the rarer upper layers keep an array per node. The vectors
+/// are floats, or, with a `ScalarQuantizer`, int8 codes: a quarter of the memory, and the graph
+/// built and searched on the codes, so scores are those of the decoded vectors.
 public final class HNSWIndex: @unchecked Sendable {
     public struct Parameters: Codable, Sendable, Equatable {
         /// Links per node on the upper layers, twice that on layer 0.
@@ -27,7 +29,11 @@ public final class HNSWIndex: @unchecked Sendable {
 
     public let metric: VectorMetric
     public let parameters: Parameters
-    public let vectors: VectorStorage
+    public let dimension: Int
+    public let quantizer: ScalarQuantizer?
+    /// The rows: floats, or, with a quantizer, codes (and `vectors` stays empty).
+    let vectors: VectorStorage
+    let codes: CodeStorage?
     /// Layer 0 links: per node a count, then up to `maxLinks0` neighbours.
     private(set) var links0: UnsafeMutablePointer<Int32>
     private var linkCapacity: Int
@@ -45,13 +51,22 @@ public final class HNSWIndex: @unchecked Sendable {
     let levelScale: Double
     private let scratchPool = SearchScratchPool()
 
-    public init(dimension: Int, metric: VectorMetric, parameters: Parameters = Parameters(), capacity: Int = 1024) {
+    /// An empty index; with a `quantizer` (trained on vectors like those to come), the vectors are
+    /// stored as its int8 codes.
+    public init(dimension: Int, metric: VectorMetric, parameters: Parameters = Parameters(), capacity: Int = 1024,
+                quantizer: ScalarQuantizer? = nil) {
         guard parameters.m >= 2, parameters.efConstruction >= 1 else {
             fatalError("HNSW needs m ≥ 2 and efConstruction ≥ 1, got \(parameters.m) and \(parameters.efConstruction)")
         }
+        if let quantizer, quantizer.dimension != dimension {
+            fatalError("a quantizer of dimension \(quantizer.dimension) for an index of dimension \(dimension)")
+        }
         self.metric = metric
         self.parameters = parameters
-        vectors = VectorStorage(dimension: dimension, capacity: capacity)
+        self.dimension = dimension
+        self.quantizer = quantizer
+        vectors = VectorStorage(dimension: dimension, capacity: quantizer == nil ? capacity : 1)
+        codes = quantizer.map { CodeStorage(quantizer: $0, capacity: capacity) }
         maxLinks0 = 2 * parameters.m
         levelScale = 1 / log(Double(parameters.m))
         linkCapacity = max(1, capacity)
@@ -64,7 +79,35 @@ public final class HNSWIndex: @unchecked Sendable {
         for links in upperLinks { links?.deallocate() }
     }
 
-    public var count: Int { vectors.count }
+    public var count: Int { levels.count }
+
+    /// Vector `id` as the index holds it: prepared for the metric, and decoded from its codes when quantized.
+    public func vector(_ id: Int32) -> [Float] {
+        guard let codes else { return Array(UnsafeBufferPointer(start: vectors[Int(id)], count: dimension)) }
+        return [Float](unsafeUninitializedCapacity: dimension) { buffer, initialized in
+            codes.quantizer.decode(codes[Int(id)], into: buffer.baseAddress!)
+            initialized = dimension
+        }
+    }
+
+    // MARK: Scoring
+
+    /// Runs `body` with a scorer of the stored rows against a prepared query.
+    @inline(__always)
+    func withScorer<R>(_ query: UnsafePointer<Float>, _ body: (QueryScorer) -> R) -> R {
+        guard let codes else { return body(QueryScorer(query, rows: vectors, metric: metric)) }
+        return QueryScorer.with(query, codes: codes, metric: metric, body)
+    }
+
+    /// Runs `body` with a scorer of the stored rows against node `node`'s own vector.
+    @inline(__always)
+    func withNodeScorer<R>(_ node: Int32, _ body: (QueryScorer) -> R) -> R {
+        guard let codes else { return body(QueryScorer(vectors[Int(node)], rows: vectors, metric: metric)) }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: dimension) { decoded in
+            codes.quantizer.decode(codes[Int(node)], into: decoded.baseAddress!)
+            return QueryScorer.with(decoded.baseAddress!, codes: codes, metric: metric, body)
+        }
+    }
 
     // MARK: Links
 
@@ -83,10 +126,6 @@ public final class HNSWIndex: @unchecked Sendable {
 
     func capacity(atLevel level: Int) -> Int { level == 0 ? maxLinks0 : parameters.m }
 
-    func score(_ a: Int32, _ b: Int32) -> Float {
-        metric.score(vectors[Int(a)], vectors[Int(b)], dimension: vectors.dimension)
-    }
-
     // MARK: Building
 
     /// Adds a vector (normalised for cosine) and links it into the graph; returns its id.
@@ -102,26 +141,26 @@ public final class HNSWIndex: @unchecked Sendable {
     /// depends on the order the threads happen to link in, as with any concurrent HNSW build.
     @discardableResult
     public func add(contentsOf batch: [[Float]], threads: Int = Compute.threads) -> Range<Int32> {
-        let first = vectors.count
-        vectors.reserve(first + batch.count)
+        let first = count
+        if let codes { codes.reserve(first + batch.count) } else { vectors.reserve(first + batch.count) }
         if first + batch.count > linkCapacity { growLinks(to: first + batch.count) }
         for vector in batch { append(vector) }
         var start = first
-        if entryPoint < 0, start < vectors.count {
+        if entryPoint < 0, start < count {
             link(Int32(start), locks: nil)
             start += 1
         }
-        let remaining = vectors.count - start
+        let remaining = count - start
         if threads <= 1 || remaining < 2 {
-            for id in start..<vectors.count { link(Int32(id), locks: nil) }
+            for id in start..<count { link(Int32(id), locks: nil) }
         } else {
-            let locks = NodeLocks(count: vectors.count)
+            let locks = NodeLocks(count: count)
             // Many small chunks taken in order, so the threads grow the graph together from its start.
             Compute.parallel(remaining, chunks: min(remaining, threads * 256)) { _, range in
                 for k in range { self.link(Int32(start + k), locks: locks) }
             }
         }
-        return Int32(first)..<Int32(vectors.count)
+        return Int32(first)..<Int32(count)
     }
 
     /// Puts back the graph of a saved index whose vectors are already in place (see
@@ -148,11 +187,11 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Stores a vector and its empty links, without linking it.
     @discardableResult
     private func append(_ vector: [Float]) -> Int32 {
-        guard vector.count == vectors.dimension else { fatalError("a vector of \(vector.count) values for dimension \(vectors.dimension)") }
-        let id = Int32(metric.prepare(vector).withUnsafeBufferPointer { vectors.append($0) })
+        guard vector.count == dimension else { fatalError("a vector of \(vector.count) values for dimension \(dimension)") }
+        let id = Int32(metric.prepare(vector).withUnsafeBufferPointer { codes?.append($0.baseAddress!) ?? vectors.append($0) })
         if Int(id) == linkCapacity { growLinks(to: max(16, 2 * linkCapacity)) }
         links0[Int(id) * (maxLinks0 + 1)] = 0
-        deleted.grow(to: vectors.count)
+        deleted.grow(to: Int(id) + 1)
         let level = randomLevel(id)
         levels.append(UInt8(level))
         var upper: UnsafeMutablePointer<Int32>?
@@ -193,22 +232,23 @@ public final class HNSWIndex: @unchecked Sendable {
         let (start, top) = (entryPoint, topLevel)
         let raisesTop = level > top
         if !raisesTop { locks?.global.unlock() }
-        let query = vectors[Int(id)]
         let table = locks?.table
-        var entry = Candidate(score: metric.score(query, vectors[Int(start)], dimension: vectors.dimension), id: start)
-        if top > level {
-            for l in stride(from: top, to: level, by: -1) { entry = greedy(query, from: entry, level: l, locks: table) }
-        }
-        for l in stride(from: min(level, top), through: 0, by: -1) {
-            let found = searchLayer(query, entry: entry, ef: parameters.efConstruction, level: l, accept: nil, locks: table)
-            let chosen = selectNeighbours(found, limit: parameters.m)
-            table?.lock(id)
-            let own = links(id, l)
-            own[0] = Int32(chosen.count)
-            for (k, c) in chosen.enumerated() { own[k + 1] = c.id }
-            table?.unlock(id)
-            for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l, locks: table) }
-            entry = found[0]
+        withNodeScorer(id) { scorer in
+            var entry = Candidate(score: scorer.score(Int(start)), id: start)
+            if top > level {
+                for l in stride(from: top, to: level, by: -1) { entry = greedy(scorer, from: entry, level: l, locks: table) }
+            }
+            for l in stride(from: min(level, top), through: 0, by: -1) {
+                let found = searchLayer(scorer, entry: entry, ef: parameters.efConstruction, level: l, accept: nil, locks: table)
+                let chosen = selectNeighbours(found, limit: parameters.m)
+                table?.lock(id)
+                let own = links(id, l)
+                own[0] = Int32(chosen.count)
+                for (k, c) in chosen.enumerated() { own[k + 1] = c.id }
+                table?.unlock(id)
+                for neighbour in chosen { connect(neighbour.id, to: id, score: neighbour.score, level: l, locks: table) }
+                entry = found[0]
+            }
         }
         if raisesTop {
             (entryPoint, topLevel) = (id, level)
@@ -229,7 +269,9 @@ public final class HNSWIndex: @unchecked Sendable {
             return
         }
         var candidates = [Candidate(score: score, id: id)]
-        for k in 1...count { candidates.append(Candidate(score: self.score(node, links[k]), id: links[k])) }
+        withNodeScorer(node) { scorer in
+            for k in 1...count { candidates.append(Candidate(score: scorer.score(Int(links[k])), id: links[k])) }
+        }
         let kept = selectNeighbours(candidates.sorted(by: >), limit: limit)
         links[0] = Int32(kept.count)
         for (k, c) in kept.enumerated() { links[k + 1] = c.id }
@@ -241,7 +283,7 @@ public final class HNSWIndex: @unchecked Sendable {
         var kept: [Candidate] = []
         for c in nearestFirst {
             if kept.count == limit { break }
-            if kept.allSatisfy({ score(c.id, $0.id) < c.score }) { kept.append(c) }
+            if kept.isEmpty || withNodeScorer(c.id, { scorer in kept.allSatisfy { scorer.score(Int($0.id)) < c.score } }) { kept.append(c) }
         }
         return kept
     }
@@ -249,7 +291,7 @@ public final class HNSWIndex: @unchecked Sendable {
     // MARK: Searching
 
     /// Moves to the nearest neighbour on `level` while one is nearer.
-    private func greedy(_ query: UnsafePointer<Float>, from start: Candidate, level: Int, locks: LockTable? = nil) -> Candidate {
+    private func greedy(_ scorer: QueryScorer, from start: Candidate, level: Int, locks: LockTable? = nil) -> Candidate {
         var best = start
         var moved = true
         // Only a concurrent build copies links out under their lock.
@@ -261,7 +303,7 @@ public final class HNSWIndex: @unchecked Sendable {
             if let locks, let scratch { links = locks.copy(links, of: best.id, into: scratch) }
             for k in 0..<Int(links[0]) {
                 let n = links[k + 1]
-                let s = metric.score(query, vectors[Int(n)], dimension: vectors.dimension)
+                let s = scorer.score(Int(n))
                 if s > best.score {
                     best = Candidate(score: s, id: n)
                     moved = true
@@ -276,13 +318,12 @@ public final class HNSWIndex: @unchecked Sendable {
     /// cuts the graph. The hot loop reads raw pointers and prefetches each next neighbour's vector
     /// while scoring the current one: graph order defeats the hardware prefetcher, and memory
     /// latency, not arithmetic, bounds the search.
-    private func searchLayer(_ query: UnsafePointer<Float>, entry: Candidate, ef: Int, level: Int,
+    private func searchLayer(_ scorer: QueryScorer, entry: Candidate, ef: Int, level: Int,
                              accept: ((Int32) -> Bool)?, locks: LockTable? = nil) -> [Candidate] {
-        let scratch = scratchPool.take(count: vectors.count)
+        let scratch = scratchPool.take(count: count)
         defer { scratchPool.give(scratch) }
         let copied = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
         defer { copied?.deallocate() }
-        let base = vectors.base, d = vectors.dimension, isL2 = metric == .l2
         // Heaps and marks in locals: a class's stored properties pay dynamic exclusivity checks per access.
         var frontier = scratch.frontier, results = scratch.results
         let (marks, generation) = (scratch.marks, scratch.generation)
@@ -297,14 +338,13 @@ public final class HNSWIndex: @unchecked Sendable {
             if let locks, let copied { links = locks.copy(links, of: nearest.id, into: copied) }
             let count = Int(links[0])
             if count == 0 { continue }
-            funnel_prefetch(base + Int(links[1]) * d)
+            funnel_prefetch(scorer.row(Int(links[1])))
             for k in 1...count {
-                if k < count { funnel_prefetch(base + Int(links[k + 1]) * d) }
+                if k < count { funnel_prefetch(scorer.row(Int(links[k + 1]))) }
                 let n = links[k]
                 if marks[Int(n)] == generation { continue }
                 marks[Int(n)] = generation
-                let x = base + Int(n) * d
-                let s = isL2 ? -VectorKernels.squaredDistance(query, x, d) : VectorKernels.dot(query, x, d)
+                let s = scorer.score(Int(n))
                 let full = results.count >= ef
                 guard !full || s > results.top.score else { continue }
                 let candidate = Candidate(score: s, id: n)
@@ -326,19 +366,20 @@ public final class HNSWIndex: @unchecked Sendable {
     /// `exactThreshold`) is answered by an exact scan of those vectors: the graph would have to
     /// wander through many refused nodes, and recall would fall.
     public func search(_ query: [Float], k: Int, ef: Int = 64, filter: VectorFilter? = nil, exactBelow: Int? = nil) -> [VectorHit] {
-        guard query.count == vectors.dimension else { fatalError("a query of \(query.count) values for dimension \(vectors.dimension)") }
+        guard query.count == dimension else { fatalError("a query of \(query.count) values for dimension \(dimension)") }
         guard entryPoint >= 0, k > 0 else { return [] }
         let prepared = metric.prepare(query)
         let accept = VectorFilter.acceptance(excluding: deleted, filter)
         return prepared.withUnsafeBufferPointer { q in
-            let query = q.baseAddress!
-            if let allowed = filter?.allowedCount, allowed < exactBelow ?? Self.exactThreshold(count: vectors.count, ef: max(ef, k)) {
-                return ExactSearch.scan(vectors, query: query, metric: metric, k: k, allowed: filter?.bitset,
-                                        accept: VectorFilter.acceptance(excluding: deleted, filter?.bitset == nil ? filter : nil))
+            withScorer(q.baseAddress!) { scorer in
+                if let allowed = filter?.allowedCount, allowed < exactBelow ?? Self.exactThreshold(count: count, ef: max(ef, k)) {
+                    return ExactSearch.scan(scorer, count: count, k: k, allowed: filter?.bitset,
+                                            accept: VectorFilter.acceptance(excluding: deleted, filter?.bitset == nil ? filter : nil), threads: 1)
+                }
+                var entry = Candidate(score: scorer.score(Int(entryPoint)), id: entryPoint)
+                for l in stride(from: topLevel, to: 0, by: -1) { entry = greedy(scorer, from: entry, level: l) }
+                return searchLayer(scorer, entry: entry, ef: max(ef, k), level: 0, accept: accept).prefix(k).map { VectorHit(id: $0.id, score: $0.score) }
             }
-            var entry = Candidate(score: metric.score(query, vectors[Int(entryPoint)], dimension: vectors.dimension), id: entryPoint)
-            for l in stride(from: topLevel, to: 0, by: -1) { entry = greedy(query, from: entry, level: l) }
-            return searchLayer(query, entry: entry, ef: max(ef, k), level: 0, accept: accept).prefix(k).map { VectorHit(id: $0.id, score: $0.score) }
         }
     }
 
@@ -358,9 +399,9 @@ public final class HNSWIndex: @unchecked Sendable {
         deleted[Int(id)] = true
     }
 
-    /// Bytes held by vectors and links.
+    /// Bytes held by vectors (or their codes) and links.
     public var memoryBytes: Int {
-        vectors.memoryBytes + linkCapacity * (maxLinks0 + 1) * 4 + levels.capacity
+        vectors.memoryBytes + (codes?.memoryBytes ?? 0) + linkCapacity * (maxLinks0 + 1) * 4 + levels.capacity
             + upperLinks.capacity * 8 + levels.reduce(0) { $0 + Int($1) * (parameters.m + 1) * 4 }
     }
 }

@@ -22,12 +22,13 @@ public final class VectorStorage: @unchecked Sendable {
 
     deinit { if ownsBase { free(base) } }
 
-    private static func allocate(_ floats: Int) -> UnsafeMutablePointer<Float> {
+    /// `count` values on a 64-byte boundary (a cache line), released with `free`.
+    static func allocate<T>(_ count: Int, of type: T.Type = Float.self) -> UnsafeMutablePointer<T> {
         var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, 64, max(64, floats * MemoryLayout<Float>.stride)) == 0, let raw else {
-            fatalError("cannot allocate \(floats) floats")
+        guard posix_memalign(&raw, 64, max(64, count * MemoryLayout<T>.stride)) == 0, let raw else {
+            fatalError("cannot allocate \(count) \(T.self) values")
         }
-        return raw.bindMemory(to: Float.self, capacity: floats)
+        return raw.bindMemory(to: T.self, capacity: count)
     }
 
     /// Row `i`.

@@ -282,11 +282,16 @@ struct VectorBench: AsyncParsableCommand {
     @Option(help: "Answer filters allowing fewer vectors than this by an exact scan (default: HNSWIndex.exactThreshold); 0 keeps every filtered search on the graph.")
     var exactBelow: Int?
 
+    @Option(help: "Store the HNSW vectors as int8 codes (a scalar quantizer trained on the base vectors): int8 or none.")
+    var quantize = "none"
+
     func validate() throws {
         guard runs >= 1, selectivity.allSatisfy({ $0 > 0 && $0 <= 1 }) else { throw ValidationError("--runs must be positive and --selectivity in (0, 1]") }
-        guard index == "hnsw" || (save == nil && load == nil && exactBelow == nil) else {
-            throw ValidationError("--save, --load and --exact-below apply to --index hnsw")
+        guard index == "hnsw" || (save == nil && load == nil && exactBelow == nil && quantize == "none") else {
+            throw ValidationError("--save, --load, --exact-below and --quantize apply to --index hnsw")
         }
+        guard ["none", "int8"].contains(quantize) else { throw ValidationError("--quantize must be none or int8, got \(quantize)") }
+        guard load == nil || quantize == "none" else { throw ValidationError("a loaded index keeps the quantization it was saved with: drop --quantize") }
         guard ["hnsw", "exact"].contains(index) else { throw ValidationError("--index must be hnsw or exact, got \(index)") }
         guard VectorMetric(rawValue: metric) != nil else { throw ValidationError("unknown --metric \(metric)") }
         guard k >= 1, m >= 2, efConstruction >= 1, ef.allSatisfy({ $0 >= 1 }) else { throw ValidationError("--k, --m, --ef-construction and --ef must be positive") }
@@ -312,12 +317,15 @@ struct VectorBench: AsyncParsableCommand {
             } else {
                 let rows = try Self.rows(baseURL)
                 let start = Date()
-                built = HNSWIndex(dimension: rows[0].count, metric: metric, parameters: .init(m: m, efConstruction: efConstruction), capacity: rows.count)
+                let quantizer = quantize == "int8" ? ScalarQuantizer(training: rows, metric: metric) : nil
+                built = HNSWIndex(dimension: rows[0].count, metric: metric, parameters: .init(m: m, efConstruction: efConstruction),
+                                  capacity: rows.count, quantizer: quantizer)
                 built.add(contentsOf: rows)
                 result["build_seconds"] = Date().timeIntervalSince(start)
             }
-            (d, count) = (built.vectors.dimension, built.count)
+            (d, count) = (built.dimension, built.count)
             (result["m"], result["ef_construction"]) = (built.parameters.m, built.parameters.efConstruction)   // a loaded index's own
+            result["quantize"] = built.quantizer == nil ? "none" : "int8"
             search = { built.search($0, k: k, ef: $1, filter: $2, exactBelow: exactBelow) }
             result["index_mb"] = Double(built.memoryBytes) / 1_048_576
             graph = built
