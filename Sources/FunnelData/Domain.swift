@@ -146,3 +146,47 @@ public struct Event: Codable, Sendable, Hashable {
         self.context = context
     }
 }
+
+// Decoding: a field that has a default may be left out (an API client sends only what it knows);
+// the identifiers, and an event's type and time, are required.
+
+extension User {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id),
+                  categorical: try c.decodeIfPresent([String: String].self, forKey: .categorical) ?? [:],
+                  numeric: try c.decodeIfPresent([String: Double].self, forKey: .numeric) ?? [:],
+                  tags: try c.decodeIfPresent([String].self, forKey: .tags) ?? [],
+                  home: try c.decodeIfPresent(GeoPoint.self, forKey: .home),
+                  createdAt: try c.decodeIfPresent(Date.self, forKey: .createdAt))
+    }
+}
+
+extension Item {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(String.self, forKey: .id),
+                  categories: try c.decodeIfPresent([String].self, forKey: .categories) ?? [],
+                  tags: try c.decodeIfPresent([String].self, forKey: .tags) ?? [],
+                  authorID: try c.decodeIfPresent(String.self, forKey: .authorID),
+                  location: try c.decodeIfPresent(GeoPoint.self, forKey: .location),
+                  createdAt: try c.decodeIfPresent(Date.self, forKey: .createdAt),
+                  expiresAt: try c.decodeIfPresent(Date.self, forKey: .expiresAt),
+                  isHidden: try c.decodeIfPresent(Bool.self, forKey: .isHidden) ?? false,
+                  numeric: try c.decodeIfPresent([String: Double].self, forKey: .numeric) ?? [:],
+                  text: try c.decodeIfPresent(String.self, forKey: .text),
+                  contentVector: try c.decodeIfPresent([Float].self, forKey: .contentVector))
+    }
+}
+
+extension Event {
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(userID: try c.decode(String.self, forKey: .userID), itemID: try c.decode(String.self, forKey: .itemID),
+                  type: try c.decode(EventType.self, forKey: .type), timestamp: try c.decode(Date.self, forKey: .timestamp),
+                  watchedSeconds: try c.decodeIfPresent(Double.self, forKey: .watchedSeconds),
+                  itemDuration: try c.decodeIfPresent(Double.self, forKey: .itemDuration),
+                  value: try c.decodeIfPresent(Double.self, forKey: .value),
+                  context: try c.decodeIfPresent(EventContext.self, forKey: .context) ?? EventContext())
+    }
+}

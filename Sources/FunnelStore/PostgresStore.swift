@@ -113,6 +113,13 @@ public final class PostgresStore: Store {
         return deleted
     }
 
+    public func itemPage(after cursor: String?, limit: Int) async throws -> [Item] {
+        var items: [Item] = []
+        let rows = try await client.query("SELECT data FROM items WHERE id COLLATE \"C\" > \(cursor ?? "") ORDER BY id COLLATE \"C\" LIMIT \(limit)", logger: Self.logger)
+        for try await data in rows.decode(String.self) { items.append(try StoreCoding.decode(Item.self, from: data)) }
+        return items
+    }
+
     private func fetch<T: Decodable>(_ rows: PostgresRowSequence, ids: [String]) async throws -> [T] {
         var found: [String: String] = [:]
         for try await (id, data) in rows.decode((String, String).self) { found[id] = data }

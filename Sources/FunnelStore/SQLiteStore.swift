@@ -98,6 +98,13 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func itemPage(after cursor: String?, limit: Int) async throws -> [Item] {
+        let rows = try await writer.read { db in
+            try String.fetchAll(db, sql: "SELECT data FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor ?? "", limit])
+        }
+        return try rows.map { try StoreCoding.decode(Item.self, from: $0) }
+    }
+
     private func fetch<T: Decodable>(table: String, ids: [String]) async throws -> [T] {
         let found: [String: String] = try await writer.read { db in
             var found: [String: String] = [:]

@@ -15,6 +15,9 @@ public protocol ItemStore: Sendable {
     func items(_ ids: [String]) async throws -> [Item]
     /// Removes an item; returns false when it did not exist.
     func deleteItem(_ id: String) async throws -> Bool
+    /// Up to `limit` items in id order after the id `cursor` (nil for the first page): how
+    /// offline jobs read the whole catalogue.
+    func itemPage(after cursor: String?, limit: Int) async throws -> [Item]
 }
 
 /// Events: append-only batches, scans by time and by user.

@@ -94,6 +94,19 @@ enum StoreContract {
         #expect(try await store.deleteItem("p2"))
         #expect(try await !store.deleteItem("p2"))
         #expect(try await store.items(["p2"]).isEmpty)
+
+        // The catalogue in pages, in byte order of the ids whatever the database's collation.
+        let ids = ["B", "a", "a-1", "a_2", "b", "é", "p1", "z"].filter { $0 != "p1" }
+        try await store.upsertItems(ids.map { Item(id: $0) })
+        var paged: [String] = [], cursor: String?
+        while true {
+            let page = try await store.itemPage(after: cursor, limit: 3)
+            if page.isEmpty { break }
+            #expect(page.count <= 3)
+            paged += page.map(\.id)
+            cursor = page.last!.id
+        }
+        #expect(paged == (ids + ["p1"]).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
     static func badBatchesChangeNothing(_ store: some Store) async throws {

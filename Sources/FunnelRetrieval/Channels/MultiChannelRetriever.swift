@@ -18,12 +18,23 @@ public struct MultiChannelRetriever: Sendable {
     public struct Candidate: Sendable, Equatable {
         public var item: String
         public var provenance: [Provenance]
+
+        public init(item: String, provenance: [Provenance]) {
+            self.item = item
+            self.provenance = provenance
+        }
     }
 
     public struct Provenance: Sendable, Equatable {
         public var channel: String
         public var score: Double
         public var rank: Int
+
+        public init(channel: String, score: Double, rank: Int) {
+            self.channel = channel
+            self.score = score
+            self.rank = rank
+        }
     }
 
     public struct Result: Sendable {

@@ -24,6 +24,8 @@ struct SimulateCommand: AsyncParsableCommand {
     var sessionsPerDay = 2.0
     @Option(help: "Stop after this many events (default: when the days are over).")
     var events: Int?
+    @Flag(help: "Let the simulated days end now (by default they start on 2025-01-01, so that a seed always gives the same events).")
+    var endsNow = false
 
     @Option(help: "Write into this store (a SQLite file path or a postgres:// URL).")
     var store: String?
@@ -43,6 +45,7 @@ struct SimulateCommand: AsyncParsableCommand {
         var c = FeedWorld.Configuration()
         c.seed = seed
         (c.users, c.authors, c.items, c.days, c.feedSize, c.sessionsPerDay) = (users, authors, items, days, feedSize, sessionsPerDay)
+        if endsNow { c.start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 3_600).rounded(.down) * 3_600 - Double(days) * 86_400) }
         let startTime = Date()
         let simulation = FeedSimulation(world: try FeedWorld(c), batchSize: batch, maximumEvents: events)
         var counts = (users: 0, items: 0, events: 0)

@@ -1,0 +1,60 @@
+import Foundation
+import FunnelData
+
+/// One feed request.
+public struct FeedRequest: Sendable {
+    public var user: String
+    public var n: Int
+    public var now: Date
+    /// Where the user is now; else their home, if known.
+    public var location: GeoPoint?
+    public var explain: Bool
+
+    public init(user: String, n: Int = 20, now: Date = Date(), location: GeoPoint? = nil, explain: Bool = false) {
+        self.user = user
+        self.n = n
+        self.now = now
+        self.location = location
+        self.explain = explain
+    }
+}
+
+/// A feed: the items in order, and with `explain` how they got there.
+public struct FeedResult: Codable, Sendable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var item: String
+        /// The ranker's probability of a click.
+        public var score: Double
+        /// With `explain`: the channels that proposed the item, with their scores and ranks.
+        public var channels: [ChannelScore]?
+
+        public init(item: String, score: Double, channels: [ChannelScore]? = nil) {
+            self.item = item
+            self.score = score
+            self.channels = channels
+        }
+    }
+
+    public struct ChannelScore: Codable, Sendable, Equatable {
+        public var channel: String
+        public var score: Double
+        public var rank: Int
+    }
+
+    /// What each stage did: candidates per channel, what each filter removed, how many were
+    /// ranked and reranked, channels that failed, and which model served.
+    public struct Explanation: Codable, Sendable {
+        public var retrievedByChannel: [String: Int]
+        public var merged: Int
+        public var removedByFilter: [String: Int]
+        public var ranked: Int
+        public var reranked: Int
+        public var failedChannels: [String: String]
+        public var pipelineVersion: String
+        public var ranker: String
+    }
+
+    public var user: String
+    public var items: [Entry]
+    public var explanation: Explanation?
+}

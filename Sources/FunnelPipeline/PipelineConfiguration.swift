@@ -1,0 +1,52 @@
+import Foundation
+
+/// What a feed is made of, as the `[pipeline]` table of the TOML configuration holds it. Every
+/// field may be left out.
+public struct PipelineConfiguration: Codable, Sendable, Equatable {
+    /// Candidates per channel, by channel name; a channel not named gets `defaultQuota`, and a
+    /// quota of 0 turns a channel off.
+    public var quotas: [String: Int] = [:]
+    public var defaultQuota = 100
+    /// How many of the ranker's best go on to the reranker, as a multiple of the feed size.
+    public var rerankDepth = 5
+    /// MMR's weight of relevance against diversity, and how many of the last placed items a
+    /// candidate is compared with.
+    public var mmrLambda = 0.7
+    public var mmrWindow = 5
+    /// How long an exposed item stays out of the same user's feeds.
+    public var exposureDays = 7
+    /// Pseudo-exposures of the click- and like-rate priors.
+    public var priorStrength = 50.0
+    /// Logged exposures used to train the ranker (the most recent ones).
+    public var trainingExposures = 200_000
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = PipelineConfiguration()
+        quotas = try c.decodeIfPresent([String: Int].self, forKey: .quotas) ?? d.quotas
+        defaultQuota = try c.decodeIfPresent(Int.self, forKey: .defaultQuota) ?? d.defaultQuota
+        rerankDepth = try c.decodeIfPresent(Int.self, forKey: .rerankDepth) ?? d.rerankDepth
+        mmrLambda = try c.decodeIfPresent(Double.self, forKey: .mmrLambda) ?? d.mmrLambda
+        mmrWindow = try c.decodeIfPresent(Int.self, forKey: .mmrWindow) ?? d.mmrWindow
+        exposureDays = try c.decodeIfPresent(Int.self, forKey: .exposureDays) ?? d.exposureDays
+        priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
+        trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
+    }
+
+    /// Every value within its range, else an error naming the field.
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ rule: String) throws {
+            if !ok { throw PipelineError("pipeline.\(field) \(rule)") }
+        }
+        try check(quotas.values.allSatisfy { $0 >= 0 }, "quotas", "must not be negative")
+        try check(defaultQuota >= 0, "defaultQuota", "must not be negative")
+        try check(rerankDepth >= 1, "rerankDepth", "must be at least 1")
+        try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
+        try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
+        try check(exposureDays >= 1, "exposureDays", "must be at least 1")
+        try check(priorStrength >= 0, "priorStrength", "must not be negative")
+        try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
+    }
+}

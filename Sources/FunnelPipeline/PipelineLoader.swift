@@ -1,0 +1,55 @@
+import Foundation
+import FunnelData
+import FunnelStore
+
+/// Reads what a pipeline is built from out of a store: the whole catalogue and event log, in
+/// pages, and the latest trained ranker.
+public enum PipelineLoader {
+    public static let rankerArtifact = "ranker"
+
+    public static func catalogue(_ store: any Store, pageSize: Int = 10_000) async throws -> [Item] {
+        var items: [Item] = [], cursor: String?
+        while true {
+            let page = try await store.itemPage(after: cursor, limit: pageSize)
+            guard let last = page.last else { return items }
+            items += page
+            cursor = last.id
+        }
+    }
+
+    public static func events(_ store: any Store, pageSize: Int = 50_000) async throws -> [Event] {
+        var events: [Event] = [], cursor: Int64 = 0
+        while true {
+            let page = try await store.eventPage(after: cursor, limit: pageSize)
+            if page.events.isEmpty { return events }
+            events += page.events
+            cursor = page.cursor
+        }
+    }
+
+    /// The most recently saved ranker, with its version, if any.
+    public static func latestRanker(_ store: any Store) async throws -> (LogisticRanker, String)? {
+        guard let artifact = try await store.artifact(name: rankerArtifact, version: nil) else { return nil }
+        return (try JSONDecoder().decode(LogisticRanker.self, from: artifact.blob), artifact.version)
+    }
+
+    /// Saves a trained ranker as a new version (a timestamp), with its report as the manifest.
+    @discardableResult
+    public static func save(_ outcome: RankerTraining.Outcome, to store: any Store, now: Date = Date()) async throws -> String {
+        let version = String(format: "%.3f", now.timeIntervalSince1970)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try await store.saveArtifact(StoredArtifact(name: rankerArtifact, version: version, createdAt: now,
+                                                    manifest: try encoder.encode(outcome.report), blob: try encoder.encode(outcome.ranker)))
+        return version
+    }
+
+    /// A pipeline over everything in the store now, with its latest ranker.
+    public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date()) async throws -> FeedPipeline {
+        let items = try await catalogue(store)
+        let events = try await events(store)
+        let ranker = try await latestRanker(store)
+        return FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.1 ?? "fusion")", configuration: configuration,
+                            items: items, events: events, now: now, ranker: ranker?.0)
+    }
+}

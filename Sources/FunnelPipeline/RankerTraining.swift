@@ -1,0 +1,71 @@
+import Foundation
+import FunnelData
+import FunnelEval
+import FunnelRetrieval
+
+/// Trains the ranker from logged exposures. The most recent `trainingExposures` exposures are
+/// the examples, labelled 1 when the user clicked (or liked, collected, shared, commented on,
+/// bought) the item within a day of seeing it. Their features come from the events before the
+/// first of them only (channels rebuilt as of that moment, item statistics counted up to it), so
+/// no label leaks into a feature; the last fifth, in time order, validates.
+public enum RankerTraining {
+    public struct Outcome: Sendable {
+        public var ranker: LogisticRanker
+        public var report: LogisticRanker.Report
+        /// The validation AUC of reciprocal-rank fusion, the order served without a ranker.
+        public var fusionAUC: Double
+    }
+
+    static let positiveTypes: Set<EventType> = [.click, .like, .collect, .share, .comment, .purchase]
+
+    public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration) async throws -> Outcome {
+        let exposures = events.filter { $0.type == .exposure }.sorted { $0.timestamp < $1.timestamp }.suffix(configuration.trainingExposures)
+        guard let cutoff = exposures.first?.timestamp else {
+            throw PipelineError("no logged exposures to train the ranker on: serve feeds (or simulate) first")
+        }
+        let history = events.filter { $0.timestamp < cutoff }
+        let pipeline = FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff, ranker: nil)
+
+        var actions: [UserItem: [Date]] = [:]
+        for event in events where event.timestamp >= cutoff && positiveTypes.contains(event.type) {
+            actions[UserItem(event), default: []].append(event.timestamp)
+        }
+        // Each user's candidates as the channels saw them at the cutoff, on every core.
+        let users = Array(Set(exposures.map(\.userID)))
+        let retriever = MultiChannelRetriever(sources: pipeline.indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
+        let indexes = pipeline.indexes
+        var provenance: [String: [String: MultiChannelRetriever.Candidate]] = [:]
+        await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate]).self) { group in
+            var next = 0
+            func schedule() {
+                guard next < users.count else { return }
+                let user = users[next]
+                next += 1
+                group.addTask {
+                    let result = await retriever.retrieve(for: indexes.context(for: user, now: cutoff, location: nil))
+                    return (user, Dictionary(result.candidates.map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first }))
+                }
+            }
+            for _ in 0..<8 { schedule() }
+            for await (user, candidates) in group {
+                provenance[user] = candidates
+                schedule()
+            }
+        }
+
+        let names = pipeline.features.names
+        var features: [Float] = [], labels: [Float] = [], fusion: [Float] = []
+        features.reserveCapacity(exposures.count * names.count)
+        for exposure in exposures {
+            let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
+            pipeline.features.append(candidate, item: pipeline.item(exposure.itemID), statistics: pipeline.statistics, now: exposure.timestamp, to: &features)
+            let clicked = actions[UserItem(exposure)]?.contains { $0 >= exposure.timestamp && $0.timeIntervalSince(exposure.timestamp) <= 86_400 } ?? false
+            labels.append(clicked ? 1 : 0)
+            fusion.append(Float(pipeline.score([candidate], now: exposure.timestamp)[0]))
+        }
+        let (ranker, report) = try LogisticRanker.fit(features: features, labels: labels, names: names)
+        let validation = (labels.count - Int(Double(labels.count) * 0.2))..<labels.count
+        let fusionAUC = Metrics.auc(scores: Array(fusion[validation]), labels: Array(labels[validation]))
+        return Outcome(ranker: ranker, report: report, fusionAUC: fusionAUC)
+    }
+}

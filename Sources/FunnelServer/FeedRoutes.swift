@@ -1,0 +1,98 @@
+import Foundation
+import FunnelData
+import FunnelPipeline
+import FunnelStore
+import Hummingbird
+
+/// The routes served by the pipeline: the feed, similar items, popular and latest, and the
+/// admin reload that swaps in a pipeline rebuilt from the store.
+struct FeedRoutes {
+    let holder: PipelineHolder
+    let exposures: EventLogWriter
+    let store: any Store
+    let configuration: PipelineConfiguration
+
+    func pipeline() throws -> FeedPipeline {
+        guard let pipeline = holder.current else { throw HTTPError(.serviceUnavailable, message: "the pipeline is still being built; retry shortly") }
+        return pipeline
+    }
+
+    func feed(_ request: Request, user: String) async throws -> Response {
+        let pipeline = try pipeline()
+        let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
+        let explain = try QueryValues.flag(request, "explain")
+        var location: GeoPoint?
+        if let latitude = try QueryValues.number(request, "lat", range: -90...90) {
+            guard let longitude = try QueryValues.number(request, "lon", range: -180...180) else {
+                throw HTTPError(.badRequest, message: "'lat' needs 'lon'")
+            }
+            location = GeoPoint(latitude: latitude, longitude: longitude)
+        }
+        let now = Date()
+        let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, explain: explain), state: holder.state)
+        exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now,
+                                                context: EventContext(device: request.uri.queryParameters["device"].map(String.init),
+                                                                      city: request.uri.queryParameters["city"].map(String.init))) })
+        return try JSONBody.response(result)
+    }
+
+    func ranked(_ request: Request, latest: Bool) throws -> Response {
+        let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
+        let pipeline = try pipeline()
+        let state = holder.state
+        let items = latest ? pipeline.latestItems(n, excluding: state.isRemoved) : pipeline.popularItems(n, excluding: state.isRemoved)
+        return try JSONBody.response(["items": items])
+    }
+
+    func similar(_ request: Request, item: String) throws -> Response {
+        let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
+        let pipeline = try pipeline()
+        guard pipeline.item(item) != nil else { throw HTTPError(.notFound, message: "no item '\(item)'") }
+        let similar = pipeline.similarItems(to: item).lazy.filter { !holder.state.isRemoved($0.item) }.prefix(n)
+        return try JSONBody.response(["items": similar.map { FeedResult.Entry(item: $0.item, score: $0.score, channels: nil) }])
+    }
+
+    /// Rebuilds the pipeline from the store with the latest ranker and swaps it in.
+    func reload() async throws -> Response {
+        let started = Date()
+        let next = try await PipelineLoader.build(store, configuration: configuration)
+        holder.swap(next)
+        return try JSONBody.response(ReloadReply(version: next.version, ranker: next.rankerName, items: next.itemCount,
+                                                 seconds: Date().timeIntervalSince(started)))
+    }
+
+    struct ReloadReply: Encodable {
+        var version: String
+        var ranker: String
+        var items: Int
+        var seconds: Double
+    }
+}
+
+/// Query parameters read with a message naming the parameter and its rule.
+enum QueryValues {
+    static func integer(_ request: Request, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw HTTPError(.badRequest, message: "'\(name)' must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return n
+    }
+
+    static func number(_ request: Request, _ name: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
+        guard let x = Double(text), range.contains(x) else {
+            throw HTTPError(.badRequest, message: "'\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return x
+    }
+
+    static func flag(_ request: Request, _ name: String) throws -> Bool {
+        guard let text = request.uri.queryParameters[Substring(name)] else { return false }
+        switch text {
+        case "true", "1", "": return true
+        case "false", "0": return false
+        default: throw HTTPError(.badRequest, message: "'\(name)' must be true or false, got '\(text)'")
+        }
+    }
+}
