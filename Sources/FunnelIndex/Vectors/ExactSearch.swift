@@ -24,7 +24,12 @@ public enum ExactSearch {
             nonisolated(unsafe) let out = out
             Compute.parallel(chunks, chunks: chunks) { _, range in
                 for c in range {
-                    out[c] = scan(scorer, count: count, k: k, words: (c * perChunk)..<min(words, (c + 1) * perChunk), allowed: allowed, accept: accept)
+                    let words = (c * perChunk)..<min(words, (c + 1) * perChunk)
+                    out[c] = if let rows = scorer.codeRows {
+                        scan(rows, rowBytes: scorer.rowBytes, count: count, k: k, words: words, allowed: allowed, accept: accept)
+                    } else {
+                        scan(scorer.floatRows!, rowBytes: scorer.rowBytes, count: count, k: k, words: words, allowed: allowed, accept: accept)
+                    }
                 }
             }
         }
@@ -34,9 +39,9 @@ public enum ExactSearch {
     }
 
     /// The rows of `words` (64 rows per bitset word) scanned on the calling thread.
-    private static func scan(_ scorer: QueryScorer, count: Int, k: Int, words: Range<Int>, allowed: Bitset?, accept: ((Int32) -> Bool)?) -> BestHits {
+    private static func scan<Rows: RowScorer>(_ scorer: Rows, rowBytes: Int, count: Int, k: Int, words: Range<Int>,
+                                              allowed: Bitset?, accept: ((Int32) -> Bool)?) -> BestHits {
         var best = BestHits(k: k)
-        let rowBytes = scorer.rowBytes
         @inline(__always) func consider(_ i: Int) {
             if let accept, !accept(Int32(i)) { return }
             let score = scorer.score(i)

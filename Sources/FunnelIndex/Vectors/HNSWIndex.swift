@@ -292,6 +292,11 @@ public final class HNSWIndex: @unchecked Sendable {
 
     /// Moves to the nearest neighbour on `level` while one is nearer.
     private func greedy(_ scorer: QueryScorer, from start: Candidate, level: Int, locks: LockTable? = nil) -> Candidate {
+        if let rows = scorer.codeRows { return greedy(rows, from: start, level: level, locks: locks) }
+        return greedy(scorer.floatRows!, from: start, level: level, locks: locks)
+    }
+
+    private func greedy<Rows: RowScorer>(_ scorer: Rows, from start: Candidate, level: Int, locks: LockTable?) -> Candidate {
         var best = start
         var moved = true
         // Only a concurrent build copies links out under their lock.
@@ -320,6 +325,12 @@ public final class HNSWIndex: @unchecked Sendable {
     /// latency, not arithmetic, bounds the search.
     private func searchLayer(_ scorer: QueryScorer, entry: Candidate, ef: Int, level: Int,
                              accept: ((Int32) -> Bool)?, locks: LockTable? = nil) -> [Candidate] {
+        if let rows = scorer.codeRows { return searchLayer(rows, entry: entry, ef: ef, level: level, accept: accept, locks: locks) }
+        return searchLayer(scorer.floatRows!, entry: entry, ef: ef, level: level, accept: accept, locks: locks)
+    }
+
+    private func searchLayer<Rows: RowScorer>(_ scorer: Rows, entry: Candidate, ef: Int, level: Int,
+                                              accept: ((Int32) -> Bool)?, locks: LockTable?) -> [Candidate] {
         let scratch = scratchPool.take(count: count)
         defer { scratchPool.give(scratch) }
         let copied = locks == nil ? nil : UnsafeMutablePointer<Int32>.allocate(capacity: maxLinks0 + 1)
