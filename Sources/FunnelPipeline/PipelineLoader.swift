@@ -44,10 +44,11 @@ public enum PipelineLoader {
         return version
     }
 
-    /// A pipeline over everything in the store now, with its latest ranker.
-    public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date()) async throws -> FeedPipeline {
-        let items = try await catalogue(store)
-        let events = try await events(store)
+    /// A pipeline over everything in the store now (or over `data` already read from it), with
+    /// the store's latest ranker.
+    public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date(),
+                             data: (items: [Item], events: [Event])? = nil) async throws -> FeedPipeline {
+        let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
         let ranker = try await latestRanker(store)
         return FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.1 ?? "fusion")", configuration: configuration,
                             items: items, events: events, now: now, ranker: ranker?.0)

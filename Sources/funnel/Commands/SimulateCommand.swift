@@ -50,19 +50,25 @@ struct SimulateCommand: AsyncParsableCommand {
         let simulation = FeedSimulation(world: try FeedWorld(c), batchSize: batch, maximumEvents: events)
         var counts = (users: 0, items: 0, events: 0)
         if let store {
-            let target = try await StoreLocation.open(store)
-            while let b = try simulation.nextBatch() {
-                if !b.users.isEmpty { try await target.upsertUsers(b.users) }
-                if !b.items.isEmpty { try await target.upsertItems(b.items) }
-                if !b.events.isEmpty { try await target.appendEvents(b.events) }
-                counts = (counts.users + b.users.count, counts.items + b.items.count, counts.events + b.events.count)
-            }
+            counts = try await Self.write(simulation, into: try await StoreLocation.open(store))
         } else if let out {
             counts = try Self.writeFiles(simulation, to: URL(fileURLWithPath: out, isDirectory: true))
         }
         let seconds = Date().timeIntervalSince(startTime)
         print("simulated \(counts.users) users, \(counts.items) items and \(counts.events) events over \(days) days in "
               + String(format: "%.1f s (%.0f events/s) into %@", seconds, Double(counts.events) / max(seconds, 1e-9), store ?? out ?? ""))
+    }
+
+    /// Writes every batch of the simulation into a store; returns what it wrote.
+    static func write(_ simulation: FeedSimulation, into target: any Store) async throws -> (users: Int, items: Int, events: Int) {
+        var counts = (users: 0, items: 0, events: 0)
+        while let b = try simulation.nextBatch() {
+            if !b.users.isEmpty { try await target.upsertUsers(b.users) }
+            if !b.items.isEmpty { try await target.upsertItems(b.items) }
+            if !b.events.isEmpty { try await target.appendEvents(b.events) }
+            counts = (counts.users + b.users.count, counts.items + b.items.count, counts.events + b.events.count)
+        }
+        return counts
     }
 
     static func writeFiles(_ simulation: FeedSimulation, to directory: URL) throws -> (users: Int, items: Int, events: Int) {
