@@ -16,8 +16,19 @@ public struct FeedPipeline: Sendable {
     public let ranker: LogisticRanker?
     public let statistics: ItemStatistics
     let catalogue: [String: Item]
-    let levels: [String: Set<String>]
+    /// Per item, what serving reads of it: availability, category levels as sorted ids (for the
+    /// reranker's similarity) and the ranker's item features; one lookup per candidate.
+    let served: [String: ServedItem]
     let features: RankingFeatures
+
+    struct ServedItem: Sendable {
+        var expiresAt: Date?
+        var isHidden: Bool
+        var levels: [Int32]
+        var facts: RankingFeatures.ItemFacts
+
+        func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
+    }
 
     public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?) {
         self.version = version
@@ -25,9 +36,22 @@ public struct FeedPipeline: Sendable {
         indexes = RetrievalIndexes(items: items, events: events, now: now)
         statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        levels = catalogue.mapValues { Set($0.categoryLevels) }
         let features = RankingFeatures(channels: indexes.channels.map(\.name))
         self.features = features
+        var levelIDs: [String: Int32] = [:]
+        var served: [String: ServedItem] = [:]
+        served.reserveCapacity(catalogue.count)
+        for item in catalogue.values {
+            var levels: [Int32] = []
+            for level in item.categoryLevels {
+                let id = levelIDs[level] ?? Int32(levelIDs.count)
+                levelIDs[level] = id
+                levels.append(id)
+            }
+            served[item.id] = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
+                                         facts: features.facts(item.id, created: item.createdAt, statistics: statistics))
+        }
+        self.served = served
         // A ranker trained on other features (channels since added or removed) is set aside.
         self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
     }
@@ -45,30 +69,31 @@ public struct FeedPipeline: Sendable {
         let retriever = MultiChannelRetriever(sources: indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
         let retrieved = await retriever.retrieve(for: context)
 
-        var removed = ["unavailable": 0, "acted-on": 0, "exposed": 0]
-        let kept = retrieved.candidates.filter { candidate in
-            guard let item = catalogue[candidate.item], item.isAvailable(at: now), !state.isRemoved(candidate.item) else {
-                removed["unavailable"]! += 1
-                return false
+        var unavailable = 0, actedOn = 0, exposed = 0
+        let live = state.view(for: request.user)
+        var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [ServedItem] = []
+        for candidate in retrieved.candidates {
+            guard let item = served[candidate.item], item.isAvailable(at: now), !live.removed.contains(candidate.item) else {
+                unavailable += 1
+                continue
             }
             if context.actedOn.contains(candidate.item) {
-                removed["acted-on"]! += 1
-                return false
+                actedOn += 1
+            } else if live.exposures?.contains(candidate.item, now: now) ?? false {
+                exposed += 1
+            } else {
+                kept.append(candidate)
+                keptItems.append(item)
             }
-            if state.wasExposed(candidate.item, to: request.user, now: now) {
-                removed["exposed"]! += 1
-                return false
-            }
-            return true
         }
 
-        let scores = score(kept, now: now)
+        let scores = score(kept, items: keptItems, now: now)
         let depth = min(kept.count, request.n * configuration.rerankDepth)
         let ranked = kept.indices.sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth)
         let shortlist = Array(ranked)
         let mmr = MMRReranker(lambda: configuration.mmrLambda, window: configuration.mmrWindow)
         let order = mmr.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-            MMRReranker.categorySimilarity(levels[kept[shortlist[a]].item] ?? [], levels[kept[shortlist[b]].item] ?? [])
+            MMRReranker.categorySimilarity(keptItems[shortlist[a]].levels, keptItems[shortlist[b]].levels)
         }
         let entries = order.map { position -> FeedResult.Entry in
             let candidate = kept[shortlist[position]]
@@ -81,7 +106,8 @@ public struct FeedPipeline: Sendable {
         if request.explain {
             var byChannel: [String: Int] = [:]
             for candidate in retrieved.candidates { for p in candidate.provenance { byChannel[p.channel, default: 0] += 1 } }
-            explanation = .init(retrievedByChannel: byChannel, merged: retrieved.candidates.count, removedByFilter: removed,
+            explanation = .init(retrievedByChannel: byChannel, merged: retrieved.candidates.count,
+                                removedByFilter: ["unavailable": unavailable, "acted-on": actedOn, "exposed": exposed],
                                 ranked: kept.count, reranked: shortlist.count, failedChannels: retrieved.failures,
                                 pipelineVersion: version, ranker: rankerName)
         }
@@ -90,17 +116,26 @@ public struct FeedPipeline: Sendable {
 
     /// The ranker's click probabilities, or reciprocal-rank fusion (Σ 1/(60 + rank) over the
     /// channels that proposed an item) when no ranker is trained yet.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], now: Date) -> [Double] {
-        guard let ranker else {
-            return candidates.map { $0.provenance.reduce(0) { $0 + 1 / Double(60 + $1.rank) } }
-        }
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [ServedItem], now: Date) -> [Double] {
+        guard let ranker else { return candidates.map(fusionScore) }
         var row: [Float] = []
         row.reserveCapacity(features.count)
-        return candidates.map { candidate in
+        return zip(candidates, items).map { candidate, item in
             row.removeAll(keepingCapacity: true)
-            features.append(candidate, item: catalogue[candidate.item], statistics: statistics, now: now, to: &row)
+            features.append(candidate, facts: item.facts, now: now, to: &row)
             return ranker.probability(row[...])
         }
+    }
+
+    /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
+    func features(of candidate: MultiChannelRetriever.Candidate, now: Date, to out: inout [Float]) {
+        let facts = served[candidate.item]?.facts ?? features.facts(candidate.item, created: nil, statistics: statistics)
+        features.append(candidate, facts: facts, now: now, to: &out)
+    }
+
+    /// Reciprocal-rank fusion of one candidate: the order served before a ranker is trained.
+    func fusionScore(_ candidate: MultiChannelRetriever.Candidate) -> Double {
+        candidate.provenance.reduce(0) { $0 + 1 / Double(60 + $1.rank) }
     }
 }
 

@@ -17,10 +17,6 @@ public final class LiveState: @unchecked Sendable {
         filterConfiguration = c
     }
 
-    public func wasExposed(_ item: String, to user: String, now: Date) -> Bool {
-        lock.withLock { exposures[user]?.contains(item, now: now) ?? false }
-    }
-
     public func recordExposures(_ items: [String], to user: String, at time: Date) {
         lock.withLock {
             var filter = exposures[user] ?? ExposureFilter(filterConfiguration)
@@ -30,6 +26,12 @@ public final class LiveState: @unchecked Sendable {
     }
 
     public func isRemoved(_ item: String) -> Bool { lock.withLock { removed.contains(item) } }
+
+    /// What one request checks against, taken under one lock: the user's exposure filter and
+    /// the removed items (both copied on write, so taking them costs nothing).
+    public func view(for user: String) -> (exposures: ExposureFilter?, removed: Set<String>) {
+        lock.withLock { (exposures[user], removed) }
+    }
 
     /// Keeps a hidden or deleted item out of every feed from now on.
     public func remove(_ item: String) { _ = lock.withLock { removed.insert(item) } }

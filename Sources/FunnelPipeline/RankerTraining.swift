@@ -58,10 +58,10 @@ public enum RankerTraining {
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
-            pipeline.features.append(candidate, item: pipeline.item(exposure.itemID), statistics: pipeline.statistics, now: exposure.timestamp, to: &features)
+            pipeline.features(of: candidate, now: exposure.timestamp, to: &features)
             let clicked = actions[UserItem(exposure)]?.contains { $0 >= exposure.timestamp && $0.timeIntervalSince(exposure.timestamp) <= 86_400 } ?? false
             labels.append(clicked ? 1 : 0)
-            fusion.append(Float(pipeline.score([candidate], now: exposure.timestamp)[0]))
+            fusion.append(Float(pipeline.fusionScore(candidate)))
         }
         let (ranker, report) = try LogisticRanker.fit(features: features, labels: labels, names: names)
         let validation = (labels.count - Int(Double(labels.count) * 0.2))..<labels.count

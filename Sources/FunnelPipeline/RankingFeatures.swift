@@ -8,10 +8,25 @@ import FunnelRetrieval
 public struct RankingFeatures: Sendable {
     public let channels: [String]
     public let freshnessHalfLife: TimeInterval
+    private let channelIndex: [String: Int]
 
     public init(channels: [String], freshnessHalfLife: TimeInterval = 3 * 86_400) {
         self.channels = channels
         self.freshnessHalfLife = freshnessHalfLife
+        channelIndex = Dictionary(channels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// What the features need of an item, computed once per pipeline version.
+    public struct ItemFacts: Sendable {
+        var clickLogit: Float
+        var likeLogit: Float
+        var logExposures: Float
+        var createdAt: Date?
+    }
+
+    public func facts(_ item: String, created: Date?, statistics: ItemStatistics) -> ItemFacts {
+        ItemFacts(clickLogit: Self.logit(statistics.clickRate(of: item)), likeLogit: Self.logit(statistics.likeRate(of: item)),
+                  logExposures: Float(log1p(Double(statistics.exposures(of: item)))), createdAt: created)
     }
 
     public var names: [String] {
@@ -21,17 +36,18 @@ public struct RankingFeatures: Sendable {
     public var count: Int { channels.count + 5 }
 
     /// Appends the features of `candidate` to `out`.
-    public func append(_ candidate: MultiChannelRetriever.Candidate, item: Item?, statistics: ItemStatistics, now: Date, to out: inout [Float]) {
-        for channel in channels {
-            let rank = candidate.provenance.first { $0.channel == channel }?.rank
-            out.append(rank.map { 1 / Float(1 + $0) } ?? 0)
+    public func append(_ candidate: MultiChannelRetriever.Candidate, facts: ItemFacts, now: Date, to out: inout [Float]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: channels.count))
+        for p in candidate.provenance {
+            if let k = channelIndex[p.channel], out[start + k] == 0 { out[start + k] = 1 / Float(1 + p.rank) }
         }
         out.append(Float(candidate.provenance.count))
-        out.append(Self.logit(statistics.clickRate(of: candidate.item)))
-        out.append(Self.logit(statistics.likeRate(of: candidate.item)))
-        let age = item?.createdAt.map { max(0, now.timeIntervalSince($0)) }
+        out.append(facts.clickLogit)
+        out.append(facts.likeLogit)
+        let age = facts.createdAt.map { max(0, now.timeIntervalSince($0)) }
         out.append(age.map { Float(exp2(-$0 / freshnessHalfLife)) } ?? 0)
-        out.append(Float(log1p(Double(statistics.exposures(of: candidate.item)))))
+        out.append(facts.logExposures)
     }
 
     static func logit(_ p: Double) -> Float {

@@ -16,7 +16,7 @@ import Testing
     }
 
     @Test func categoryLevelsOverlap() {
-        let puzzle: Set = ["games", "games/puzzle"], action: Set = ["games", "games/action"]
+        let puzzle: [Int32] = [1, 2], action: [Int32] = [1, 3]   // games, games/puzzle, games/action
         #expect(MMRReranker.categorySimilarity(puzzle, action) == 1.0 / 3)
         #expect(MMRReranker.categorySimilarity(puzzle, puzzle) == 1)
         #expect(MMRReranker.categorySimilarity(puzzle, []) == 0)
