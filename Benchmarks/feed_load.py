@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Load on a running Funnel server at fixed request rates (open loop): each request has its
+scheduled time, and its latency runs from that time to the end of the response, so a stalled
+server is charged for the requests it delayed (no coordinated omission). Feeds go to random
+users of the simulated world (u0 … u<users−1>); event ingest posts batches of 1,000 clicks.
+Standard library only: asyncio over keep-alive HTTP/1.1 connections.
+
+    funnel quickstart --items 100000 --no-serve --store /tmp/load.sqlite
+    funnel serve --store /tmp/load.sqlite --api-key KEY &
+    python3 Benchmarks/feed_load.py --rates 200 500 1000 --duration 60 --key KEY --out Benchmarks/results/feed-load.md
+"""
+import argparse
+import asyncio
+import datetime
+import json
+import random
+import time
+import urllib.parse
+
+
+class Connection:
+    def __init__(self, host, port):
+        self.host, self.port = host, port
+        self.reader = self.writer = None
+
+    async def request(self, method, path, body=b"", headers=()):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}", *headers, "", ""]
+        self.writer.write("\r\n".join(head).encode() + body)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("closed")
+        status = int(status_line.split()[1])
+        length = 0
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return status
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+async def run_rate(url, rate, duration, connections, make_request):
+    parsed = urllib.parse.urlparse(url)
+    pool = asyncio.Queue()
+    for _ in range(connections):
+        pool.put_nowait(Connection(parsed.hostname, parsed.port or 80))
+    latencies, errors = [], 0
+    start = time.perf_counter() + 0.1
+    total = int(rate * duration)
+
+    async def one(i):
+        nonlocal errors
+        scheduled = start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        connection = await pool.get()
+        try:
+            status = await connection.request(*make_request(i))
+            if not 200 <= status < 300:
+                errors += 1
+        except Exception:
+            errors += 1
+            connection.close()
+        finally:
+            pool.put_nowait(connection)
+        latencies.append(time.perf_counter() - scheduled)
+
+    await asyncio.gather(*(one(i) for i in range(total)))
+    elapsed = time.perf_counter() - start
+    while not pool.empty():
+        pool.get_nowait().close()
+    latencies.sort()
+    pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+    return {"rate": rate, "requests": total, "achieved": total / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
+            "max_ms": latencies[-1] * 1000, "errors": errors}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", default="http://127.0.0.1:8080")
+    parser.add_argument("--rates", type=float, nargs="+", default=[200, 500, 1000])
+    parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--users", type=int, default=10_000)
+    parser.add_argument("--items", type=int, default=100_000, help="item ids i0 … for the ingest batches")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--key", help="API key: also measures event ingest in batches of --batch")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--ingest-seconds", type=float, default=20)
+    parser.add_argument("--out")
+    args = parser.parse_args()
+    generator = random.Random(7)
+    results = []
+    for rate in args.rates:
+        feed = lambda i: ("GET", f"/v1/feed/u{generator.randrange(args.users)}?n=20")
+        result = asyncio.run(run_rate(args.url, rate, args.duration, args.connections, feed))
+        results.append(result)
+        print(json.dumps(result))
+    ingest = None
+    if args.key:
+        now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+        def batch(i):
+            events = [{"userID": f"u{generator.randrange(args.users)}", "itemID": f"i{generator.randrange(args.items)}",
+                       "type": "click", "timestamp": now} for _ in range(args.batch)]
+            return ("POST", "/v1/events", json.dumps(events).encode(), (f"X-API-Key: {args.key}", "Content-Type: application/json"))
+
+        async def closed_loop():
+            # As fast as the server takes them, two batches in flight.
+            parsed = urllib.parse.urlparse(args.url)
+            done, errors, start = 0, 0, time.perf_counter()
+
+            async def worker():
+                nonlocal done, errors
+                connection = Connection(parsed.hostname, parsed.port or 80)
+                while time.perf_counter() - start < args.ingest_seconds:
+                    status = await connection.request(*batch(done))
+                    if 200 <= status < 300:
+                        done += 1
+                    else:
+                        errors += 1
+                connection.close()
+
+            await asyncio.gather(worker(), worker())
+            elapsed = time.perf_counter() - start
+            return {"batches": done, "events_per_s": done * args.batch / elapsed, "errors": errors}
+
+        ingest = asyncio.run(closed_loop())
+        print(json.dumps(ingest))
+    if args.out:
+        lines = [f"Measured {datetime.date.today()} with `Benchmarks/feed_load.py` against `{args.url}` (open loop: latency from each "
+                 f"request's scheduled time; random users among {args.users:,}; {args.connections} keep-alive connections; "
+                 f"{args.duration:g} s per rate; load generator and server on the same 2-core machine).", "",
+                 "| rate (req/s) | achieved | p50 (ms) | p99 (ms) | max (ms) | non-2xx or failed |", "|---:|---:|---:|---:|---:|---:|"]
+        for r in results:
+            lines.append(f"| {r['rate']:g} | {r['achieved']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} |")
+        if ingest:
+            lines += ["", f"Event ingest, batches of {args.batch:,} clicks, two in flight, {args.ingest_seconds:g} s: "
+                          f"**{ingest['events_per_s']:,.0f} events/s**, {ingest['errors']} errors."]
+        with open(args.out, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
