@@ -3,7 +3,11 @@
 scheduled time, and its latency runs from that time to the end of the response, so a stalled
 server is charged for the requests it delayed (no coordinated omission). Feeds go to random
 users of the simulated world (u0 … u<users−1>); event ingest posts batches of 1,000 clicks.
-Standard library only: asyncio over keep-alive HTTP/1.1 connections.
+With --reload-at, the first rate's run also, that many seconds in, runs --retrain (a command,
+such as `funnel train ranker --store S`, which saves a new ranker) and then asks the server to
+rebuild and swap its pipeline (POST /v1/admin/reload), and reports how long both took while the
+feeds went on. Standard library only: asyncio over
+keep-alive HTTP/1.1 connections.
 
     funnel quickstart --items 100000 --no-serve --store /tmp/load.sqlite
     funnel serve --store /tmp/load.sqlite --api-key KEY &
@@ -49,7 +53,7 @@ class Connection:
             self.writer = None
 
 
-async def run_rate(url, rate, duration, connections, make_request):
+async def run_rate(url, rate, duration, connections, make_request, reload_at=None, key=None, retrain=None):
     parsed = urllib.parse.urlparse(url)
     pool = asyncio.Queue()
     for _ in range(connections):
@@ -76,14 +80,27 @@ async def run_rate(url, rate, duration, connections, make_request):
             pool.put_nowait(connection)
         latencies.append(time.perf_counter() - scheduled)
 
-    await asyncio.gather(*(one(i) for i in range(total)))
+    reload = {}
+
+    async def reload_pipeline():
+        await asyncio.sleep(reload_at)
+        if retrain:
+            began = time.perf_counter()
+            process = await asyncio.create_subprocess_shell(retrain, stdout=asyncio.subprocess.DEVNULL)
+            reload.update(retrain_status=await process.wait(), retrain_seconds=time.perf_counter() - began)
+        began = time.perf_counter()
+        status = await Connection(parsed.hostname, parsed.port or 80).request("POST", "/v1/admin/reload", b"", (f"X-API-Key: {key}",))
+        reload.update(reload_status=status, reload_seconds=time.perf_counter() - began)
+
+    extra = [reload_pipeline()] if reload_at is not None else []
+    await asyncio.gather(*(one(i) for i in range(total)), *extra)
     elapsed = time.perf_counter() - start
     while not pool.empty():
         pool.get_nowait().close()
     latencies.sort()
     pick = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
     return {"rate": rate, "requests": total, "achieved": total / elapsed, "p50_ms": pick(0.50), "p99_ms": pick(0.99),
-            "max_ms": latencies[-1] * 1000, "errors": errors}
+            "max_ms": latencies[-1] * 1000, "errors": errors, **reload}
 
 
 def main():
@@ -97,13 +114,16 @@ def main():
     parser.add_argument("--key", help="API key: also measures event ingest in batches of --batch")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--ingest-seconds", type=float, default=20)
+    parser.add_argument("--reload-at", type=float, help="seconds into the first rate's run to POST /v1/admin/reload (needs --key)")
+    parser.add_argument("--retrain", help="a shell command run before the reload, e.g. 'funnel train ranker --store S'")
     parser.add_argument("--out")
     args = parser.parse_args()
     generator = random.Random(7)
     results = []
-    for rate in args.rates:
+    for k, rate in enumerate(args.rates):
         feed = lambda i: ("GET", f"/v1/feed/u{generator.randrange(args.users)}?n=20")
-        result = asyncio.run(run_rate(args.url, rate, args.duration, args.connections, feed))
+        reload_at = args.reload_at if k == 0 and args.key else None
+        result = asyncio.run(run_rate(args.url, rate, args.duration, args.connections, feed, reload_at, args.key, args.retrain))
         results.append(result)
         print(json.dumps(result))
     ingest = None
@@ -144,6 +164,13 @@ def main():
                  "| rate (req/s) | achieved | p50 (ms) | p99 (ms) | max (ms) | non-2xx or failed |", "|---:|---:|---:|---:|---:|---:|"]
         for r in results:
             lines.append(f"| {r['rate']:g} | {r['achieved']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.1f} | {r['errors']} |")
+        for r in results:
+            if "reload_status" in r:
+                retrained = (f"`{args.retrain}` ran for {r['retrain_seconds']:.1f} s (exit {r['retrain_status']}), then "
+                             if "retrain_seconds" in r else "")
+                lines += ["", f"Hot reload during the {r['rate']:g} req/s run, {args.reload_at:g} s in: {retrained}the pipeline rebuilt from the store and swapped in "
+                              f"{r['reload_seconds']:.1f} s after the request (status {r['reload_status']}), while that run's "
+                              f"{r['requests']:,} feeds saw {r['errors']} non-2xx or failed responses."]
         if ingest:
             lines += ["", f"Event ingest, batches of {args.batch:,} clicks, two in flight, {args.ingest_seconds:g} s: "
                           f"**{ingest['events_per_s']:,.0f} events/s**, {ingest['errors']} errors."]

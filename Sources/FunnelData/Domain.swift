@@ -175,7 +175,17 @@ extension Item {
                   isHidden: try c.decodeIfPresent(Bool.self, forKey: .isHidden) ?? false,
                   numeric: try c.decodeIfPresent([String: Double].self, forKey: .numeric) ?? [:],
                   text: try c.decodeIfPresent(String.self, forKey: .text),
-                  contentVector: try c.decodeIfPresent([Float].self, forKey: .contentVector))
+                  contentVector: try Self.floats(c, .contentVector))
+    }
+
+    /// Numbers read as doubles, then narrowed: a value beyond Float's range is an error naming
+    /// the field (Foundation would call it malformed JSON), one below its precision becomes 0.
+    private static func floats(_ c: KeyedDecodingContainer<CodingKeys>, _ key: CodingKeys) throws -> [Float]? {
+        guard let values = try c.decodeIfPresent([Double].self, forKey: key) else { return nil }
+        guard values.allSatisfy({ abs($0) <= Double(Float.greatestFiniteMagnitude) }) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "values must lie within ±3.4028235e38 (32-bit floats)")
+        }
+        return values.map(Float.init)
     }
 }
 

@@ -3,9 +3,10 @@ import FunnelData
 import FunnelEval
 import FunnelRetrieval
 
-/// Trains the ranker from logged exposures. The most recent `trainingExposures` exposures are
-/// the examples, labelled 1 when the user clicked (or liked, collected, shared, commented on,
-/// bought) the item within a day of seeing it. Their features come from the events before the
+/// Trains the ranker from logged exposures. The most recent `trainingExposures` exposures whose
+/// day of follow-up the log already covers are the examples (an exposure of the last day may
+/// still be clicked), labelled 1 when the user clicked (or liked, collected, shared, commented
+/// on, bought) the item within a day of seeing it. Their features come from the events before the
 /// first of them only (channels rebuilt as of that moment, item statistics counted up to it), so
 /// no label leaks into a feature; the last fifth, in time order, validates.
 public enum RankerTraining {
@@ -17,11 +18,16 @@ public enum RankerTraining {
     }
 
     static let positiveTypes: Set<EventType> = [.click, .like, .collect, .share, .comment, .purchase]
+    /// How long after an exposure an action still counts as its outcome.
+    static let labelWindow: TimeInterval = 86_400
 
     public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration) async throws -> Outcome {
-        let exposures = events.filter { $0.type == .exposure }.sorted { $0.timestamp < $1.timestamp }.suffix(configuration.trainingExposures)
+        guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to train the ranker on") }
+        let horizon = end.addingTimeInterval(-labelWindow)
+        let exposures = events.filter { $0.type == .exposure && $0.timestamp <= horizon }.sorted { $0.timestamp < $1.timestamp }
+            .suffix(configuration.trainingExposures)
         guard let cutoff = exposures.first?.timestamp else {
-            throw PipelineError("no logged exposures to train the ranker on: serve feeds (or simulate) first")
+            throw PipelineError("no logged exposures older than a day to train the ranker on: serve feeds (or simulate) first")
         }
         let history = events.filter { $0.timestamp < cutoff }
         let pipeline = FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff, ranker: nil)
@@ -59,7 +65,7 @@ public enum RankerTraining {
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
             pipeline.features(of: candidate, now: exposure.timestamp, to: &features)
-            let clicked = actions[UserItem(exposure)]?.contains { $0 >= exposure.timestamp && $0.timeIntervalSince(exposure.timestamp) <= 86_400 } ?? false
+            let clicked = actions[UserItem(exposure)]?.contains { $0 >= exposure.timestamp && $0.timeIntervalSince(exposure.timestamp) <= labelWindow } ?? false
             labels.append(clicked ? 1 : 0)
             fusion.append(Float(pipeline.fusionScore(candidate)))
         }

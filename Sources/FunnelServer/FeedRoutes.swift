@@ -21,13 +21,7 @@ struct FeedRoutes {
         let pipeline = try pipeline()
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let explain = try QueryValues.flag(request, "explain")
-        var location: GeoPoint?
-        if let latitude = try QueryValues.number(request, "lat", range: -90...90) {
-            guard let longitude = try QueryValues.number(request, "lon", range: -180...180) else {
-                throw HTTPError(.badRequest, message: "'lat' needs 'lon'")
-            }
-            location = GeoPoint(latitude: latitude, longitude: longitude)
-        }
+        let location = try QueryValues.location(request, "location")
         let now = Date()
         let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, explain: explain), state: holder.state)
         exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now,
@@ -55,7 +49,12 @@ struct FeedRoutes {
     /// Rebuilds the pipeline from the store with the latest ranker and swaps it in.
     func reload() async throws -> Response {
         let started = Date()
-        let next = try await PipelineLoader.build(store, configuration: configuration)
+        let next: FeedPipeline
+        do {
+            next = try await PipelineLoader.build(store, configuration: configuration)
+        } catch {
+            throw HTTPError(.internalServerError, message: "reload failed, the previous pipeline keeps serving: \(error)")
+        }
         holder.swap(next)
         return try JSONBody.response(ReloadReply(version: next.version, ranker: next.rankerName, items: next.itemCount,
                                                  seconds: Date().timeIntervalSince(started)))
@@ -79,19 +78,21 @@ enum QueryValues {
         return n
     }
 
-    static func number(_ request: Request, _ name: String, range: ClosedRange<Double>) throws -> Double? {
+    /// "latitude,longitude" in degrees.
+    static func location(_ request: Request, _ name: String) throws -> GeoPoint? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        guard let x = Double(text), range.contains(x) else {
-            throw HTTPError(.badRequest, message: "'\(name)' must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        guard parts.count == 2, let latitude = parts[0], let longitude = parts[1], (-90...90).contains(latitude), (-180...180).contains(longitude) else {
+            throw HTTPError(.badRequest, message: "'\(name)' must be latitude,longitude in degrees (-90…90,-180…180), got '\(text)'")
         }
-        return x
+        return GeoPoint(latitude: latitude, longitude: longitude)
     }
 
     static func flag(_ request: Request, _ name: String) throws -> Bool {
         guard let text = request.uri.queryParameters[Substring(name)] else { return false }
         switch text {
-        case "true", "1", "": return true
-        case "false", "0": return false
+        case "true": return true
+        case "false": return false
         default: throw HTTPError(.badRequest, message: "'\(name)' must be true or false, got '\(text)'")
         }
     }

@@ -29,8 +29,12 @@ public struct FunnelAPI: Sendable {
     /// The routes, ready for an `Application`.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MethodCheckMiddleware(Self.routes))
         let keys = APIKeyMiddleware<BasicRequestContext>(keys: configuration.apiKeys)
         router.get("/v1/health") { _, _ in try JSONBody.response(["status": "ok"]) }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
         router.get("/v1/ready") { _, _ in
             do {
                 _ = try await store.users([])
@@ -64,7 +68,7 @@ public struct FunnelAPI: Sendable {
             let known = Set(try await store.items(Array(itemIDs)).map(\.id))
             let unknown = itemIDs.subtracting(known).sorted()
             guard unknown.isEmpty else {
-                throw HTTPError(.unprocessableContent, message: "unknown item ids (upsert the items first): \(unknown.prefix(10).joined(separator: ", "))"
+                throw HTTPError(.notFound, message: "unknown item ids (upsert the items first): \(unknown.prefix(10).joined(separator: ", "))"
                                 + (unknown.count > 10 ? " and \(unknown.count - 10) more" : ""))
             }
             try await store.appendEvents(events)
@@ -108,6 +112,14 @@ public struct FunnelAPI: Sendable {
         }
         return router
     }
+
+    /// Every route and its methods (for 405 answers; `OpenAPIDocument` describes the same).
+    static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
+        ("/openapi.json", [.get]), ("/v1/health", [.get]), ("/v1/ready", [.get]), ("/v1/users", [.post]), ("/v1/items", [.post]),
+        ("/v1/events", [.post]), ("/v1/items/:id", [.get, .delete]), ("/v1/items/:id/hide", [.post]), ("/v1/items/:id/similar", [.get]),
+        ("/v1/users/:id", [.get]), ("/v1/users/:id/history", [.get]), ("/v1/feed/:user", [.get]), ("/v1/popular", [.get]),
+        ("/v1/latest", [.get]), ("/v1/admin/reload", [.post]),
+    ]
 
     /// An application serving the API at the configured address; `onRunning` learns the port
     /// actually bound (useful with port 0).

@@ -65,7 +65,9 @@ import Testing
                 ("POST", "/v1/events", #"[{"userID": "u1", "itemID": "i1", "type": "click", "timestamp": "2026-11-02T10:00:00Z", "context": {"hour": 25}}]"#,
                  TestServer.key, 400, "record 0: event click of user 'u1' on item 'i1': context.hour must be 0–23"),
                 ("POST", "/v1/events", #"[{"userID": "u1", "itemID": "nope", "type": "click", "timestamp": "2026-11-02T10:00:00Z"}]"#,
-                 TestServer.key, 422, "unknown item ids (upsert the items first): nope"),
+                 TestServer.key, 404, "unknown item ids (upsert the items first): nope"),
+                ("PUT", "/v1/items", #"[{"id": "i9"}]"#, TestServer.key, 405, "PUT is not allowed here; use POST"),
+                ("GET", "/v1/items/i1/hide", nil, nil, 405, "use POST"),
                 ("POST", "/v1/users", #"[{"id": ""}]"#, TestServer.key, 400, "record 0: user '': id"),
                 ("POST", "/v1/items", many, TestServer.key, 413, "batch of 6 records exceeds the limit of 5"),
                 ("POST", "/v1/items", huge, TestServer.key, 413, "exceeds 4096 bytes"),
@@ -131,7 +133,7 @@ import Testing
             let again = (second?["items"] as? [[String: Any]])?.compactMap { $0["item"] as? String } ?? []
             #expect(!again.isEmpty && Set(again).isDisjoint(with: items), "what was shown stays out of the next feed")
 
-            let cold = try await server.call("GET", "/v1/feed/newcomer?n=5&lat=48.85&lon=2.35", key: nil).json as? [String: Any]
+            let cold = try await server.call("GET", "/v1/feed/newcomer?n=5&location=48.85,2.35", key: nil).json as? [String: Any]
             #expect((cold?["items"] as? [Any])?.count == 5, "a user with no history gets a feed")
 
             #expect(try await server.call("POST", "/v1/items/i0/hide").status == 200)
@@ -145,7 +147,7 @@ import Testing
             let similar = try await server.call("GET", "/v1/items/i1/similar?n=5", key: nil)
             #expect(similar.status == 200 && ((similar.json as? [String: Any])?["items"] as? [Any])?.isEmpty == false)
             for (path, phrase) in [("/v1/feed/u1?n=0", "'n' must be an integer from 1 to 500"), ("/v1/feed/u1?explain=maybe", "'explain' must be true or false"),
-                                   ("/v1/feed/u1?lat=48.8", "'lat' needs 'lon'"), ("/v1/feed/u1?lat=91&lon=0", "'lat' must be a number"),
+                                   ("/v1/feed/u1?location=48.8", "'location' must be latitude,longitude"), ("/v1/feed/u1?location=91,0", "got '91,0'"),
                                    ("/v1/items/nope/similar", "no item 'nope'")] {
                 let reply = try await server.call("GET", path, key: nil)
                 #expect((400..<500).contains(reply.status) && reply.message.contains(phrase), "\(path): \(reply.status) \(reply.message)")
