@@ -4,1428 +4,599 @@
 enum OpenAPIDocument {
     static let json = #"""
 {
- "components": {
-  "schemas": {
-   "ChannelScore": {
-    "properties": {
-     "channel": {
-      "type": "string"
-     },
-     "rank": {
-      "type": "integer"
-     },
-     "score": {
-      "type": "number"
-     }
-    },
-    "required": [
-     "channel",
-     "score",
-     "rank"
-    ],
-    "type": "object"
-   },
-   "Error": {
-    "properties": {
-     "error": {
-      "properties": {
-       "message": {
-        "type": "string"
-       }
+  "components": {
+    "parameters": {
+      "Count": {
+        "description": "how many to return",
+        "in": "query",
+        "name": "n",
+        "required": false,
+        "schema": {"default": 20, "maximum": 500, "minimum": 1, "type": "integer"}
       },
-      "required": [
-       "message"
-      ],
-      "type": "object"
-     }
+      "HistoryCount": {
+        "description": "how many to return",
+        "in": "query",
+        "name": "n",
+        "required": false,
+        "schema": {"default": 50, "maximum": 1000, "minimum": 1, "type": "integer"}
+      }
     },
-    "required": [
-     "error"
-    ],
-    "type": "object"
-   },
-   "Event": {
-    "allOf": [
-     {
-      "$ref": "#/components/schemas/EventFields"
-     },
-     {
-      "anyOf": [
-       {
+    "responses": {
+      "BadInput": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": "Malformed JSON, a wrong type, a missing field or a value out of range: the message names the record, field or parameter"
+      },
+      "NotFound": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": "The item or user named does not exist: the message names it"
+      },
+      "NotReady": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": "The pipeline is still being built; retry shortly"
+      },
+      "TooLarge": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": "More records in one batch, or more bytes in one body, than the server takes"
+      },
+      "Unauthorized": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": "A missing or unknown API key (writes and admin calls always need one; reads when the server says so)"
+      }
+    },
+    "schemas": {
+      "ChannelScore": {
+        "properties": {"channel": {"type": "string"}, "rank": {"type": "integer"}, "score": {"type": "number"}},
+        "required": ["channel", "score", "rank"],
+        "type": "object"
+      },
+      "Error": {
+        "properties": {"error": {"properties": {"message": {"type": "string"}}, "required": ["message"], "type": "object"}},
+        "required": ["error"],
+        "type": "object"
+      },
+      "Event": {
+        "allOf": [
+          {"$ref": "#/components/schemas/EventFields"},
+          {
+            "anyOf": [
+              {
+                "properties": {
+                  "type": {
+                    "enum": [
+                      "exposure",
+                      "click",
+                      "like",
+                      "collect",
+                      "share",
+                      "comment",
+                      "follow-author",
+                      "hide",
+                      "purchase",
+                      "view"
+                    ],
+                    "type": "string"
+                  }
+                }
+              },
+              {
+                "properties": {"type": {"enum": ["rating"], "type": "string"}, "value": {"type": "number"}},
+                "required": ["value"]
+              }
+            ]
+          }
+        ],
+        "description": "A rating carries its value."
+      },
+      "EventContext": {
         "properties": {
-         "type": {
-          "enum": [
-           "exposure",
-           "click",
-           "like",
-           "collect",
-           "share",
-           "comment",
-           "follow-author",
-           "hide",
-           "purchase",
-           "view"
-          ],
-          "type": "string"
-         }
-        }
-       },
-       {
+          "city": {"nullable": true, "type": "string"},
+          "device": {"nullable": true, "type": "string"},
+          "hour": {"maximum": 23, "minimum": 0, "nullable": true, "type": "integer"}
+        },
+        "type": "object"
+      },
+      "EventFields": {
         "properties": {
-         "type": {
-          "enum": [
-           "rating"
-          ],
-          "type": "string"
-         },
-         "value": {
-          "type": "number"
-         }
+          "context": {"allOf": [{"$ref": "#/components/schemas/EventContext"}], "nullable": true},
+          "itemDuration": {"minimum": 0, "nullable": true, "type": "number"},
+          "itemID": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "timestamp": {
+            "description": "a date from 1970 to 2199",
+            "format": "date-time",
+            "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
+            "type": "string"
+          },
+          "type": {
+            "enum": [
+              "exposure",
+              "click",
+              "like",
+              "collect",
+              "share",
+              "comment",
+              "follow-author",
+              "hide",
+              "purchase",
+              "view",
+              "rating"
+            ],
+            "type": "string"
+          },
+          "userID": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "value": {"description": "required for a rating", "nullable": true, "type": "number"},
+          "watchedSeconds": {"minimum": 0, "nullable": true, "type": "number"}
+        },
+        "required": ["userID", "itemID", "type", "timestamp"],
+        "type": "object"
+      },
+      "Explanation": {
+        "properties": {
+          "failedChannels": {"additionalProperties": {"type": "string"}, "type": "object"},
+          "merged": {"type": "integer"},
+          "pipelineVersion": {"type": "string"},
+          "ranked": {"type": "integer"},
+          "ranker": {"type": "string"},
+          "removedByFilter": {"additionalProperties": {"type": "integer"}, "type": "object"},
+          "reranked": {"type": "integer"},
+          "retrievedByChannel": {"additionalProperties": {"type": "integer"}, "type": "object"}
         },
         "required": [
-         "value"
-        ]
-       }
-      ]
-     }
-    ],
-    "description": "A rating carries its value."
-   },
-   "EventContext": {
-    "properties": {
-     "city": {
-      "nullable": true,
-      "type": "string"
-     },
-     "device": {
-      "nullable": true,
-      "type": "string"
-     },
-     "hour": {
-      "maximum": 23,
-      "minimum": 0,
-      "nullable": true,
-      "type": "integer"
-     }
-    },
-    "type": "object"
-   },
-   "EventFields": {
-    "properties": {
-     "context": {
-      "allOf": [
-       {
-        "$ref": "#/components/schemas/EventContext"
-       }
-      ],
-      "nullable": true
-     },
-     "itemDuration": {
-      "minimum": 0,
-      "nullable": true,
-      "type": "number"
-     },
-     "itemID": {
-      "maxLength": 256,
-      "minLength": 1,
-      "type": "string"
-     },
-     "timestamp": {
-      "description": "a date from 1970 to 2199",
-      "format": "date-time",
-      "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
-      "type": "string"
-     },
-     "type": {
-      "enum": [
-       "exposure",
-       "click",
-       "like",
-       "collect",
-       "share",
-       "comment",
-       "follow-author",
-       "hide",
-       "purchase",
-       "view",
-       "rating"
-      ],
-      "type": "string"
-     },
-     "userID": {
-      "maxLength": 256,
-      "minLength": 1,
-      "type": "string"
-     },
-     "value": {
-      "description": "required for a rating",
-      "nullable": true,
-      "type": "number"
-     },
-     "watchedSeconds": {
-      "minimum": 0,
-      "nullable": true,
-      "type": "number"
-     }
-    },
-    "required": [
-     "userID",
-     "itemID",
-     "type",
-     "timestamp"
-    ],
-    "type": "object"
-   },
-   "Explanation": {
-    "properties": {
-     "failedChannels": {
-      "additionalProperties": {
-       "type": "string"
+          "retrievedByChannel",
+          "merged",
+          "removedByFilter",
+          "ranked",
+          "reranked",
+          "failedChannels",
+          "pipelineVersion",
+          "ranker"
+        ],
+        "type": "object"
       },
-      "type": "object"
-     },
-     "merged": {
-      "type": "integer"
-     },
-     "pipelineVersion": {
-      "type": "string"
-     },
-     "ranked": {
-      "type": "integer"
-     },
-     "ranker": {
-      "type": "string"
-     },
-     "removedByFilter": {
-      "additionalProperties": {
-       "type": "integer"
-      },
-      "type": "object"
-     },
-     "reranked": {
-      "type": "integer"
-     },
-     "retrievedByChannel": {
-      "additionalProperties": {
-       "type": "integer"
-      },
-      "type": "object"
-     }
-    },
-    "required": [
-     "retrievedByChannel",
-     "merged",
-     "removedByFilter",
-     "ranked",
-     "reranked",
-     "failedChannels",
-     "pipelineVersion",
-     "ranker"
-    ],
-    "type": "object"
-   },
-   "Feed": {
-    "properties": {
-     "explanation": {
-      "$ref": "#/components/schemas/Explanation"
-     },
-     "items": {
-      "items": {
-       "$ref": "#/components/schemas/FeedEntry"
-      },
-      "type": "array"
-     },
-     "user": {
-      "type": "string"
-     }
-    },
-    "required": [
-     "user",
-     "items"
-    ],
-    "type": "object"
-   },
-   "FeedEntry": {
-    "properties": {
-     "channels": {
-      "items": {
-       "$ref": "#/components/schemas/ChannelScore"
-      },
-      "type": "array"
-     },
-     "item": {
-      "type": "string"
-     },
-     "score": {
-      "type": "number"
-     }
-    },
-    "required": [
-     "item",
-     "score"
-    ],
-    "type": "object"
-   },
-   "GeoPoint": {
-    "properties": {
-     "latitude": {
-      "maximum": 90,
-      "minimum": -90,
-      "type": "number"
-     },
-     "longitude": {
-      "maximum": 180,
-      "minimum": -180,
-      "type": "number"
-     }
-    },
-    "required": [
-     "latitude",
-     "longitude"
-    ],
-    "type": "object"
-   },
-   "Item": {
-    "properties": {
-     "authorID": {
-      "maxLength": 256,
-      "minLength": 1,
-      "nullable": true,
-      "type": "string"
-     },
-     "categories": {
-      "description": "paths such as games/puzzle",
-      "items": {
-       "pattern": "^[^/]+(/[^/]+)*$",
-       "type": "string"
-      },
-      "nullable": true,
-      "type": "array"
-     },
-     "contentVector": {
-      "items": {
-       "maximum": 3.4028234663852886e+38,
-       "minimum": -3.4028234663852886e+38,
-       "type": "number"
-      },
-      "nullable": true,
-      "type": "array"
-     },
-     "createdAt": {
-      "description": "a date from 1970 to 2199",
-      "format": "date-time",
-      "nullable": true,
-      "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
-      "type": "string"
-     },
-     "expiresAt": {
-      "description": "a date from 1970 to 2199",
-      "format": "date-time",
-      "nullable": true,
-      "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
-      "type": "string"
-     },
-     "id": {
-      "maxLength": 256,
-      "minLength": 1,
-      "type": "string"
-     },
-     "isHidden": {
-      "nullable": true,
-      "type": "boolean"
-     },
-     "location": {
-      "allOf": [
-       {
-        "$ref": "#/components/schemas/GeoPoint"
-       }
-      ],
-      "nullable": true
-     },
-     "numeric": {
-      "additionalProperties": {
-       "type": "number"
-      },
-      "nullable": true,
-      "type": "object"
-     },
-     "tags": {
-      "items": {
-       "type": "string"
-      },
-      "nullable": true,
-      "type": "array"
-     },
-     "text": {
-      "nullable": true,
-      "type": "string"
-     }
-    },
-    "required": [
-     "id"
-    ],
-    "type": "object"
-   },
-   "ItemIDs": {
-    "properties": {
-     "items": {
-      "items": {
-       "type": "string"
-      },
-      "type": "array"
-     }
-    },
-    "required": [
-     "items"
-    ],
-    "type": "object"
-   },
-   "Status": {
-    "properties": {
-     "pipeline": {
-      "type": "string"
-     },
-     "ranker": {
-      "type": "string"
-     },
-     "status": {
-      "type": "string"
-     }
-    },
-    "required": [
-     "status"
-    ],
-    "type": "object"
-   },
-   "User": {
-    "properties": {
-     "categorical": {
-      "additionalProperties": {
-       "type": "string"
-      },
-      "nullable": true,
-      "type": "object"
-     },
-     "createdAt": {
-      "description": "a date from 1970 to 2199",
-      "format": "date-time",
-      "nullable": true,
-      "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
-      "type": "string"
-     },
-     "home": {
-      "allOf": [
-       {
-        "$ref": "#/components/schemas/GeoPoint"
-       }
-      ],
-      "nullable": true
-     },
-     "id": {
-      "maxLength": 256,
-      "minLength": 1,
-      "type": "string"
-     },
-     "numeric": {
-      "additionalProperties": {
-       "type": "number"
-      },
-      "nullable": true,
-      "type": "object"
-     },
-     "tags": {
-      "items": {
-       "type": "string"
-      },
-      "nullable": true,
-      "type": "array"
-     }
-    },
-    "required": [
-     "id"
-    ],
-    "type": "object"
-   }
-  },
-  "securitySchemes": {
-   "apiKey": {
-    "in": "header",
-    "name": "X-API-Key",
-    "type": "apiKey"
-   },
-   "bearer": {
-    "scheme": "bearer",
-    "type": "http"
-   }
-  }
- },
- "info": {
-  "description": "Users, items and events in; feeds out. Writes and admin calls need an API key (X-API-Key, or Authorization: Bearer); reads need one when the server is configured so. Dates are ISO 8601.",
-  "title": "Funnel",
-  "version": "1"
- },
- "openapi": "3.0.3",
- "paths": {
-  "/v1/admin/reload": {
-   "post": {
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "items": {
-           "type": "integer"
-          },
-          "ranker": {
-           "type": "string"
-          },
-          "seconds": {
-           "type": "number"
-          },
-          "version": {
-           "type": "string"
-          }
-         },
-         "required": [
-          "version",
-          "ranker",
-          "items",
-          "seconds"
-         ],
-         "type": "object"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "500": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "The rebuild failed; the previous pipeline keeps serving"
-     }
-    },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Rebuild the pipeline from the store with the latest ranker and swap it in"
-   }
-  },
-  "/v1/events": {
-   "post": {
-    "requestBody": {
-     "content": {
-      "application/json": {
-       "schema": {
-        "items": {
-         "$ref": "#/components/schemas/Event"
+      "Feed": {
+        "properties": {
+          "explanation": {"$ref": "#/components/schemas/Explanation"},
+          "items": {"items": {"$ref": "#/components/schemas/FeedEntry"}, "type": "array"},
+          "user": {"type": "string"}
         },
-        "minItems": 1,
-        "type": "array"
-       }
-      }
-     },
-     "required": true
-    },
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "inserted": {
-           "type": "integer"
-          }
-         },
-         "required": [
-          "inserted"
-         ],
-         "type": "object"
-        }
-       }
+        "required": ["user", "items"],
+        "type": "object"
       },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Malformed JSON, a wrong type, a missing field or a value out of range, named in the message"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Events name items that are not stored"
-     },
-     "413": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Too many records or too large a body"
-     }
-    },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Insert events (durable once acknowledged)"
-   }
-  },
-  "/v1/feed/{user}": {
-   "get": {
-    "parameters": [
-     {
-      "description": "user id",
-      "in": "path",
-      "name": "user",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     },
-     {
-      "in": "query",
-      "name": "n",
-      "required": false,
-      "schema": {
-       "default": 20,
-       "maximum": 500,
-       "minimum": 1,
-       "type": "integer"
-      }
-     },
-     {
-      "in": "query",
-      "name": "explain",
-      "required": false,
-      "schema": {
-       "type": "boolean"
-      }
-     },
-     {
-      "description": "where the user is: latitude,longitude in degrees",
-      "in": "query",
-      "name": "location",
-      "required": false,
-      "schema": {
-       "pattern": "^-?(?:90(?:\\.0+)?|[1-8]?[0-9](?:\\.[0-9]+)?),-?(?:180(?:\\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\\.[0-9]+)?)$",
-       "type": "string"
-      }
-     },
-     {
-      "in": "query",
-      "name": "city",
-      "required": false,
-      "schema": {
-       "type": "string"
-      }
-     },
-     {
-      "in": "query",
-      "name": "device",
-      "required": false,
-      "schema": {
-       "type": "string"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Feed"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A bad parameter"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "503": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "The pipeline is still being built"
-     }
-    },
-    "summary": "The feed for a user (a user with no history gets a cold-start feed)"
-   }
-  },
-  "/v1/health": {
-   "get": {
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Status"
-        }
-       }
-      },
-      "description": "OK"
-     }
-    },
-    "summary": "Liveness"
-   }
-  },
-  "/v1/items": {
-   "post": {
-    "requestBody": {
-     "content": {
-      "application/json": {
-       "schema": {
-        "items": {
-         "$ref": "#/components/schemas/Item"
+      "FeedEntry": {
+        "properties": {
+          "channels": {"items": {"$ref": "#/components/schemas/ChannelScore"}, "type": "array"},
+          "item": {"type": "string"},
+          "score": {"type": "number"}
         },
-        "minItems": 1,
-        "type": "array"
-       }
-      }
-     },
-     "required": true
-    },
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "upserted": {
-           "type": "integer"
-          }
-         },
-         "required": [
-          "upserted"
-         ],
-         "type": "object"
-        }
-       }
+        "required": ["item", "score"],
+        "type": "object"
       },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Malformed JSON, a wrong type, a missing field or a value out of range, named in the message"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "413": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Too many records or too large a body"
-     }
-    },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Upsert items"
-   }
-  },
-  "/v1/items/{id}": {
-   "delete": {
-    "parameters": [
-     {
-      "description": "item id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "deleted": {
-           "type": "string"
-          }
-         },
-         "required": [
-          "deleted"
-         ],
-         "type": "object"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "No such item"
-     }
-    },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Delete an item"
-   },
-   "get": {
-    "parameters": [
-     {
-      "description": "item id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Item"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "No such item"
-     }
-    },
-    "summary": "An item"
-   }
-  },
-  "/v1/items/{id}/hide": {
-   "post": {
-    "parameters": [
-     {
-      "description": "item id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "hidden": {
-           "type": "string"
-          }
-         },
-         "required": [
-          "hidden"
-         ],
-         "type": "object"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "No such item"
-     }
-    },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Hide an item from every feed"
-   }
-  },
-  "/v1/items/{id}/similar": {
-   "get": {
-    "parameters": [
-     {
-      "description": "item id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     },
-     {
-      "in": "query",
-      "name": "n",
-      "required": false,
-      "schema": {
-       "default": 20,
-       "maximum": 500,
-       "minimum": 1,
-       "type": "integer"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "items": {
-           "items": {
-            "$ref": "#/components/schemas/FeedEntry"
-           },
-           "type": "array"
-          }
-         },
-         "required": [
-          "items"
-         ],
-         "type": "object"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A bad parameter"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "No such item"
-     },
-     "503": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "The pipeline is still being built"
-     }
-    },
-    "summary": "Items like this one"
-   }
-  },
-  "/v1/latest": {
-   "get": {
-    "parameters": [
-     {
-      "in": "query",
-      "name": "n",
-      "required": false,
-      "schema": {
-       "default": 20,
-       "maximum": 500,
-       "minimum": 1,
-       "type": "integer"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/ItemIDs"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A bad parameter"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "503": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "The pipeline is still being built"
-     }
-    },
-    "summary": "The newest available items"
-   }
-  },
-  "/v1/popular": {
-   "get": {
-    "parameters": [
-     {
-      "in": "query",
-      "name": "n",
-      "required": false,
-      "schema": {
-       "default": 20,
-       "maximum": 500,
-       "minimum": 1,
-       "type": "integer"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/ItemIDs"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A bad parameter"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "503": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "The pipeline is still being built"
-     }
-    },
-    "summary": "Popular available items"
-   }
-  },
-  "/v1/ready": {
-   "get": {
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Status"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "503": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Status"
-        }
-       }
-      },
-      "description": "Not ready: the store is unreachable or the pipeline still building"
-     }
-    },
-    "summary": "Readiness: the store answers and a pipeline is built"
-   }
-  },
-  "/v1/users": {
-   "post": {
-    "requestBody": {
-     "content": {
-      "application/json": {
-       "schema": {
-        "items": {
-         "$ref": "#/components/schemas/User"
+      "GeoPoint": {
+        "properties": {
+          "latitude": {"maximum": 90, "minimum": -90, "type": "number"},
+          "longitude": {"maximum": 180, "minimum": -180, "type": "number"}
         },
-        "minItems": 1,
-        "type": "array"
-       }
+        "required": ["latitude", "longitude"],
+        "type": "object"
+      },
+      "Item": {
+        "properties": {
+          "authorID": {"maxLength": 256, "minLength": 1, "nullable": true, "type": "string"},
+          "categories": {
+            "description": "paths such as games/puzzle",
+            "items": {"pattern": "^[^/]+(/[^/]+)*$", "type": "string"},
+            "nullable": true,
+            "type": "array"
+          },
+          "contentVector": {
+            "items": {"maximum": 3.4028234663852886e+38, "minimum": -3.4028234663852886e+38, "type": "number"},
+            "nullable": true,
+            "type": "array"
+          },
+          "createdAt": {
+            "description": "a date from 1970 to 2199",
+            "format": "date-time",
+            "nullable": true,
+            "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
+            "type": "string"
+          },
+          "expiresAt": {
+            "description": "a date from 1970 to 2199",
+            "format": "date-time",
+            "nullable": true,
+            "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
+            "type": "string"
+          },
+          "id": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "isHidden": {"nullable": true, "type": "boolean"},
+          "location": {"allOf": [{"$ref": "#/components/schemas/GeoPoint"}], "nullable": true},
+          "numeric": {"additionalProperties": {"type": "number"}, "nullable": true, "type": "object"},
+          "tags": {"items": {"type": "string"}, "nullable": true, "type": "array"},
+          "text": {"nullable": true, "type": "string"}
+        },
+        "required": ["id"],
+        "type": "object"
+      },
+      "ItemIDs": {
+        "properties": {"items": {"items": {"type": "string"}, "type": "array"}},
+        "required": ["items"],
+        "type": "object"
+      },
+      "Status": {
+        "properties": {"pipeline": {"type": "string"}, "ranker": {"type": "string"}, "status": {"type": "string"}},
+        "required": ["status"],
+        "type": "object"
+      },
+      "User": {
+        "properties": {
+          "categorical": {"additionalProperties": {"type": "string"}, "nullable": true, "type": "object"},
+          "createdAt": {
+            "description": "a date from 1970 to 2199",
+            "format": "date-time",
+            "nullable": true,
+            "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
+            "type": "string"
+          },
+          "home": {"allOf": [{"$ref": "#/components/schemas/GeoPoint"}], "nullable": true},
+          "id": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "numeric": {"additionalProperties": {"type": "number"}, "nullable": true, "type": "object"},
+          "tags": {"items": {"type": "string"}, "nullable": true, "type": "array"}
+        },
+        "required": ["id"],
+        "type": "object"
       }
-     },
-     "required": true
     },
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "properties": {
-          "upserted": {
-           "type": "integer"
+    "securitySchemes": {
+      "apiKey": {"in": "header", "name": "X-API-Key", "type": "apiKey"},
+      "bearer": {"scheme": "bearer", "type": "http"}
+    }
+  },
+  "info": {
+    "description": "Users, items and events in; feeds out. Writes and admin calls need an API key (X-API-Key, or Authorization: Bearer); reads need one when the server is configured so. Dates are ISO 8601.",
+    "title": "Funnel",
+    "version": "1"
+  },
+  "openapi": "3.0.3",
+  "paths": {
+    "/v1/admin/reload": {
+      "post": {
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "properties": {
+                    "items": {"type": "integer"},
+                    "ranker": {"type": "string"},
+                    "seconds": {"type": "number"},
+                    "version": {"type": "string"}
+                  },
+                  "required": ["version", "ranker", "items", "seconds"],
+                  "type": "object"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "500": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            "description": "The rebuild failed; the previous pipeline keeps serving"
           }
-         },
-         "required": [
-          "upserted"
-         ],
-         "type": "object"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Malformed JSON, a wrong type, a missing field or a value out of range, named in the message"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Missing or unknown API key"
-     },
-     "413": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "Too many records or too large a body"
-     }
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Rebuild the pipeline from the store with the latest ranker and swap it in"
+      }
     },
-    "security": [
-     {
-      "apiKey": []
-     },
-     {
-      "bearer": []
-     }
-    ],
-    "summary": "Upsert users"
-   }
+    "/v1/events": {
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {"schema": {"items": {"$ref": "#/components/schemas/Event"}, "minItems": 1, "type": "array"}}
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {"properties": {"inserted": {"type": "integer"}}, "required": ["inserted"], "type": "object"}
+              }
+            },
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"}
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Insert events (durable once acknowledged)"
+      }
+    },
+    "/v1/feed/{user}": {
+      "get": {
+        "parameters": [
+          {
+            "description": "user id",
+            "in": "path",
+            "name": "user",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          },
+          {"$ref": "#/components/parameters/Count"},
+          {"in": "query", "name": "explain", "required": false, "schema": {"type": "boolean"}},
+          {
+            "description": "where the user is: latitude,longitude in degrees",
+            "in": "query",
+            "name": "location",
+            "required": false,
+            "schema": {
+              "pattern": "^-?(?:90(?:\\.0+)?|[1-8]?[0-9](?:\\.[0-9]+)?),-?(?:180(?:\\.0+)?|(?:1[0-7][0-9]|[1-9]?[0-9])(?:\\.[0-9]+)?)$",
+              "type": "string"
+            }
+          },
+          {"in": "query", "name": "city", "required": false, "schema": {"type": "string"}},
+          {"in": "query", "name": "device", "required": false, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Feed"}}}, "description": "OK"},
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/NotReady"}
+        },
+        "summary": "The feed for a user (a user with no history gets a cold-start feed)"
+      }
+    },
+    "/v1/health": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+            "description": "OK"
+          }
+        },
+        "summary": "Liveness"
+      }
+    },
+    "/v1/items": {
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {"schema": {"items": {"$ref": "#/components/schemas/Item"}, "minItems": 1, "type": "array"}}
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {"properties": {"upserted": {"type": "integer"}}, "required": ["upserted"], "type": "object"}
+              }
+            },
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "413": {"$ref": "#/components/responses/TooLarge"}
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Upsert items"
+      }
+    },
+    "/v1/items/{id}": {
+      "delete": {
+        "parameters": [
+          {
+            "description": "item id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {"schema": {"properties": {"deleted": {"type": "string"}}, "required": ["deleted"], "type": "object"}}
+            },
+            "description": "OK"
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Delete an item"
+      },
+      "get": {
+        "parameters": [
+          {
+            "description": "item id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}, "description": "OK"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        },
+        "summary": "An item"
+      }
+    },
+    "/v1/items/{id}/hide": {
+      "post": {
+        "parameters": [
+          {
+            "description": "item id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {"schema": {"properties": {"hidden": {"type": "string"}}, "required": ["hidden"], "type": "object"}}
+            },
+            "description": "OK"
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Hide an item from every feed"
+      }
+    },
+    "/v1/items/{id}/similar": {
+      "get": {
+        "parameters": [
+          {
+            "description": "item id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          },
+          {"$ref": "#/components/parameters/Count"}
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "properties": {"items": {"items": {"$ref": "#/components/schemas/FeedEntry"}, "type": "array"}},
+                  "required": ["items"],
+                  "type": "object"
+                }
+              }
+            },
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "503": {"$ref": "#/components/responses/NotReady"}
+        },
+        "summary": "Items like this one"
+      }
+    },
+    "/v1/latest": {
+      "get": {
+        "parameters": [{"$ref": "#/components/parameters/Count"}],
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemIDs"}}},
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/NotReady"}
+        },
+        "summary": "The newest available items"
+      }
+    },
+    "/v1/popular": {
+      "get": {
+        "parameters": [{"$ref": "#/components/parameters/Count"}],
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ItemIDs"}}},
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/NotReady"}
+        },
+        "summary": "Popular available items"
+      }
+    },
+    "/v1/ready": {
+      "get": {
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+            "description": "OK"
+          },
+          "503": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}},
+            "description": "Not ready: the store is unreachable or the pipeline still building"
+          }
+        },
+        "summary": "Readiness: the store answers and a pipeline is built"
+      }
+    },
+    "/v1/users": {
+      "post": {
+        "requestBody": {
+          "content": {
+            "application/json": {"schema": {"items": {"$ref": "#/components/schemas/User"}, "minItems": 1, "type": "array"}}
+          },
+          "required": true
+        },
+        "responses": {
+          "200": {
+            "content": {
+              "application/json": {
+                "schema": {"properties": {"upserted": {"type": "integer"}}, "required": ["upserted"], "type": "object"}
+              }
+            },
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "413": {"$ref": "#/components/responses/TooLarge"}
+        },
+        "security": [{"apiKey": []}, {"bearer": []}],
+        "summary": "Upsert users"
+      }
+    },
+    "/v1/users/{id}": {
+      "get": {
+        "parameters": [
+          {
+            "description": "user id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          }
+        ],
+        "responses": {
+          "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/User"}}}, "description": "OK"},
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        },
+        "summary": "A user"
+      }
+    },
+    "/v1/users/{id}/history": {
+      "get": {
+        "parameters": [
+          {
+            "description": "user id",
+            "in": "path",
+            "name": "id",
+            "required": true,
+            "schema": {"minLength": 1, "type": "string"}
+          },
+          {"$ref": "#/components/parameters/HistoryCount"}
+        ],
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"items": {"$ref": "#/components/schemas/Event"}, "type": "array"}}},
+            "description": "OK"
+          },
+          "400": {"$ref": "#/components/responses/BadInput"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "summary": "A user's events, newest first"
+      }
+    }
   },
-  "/v1/users/{id}": {
-   "get": {
-    "parameters": [
-     {
-      "description": "user id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/User"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     },
-     "404": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "No such user"
-     }
-    },
-    "summary": "A user"
-   }
-  },
-  "/v1/users/{id}/history": {
-   "get": {
-    "parameters": [
-     {
-      "description": "user id",
-      "in": "path",
-      "name": "id",
-      "required": true,
-      "schema": {
-       "minLength": 1,
-       "type": "string"
-      }
-     },
-     {
-      "in": "query",
-      "name": "n",
-      "required": false,
-      "schema": {
-       "default": 50,
-       "maximum": 1000,
-       "minimum": 1,
-       "type": "integer"
-      }
-     }
-    ],
-    "responses": {
-     "200": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "items": {
-          "$ref": "#/components/schemas/Event"
-         },
-         "type": "array"
-        }
-       }
-      },
-      "description": "OK"
-     },
-     "400": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A bad parameter"
-     },
-     "401": {
-      "content": {
-       "application/json": {
-        "schema": {
-         "$ref": "#/components/schemas/Error"
-        }
-       }
-      },
-      "description": "A key is required for reads"
-     }
-    },
-    "summary": "A user's events, newest first"
-   }
-  }
- },
- "servers": [
-  {
-   "url": "/"
-  }
- ]
+  "servers": [{"url": "/"}]
 }
 """#
 }
