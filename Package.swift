@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -63,6 +64,7 @@ let package = Package(
             "FunnelData", "FunnelStore", "FunnelPipeline",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "TOMLKit", package: "TOMLKit"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "FunnelBench", dependencies: ["CMalloc", "FunnelTensor", "FunnelData", "FunnelRanking", "FunnelRetrieval", "FunnelStore"]),
@@ -81,7 +83,7 @@ let package = Package(
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank"]),
-        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelStore", "FunnelData", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelStore", "FunnelData", "FunnelPipeline", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),

@@ -11,6 +11,7 @@ struct FeedRoutes {
     let exposures: EventLogWriter
     let store: any Store
     let configuration: PipelineConfiguration
+    let configurationFile: URL?
 
     func pipeline() throws -> FeedPipeline {
         guard let pipeline = holder.current else { throw HTTPError(.serviceUnavailable, message: "the pipeline is still being built; retry shortly") }
@@ -46,9 +47,18 @@ struct FeedRoutes {
         return try JSONBody.response(["items": similar.map { FeedResult.Entry(item: $0.item, score: $0.score, channels: nil) }])
     }
 
-    /// Rebuilds the pipeline from the store with the latest ranker and swaps it in.
+    /// Rebuilds the pipeline from the store with the latest ranker (and the configuration file
+    /// read again, if the server has one) and swaps it in.
     func reload() async throws -> Response {
         let started = Date()
+        var configuration = configuration
+        if let configurationFile {
+            do {
+                configuration = try ConfigurationFile.load(configurationFile).pipeline ?? PipelineConfiguration()
+            } catch {
+                throw HTTPError(.badRequest, message: "configuration not reloaded, the previous pipeline keeps serving: \(error)")
+            }
+        }
         let next: FeedPipeline
         do {
             next = try await PipelineLoader.build(store, configuration: configuration)

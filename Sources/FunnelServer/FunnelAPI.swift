@@ -15,14 +15,18 @@ public struct FunnelAPI: Sendable {
     public let configuration: ServerConfiguration
     public let pipelines: PipelineHolder
     public let pipelineConfiguration: PipelineConfiguration
+    /// A `funnel.toml` whose `[pipeline]` table every reload reads again.
+    public let configurationFile: URL?
     let exposures: EventLogWriter
 
     public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder = PipelineHolder(),
-                pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), logger: Logger = Logger(label: "funnel.server")) {
+                pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), configurationFile: URL? = nil,
+                logger: Logger = Logger(label: "funnel.server")) {
         self.store = store
         self.configuration = configuration
         self.pipelines = pipelines
         self.pipelineConfiguration = pipelineConfiguration
+        self.configurationFile = configurationFile
         exposures = EventLogWriter(store: store, logger: logger)
     }
 
@@ -87,7 +91,8 @@ public struct FunnelAPI: Sendable {
             pipelines.state.remove(id)
             return try JSONBody.response(["hidden": id])
         }
-        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, store: store, configuration: pipelineConfiguration)
+        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, store: store, configuration: pipelineConfiguration,
+                               configurationFile: configurationFile)
         writes.post("admin/reload") { _, _ in try await feeds.reload() }
 
         let reads = configuration.readsNeedKey ? router.group("/v1").add(middleware: keys) : router.group("/v1")

@@ -159,6 +159,29 @@ import Testing
         }
     }
 
+    /// A reload reads the configuration file again: a channel turned off there is gone from the
+    /// next feeds; a broken file is refused and the previous pipeline keeps serving.
+    @Test func reloadReadsTheConfigurationAgain() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "[pipeline]\nmmrLambda = 0.7\n".write(to: file, atomically: true, encoding: .utf8)
+        try await TestServer.with(configurationFile: file) { (server: TestServer) async throws in
+            try await Self.smallWorld(server)
+            func channels() async throws -> [String: Int] {
+                let feed = try await server.call("GET", "/v1/feed/newcomer?n=5&explain=true", key: nil).json as? [String: Any]
+                return (feed?["explanation"] as? [String: Any])?["retrievedByChannel"] as? [String: Int] ?? [:]
+            }
+            #expect(try await channels()["latest"] ?? 0 > 0)
+            try "[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await server.call("POST", "/v1/admin/reload").status == 200)
+            #expect(try await channels()["latest"] == nil, "the channel turned off in the file")
+            try "[pipeline]\nmmrLamda = 0.7\n".write(to: file, atomically: true, encoding: .utf8)
+            let refused = try await server.call("POST", "/v1/admin/reload")
+            #expect(refused.status == 400 && refused.message.contains("unknown key pipeline.mmrLamda"), "\(refused.message)")
+            #expect(try await server.call("GET", "/v1/feed/u1?n=3", key: nil).status == 200, "the previous pipeline serves on")
+        }
+    }
+
     @Test func readsCanRequireAKey() async throws {
         try await TestServer.with({ $0.readsNeedKey = true }) { (server: TestServer) async throws in
             #expect(try await server.call("GET", "/v1/items/i1", key: nil).status == 401)

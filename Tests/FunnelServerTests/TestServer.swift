@@ -14,7 +14,8 @@ struct TestServer {
     let store: any Store
 
     /// Runs `body` against a fresh server, then stops it and removes its store.
-    static func with(_ configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (TestServer) async throws -> Void) async throws {
+    static func with(_ configure: (inout ServerConfiguration) -> Void = { _ in }, configurationFile: URL? = nil,
+                     _ body: (TestServer) async throws -> Void) async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -24,7 +25,8 @@ struct TestServer {
         let (ports, announce) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "funnel.test-server")
         logger.logLevel = .critical   // stopping by cancellation logs an error that is expected here
-        let app = FunnelAPI(store: store, configuration: configuration, logger: logger).application(logger: logger) { announce.yield($0) }
+        let app = FunnelAPI(store: store, configuration: configuration, configurationFile: configurationFile, logger: logger)
+            .application(logger: logger) { announce.yield($0) }
         let running = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }

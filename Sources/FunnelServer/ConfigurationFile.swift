@@ -1,0 +1,89 @@
+import Foundation
+import FunnelPipeline
+import TOMLKit
+
+/// `funnel.toml`: the `[server]` and `[pipeline]` tables, every key optional (keys as in the
+/// API's JSON, camelCase). An unknown key, a wrong type or a value out of range is an error that
+/// names it, so a typo never passes silently as a default.
+///
+/// ```toml
+/// [server]
+/// port = 8080
+/// apiKeys = ["…"]
+///
+/// [pipeline]
+/// defaultQuota = 100
+/// mmrLambda = 0.7
+/// [pipeline.quotas]
+/// latest = 0        # turns the channel off
+/// ```
+public struct ConfigurationFile: Decodable, Sendable {
+    public struct Server: Decodable, Sendable {
+        public var host: String?
+        public var port: Int?
+        public var apiKeys: [String]?
+        public var readsNeedKey: Bool?
+        public var maximumBatch: Int?
+        public var maximumBodyBytes: Int?
+    }
+
+    public var server: Server?
+    public var pipeline: PipelineConfiguration?
+
+    /// Reads and checks a file.
+    public static func load(_ url: URL) throws -> ConfigurationFile {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw PipelineError("\(url.path): cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, source: url.path)
+    }
+
+    /// Parses and checks TOML text; `source` names it in errors.
+    public static func parse(_ text: String, source: String = "configuration") throws -> ConfigurationFile {
+        let file: ConfigurationFile
+        do {
+            file = try TOMLDecoder(strictDecoding: true).decode(ConfigurationFile.self, from: text)
+        } catch let error as TOMLParseError {
+            throw PipelineError("\(source):\(error.source.begin.line):\(error.source.begin.column): not TOML: \(error.description)")
+        } catch let error as UnexpectedKeysError {
+            let keys = error.keys.values.map { path in path.map(\.stringValue).joined(separator: ".") }.sorted()
+            throw PipelineError("\(source): unknown key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))")
+        } catch let error as DecodingError {
+            throw PipelineError("\(source): \(describe(error))")
+        }
+        do { try file.pipeline?.validate() } catch { throw PipelineError("\(source): \(error)") }
+        if let port = file.server?.port, !(0...65_535).contains(port) { throw PipelineError("\(source): server.port must be 0…65535, got \(port)") }
+        for (name, value) in [("maximumBatch", file.server?.maximumBatch), ("maximumBodyBytes", file.server?.maximumBodyBytes)] {
+            if let value, value < 1 { throw PipelineError("\(source): server.\(name) must be positive, got \(value)") }
+        }
+        return file
+    }
+
+    /// The server's settings: this file's over the defaults.
+    public func apply(to configuration: inout ServerConfiguration) {
+        guard let server else { return }
+        if let host = server.host { configuration.host = host }
+        if let port = server.port { configuration.port = port }
+        if let keys = server.apiKeys { configuration.apiKeys.formUnion(keys) }
+        if let reads = server.readsNeedKey { configuration.readsNeedKey = reads }
+        if let batch = server.maximumBatch { configuration.maximumBatch = batch }
+        if let bytes = server.maximumBodyBytes { configuration.maximumBodyBytes = bytes }
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ keys: [any CodingKey]) -> String { keys.map(\.stringValue).joined(separator: ".") }
+        switch error {
+        case .typeMismatch(let type, let context), .valueNotFound(let type, let context):
+            return "\(path(context.codingPath)) must be \(type == String.self ? "a string" : type == Bool.self ? "true or false" : "a \(type)".lowercased())"
+        case .keyNotFound(let key, let context):
+            // Every key here is optional: TOMLKit reports a present key of the wrong type this way.
+            let keys = context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key]
+            return "\(path(keys)) has the wrong type"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}
