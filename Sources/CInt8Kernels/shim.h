@@ -2,7 +2,7 @@
 
 /* Kernels between a float query and int8-quantized rows (codes 0...255), in C because clang turns
    the byte-to-float widening into one instruction per eight lanes, where Swift's generic SIMD
-   conversion is an out-of-line call per vector and runs three times slower. Eight-lane vectors,
+   conversion compiles to an out-of-line call per vector. Eight-lane vectors,
    four independent accumulators; compiled with the importing module's target CPU. */
 
 typedef float funnel_f8 __attribute__((ext_vector_type(8)));

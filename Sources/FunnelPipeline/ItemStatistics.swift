@@ -71,9 +71,4 @@ struct UserItem: Hashable, Sendable {
         user = event.userID
         item = event.itemID
     }
-
-    init(user: String, item: String) {
-        self.user = user
-        self.item = item
-    }
 }

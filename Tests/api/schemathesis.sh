@@ -24,7 +24,8 @@ port=$(( 20000 + RANDOM % 20000 ))
 "$funnel" serve --store "$work/api.sqlite" --port "$port" --api-key schemathesis-key >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 120); do
-    curl -fs "http://127.0.0.1:$port/v1/ready" >/dev/null 2>&1 && break
+    "$python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+        "http://127.0.0.1:$port/v1/ready" >/dev/null 2>&1 && break
     kill -0 "$server" 2>/dev/null || { cat "$work/server.log"; exit 1; }
     sleep 0.5
 done
