@@ -11,6 +11,8 @@ import FunnelRetrieval
 /// change.
 public struct FeedPipeline: Sendable {
     public let version: String
+    /// The moment of the catalogue and event log it was built from.
+    public let builtAt: Date
     public let configuration: PipelineConfiguration
     public let indexes: RetrievalIndexes
     public let ranker: LogisticRanker?
@@ -32,6 +34,7 @@ public struct FeedPipeline: Sendable {
 
     public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?) {
         self.version = version
+        builtAt = now
         self.configuration = configuration
         indexes = RetrievalIndexes(items: items, events: events, now: now)
         statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
@@ -65,9 +68,19 @@ public struct FeedPipeline: Sendable {
     /// `explain`), and a user with no history gets what needs none (popular, latest, nearby).
     public func feed(_ request: FeedRequest, state: LiveState) async -> FeedResult {
         let now = request.now
+        let clock = ContinuousClock()
+        var timings = StageTimings()
+        var lap = clock.now
+        func split() -> Double {
+            let at = clock.now
+            defer { lap = at }
+            return (at - lap).seconds
+        }
         let context = indexes.context(for: request.user, now: now, location: request.location)
         let retriever = MultiChannelRetriever(sources: indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
         let retrieved = await retriever.retrieve(for: context)
+        timings.retrieve = split()
+        timings.channels = retrieved.seconds
 
         var unavailable = 0, actedOn = 0, exposed = 0
         let live = state.view(for: request.user)
@@ -87,10 +100,12 @@ public struct FeedPipeline: Sendable {
             }
         }
 
+        timings.filter = split()
         let scores = score(kept, items: keptItems, now: now)
         let depth = min(kept.count, request.n * configuration.rerankDepth)
         let ranked = kept.indices.sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth)
         let shortlist = Array(ranked)
+        timings.rank = split()
         let mmr = MMRReranker(lambda: configuration.mmrLambda, window: configuration.mmrWindow)
         let order = mmr.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
             MMRReranker.categorySimilarity(keptItems[shortlist[a]].levels, keptItems[shortlist[b]].levels)
@@ -101,6 +116,7 @@ public struct FeedPipeline: Sendable {
                                     channels: request.explain ? candidate.provenance.map { .init(channel: $0.channel, score: $0.score, rank: $0.rank) } : nil)
         }
         state.recordExposures(entries.map(\.item), to: request.user, at: now)
+        timings.rerank = split()
 
         var explanation: FeedResult.Explanation?
         if request.explain {
@@ -109,9 +125,11 @@ public struct FeedPipeline: Sendable {
             explanation = .init(retrievedByChannel: byChannel, merged: retrieved.candidates.count,
                                 removedByFilter: ["unavailable": unavailable, "acted-on": actedOn, "exposed": exposed],
                                 ranked: kept.count, reranked: shortlist.count, failedChannels: retrieved.failures,
-                                pipelineVersion: version, ranker: rankerName)
+                                pipelineVersion: version, ranker: rankerName,
+                                stageMilliseconds: Dictionary(uniqueKeysWithValues: timings.stages.map { ($0, $1 * 1000) }),
+                                channelMilliseconds: timings.channels.mapValues { $0 * 1000 })
         }
-        return FeedResult(user: request.user, items: entries, explanation: explanation)
+        return FeedResult(user: request.user, items: entries, explanation: explanation, isColdStart: context.recentActions.isEmpty, timings: timings)
     }
 
     /// The ranker's click probabilities, or reciprocal-rank fusion (Σ 1/(60 + rank) over the

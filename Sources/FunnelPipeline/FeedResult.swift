@@ -52,9 +52,31 @@ public struct FeedResult: Codable, Sendable {
         public var failedChannels: [String: String]
         public var pipelineVersion: String
         public var ranker: String
+        /// Milliseconds spent in each stage (retrieve, filter, rank, rerank) and in each channel.
+        public var stageMilliseconds: [String: Double]
+        public var channelMilliseconds: [String: Double]
     }
 
     public var user: String
     public var items: [Entry]
     public var explanation: Explanation?
+    /// Whether the user had no history to start from (not part of the JSON).
+    public var isColdStart = false
+    /// How long each stage took, for the server's metrics (not part of the JSON).
+    public var timings = StageTimings()
+
+    enum CodingKeys: String, CodingKey { case user, items, explanation }
+}
+
+/// Seconds spent in each stage of one feed, and in each retrieval channel (which run
+/// concurrently, so their sum may exceed the retrieve stage).
+public struct StageTimings: Sendable {
+    public var retrieve = 0.0, filter = 0.0, rank = 0.0, rerank = 0.0
+    public var channels: [String: Double] = [:]
+
+    public init() {}
+
+    public var stages: KeyValuePairs<String, Double> {
+        ["retrieve": retrieve, "filter": filter, "rank": rank, "rerank": rerank]
+    }
 }

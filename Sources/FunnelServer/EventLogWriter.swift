@@ -14,10 +14,12 @@ final class EventLogWriter: Service, @unchecked Sendable {
     private let lock = NSLock()
     private var pending: [Event] = []
     private let flushEvery: Duration
+    private let metrics: ServerMetrics
 
-    init(store: any Store, logger: Logger, flushEvery: Duration = .milliseconds(200)) {
+    init(store: any Store, logger: Logger, metrics: ServerMetrics, flushEvery: Duration = .milliseconds(200)) {
         self.store = store
         self.logger = logger
+        self.metrics = metrics
         self.flushEvery = flushEvery
     }
 
@@ -43,10 +45,13 @@ final class EventLogWriter: Service, @unchecked Sendable {
             return pending
         }
         for start in stride(from: 0, to: batch.count, by: 10_000) {
+            let part = batch[start..<min(batch.count, start + 10_000)]
             do {
-                try await store.appendEvents(Array(batch[start..<min(batch.count, start + 10_000)]))
+                try await store.appendEvents(Array(part))
+                metrics.exposuresLogged.increment(by: Int64(part.count))
             } catch {
-                logger.error("exposure log: \(batch.count) events not written: \(error)")
+                metrics.exposuresDropped.increment(by: Int64(part.count))
+                logger.error("exposure log: \(part.count) events not written: \(error)")
             }
         }
     }

@@ -12,6 +12,7 @@ struct FeedRoutes {
     let store: any Store
     let configuration: PipelineConfiguration
     let configurationFile: URL?
+    let metrics: ServerMetrics
 
     func pipeline() throws -> FeedPipeline {
         guard let pipeline = holder.current else { throw HTTPError(.serviceUnavailable, message: "the pipeline is still being built; retry shortly") }
@@ -25,6 +26,8 @@ struct FeedRoutes {
         let location = try QueryValues.location(request, "location")
         let now = Date()
         let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, explain: explain), state: holder.state)
+        metrics.record(result.timings)
+        if result.isColdStart { metrics.coldStartFeeds.increment() }
         exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now,
                                                 context: EventContext(device: request.uri.queryParameters["device"].map(String.init),
                                                                       city: request.uri.queryParameters["city"].map(String.init))) })
@@ -56,6 +59,7 @@ struct FeedRoutes {
             do {
                 configuration = try ConfigurationFile.load(configurationFile).pipeline ?? PipelineConfiguration()
             } catch {
+                metrics.failedReloads.increment()
                 throw HTTPError(.badRequest, message: "configuration not reloaded, the previous pipeline keeps serving: \(error)")
             }
         }
@@ -63,9 +67,12 @@ struct FeedRoutes {
         do {
             next = try await PipelineLoader.build(store, configuration: configuration)
         } catch {
+            metrics.failedReloads.increment()
             throw HTTPError(.internalServerError, message: "reload failed, the previous pipeline keeps serving: \(error)")
         }
         holder.swap(next)
+        metrics.reloads.increment()
+        metrics.serving(next)
         return try JSONBody.response(ReloadReply(version: next.version, ranker: next.rankerName, items: next.itemCount,
                                                  seconds: Date().timeIntervalSince(started)))
     }

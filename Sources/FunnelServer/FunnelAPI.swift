@@ -18,6 +18,7 @@ public struct FunnelAPI: Sendable {
     /// A `funnel.toml` whose `[pipeline]` table every reload reads again.
     public let configurationFile: URL?
     let exposures: EventLogWriter
+    let metrics = ServerMetrics.shared
 
     public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder = PipelineHolder(),
                 pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), configurationFile: URL? = nil,
@@ -27,14 +28,16 @@ public struct FunnelAPI: Sendable {
         self.pipelines = pipelines
         self.pipelineConfiguration = pipelineConfiguration
         self.configurationFile = configurationFile
-        exposures = EventLogWriter(store: store, logger: logger)
+        exposures = EventLogWriter(store: store, logger: logger, metrics: ServerMetrics.shared)
     }
 
     /// The routes, ready for an `Application`.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: MethodCheckMiddleware(Self.routes))
         let keys = APIKeyMiddleware<BasicRequestContext>(keys: configuration.apiKeys)
+        let metrics = self.metrics
         router.get("/v1/health") { _, _ in try JSONBody.response(["status": "ok"]) }
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
@@ -76,6 +79,7 @@ public struct FunnelAPI: Sendable {
                                 + (unknown.count > 10 ? " and \(unknown.count - 10) more" : ""))
             }
             try await store.appendEvents(events)
+            metrics.eventsIngested.increment(by: Int64(events.count))
             pipelines.current?.indexes.lastN.record(events)
             return try JSONBody.response(["inserted": events.count])
         }
@@ -92,9 +96,14 @@ public struct FunnelAPI: Sendable {
             return try JSONBody.response(["hidden": id])
         }
         let feeds = FeedRoutes(holder: pipelines, exposures: exposures, store: store, configuration: pipelineConfiguration,
-                               configurationFile: configurationFile)
+                               configurationFile: configurationFile, metrics: metrics)
         writes.post("admin/reload") { _, _ in try await feeds.reload() }
 
+        let scrape = configuration.readsNeedKey ? router.group().add(middleware: keys) : router.group()
+        scrape.get("/metrics") { _, _ in
+            if let pipeline = pipelines.current { metrics.serving(pipeline) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
         let reads = configuration.readsNeedKey ? router.group("/v1").add(middleware: keys) : router.group("/v1")
         reads.get("items/:id") { _, context in
             let id = try context.parameters.require("id")
@@ -120,7 +129,7 @@ public struct FunnelAPI: Sendable {
 
     /// Every route and its methods (for 405 answers; `OpenAPIDocument` describes the same).
     static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
-        ("/openapi.json", [.get]), ("/v1/health", [.get]), ("/v1/ready", [.get]), ("/v1/users", [.post]), ("/v1/items", [.post]),
+        ("/openapi.json", [.get]), ("/metrics", [.get]), ("/v1/health", [.get]), ("/v1/ready", [.get]), ("/v1/users", [.post]), ("/v1/items", [.post]),
         ("/v1/events", [.post]), ("/v1/items/:id", [.get, .delete]), ("/v1/items/:id/hide", [.post]), ("/v1/items/:id/similar", [.get]),
         ("/v1/users/:id", [.get]), ("/v1/users/:id/history", [.get]), ("/v1/feed/:user", [.get]), ("/v1/popular", [.get]),
         ("/v1/latest", [.get]), ("/v1/admin/reload", [.post]),

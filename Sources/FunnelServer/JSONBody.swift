@@ -9,7 +9,7 @@ enum JSONBody {
         decoder.dateDecodingStrategy = .custom { decoder in
             let value = try decoder.singleValueContainer()
             let text = try value.decode(String.self)
-            if let date = try? Date(text, strategy: .iso8601) ?? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) {
+            if let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) {
                 return date
             }
             throw DecodingError.dataCorruptedError(in: value, debugDescription: "expected an ISO 8601 date such as 2026-11-29T10:00:00Z, got '\(text)'")

@@ -1,4 +1,4 @@
-/// The OpenAPI 3 description of the `/v1` API, served at `/openapi.json`. Every route of
+/// The OpenAPI 3 description of the `/v1` API and `/metrics`, served at `/openapi.json`. Every route of
 /// `FunnelAPI` is here with the statuses it answers; `Tests/api/schemathesis.sh` checks a live
 /// server against it.
 enum OpenAPIDocument {
@@ -138,7 +138,9 @@ enum OpenAPIDocument {
           "ranker": {"type": "string"},
           "removedByFilter": {"additionalProperties": {"type": "integer"}, "type": "object"},
           "reranked": {"type": "integer"},
-          "retrievedByChannel": {"additionalProperties": {"type": "integer"}, "type": "object"}
+          "retrievedByChannel": {"additionalProperties": {"type": "integer"}, "type": "object"},
+          "stageMilliseconds": {"additionalProperties": {"type": "number"}, "type": "object"},
+          "channelMilliseconds": {"additionalProperties": {"type": "number"}, "type": "object"}
         },
         "required": [
           "retrievedByChannel",
@@ -148,7 +150,9 @@ enum OpenAPIDocument {
           "reranked",
           "failedChannels",
           "pipelineVersion",
-          "ranker"
+          "ranker",
+          "stageMilliseconds",
+          "channelMilliseconds"
         ],
         "type": "object"
       },
@@ -257,6 +261,15 @@ enum OpenAPIDocument {
   },
   "openapi": "3.0.3",
   "paths": {
+    "/metrics": {
+      "get": {
+        "responses": {
+          "200": {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text exposition"},
+          "401": {"$ref": "#/components/responses/Unauthorized"}
+        },
+        "summary": "Requests and latency per route, time of each feed stage and channel, events ingested, the pipeline serving"
+      }
+    },
     "/v1/admin/reload": {
       "post": {
         "responses": {

@@ -12,7 +12,7 @@ import Testing
         """
     static let events = """
         [{"userID": "u1", "itemID": "i1", "type": "click", "timestamp": "2026-11-02T10:00:00Z", "context": {"city": "Lyon"}},
-         {"userID": "u1", "itemID": "i2", "type": "like", "timestamp": "2026-11-02T11:00:00Z"},
+         {"userID": "u1", "itemID": "i2", "type": "like", "timestamp": "2026-11-02T11:00:00.250Z"},
          {"userID": "u2", "itemID": "i1", "type": "exposure", "timestamp": "2026-11-02T12:00:00Z"}]
         """
 
@@ -156,6 +156,39 @@ import Testing
             try await Task.sleep(for: .milliseconds(600))
             let logged = try await server.store.events(user: "u1", limit: 100).filter { $0.type == .exposure }.map(\.itemID)
             #expect(Set(logged) == Set(items + again))
+        }
+    }
+
+    /// `/metrics` in Prometheus text: requests per route and status, each feed stage and channel
+    /// timed, events counted. The registry is the process's, shared with the suites running
+    /// beside this one, so counts are at least what this test did.
+    @Test func metricsCountRequestsAndStages() async throws {
+        try await TestServer.with { server in
+            try await Self.smallWorld(server)
+            for user in 0..<5 {
+                #expect(try await server.call("GET", "/v1/feed/u\(user)?n=5", key: nil).status == 200)
+            }
+            let explained = try await server.call("GET", "/v1/feed/u6?n=5&explain=true", key: nil).json as? [String: Any]
+            let stages = (explained?["explanation"] as? [String: Any])?["stageMilliseconds"] as? [String: Double]
+            #expect(Set(stages?.keys.map { $0 } ?? []) == ["retrieve", "filter", "rank", "rerank"] && stages?.values.allSatisfy { $0 >= 0 } == true)
+
+            let reply = try await server.call("GET", "/metrics", key: nil)
+            #expect(reply.status == 200)
+            let lines = String(decoding: reply.body, as: UTF8.self).split(separator: "\n")
+            func value(_ name: String, _ labels: String...) -> Double? {
+                lines.first { $0.hasPrefix(name + "{") && labels.allSatisfy($0.contains) || $0.hasPrefix(name + " ") }
+                    .flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+            }
+            #expect(value("funnel_http_requests_total", #"route="/v1/feed/{user}""#, #"status="200""#) ?? 0 >= 6)
+            #expect(value("funnel_http_request_duration_seconds_count", #"route="/v1/feed/{user}""#, #"status="200""#) ?? 0 >= 6)
+            for stage in ["retrieve", "filter", "rank", "rerank"] {
+                #expect(value("funnel_feed_stage_duration_seconds_count", #"stage="\#(stage)""#) ?? 0 >= 6, "\(stage)")
+            }
+            #expect(value("funnel_feed_stage_duration_seconds_sum", #"stage="retrieve""#) ?? 0 > 0)
+            #expect(value("funnel_channel_duration_seconds_count", #"channel="itemcf""#) ?? 0 >= 6)
+            #expect(value("funnel_events_ingested_total") ?? 0 >= 96)
+            #expect(value("funnel_pipeline_reloads_total") ?? 0 >= 1)
+            #expect(value("funnel_pipeline_items_count") != nil)
         }
     }
 

@@ -41,6 +41,8 @@ public struct MultiChannelRetriever: Sendable {
         public var candidates: [Candidate]
         /// Channels that failed, with their errors; the others still serve.
         public var failures: [String: String]
+        /// How long each channel took, in seconds (failed ones too).
+        public var seconds: [String: Double]
     }
 
     public var sources: [Source]
@@ -60,20 +62,23 @@ public struct MultiChannelRetriever: Sendable {
         let overfetch = overfetch, filters = filters
         var lists = [[ScoredItem]](repeating: [], count: sources.count)
         var failures: [String: String] = [:]
-        await withTaskGroup(of: (Int, Swift.Result<[ScoredItem], any Error>).self) { group in
+        var seconds: [String: Double] = [:]
+        await withTaskGroup(of: (Int, Swift.Result<[ScoredItem], any Error>, Duration).self) { group in
             for (k, source) in sources.enumerated() {
                 group.addTask {
+                    let clock = ContinuousClock(), started = clock.now
                     do {
                         let asked = Int((Double(source.quota) * overfetch).rounded(.up))
                         let items = try await source.channel.retrieve(for: context, limit: asked)
                         return (k, .success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
-                                                    .prefix(source.quota))))
+                                                    .prefix(source.quota))), clock.now - started)
                     } catch {
-                        return (k, .failure(error))
+                        return (k, .failure(error), clock.now - started)
                     }
                 }
             }
-            for await (k, outcome) in group {
+            for await (k, outcome, took) in group {
+                seconds[sources[k].channel.name] = took.seconds
                 switch outcome {
                 case .success(let items): lists[k] = items
                 case .failure(let error): failures[sources[k].channel.name] = String(describing: error)
@@ -94,6 +99,14 @@ public struct MultiChannelRetriever: Sendable {
                 }
             }
         }
-        return Result(candidates: candidates, failures: failures)
+        return Result(candidates: candidates, failures: failures, seconds: seconds)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
     }
 }
