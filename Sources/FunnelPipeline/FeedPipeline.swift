@@ -16,11 +16,15 @@ public struct FeedPipeline: Sendable {
     public let configuration: PipelineConfiguration
     public let indexes: RetrievalIndexes
     public let ranker: LogisticRanker?
+    /// The stored version of the ranker read at build (even if set aside), to notice a newer one.
+    public let rankerVersion: String?
     public let statistics: ItemStatistics
     let catalogue: [String: Item]
-    /// Per item, what serving reads of it: availability, category levels as sorted ids (for the
-    /// reranker's similarity) and the ranker's item features; one lookup per candidate.
-    let served: [String: ServedItem]
+    /// Per item (its row from `servedIndex`), what serving reads of it: availability, category
+    /// levels as sorted ids (for the reranker's similarity) and the ranker's item features; one
+    /// lookup per candidate.
+    let servedIndex: [String: Int32]
+    let served: [ServedItem]
     let features: RankingFeatures
 
     struct ServedItem: Sendable {
@@ -32,7 +36,9 @@ public struct FeedPipeline: Sendable {
         func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
     }
 
-    public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?) {
+    public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?,
+                rankerVersion: String? = nil) {
+        self.rankerVersion = rankerVersion
         self.version = version
         builtAt = now
         self.configuration = configuration
@@ -42,7 +48,8 @@ public struct FeedPipeline: Sendable {
         let features = RankingFeatures(channels: indexes.channels.map(\.name))
         self.features = features
         var levelIDs: [String: Int32] = [:]
-        var served: [String: ServedItem] = [:]
+        var servedIndex: [String: Int32] = [:], served: [ServedItem] = []
+        servedIndex.reserveCapacity(catalogue.count)
         served.reserveCapacity(catalogue.count)
         for item in catalogue.values {
             var levels: [Int32] = []
@@ -51,9 +58,11 @@ public struct FeedPipeline: Sendable {
                 levelIDs[level] = id
                 levels.append(id)
             }
-            served[item.id] = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
-                                         facts: features.facts(item.id, created: item.createdAt, statistics: statistics))
+            servedIndex[item.id] = Int32(served.count)
+            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
+                                     facts: features.facts(item.id, created: item.createdAt, statistics: statistics)))
         }
+        self.servedIndex = servedIndex
         self.served = served
         // A ranker trained on other features (channels since added or removed) is set aside.
         self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
@@ -77,16 +86,19 @@ public struct FeedPipeline: Sendable {
             return (at - lap).seconds
         }
         let context = indexes.context(for: request.user, now: now, location: request.location)
-        let retriever = MultiChannelRetriever(sources: indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
+        var retriever = MultiChannelRetriever(sources: indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
+        retriever.concurrent = configuration.concurrentChannels
         let retrieved = await retriever.retrieve(for: context)
         timings.retrieve = split()
         timings.channels = retrieved.seconds
 
         var unavailable = 0, actedOn = 0, exposed = 0
         let live = state.view(for: request.user)
-        var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [ServedItem] = []
+        // Kept candidates and their rows in `served` (indices, not copies of the rows).
+        var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [Int32] = []
         for candidate in retrieved.candidates {
-            guard let item = served[candidate.item], item.isAvailable(at: now), !live.removed.contains(candidate.item) else {
+            guard let item = servedIndex[candidate.item], served[Int(item)].isAvailable(at: now),
+                  live.removed.isEmpty || !live.removed.contains(candidate.item) else {
                 unavailable += 1
                 continue
             }
@@ -108,7 +120,7 @@ public struct FeedPipeline: Sendable {
         timings.rank = split()
         let mmr = MMRReranker(lambda: configuration.mmrLambda, window: configuration.mmrWindow)
         let order = mmr.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-            MMRReranker.categorySimilarity(keptItems[shortlist[a]].levels, keptItems[shortlist[b]].levels)
+            MMRReranker.categorySimilarity(served[Int(keptItems[shortlist[a]])].levels, served[Int(keptItems[shortlist[b]])].levels)
         }
         let entries = order.map { position -> FeedResult.Entry in
             let candidate = kept[shortlist[position]]
@@ -134,20 +146,20 @@ public struct FeedPipeline: Sendable {
 
     /// The ranker's click probabilities, or reciprocal-rank fusion (Σ 1/(60 + rank) over the
     /// channels that proposed an item) when no ranker is trained yet.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [ServedItem], now: Date) -> [Double] {
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> [Double] {
         guard let ranker else { return candidates.map(fusionScore) }
         var row: [Float] = []
         row.reserveCapacity(features.count)
         return zip(candidates, items).map { candidate, item in
             row.removeAll(keepingCapacity: true)
-            features.append(candidate, facts: item.facts, now: now, to: &row)
+            features.append(candidate, facts: served[Int(item)].facts, now: now, to: &row)
             return ranker.probability(row[...])
         }
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
     func features(of candidate: MultiChannelRetriever.Candidate, now: Date, to out: inout [Float]) {
-        let facts = served[candidate.item]?.facts ?? features.facts(candidate.item, created: nil, statistics: statistics)
+        let facts = servedIndex[candidate.item].map { served[Int($0)].facts } ?? features.facts(candidate.item, created: nil, statistics: statistics)
         features.append(candidate, facts: facts, now: now, to: &out)
     }
 

@@ -19,6 +19,9 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var priorStrength = 50.0
     /// Logged exposures used to train the ranker (the most recent ones).
     public var trainingExposures = 200_000
+    /// Whether one feed runs its channels concurrently: lower latency on an idle server, but
+    /// under load the cores are busy with other requests and the task switches cost throughput.
+    public var concurrentChannels = false
 
     public init() {}
 
@@ -33,6 +36,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         exposureDays = try c.decodeIfPresent(Int.self, forKey: .exposureDays) ?? d.exposureDays
         priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
+        concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
     }
 
     /// Every value within its range, else an error naming the field.

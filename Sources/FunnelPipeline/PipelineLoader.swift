@@ -51,6 +51,6 @@ public enum PipelineLoader {
         let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
         let ranker = try await latestRanker(store)
         return FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.1 ?? "fusion")", configuration: configuration,
-                            items: items, events: events, now: now, ranker: ranker?.0)
+                            items: items, events: events, now: now, ranker: ranker?.0, rankerVersion: ranker?.1)
     }
 }

@@ -7,12 +7,17 @@ public final class LastNIndex: @unchecked Sendable {
     public let capacity: Int
     /// The event types kept; exposures and views would crowd out the actions that matter.
     public let types: Set<EventType>
+    /// Items whose indices are kept beside each action (−1 for others), so that channels can
+    /// score a user's actions without hashing their item ids.
+    public let items: IDInterner
     private var actions: [String: [Event]] = [:]
+    private var itemIndices: [String: [Int32]] = [:]
     private let lock = NSLock()
 
-    public init(capacity: Int = 50, types: Set<EventType> = Set(EventType.allCases).subtracting([.exposure, .view])) {
+    public init(capacity: Int = 50, types: Set<EventType> = Set(EventType.allCases).subtracting([.exposure, .view]), items: IDInterner = IDInterner()) {
         self.capacity = capacity
         self.types = types
+        self.items = items
     }
 
     /// Adds events (in any order); each user keeps their `capacity` newest by time.
@@ -20,13 +25,17 @@ public final class LastNIndex: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         for event in events where types.contains(event.type) {
-            var list = actions[event.userID] ?? []
+            var list = actions.removeValue(forKey: event.userID) ?? []
+            var indices = itemIndices.removeValue(forKey: event.userID) ?? []
             // Newest first; an older event arriving late goes to its place by time.
             let position = list.firstIndex { $0.timestamp < event.timestamp } ?? list.count
-            guard position < capacity else { continue }
-            list.insert(event, at: position)
-            if list.count > capacity { list.removeLast() }
+            if position < capacity {
+                list.insert(event, at: position)
+                indices.insert(items.lookup(event.itemID) ?? -1, at: position)
+                if list.count > capacity { list.removeLast(); indices.removeLast() }
+            }
             actions[event.userID] = list
+            itemIndices[event.userID] = indices
         }
     }
 
@@ -35,6 +44,13 @@ public final class LastNIndex: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return actions[user] ?? []
+    }
+
+    /// The user's last actions, newest first, with each one's index in `items` (−1 if not there).
+    public func interned(of user: String) -> (actions: [Event], items: [Int32]) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (actions[user] ?? [], itemIndices[user] ?? [])
     }
 
     public var userCount: Int {

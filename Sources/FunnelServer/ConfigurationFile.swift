@@ -25,6 +25,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         public var readsNeedKey: Bool?
         public var maximumBatch: Int?
         public var maximumBodyBytes: Int?
+        public var reloadCheckSeconds: Double?
+        public var rebuildEverySeconds: Double?
     }
 
     public var server: Server?
@@ -57,6 +59,9 @@ public struct ConfigurationFile: Decodable, Sendable {
         for (name, value) in [("maximumBatch", file.server?.maximumBatch), ("maximumBodyBytes", file.server?.maximumBodyBytes)] {
             if let value, value < 1 { throw PipelineError("\(source): server.\(name) must be positive, got \(value)") }
         }
+        for (name, value) in [("reloadCheckSeconds", file.server?.reloadCheckSeconds), ("rebuildEverySeconds", file.server?.rebuildEverySeconds)] {
+            if let value, !(value >= 0 && value.isFinite) { throw PipelineError("\(source): server.\(name) must be 0 or more seconds, got \(value)") }
+        }
         return file
     }
 
@@ -69,6 +74,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         if let reads = server.readsNeedKey { configuration.readsNeedKey = reads }
         if let batch = server.maximumBatch { configuration.maximumBatch = batch }
         if let bytes = server.maximumBodyBytes { configuration.maximumBodyBytes = bytes }
+        if let seconds = server.reloadCheckSeconds { configuration.reloadCheckSeconds = seconds }
+        if let seconds = server.rebuildEverySeconds { configuration.rebuildEverySeconds = seconds }
     }
 
     private static func describe(_ error: DecodingError) -> String {

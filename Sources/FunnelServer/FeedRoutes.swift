@@ -5,13 +5,11 @@ import FunnelStore
 import Hummingbird
 
 /// The routes served by the pipeline: the feed, similar items, popular and latest, and the
-/// admin reload that swaps in a pipeline rebuilt from the store.
+/// admin reload that swaps in a pipeline rebuilt from the store (by the `PipelineReloader`).
 struct FeedRoutes {
     let holder: PipelineHolder
     let exposures: EventLogWriter
-    let store: any Store
-    let configuration: PipelineConfiguration
-    let configurationFile: URL?
+    let reloader: PipelineReloader
     let metrics: ServerMetrics
 
     func pipeline() throws -> FeedPipeline {
@@ -54,25 +52,14 @@ struct FeedRoutes {
     /// read again, if the server has one) and swaps it in.
     func reload() async throws -> Response {
         let started = Date()
-        var configuration = configuration
-        if let configurationFile {
-            do {
-                configuration = try ConfigurationFile.load(configurationFile).pipeline ?? PipelineConfiguration()
-            } catch {
-                metrics.failedReloads.increment()
-                throw HTTPError(.badRequest, message: "configuration not reloaded, the previous pipeline keeps serving: \(error)")
-            }
-        }
         let next: FeedPipeline
         do {
-            next = try await PipelineLoader.build(store, configuration: configuration)
+            next = try await reloader.reload(because: "admin request")
+        } catch let error as PipelineReloader.ConfigurationRefused {
+            throw HTTPError(.badRequest, message: "configuration not reloaded, the previous pipeline keeps serving: \(error)")
         } catch {
-            metrics.failedReloads.increment()
             throw HTTPError(.internalServerError, message: "reload failed, the previous pipeline keeps serving: \(error)")
         }
-        holder.swap(next)
-        metrics.reloads.increment()
-        metrics.serving(next)
         return try JSONBody.response(ReloadReply(version: next.version, ranker: next.rankerName, items: next.itemCount,
                                                  seconds: Date().timeIntervalSince(started)))
     }

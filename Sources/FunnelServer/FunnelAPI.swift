@@ -18,6 +18,7 @@ public struct FunnelAPI: Sendable {
     /// A `funnel.toml` whose `[pipeline]` table every reload reads again.
     public let configurationFile: URL?
     let exposures: EventLogWriter
+    let reloader: PipelineReloader
     let metrics = ServerMetrics.shared
 
     public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder = PipelineHolder(),
@@ -29,6 +30,8 @@ public struct FunnelAPI: Sendable {
         self.pipelineConfiguration = pipelineConfiguration
         self.configurationFile = configurationFile
         exposures = EventLogWriter(store: store, logger: logger, metrics: ServerMetrics.shared)
+        reloader = PipelineReloader(holder: pipelines, store: store, configuration: pipelineConfiguration, configurationFile: configurationFile,
+                                    server: configuration, metrics: ServerMetrics.shared, logger: logger)
     }
 
     /// The routes, ready for an `Application`.
@@ -95,8 +98,7 @@ public struct FunnelAPI: Sendable {
             pipelines.state.remove(id)
             return try JSONBody.response(["hidden": id])
         }
-        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, store: store, configuration: pipelineConfiguration,
-                               configurationFile: configurationFile, metrics: metrics)
+        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, reloader: reloader, metrics: metrics)
         writes.post("admin/reload") { _, _ in try await feeds.reload() }
 
         let scrape = configuration.readsNeedKey ? router.group().add(middleware: keys) : router.group()
@@ -140,7 +142,7 @@ public struct FunnelAPI: Sendable {
     public func application(logger: Logger = Logger(label: "funnel.server"),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Funnel"),
-                    services: [exposures],
+                    services: [exposures, reloader],
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) }, logger: logger)
     }
 

@@ -11,6 +11,14 @@ public struct ServerConfiguration: Sendable {
     public var maximumBatch = 10_000
     /// Bytes of one request body.
     public var maximumBodyBytes = 64 << 20
+    /// Whether the server builds a pipeline from the store when it starts.
+    public var buildAtStart = true
+    /// How often the server looks for a changed configuration file or a newer ranker and
+    /// reloads on its own (0: only `POST /v1/admin/reload` does).
+    public var reloadCheckSeconds = 5.0
+    /// Age at which the pipeline is rebuilt so that new items and events reach the channels
+    /// (0: never on its own).
+    public var rebuildEverySeconds = 3_600.0
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKeys: Set<String> = [], readsNeedKey: Bool = false) {
         self.host = host

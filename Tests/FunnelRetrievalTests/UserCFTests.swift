@@ -56,6 +56,11 @@ import Testing
         let s01 = 2 / log(3.0) / 6.0.squareRoot()
         #expect(got.map(\.item) == ["i4", "i2"])
         #expect(abs(got[0].score - 4 * s01) < 1e-6 && abs(got[1].score - s01) < 1e-6)
+        // With the built items interned in the LastN index (i4 came later and is not), the same answer.
+        let internedRecent = LastNIndex(items: builder.items)
+        internedRecent.record(events)
+        let interned = try await UserToItemChannel(index: index, recent: internedRecent).retrieve(for: context, limit: 10)
+        #expect(interned.map(\.item) == ["i4", "i2"] && zip(interned, got).allSatisfy { abs($0.score - $1.score) < 1e-6 })
         #expect(try await channel.retrieve(for: RetrievalContext(userID: "stranger", now: t0), limit: 10).isEmpty)
     }
 }

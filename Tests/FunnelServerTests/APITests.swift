@@ -1,5 +1,7 @@
 import Foundation
 import FunnelData
+import FunnelPipeline
+import FunnelStore
 import Testing
 
 /// The API over real HTTP against a server on SQLite: what is written is read back, and every
@@ -212,6 +214,38 @@ import Testing
             let refused = try await server.call("POST", "/v1/admin/reload")
             #expect(refused.status == 400 && refused.message.contains("unknown key pipeline.mmrLamda"), "\(refused.message)")
             #expect(try await server.call("GET", "/v1/feed/u1?n=3", key: nil).status == 200, "the previous pipeline serves on")
+        }
+    }
+
+    /// With no admin call, the server reloads when its configuration file changes and when a
+    /// newer ranker is saved in the store; feeds keep answering throughout.
+    @Test func reloadsOnItsOwnWhenTheFileOrTheRankerChanges() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "[pipeline]\nmmrLambda = 0.7\n".write(to: file, atomically: true, encoding: .utf8)
+        try await TestServer.with({ $0.reloadCheckSeconds = 0.1 }, configurationFile: file) { (server: TestServer) async throws in
+            try await Self.smallWorld(server)
+            func feed() async throws -> [String: Any] {
+                let reply = try await server.call("GET", "/v1/feed/newcomer?n=5&explain=true", key: nil)
+                #expect(reply.status == 200)
+                return (reply.json as? [String: Any])?["explanation"] as? [String: Any] ?? [:]
+            }
+            /// Polls feeds until `condition` holds, for at most five seconds.
+            func eventually(_ condition: ([String: Any]) -> Bool) async throws -> Bool {
+                for _ in 0..<100 {
+                    if condition(try await feed()) { return true }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                return false
+            }
+            #expect(try await feed()["retrievedByChannel"].flatMap { ($0 as? [String: Int])?["latest"] } ?? 0 > 0)
+            try "[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
+            #expect(try await eventually { ($0["retrievedByChannel"] as? [String: Int])?["latest"] == nil }, "the file's change is served")
+
+            let ranker = #"{"featureNames": ["x"], "mean": [0], "deviation": [1], "weights": [1], "bias": 0}"#
+            try await server.store.saveArtifact(StoredArtifact(name: PipelineLoader.rankerArtifact, version: "42.000", createdAt: Date(),
+                                                               manifest: Data("{}".utf8), blob: Data(ranker.utf8)))
+            #expect(try await eventually { ($0["pipelineVersion"] as? String)?.hasSuffix("-42.000") == true }, "the new ranker is read")
         }
     }
 

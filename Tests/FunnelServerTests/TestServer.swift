@@ -21,6 +21,7 @@ struct TestServer {
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("funnel.sqlite").path)
         var configuration = ServerConfiguration(port: 0, apiKeys: [key])
+        configuration.buildAtStart = false   // the tests build with POST /v1/admin/reload
         configure(&configuration)
         let (ports, announce) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "funnel.test-server")

@@ -20,6 +20,8 @@ public struct AuthorChannel: RetrievalChannel {
     public var weights: InterestWeights = .standard
     /// Items taken from each author.
     public var perAuthor = 5
+    /// Similar authors considered at most (the `similar` kind), each with up to `perAuthor` items.
+    public var candidateAuthors = 1_000
 
     /// `quality` ranks an author's items (e.g. decayed popularity); only items available at `now` are kept.
     public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, similarAuthors: NeighbourIndex? = nil) {
@@ -74,7 +76,11 @@ public struct AuthorChannel: RetrievalChannel {
                     similar[Int(b)] += w * Double(s)
                 }
             }
-            return touched.map { ScoredItem(item: index.ids.id(of: $0), score: similar[Int($0)]) }
+            // Only the strongest `candidateAuthors` become strings; the others would never be reached.
+            var top = TopK()
+            for b in touched { top.add(Float(similar[Int(b)]), b) }
+            let (best, scores) = top.best(candidateAuthors)
+            return zip(best, scores).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1)) }
         }
         return weight.compactMap { $0.value > 0 ? ScoredItem(item: $0.key, score: $0.value) : nil }
     }

@@ -49,6 +49,8 @@ public struct MultiChannelRetriever: Sendable {
     public var filters: [any CandidateFilter]
     /// Channels are asked for `quota × overfetch` items so that filtering still leaves the quota.
     public var overfetch: Double = 2
+    /// Whether the channels run as concurrent tasks, or one after another in the caller's.
+    public var concurrent = true
 
     public init(sources: [Source], filters: [any CandidateFilter] = []) {
         self.sources = sources
@@ -63,26 +65,35 @@ public struct MultiChannelRetriever: Sendable {
         var lists = [[ScoredItem]](repeating: [], count: sources.count)
         var failures: [String: String] = [:]
         var seconds: [String: Double] = [:]
-        await withTaskGroup(of: (Int, Swift.Result<[ScoredItem], any Error>, Duration).self) { group in
-            for (k, source) in sources.enumerated() {
-                group.addTask {
-                    let clock = ContinuousClock(), started = clock.now
-                    do {
-                        let asked = Int((Double(source.quota) * overfetch).rounded(.up))
-                        let items = try await source.channel.retrieve(for: context, limit: asked)
-                        return (k, .success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
-                                                    .prefix(source.quota))), clock.now - started)
-                    } catch {
-                        return (k, .failure(error), clock.now - started)
-                    }
-                }
+        let fetch = { @Sendable (source: Source) async -> (Swift.Result<[ScoredItem], any Error>, Duration) in
+            let clock = ContinuousClock(), started = clock.now
+            do {
+                let asked = Int((Double(source.quota) * overfetch).rounded(.up))
+                let items = try await source.channel.retrieve(for: context, limit: asked)
+                return (.success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
+                                        .prefix(source.quota))), clock.now - started)
+            } catch {
+                return (.failure(error), clock.now - started)
             }
-            for await (k, outcome, took) in group {
-                seconds[sources[k].channel.name] = took.seconds
-                switch outcome {
-                case .success(let items): lists[k] = items
-                case .failure(let error): failures[sources[k].channel.name] = String(describing: error)
+        }
+        func collect(_ k: Int, _ outcome: Swift.Result<[ScoredItem], any Error>, _ took: Duration) {
+            seconds[sources[k].channel.name] = took.seconds
+            switch outcome {
+            case .success(let items): lists[k] = items
+            case .failure(let error): failures[sources[k].channel.name] = String(describing: error)
+            }
+        }
+        if concurrent {
+            await withTaskGroup(of: (Int, Swift.Result<[ScoredItem], any Error>, Duration).self) { group in
+                for (k, source) in sources.enumerated() {
+                    group.addTask { let (outcome, took) = await fetch(source); return (k, outcome, took) }
                 }
+                for await (k, outcome, took) in group { collect(k, outcome, took) }
+            }
+        } else {
+            for (k, source) in sources.enumerated() {
+                let (outcome, took) = await fetch(source)
+                collect(k, outcome, took)
             }
         }
         var position: [String: Int] = [:]

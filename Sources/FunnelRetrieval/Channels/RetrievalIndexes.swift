@@ -42,7 +42,7 @@ public struct RetrievalIndexes: Sendable {
         swingParameters.k = p.neighbours
         swing = NeighbourIndex(model: "swing", ids: builder.items, lists: Swing.similarities(matrix, swingParameters))
         userCF = NeighbourIndex(model: "usercf", ids: builder.users, lists: UserCF.similarities(matrix, k: p.neighbours))
-        lastN = LastNIndex(capacity: p.lastN)
+        lastN = LastNIndex(capacity: p.lastN, items: itemCF.ids)
         lastN.record(past)
 
         popular = .popular(past, now: now)

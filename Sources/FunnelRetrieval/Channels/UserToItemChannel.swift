@@ -6,6 +6,8 @@ import FunnelData
 public struct UserToItemChannel: RetrievalChannel {
     public let name: String
     public let index: NeighbourIndex
+    /// The neighbours' recent actions; those on the items interned there (`recent.items`) are
+    /// scored in a dense row without hashing, the others in a dictionary.
     public let recent: LastNIndex
     public var weights: InterestWeights
     /// How many of the user's nearest users contribute.
@@ -20,13 +22,34 @@ public struct UserToItemChannel: RetrievalChannel {
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
-        var scores: [String: Double] = [:]
-        for (neighbour, similarity) in index.similar(to: context.userID).prefix(neighbours) {
-            for event in recent.actions(of: neighbour) {
-                let like = weights.weight(of: event.type)
-                if like > 0 { scores[event.itemID, default: 0] += similarity * like }
+        guard let user = index.ids.lookup(context.userID) else { return [] }
+        let (nearest, similarities) = index.lists.row(Int(user))
+        let items = recent.items
+        var scores = [Float](repeating: 0, count: items.count)
+        var touched: [Int32] = [], newer: [String: Double] = [:]
+        for item in context.actedOn { if let i = items.lookup(item) { scores[Int(i)] = -.infinity } }
+        for (neighbour, similarity) in zip(nearest, similarities).prefix(neighbours) {
+            let (actions, indices) = recent.interned(of: index.ids.id(of: neighbour))
+            // Fields read in place: copying each `Event` would retain and release all its strings.
+            actions.withUnsafeBufferPointer { actions in
+                for k in actions.indices {
+                    let like = Float(weights.weight(of: actions[k].type))
+                    guard like > 0 else { continue }
+                    let i = indices[k]
+                    if i >= 0 {
+                        guard scores[Int(i)] != -.infinity else { continue }
+                        if scores[Int(i)] == 0 { touched.append(i) }
+                        scores[Int(i)] += similarity * like
+                    } else if !context.actedOn.contains(actions[k].itemID) {
+                        newer[actions[k].itemID, default: 0] += Double(similarity * like)
+                    }
+                }
             }
         }
-        return scores.compactMap { context.actedOn.contains($0.key) ? nil : ScoredItem(item: $0.key, score: $0.value) }.best(limit)
+        var top = TopK()
+        for i in touched { top.add(scores[Int(i)], i) }
+        let (best, values) = top.best(limit)
+        let known = zip(best, values).map { ScoredItem(item: items.id(of: $0), score: Double($1)) }
+        return newer.isEmpty ? known : (known + newer.map { ScoredItem(item: $0.key, score: $0.value) }).best(limit)
     }
 }

@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring and ingest speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }

@@ -63,13 +63,7 @@ struct QuickstartCommand: AsyncParsableCommand {
         for user in [someone, "someone-new"] {
             let feed = await pipeline.feed(FeedRequest(user: user, n: 10, explain: true), state: state)
             print("\nfeed for \(user)\(user == someone ? "" : " (no history: cold start)"):")
-            print("  rank  item            score   categories                channels")
-            for (k, entry) in feed.items.enumerated() {
-                let item = pipeline.item(entry.item)
-                let channels = (entry.channels ?? []).map(\.channel).joined(separator: ",")
-                print(String(format: "  %4d  %@  %.4f  %@  %@", k + 1, entry.item.padding(toLength: 14, withPad: " ", startingAt: 0), entry.score,
-                             (item?.categories.joined(separator: ",") ?? "").padding(toLength: 24, withPad: " ", startingAt: 0), channels))
-            }
+            FeedTable.print(feed, pipeline: pipeline)
         }
         print(String(format: "\nready in %.0f s", Date().timeIntervalSince(started)))
         guard !noServe else { return }

@@ -17,7 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The store: a SQLite file path or a postgres:// URL.")
     var store: String = StoreLocation.defaultPath
 
-    @Option(help: "A funnel.toml with [server] and [pipeline] tables (POST /v1/admin/reload reads [pipeline] again).")
+    @Option(help: "A funnel.toml with [server] and [pipeline] tables ([pipeline] is read again when the file changes).")
     var config: String?
 
     @Option(help: "Address to listen on (default 127.0.0.1, or the configuration's).")
@@ -58,17 +58,6 @@ struct ServeCommand: AsyncParsableCommand {
         server.apiKeys = keys
         let api = FunnelAPI(store: opened, configuration: server, pipelineConfiguration: pipeline, configurationFile: file, logger: logger)
         // The pipeline builds while the server already takes writes; feeds answer 503 until it is in.
-        let building = Task {
-            let started = Date()
-            do {
-                let pipeline = try await PipelineLoader.build(opened, configuration: api.pipelineConfiguration)
-                api.pipelines.swap(pipeline)
-                logger.info("pipeline \(pipeline.version) serving \(pipeline.itemCount) items with \(pipeline.rankerName), built in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
-            } catch {
-                logger.error("pipeline not built: \(error); feeds answer 503 until POST /v1/admin/reload succeeds")
-            }
-        }
-        defer { building.cancel() }
         try await api.application(logger: logger) { port in
             print("Funnel serving http://\(api.configuration.host):\(port)/v1 on \(store)")
         }.runService()

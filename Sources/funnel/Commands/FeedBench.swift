@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import FunnelBench
+import FunnelData
+import FunnelPipeline
+import FunnelRetrieval
+import FunnelStore
+
+/// Times the feed pipeline in process, one request after another: the pipeline's own cost per
+/// feed, stage by stage and channel by channel, with no HTTP and no other load on the cores.
+struct FeedBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feed",
+        abstract: "Time feeds in process over a store's pipeline, per stage and channel; prints JSON."
+    )
+
+    @Option(help: "The store: a SQLite file path or a postgres:// URL.")
+    var store: String = StoreLocation.defaultPath
+
+    @Option(help: "Timed feeds (after as many untimed ones to warm up).")
+    var requests: Int = 5_000
+
+    @Option(help: "Users drawn at random: u0 … u<users−1>, as `funnel simulate` names them.")
+    var users: Int = 10_000
+
+    @Option(help: "Items per feed.")
+    var n: Int = 20
+
+    func run() async throws {
+        let opened = try await StoreLocation.open(store)
+        let started = Date()
+        let pipeline = try await PipelineLoader.build(opened, configuration: PipelineConfiguration())
+        let buildSeconds = Date().timeIntervalSince(started)
+        let state = LiveState()
+        var random = SplitMix64(seed: 7)
+        let clock = ContinuousClock()
+        var total: [Double] = [], stages: [String: Double] = [:], channels: [String: Double] = [:]
+        for k in 0..<(2 * requests) {
+            let user = "u\(Int(random.next() % UInt64(users)))"
+            let began = clock.now
+            let result = await pipeline.feed(FeedRequest(user: user, n: n), state: state)
+            let seconds = (clock.now - began).seconds
+            guard k >= requests else { continue }
+            total.append(seconds)
+            for (stage, t) in result.timings.stages { stages[stage, default: 0] += t }
+            for (channel, t) in result.timings.channels { channels[channel, default: 0] += t }
+        }
+        let perFeed = { (sum: Double) in 1e6 * sum / Double(requests) }
+        total.sort()
+        try printJSON([
+            "items": pipeline.itemCount, "ranker": pipeline.rankerName, "build_seconds": buildSeconds, "requests": requests,
+            "feed_mean_us": perFeed(total.reduce(0, +)), "feed_p50_us": 1e6 * Measure.quantile(total, 0.5),
+            "feed_p99_us": 1e6 * Measure.quantile(total, 0.99),
+            "stage_mean_us": stages.mapValues(perFeed), "channel_mean_us": channels.mapValues(perFeed),
+        ])
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import FunnelData
+import FunnelPipeline
+import FunnelServer
+import FunnelStore
+
+/// One user's feed from the command line: the pipeline built from the store (with its latest
+/// ranker), as the server would serve it, printed as a table.
+struct RecommendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "Print a user's feed, built from the store as the server would serve it."
+    )
+
+    @Option(help: "The store: a SQLite file path or a postgres:// URL.")
+    var store: String = StoreLocation.defaultPath
+
+    @Option(help: "The user (one with no history gets the cold-start feed).")
+    var user: String
+
+    @Option(help: "Items in the feed.")
+    var n: Int = 10
+
+    @Option(help: "Where the user is, as latitude,longitude (for the nearby channels).")
+    var location: String?
+
+    @Option(help: "A funnel.toml whose [pipeline] table configures the feed.")
+    var config: String?
+
+    @Flag(help: "Also print what each stage did (candidates per channel, what each filter removed, timings).")
+    var explain = false
+
+    func validate() throws {
+        guard (1...500).contains(n) else { throw ValidationError("--n must be from 1 to 500, got \(n)") }
+        if let location, Self.point(location) == nil { throw ValidationError("--location must be latitude,longitude in degrees, got '\(location)'") }
+    }
+
+    static func point(_ text: String) -> GeoPoint? {
+        let parts = text.split(separator: ",").compactMap { Double($0) }
+        guard parts.count == 2, (-90...90).contains(parts[0]), (-180...180).contains(parts[1]) else { return nil }
+        return GeoPoint(latitude: parts[0], longitude: parts[1])
+    }
+
+    func run() async throws {
+        let configuration = try config.map { try ConfigurationFile.load(URL(fileURLWithPath: $0)).pipeline ?? PipelineConfiguration() }
+            ?? PipelineConfiguration()
+        let opened = try await StoreLocation.open(store)
+        let started = Date()
+        let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
+        print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
+              + String(format: "built in %.1f s", Date().timeIntervalSince(started)))
+        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap(Self.point), explain: true), state: LiveState())
+        print("\nfeed for \(user)\(feed.isColdStart ? " (no history: cold start)" : ""):")
+        FeedTable.print(feed, pipeline: pipeline)
+        if explain, let e = feed.explanation {
+            print("\ncandidates by channel: " + e.retrievedByChannel.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print("merged \(e.merged), removed " + e.removedByFilter.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                  + ", ranked \(e.ranked), reranked \(e.reranked)")
+            print("milliseconds: " + e.stageMilliseconds.sorted { $0.key < $1.key }.map { String(format: "%@ %.2f", $0.key, $0.value) }.joined(separator: ", "))
+            if !e.failedChannels.isEmpty { print("failed channels: \(e.failedChannels)") }
+        }
+    }
+}
+
+/// A feed as a table: rank, item, score, categories and the channels that proposed it.
+enum FeedTable {
+    static func print(_ feed: FeedResult, pipeline: FeedPipeline) {
+        Swift.print("  rank  item            score   categories                channels")
+        for (k, entry) in feed.items.enumerated() {
+            let item = pipeline.item(entry.item)
+            let channels = (entry.channels ?? []).map(\.channel).joined(separator: ",")
+            Swift.print(String(format: "  %4d  %@  %.4f  %@  %@", k + 1, entry.item.padding(toLength: 14, withPad: " ", startingAt: 0), entry.score,
+                               (item?.categories.joined(separator: ",") ?? "").padding(toLength: 24, withPad: " ", startingAt: 0), channels))
+        }
+    }
+}
