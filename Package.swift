@@ -87,6 +87,7 @@ let package = Package(
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank"]),
+        .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor"]),
         .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelStore", "FunnelData", "FunnelPipeline", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),

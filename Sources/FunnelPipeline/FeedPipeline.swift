@@ -18,6 +18,11 @@ public struct FeedPipeline: Sendable {
     public let ranker: LogisticRanker?
     /// The stored version of the ranker read at build (even if set aside), to notice a newer one.
     public let rankerVersion: String?
+    /// The two-tower model served as a channel, when one is trained, and its stored version.
+    public let twoTower: TwoTowerChannel?
+    public let twoTowerVersion: String?
+    /// Every channel: the retrieval indexes' and the two-tower one.
+    public let channels: [any RetrievalChannel]
     public let statistics: ItemStatistics
     let catalogue: [String: Item]
     /// Per item (its row from `servedIndex`), what serving reads of it: availability, category
@@ -37,15 +42,19 @@ public struct FeedPipeline: Sendable {
     }
 
     public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?,
-                rankerVersion: String? = nil) {
+                rankerVersion: String? = nil, twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil) {
         self.rankerVersion = rankerVersion
+        self.twoTowerVersion = twoTowerVersion
         self.version = version
         builtAt = now
         self.configuration = configuration
         indexes = RetrievalIndexes(items: items, events: events, now: now)
+        let quota = { (name: String) in configuration.quotas[name] ?? configuration.defaultQuota }
+        self.twoTower = twoTower.flatMap { quota("two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now) : nil }
+        channels = indexes.channels + (self.twoTower.map { [$0] } ?? [])
         statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        let features = RankingFeatures(channels: indexes.channels.map(\.name))
+        let features = RankingFeatures(channels: channels.map(\.name))
         self.features = features
         var levelIDs: [String: Int32] = [:]
         var servedIndex: [String: Int32] = [:], served: [ServedItem] = []
@@ -68,6 +77,14 @@ public struct FeedPipeline: Sendable {
         self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
     }
 
+    /// The channels with their quotas (a quota of 0 leaves a channel out).
+    public var sources: [MultiChannelRetriever.Source] {
+        channels.compactMap { channel in
+            let quota = configuration.quotas[channel.name] ?? configuration.defaultQuota
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
+        }
+    }
+
     public var rankerName: String { ranker == nil ? "reciprocal-rank-fusion" : "logistic-regression" }
     public var itemCount: Int { catalogue.count }
 
@@ -86,7 +103,7 @@ public struct FeedPipeline: Sendable {
             return (at - lap).seconds
         }
         let context = indexes.context(for: request.user, now: now, location: request.location)
-        var retriever = MultiChannelRetriever(sources: indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
+        var retriever = MultiChannelRetriever(sources: sources)
         retriever.concurrent = configuration.concurrentChannels
         let retrieved = await retriever.retrieve(for: context)
         timings.retrieve = split()

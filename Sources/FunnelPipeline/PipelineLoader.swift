@@ -1,11 +1,14 @@
 import Foundation
 import FunnelData
+import FunnelRetrieval
 import FunnelStore
+import FunnelTensor
 
 /// Reads what a pipeline is built from out of a store: the whole catalogue and event log, in
 /// pages, and the latest trained ranker.
 public enum PipelineLoader {
     public static let rankerArtifact = "ranker"
+    public static let twoTowerArtifact = "two-tower"
 
     public static func catalogue(_ store: any Store, pageSize: Int = 10_000) async throws -> [Item] {
         var items: [Item] = [], cursor: String?
@@ -44,13 +47,45 @@ public enum PipelineLoader {
         return version
     }
 
+    /// What a saved two-tower model's manifest holds besides its weights.
+    struct TwoTowerManifest: Codable {
+        var configuration: TwoTower.Configuration
+        var features: TwoTowerFeatures
+        var report: TwoTowerFeedTraining.Report
+    }
+
+    /// Saves a trained two-tower model as a new version: its weights as safetensors, its
+    /// configuration, vocabularies and report as the manifest.
+    @discardableResult
+    public static func save(_ outcome: TwoTowerFeedTraining.Outcome, to store: any Store, now: Date = Date()) async throws -> String {
+        let version = String(format: "%.3f", now.timeIntervalSince1970)
+        var tensors: [String: Tensor] = [:]
+        for (name, parameter) in outcome.model.namedParameters { tensors[name] = parameter.value }
+        let manifest = TwoTowerManifest(configuration: outcome.model.configuration, features: outcome.features, report: outcome.report)
+        try await store.saveArtifact(StoredArtifact(name: twoTowerArtifact, version: version, createdAt: now,
+                                                    manifest: try JSONEncoder().encode(manifest),
+                                                    blob: try SafeTensors.encode(tensors, metadata: ["model": twoTowerArtifact, "version": version])))
+        return version
+    }
+
+    /// The most recently saved two-tower model with its vocabularies and version, if any.
+    public static func latestTwoTower(_ store: any Store) async throws -> (model: TwoTower, features: TwoTowerFeatures, version: String)? {
+        guard let artifact = try await store.artifact(name: twoTowerArtifact, version: nil) else { return nil }
+        let manifest = try JSONDecoder().decode(TwoTowerManifest.self, from: artifact.manifest)
+        let model = TwoTower(manifest.configuration)
+        try ModelArtifact.loadWeights(into: model, tensors: SafeTensors.decode(artifact.blob).tensors)
+        return (model, manifest.features, artifact.version)
+    }
+
     /// A pipeline over everything in the store now (or over `data` already read from it), with
     /// the store's latest ranker.
     public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date(),
                              data: (items: [Item], events: [Event])? = nil) async throws -> FeedPipeline {
         let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
         let ranker = try await latestRanker(store)
+        let twoTower = try await latestTwoTower(store)
         return FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.1 ?? "fusion")", configuration: configuration,
-                            items: items, events: events, now: now, ranker: ranker?.0, rankerVersion: ranker?.1)
+                            items: items, events: events, now: now, ranker: ranker?.0, rankerVersion: ranker?.1,
+                            twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version)
     }
 }

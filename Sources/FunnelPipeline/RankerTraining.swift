@@ -21,16 +21,29 @@ public enum RankerTraining {
     /// How long after an exposure an action still counts as its outcome.
     static let labelWindow: TimeInterval = 86_400
 
-    public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration) async throws -> Outcome {
+    /// The exposures the ranker trains on, oldest first: the latest `trainingExposures` whose
+    /// day of follow-up is logged. The first one's time is the cutoff before which features
+    /// (and the two-tower model the ranker is trained with) may look.
+    public static func examples(_ events: [Event], configuration: PipelineConfiguration) throws -> ArraySlice<Event> {
         guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to train the ranker on") }
         let horizon = end.addingTimeInterval(-labelWindow)
         let exposures = events.filter { $0.type == .exposure && $0.timestamp <= horizon }.sorted { $0.timestamp < $1.timestamp }
             .suffix(configuration.trainingExposures)
-        guard let cutoff = exposures.first?.timestamp else {
+        guard !exposures.isEmpty else {
             throw PipelineError("no logged exposures older than a day to train the ranker on: serve feeds (or simulate) first")
         }
+        return exposures
+    }
+
+    /// `twoTower`: the two-tower model served beside the other channels (trained on events
+    /// before the cutoff), so that the ranker learns its channel's features too.
+    public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration,
+                             twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil) async throws -> Outcome {
+        let exposures = try examples(events, configuration: configuration)
+        let cutoff = exposures.first!.timestamp
         let history = events.filter { $0.timestamp < cutoff }
-        let pipeline = FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff, ranker: nil)
+        let pipeline = FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff, ranker: nil,
+                                    twoTower: twoTower)
 
         var actions: [UserItem: [Date]] = [:]
         for event in events where event.timestamp >= cutoff && positiveTypes.contains(event.type) {
@@ -38,7 +51,7 @@ public enum RankerTraining {
         }
         // Each user's candidates as the channels saw them at the cutoff, on every core.
         let users = Array(Set(exposures.map(\.userID)))
-        let retriever = MultiChannelRetriever(sources: pipeline.indexes.sources(quotas: configuration.quotas, defaultQuota: configuration.defaultQuota))
+        let retriever = MultiChannelRetriever(sources: pipeline.sources)
         let indexes = pipeline.indexes
         var provenance: [String: [String: MultiChannelRetriever.Candidate]] = [:]
         await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate]).self) { group in

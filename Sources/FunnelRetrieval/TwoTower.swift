@@ -7,7 +7,10 @@ import FunnelTensor
 /// in-batch softmax, where each other item of the batch is a negative, and an optional logQ
 /// correction that subtracts the log of each item's sampling probability so popular items are
 /// not over-penalised as negatives.
-public struct TwoTower: Module {
+///
+/// Sendable so that a trained model can serve concurrent requests: inference only reads the
+/// parameters (training, which writes them, runs before the model is shared).
+public struct TwoTower: Module, @unchecked Sendable {
     public struct Configuration: Codable, Hashable, Sendable {
         public var user: Tower.Configuration
         public var item: Tower.Configuration

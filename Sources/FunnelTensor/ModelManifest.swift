@@ -72,7 +72,12 @@ public enum ModelArtifact {
     /// Loads saved weights into `module`, whose parameters must match by name and shape.
     /// Nothing is changed unless every tensor fits.
     public static func loadWeights(into module: some Module, from directory: URL) throws {
-        let (tensors, _) = try SafeTensors.read(from: directory.appendingPathComponent(weightsFile))
+        try loadWeights(into: module, tensors: SafeTensors.read(from: directory.appendingPathComponent(weightsFile)).tensors)
+    }
+
+    /// Loads named tensors (as `SafeTensors.decode` gives them) into `module`'s parameters,
+    /// which must match by name and shape; nothing is changed unless every tensor fits.
+    public static func loadWeights(into module: some Module, tensors: [String: Tensor]) throws {
         let named = module.namedParameters
         for (name, p) in named {
             guard let t = tensors[name] else { throw SafeTensorsError.missingTensor(name) }

@@ -23,17 +23,20 @@ import Testing
     static let rounds = 3
 
     /// Appends batches `first…` until killed; after each acknowledged batch writes its number to
-    /// `ackPath`. A timer thread sends SIGKILL to the process after `delay`, wherever the writer is.
+    /// `ackPath`. Once two batches are acknowledged (however slow the machine), a timer thread
+    /// sends SIGKILL to the process after `delay`, wherever the writer is.
     static func ingestUntilKilled(_ store: some EventStore, first: Int, ackPath: String, delay: Double) async throws -> Never {
         _ = FileManager.default.createFile(atPath: ackPath, contents: nil)
         let acks = try FileHandle(forWritingTo: URL(fileURLWithPath: ackPath))
-        Thread.detachNewThread {
-            Thread.sleep(forTimeInterval: delay)
-            kill(getpid(), SIGKILL)
-        }
         for k in first... {
             try await store.appendEvents(batch(k))
             acks.write(Data("\(k)\n".utf8))
+            if k == first + 1 {
+                Thread.detachNewThread {
+                    Thread.sleep(forTimeInterval: delay)
+                    kill(getpid(), SIGKILL)
+                }
+            }
         }
         fatalError("unreachable")
     }
@@ -53,7 +56,7 @@ import Testing
         }
     }
 
-    static func killDelay() -> Double { Double.random(in: 0.4...1.2) }
+    static func killDelay() -> Double { Double.random(in: 0...0.8) }
 
     /// Batch numbers of a round start here, so rounds never share a user.
     static func firstBatch(round: Int) -> Int { round * 100_000 }

@@ -65,11 +65,10 @@ public struct RetrievalIndexes: Sendable {
          followedAuthors, interactedAuthors, similarAuthors]
     }
 
-    /// The channels with their quotas: `quotas` by channel name, `defaultQuota` for the rest (0 leaves a channel out).
-    public func sources(quotas: [String: Int] = [:], defaultQuota: Int = 100) -> [MultiChannelRetriever.Source] {
+    /// Every channel with the same quota (0 leaves them all out).
+    public func sources(defaultQuota: Int = 100) -> [MultiChannelRetriever.Source] {
         channels.compactMap { channel in
-            let quota = quotas[channel.name] ?? defaultQuota
-            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
+            defaultQuota > 0 ? MultiChannelRetriever.Source(channel, quota: defaultQuota) : nil
         }
     }
 

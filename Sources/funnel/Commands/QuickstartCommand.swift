@@ -51,8 +51,8 @@ struct QuickstartCommand: AsyncParsableCommand {
         } else {
             print("using what \(store) holds (--fresh simulates anew)")
         }
-        let data = try await RankerCommand.read(target)
-        try await RankerCommand.train(store: target, data: data, configuration: PipelineConfiguration())
+        let data = try await FeedModels.read(target)
+        try await FeedModels.trainAll(store: target, data: data, configuration: PipelineConfiguration())
         let building = Date()
         let pipeline = try await PipelineLoader.build(target, configuration: PipelineConfiguration(), data: data)
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "

@@ -2,29 +2,36 @@ import ArgumentParser
 import Foundation
 import FunnelBench
 import FunnelData
+import FunnelPipeline
 import FunnelRetrieval
 import FunnelStore
 
 /// Builds a neighbour index (ItemCF or Swing: item → items; UserCF: user → users) from stored
-/// events or an event file and saves it as a versioned artifact; or trains the feed's ranker
-/// from the exposures logged in a store.
+/// events or an event file and saves it as a versioned artifact; or trains the feed's models
+/// (the two-tower channel, the ranker) from a store.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Build an ItemCF, Swing or UserCF index, or train the feed's ranker, and save it as a versioned artifact.",
+        abstract: "Build an ItemCF, Swing or UserCF index, or train the feed's two-tower model or ranker, and save it as a versioned artifact.",
         discussion: """
             Events come from --store (every stored event) or from --events, a CSV file with the columns
             user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into
             --store as the artifact named after the model, and to --out when given.
 
-            `funnel train ranker --store S` fits the logistic-regression ranker on the exposures logged
-            in S (labelled by the clicks that followed within a day), reports its validation AUC beside
-            the untrained order's, and saves it; a running server picks it up at its next reload
-            (POST /v1/admin/reload).
+            `funnel train feed --store S` trains both of the feed's models: `two-tower` (the user and
+            item towers on the positive actions logged in S, before the ranker's examples; reports
+            validation Recall@50 beside popularity's) and then `ranker` (logistic regression on the
+            exposures logged in S, labelled by the clicks that followed within a day, over every
+            channel including the two-tower one; reports validation AUC beside the untrained order's).
+            Each is saved as a new version; a running server reloads on its own when it sees one.
             """
     )
 
-    enum Model: String, ExpressibleByArgument, CaseIterable { case itemcf, swing, usercf, ranker }
+    enum Model: String, ExpressibleByArgument, CaseIterable {
+        case itemcf, swing, usercf, ranker, twoTower = "two-tower", feed
+
+        var trainsFromStore: Bool { [.ranker, .twoTower, .feed].contains(self) }
+    }
 
     @Argument(help: "The model: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: Model
@@ -51,14 +58,20 @@ struct TrainCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard store != nil || events != nil else { throw ValidationError("give --store, --events or both") }
-        guard model != .ranker || (store != nil && events == nil && out == nil) else { throw ValidationError("the ranker trains from --store alone") }
+        guard !model.trainsFromStore || (store != nil && events == nil && out == nil) else { throw ValidationError("\(model.rawValue) trains from --store alone") }
         guard k >= 1, maxUsersPerItem >= 2 else { throw ValidationError("--k must be ≥ 1 and --max-users-per-item ≥ 2") }
     }
 
     func run() async throws {
         global.apply()
-        if model == .ranker, let store {
-            try await RankerCommand.train(store: try await StoreLocation.open(store))
+        if model.trainsFromStore, let store {
+            let opened = try await StoreLocation.open(store)
+            let data = try await FeedModels.read(opened)
+            switch model {
+            case .twoTower: try await FeedModels.trainTwoTower(store: opened, data: data, configuration: PipelineConfiguration())
+            case .ranker: try await FeedModels.trainRanker(store: opened, data: data, configuration: PipelineConfiguration())
+            default: try await FeedModels.trainAll(store: opened, data: data, configuration: PipelineConfiguration())
+            }
             return
         }
         let start = Date()
@@ -97,7 +110,7 @@ struct TrainCommand: AsyncParsableCommand {
             (p.k, p.maxUsersPerItem) = (k, maxUsersPerItem)
             lists = Swing.similarities(matrix, p)
         case .usercf: lists = UserCF.similarities(matrix, k: k)
-        case .ranker: fatalError("the ranker returned above")
+        case .ranker, .twoTower, .feed: fatalError("\(model.rawValue) returned above")
         }
         let built = Date()
         let index = NeighbourIndex(model: model.rawValue, ids: model == .usercf ? builder.users : builder.items, lists: lists)

@@ -1,0 +1,54 @@
+import Foundation
+import FunnelData
+import FunnelPipeline
+import FunnelRetrieval
+import FunnelStore
+
+/// Training the feed's models from a store, for `funnel train` and the quickstart: the
+/// two-tower model (served as a channel), then the ranker over every channel including it.
+enum FeedModels {
+    static func read(_ store: any Store) async throws -> (items: [Item], events: [Event]) {
+        let start = Date()
+        let items = try await PipelineLoader.catalogue(store)
+        let events = try await PipelineLoader.events(store)
+        print("read \(items.count) items and \(events.count) events in \(String(format: "%.1f s", Date().timeIntervalSince(start)))")
+        return (items, events)
+    }
+
+    /// Both models, each saved as a new version.
+    static func trainAll(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration) async throws {
+        let twoTower = try await trainTwoTower(store: store, data: data, configuration: configuration)
+        try await trainRanker(store: store, data: data, configuration: configuration, twoTower: (twoTower.model, twoTower.features))
+    }
+
+    /// The two-tower model, on the events before the ranker's examples (all events when no
+    /// exposures are logged yet), so that the ranker can learn its channel's ranks honestly.
+    @discardableResult
+    static func trainTwoTower(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration) async throws
+        -> TwoTowerFeedTraining.Outcome {
+        let start = Date()
+        let cutoff = (try? RankerTraining.examples(data.events, configuration: configuration))?.first?.timestamp
+        let progress = Progress(label: "two-tower")
+        let outcome = try TwoTowerFeedTraining.train(items: data.items, events: data.events, before: cutoff) { progress.handle($0, metric: "val Recall@50") }
+        let version = try await PipelineLoader.save(outcome, to: store)
+        let r = outcome.report
+        print(String(format: "two-tower: %d examples, %d epochs; validation Recall@50 %.4f (popularity %.4f); saved as version %@ in %.1f s",
+                     r.examples, r.epochs, r.validationRecall50, r.popularityRecall50, version, Date().timeIntervalSince(start)))
+        return outcome
+    }
+
+    /// The ranker, with `twoTower` (by default the store's latest) among its channels.
+    @discardableResult
+    static func trainRanker(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration,
+                            twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil) async throws -> RankerTraining.Outcome {
+        let start = Date()
+        let stored = twoTower == nil ? try await PipelineLoader.latestTwoTower(store) : nil
+        let outcome = try await RankerTraining.train(items: data.items, events: data.events, configuration: configuration,
+                                                     twoTower: twoTower ?? stored.map { ($0.model, $0.features) })
+        let version = try await PipelineLoader.save(outcome, to: store)
+        let r = outcome.report
+        print(String(format: "ranker: %d exposures (%d clicked), %d epochs; validation AUC %.4f (untrained order %.4f), log loss %.4f; saved as version %@ in %.1f s",
+                     r.examples, r.positives, r.epochs, r.validationAUC, outcome.fusionAUC, r.validationLogLoss, version, Date().timeIntervalSince(start)))
+        return outcome
+    }
+}
