@@ -5,8 +5,8 @@ server is charged for the requests it delayed (no coordinated omission). Feeds g
 users of the simulated world (u0 … u<users−1>); event ingest posts batches of 1,000 clicks.
 With --reload-at, the first rate's run also, that many seconds in, runs --retrain (a command,
 such as `funnel train ranker --store S`, which saves a new ranker) and then asks the server to
-rebuild and swap its pipeline (POST /v1/admin/reload), and reports how long both took while the
-feeds went on. Standard library only: asyncio over
+rebuild and swap its pipeline (POST /v1/admin/reload), or with --auto-reload waits for the
+server to do so on its own, and reports how long both took while the feeds went on. Standard library only: asyncio over
 keep-alive HTTP/1.1 connections.
 
     funnel quickstart --items 100000 --no-serve --store /tmp/load.sqlite
@@ -53,7 +53,19 @@ class Connection:
             self.writer = None
 
 
-async def run_rate(url, rate, duration, connections, make_request, reload_at=None, key=None, retrain=None):
+async def ready_pipeline(host, port):
+    """The version of the pipeline the server is serving, from GET /v1/ready."""
+    reader, writer = await asyncio.open_connection(host, port)
+    writer.write(f"GET /v1/ready HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+    body = (await reader.read()).split(b"\r\n\r\n", 1)[-1]
+    writer.close()
+    try:
+        return json.loads(body).get("pipeline")
+    except ValueError:
+        return None
+
+
+async def run_rate(url, rate, duration, connections, make_request, reload_at=None, key=None, retrain=None, auto_reload=False):
     parsed = urllib.parse.urlparse(url)
     pool = asyncio.Queue()
     for _ in range(connections):
@@ -84,11 +96,18 @@ async def run_rate(url, rate, duration, connections, make_request, reload_at=Non
 
     async def reload_pipeline():
         await asyncio.sleep(reload_at)
+        serving = await ready_pipeline(parsed.hostname, parsed.port or 80)
         if retrain:
             began = time.perf_counter()
             process = await asyncio.create_subprocess_shell(retrain, stdout=asyncio.subprocess.DEVNULL)
             reload.update(retrain_status=await process.wait(), retrain_seconds=time.perf_counter() - began)
         began = time.perf_counter()
+        if auto_reload:
+            # No admin call: the server notices the new model on its own and swaps it in.
+            while await ready_pipeline(parsed.hostname, parsed.port or 80) == serving:
+                await asyncio.sleep(0.5)
+            reload.update(reload_status="on its own", reload_seconds=time.perf_counter() - began)
+            return
         status = await Connection(parsed.hostname, parsed.port or 80).request("POST", "/v1/admin/reload", b"", (f"X-API-Key: {key}",))
         reload.update(reload_status=status, reload_seconds=time.perf_counter() - began)
 
@@ -116,6 +135,8 @@ def main():
     parser.add_argument("--ingest-seconds", type=float, default=20)
     parser.add_argument("--reload-at", type=float, help="seconds into the first rate's run to POST /v1/admin/reload (needs --key)")
     parser.add_argument("--retrain", help="a shell command run before the reload, e.g. 'funnel train ranker --store S'")
+    parser.add_argument("--auto-reload", action="store_true",
+                        help="after --retrain, send no reload request: wait for the server to swap in the new model on its own")
     parser.add_argument("--out")
     args = parser.parse_args()
     generator = random.Random(7)
@@ -123,7 +144,7 @@ def main():
     for k, rate in enumerate(args.rates):
         feed = lambda i: ("GET", f"/v1/feed/u{generator.randrange(args.users)}?n=20")
         reload_at = args.reload_at if k == 0 and args.key else None
-        result = asyncio.run(run_rate(args.url, rate, args.duration, args.connections, feed, reload_at, args.key, args.retrain))
+        result = asyncio.run(run_rate(args.url, rate, args.duration, args.connections, feed, reload_at, args.key, args.retrain, args.auto_reload))
         results.append(result)
         print(json.dumps(result))
     ingest = None
@@ -168,8 +189,10 @@ def main():
             if "reload_status" in r:
                 retrained = (f"`{args.retrain}` ran for {r['retrain_seconds']:.1f} s (exit {r['retrain_status']}), then "
                              if "retrain_seconds" in r else "")
-                lines += ["", f"Hot reload during the {r['rate']:g} req/s run, {args.reload_at:g} s in: {retrained}the pipeline rebuilt from the store and swapped in "
-                              f"{r['reload_seconds']:.1f} s after the request (status {r['reload_status']}), while that run's "
+                how = (f"the server noticed the new model on its own (no reload request), rebuilt the pipeline and swapped it in "
+                       f"{r['reload_seconds']:.1f} s after the training ended" if args.auto_reload else
+                       f"the pipeline rebuilt from the store and swapped in {r['reload_seconds']:.1f} s after the request (status {r['reload_status']})")
+                lines += ["", f"Hot reload during the {r['rate']:g} req/s run, {args.reload_at:g} s in: {retrained}{how}, while that run's "
                               f"{r['requests']:,} feeds saw {r['errors']} non-2xx or failed responses."]
         if ingest:
             lines += ["", f"Event ingest, batches of {args.batch:,} clicks, two in flight, {args.ingest_seconds:g} s: "

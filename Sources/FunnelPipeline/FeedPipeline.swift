@@ -77,11 +77,13 @@ public struct FeedPipeline: Sendable {
         self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
     }
 
-    /// The channels with their quotas (a quota of 0 leaves a channel out).
+    /// The channels with their quotas (a quota of 0 leaves a channel out). The two-tower
+    /// search already leaves out what the user acted on, so it is asked for little more than its
+    /// quota: a wider search costs more than any other channel.
     public var sources: [MultiChannelRetriever.Source] {
         channels.compactMap { channel in
             let quota = configuration.quotas[channel.name] ?? configuration.defaultQuota
-            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota, overfetch: channel is TwoTowerChannel ? 1.2 : nil) : nil
         }
     }
 

@@ -6,8 +6,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// Builds pipelines from the store and swaps them in, one build at a time: at start, on
-/// `POST /v1/admin/reload`, and on its own when the configuration file changes, a newer ranker
-/// is saved in the store, or the pipeline is older than `rebuildEverySeconds` (so that new items
+/// `POST /v1/admin/reload`, and on its own when the configuration file changes, a newer model
+/// (ranker or two-tower) is saved in the store, or the pipeline is older than `rebuildEverySeconds` (so that new items
 /// and events reach the channels). Requests keep running on the previous pipeline until the swap,
 /// and a build that fails leaves it serving.
 final class PipelineReloader: Service, Sendable {
@@ -90,9 +90,10 @@ final class PipelineReloader: Service, Sendable {
             let bytes = try? Data(contentsOf: configurationFile)
             if seenFile.withLock({ $0 != bytes }) { return "configuration file changed" }
         }
-        if let versions = try? await store.artifactVersions(name: PipelineLoader.rankerArtifact), let newest = versions.last,
-           newest != current.rankerVersion {
-            return "ranker \(newest) saved"
+        for (artifact, serving) in [(PipelineLoader.rankerArtifact, current.rankerVersion), (PipelineLoader.twoTowerArtifact, current.twoTowerVersion)] {
+            if let versions = try? await store.artifactVersions(name: artifact), let newest = versions.last, newest != serving {
+                return "\(artifact) \(newest) saved"
+            }
         }
         if server.rebuildEverySeconds > 0, Date().timeIntervalSince(current.builtAt) >= server.rebuildEverySeconds {
             return "scheduled rebuild"

@@ -7,10 +7,13 @@ public struct MultiChannelRetriever: Sendable {
         public var channel: any RetrievalChannel
         /// Candidates this channel may contribute after filtering.
         public var quota: Int
+        /// How many more than its quota the channel is asked for; nil for the retriever's.
+        public var overfetch: Double?
 
-        public init(_ channel: any RetrievalChannel, quota: Int) {
+        public init(_ channel: any RetrievalChannel, quota: Int, overfetch: Double? = nil) {
             self.channel = channel
             self.quota = quota
+            self.overfetch = overfetch
         }
     }
 
@@ -68,7 +71,7 @@ public struct MultiChannelRetriever: Sendable {
         let fetch = { @Sendable (source: Source) async -> (Swift.Result<[ScoredItem], any Error>, Duration) in
             let clock = ContinuousClock(), started = clock.now
             do {
-                let asked = Int((Double(source.quota) * overfetch).rounded(.up))
+                let asked = Int((Double(source.quota) * (source.overfetch ?? overfetch)).rounded(.up))
                 let items = try await source.channel.retrieve(for: context, limit: asked)
                 return (.success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
                                         .prefix(source.quota))), clock.now - started)

@@ -1,14 +1,39 @@
 import ArgumentParser
 import Foundation
 import FunnelEval
+import FunnelPipeline
 import FunnelRetrieval
+import FunnelStore
 
-/// Evaluates baselines on the public datasets under the standard protocols.
+/// Evaluates baselines on the public datasets under the standard protocols, or, with `--store`,
+/// the whole feed on a store's own log.
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate retrieval baselines, leave-last-out: sampled negatives (HR@10, NDCG@10) and full ranking (Recall@50)."
+        abstract: "Evaluate retrieval baselines, leave-last-out: sampled negatives (HR@10, NDCG@10) and full ranking (Recall@50); or, with --store, the feed.",
+        discussion: """
+            With --store S, the feed is judged on S's own log: the events before the last --holdout-days
+            build the pipeline and train the two-tower model and the ranker (unless --no-train), and each
+            of --users users with positive actions after that gets a feed of --n items, scored by the
+            share of those items it holds (Recall@n), beside the popularity list and each channel's
+            candidates.
+            """
     )
+
+    @Option(help: "Evaluate the feed on this store's log instead of baselines on the datasets.")
+    var store: String?
+
+    @Option(help: "With --store: days at the end of the log held out.")
+    var holdoutDays: Double = 1
+
+    @Option(help: "With --store: items per feed.")
+    var n: Int = 50
+
+    @Option(help: "With --store: users sampled among those with held-out actions.")
+    var users: Int = 2_000
+
+    @Flag(help: "With --store: no models trained (reciprocal-rank fusion, no two-tower channel).")
+    var noTrain = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -34,10 +59,15 @@ struct EvalCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard negatives >= 1 else { throw ValidationError("--negatives must be at least 1, got \(negatives)") }
+        guard holdoutDays > 0, n >= 1, users >= 1 else { throw ValidationError("--holdout-days, --n and --users must be positive") }
     }
 
     func run() async throws {
         global.apply()
+        if let store {
+            try await evaluateFeed(on: try await StoreLocation.open(store))
+            return
+        }
         var results: [BaselineEvaluation] = []
         print("| dataset | model | users | items | sampled HR@10 | sampled NDCG@10 | full HR@10 | full NDCG@10 | full Recall@50 |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
@@ -63,6 +93,28 @@ struct EvalCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(results).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("wrote \(json)")
+        }
+    }
+}
+
+extension EvalCommand {
+    func evaluateFeed(on store: any Store) async throws {
+        let data = try await FeedModels.read(store)
+        let start = Date()
+        let r = try await FeedEvaluation.run(items: data.items, events: data.events, configuration: PipelineConfiguration(),
+                                             holdoutSeconds: holdoutDays * 86_400, n: n, users: users, trainModels: !noTrain)
+        print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
+                     r.users, r.heldOutActions, holdoutDays, r.ranker, Date().timeIntervalSince(start)))
+        print("| list | Recall@\(n) | HR@\(n) |\n|---|---:|---:|")
+        print(String(format: "| feed | %.4f | %.4f |\n| popular | %.4f | %.4f |", r.feedRecall, r.feedHitRate, r.popularRecall, r.popularHitRate))
+        print("\n| candidates | recall |\n|---|---:|")
+        for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) { print(String(format: "| %@ | %.4f |", channel, recall)) }
+        print(String(format: "| all, merged | %.4f |", r.candidateRecall))
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(r).write(to: URL(fileURLWithPath: json), options: .atomic)
             print("wrote \(json)")
         }
     }

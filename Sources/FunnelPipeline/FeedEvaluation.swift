@@ -1,0 +1,81 @@
+import Foundation
+import FunnelData
+import FunnelRetrieval
+
+/// The whole feed judged offline on a store's own log: everything before the last
+/// `holdoutSeconds` builds the pipeline (and, with `trainModels`, trains the two-tower model
+/// and the ranker, so that no model has seen the held-out actions); each sampled user with
+/// positive actions in the held-out window gets a feed as of its start, scored by how many of
+/// those items it holds. Each channel's candidates and the popularity list are scored alike.
+public enum FeedEvaluation {
+    public struct Report: Codable, Sendable {
+        public var users: Int
+        public var heldOutActions: Int
+        public var n: Int
+        /// Mean over users of (held-out items in the list) / (held-out items), and the share of
+        /// users with at least one.
+        public var feedRecall: Double
+        public var feedHitRate: Double
+        public var popularRecall: Double
+        public var popularHitRate: Double
+        /// Recall of each channel's candidates (up to its quota) and of all of them merged.
+        public var channelRecall: [String: Double]
+        public var candidateRecall: Double
+        public var ranker: String
+    }
+
+    public static func run(items: [Item], events: [Event], configuration: PipelineConfiguration, holdoutSeconds: TimeInterval = 86_400,
+                           n: Int = 50, users sampleSize: Int = 2_000, trainModels: Bool = true, seed: UInt64 = 7) async throws -> Report {
+        guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to evaluate the feed on") }
+        let split = end.addingTimeInterval(-holdoutSeconds)
+        let history = events.filter { $0.timestamp < split }
+        var heldOut: [String: Set<String>] = [:]
+        for event in events where event.timestamp >= split && InterestWeights.standard.weight(of: event.type) > 0 {
+            heldOut[event.userID, default: []].insert(event.itemID)
+        }
+        guard !heldOut.isEmpty, !history.isEmpty else { throw PipelineError("no positive actions on both sides of \(split) to evaluate on") }
+
+        var twoTower: (model: TwoTower, features: TwoTowerFeatures)?
+        var ranker: LogisticRanker?
+        if trainModels {
+            let cutoff = (try? RankerTraining.examples(history, configuration: configuration))?.first?.timestamp
+            if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff) {
+                twoTower = (trained.model, trained.features)
+            }
+            ranker = try? await RankerTraining.train(items: items, events: history, configuration: configuration, twoTower: twoTower).ranker
+        }
+        let pipeline = FeedPipeline(version: "evaluation", configuration: configuration, items: items, events: history, now: split,
+                                    ranker: ranker, twoTower: twoTower)
+
+        var random = SplitMix64(seed: seed)
+        var sample = heldOut.keys.sorted()
+        for k in stride(from: sample.count - 1, to: 0, by: -1) { sample.swapAt(k, Int(random.next() % UInt64(k + 1))) }
+        sample = Array(sample.prefix(sampleSize))
+
+        let retriever = MultiChannelRetriever(sources: pipeline.sources)
+        let state = LiveState()
+        var feedRecall = 0.0, feedHits = 0, popularRecall = 0.0, popularHits = 0, candidateRecall = 0.0
+        var channelRecall: [String: Double] = [:]
+        for user in sample {
+            let relevant = heldOut[user]!
+            func recall(_ list: some Sequence<String>) -> Double { Double(relevant.intersection(list).count) / Double(relevant.count) }
+            let feed = await pipeline.feed(FeedRequest(user: user, n: n, now: split), state: state).items.map(\.item)
+            feedRecall += recall(feed)
+            if !relevant.isDisjoint(with: feed) { feedHits += 1 }
+            let context = pipeline.indexes.context(for: user, now: split, location: nil)
+            let popular = pipeline.popularItems(n) { context.actedOn.contains($0) }
+            popularRecall += recall(popular)
+            if !relevant.isDisjoint(with: popular) { popularHits += 1 }
+            let candidates = await retriever.retrieve(for: context).candidates
+            candidateRecall += recall(candidates.map(\.item))
+            var byChannel: [String: [String]] = [:]
+            for candidate in candidates { for p in candidate.provenance { byChannel[p.channel, default: []].append(candidate.item) } }
+            for source in pipeline.sources { channelRecall[source.channel.name, default: 0] += recall(byChannel[source.channel.name] ?? []) }
+        }
+        let count = Double(sample.count)
+        return Report(users: sample.count, heldOutActions: sample.reduce(0) { $0 + heldOut[$1]!.count }, n: n,
+                      feedRecall: feedRecall / count, feedHitRate: Double(feedHits) / count,
+                      popularRecall: popularRecall / count, popularHitRate: Double(popularHits) / count,
+                      channelRecall: channelRecall.mapValues { $0 / count }, candidateRecall: candidateRecall / count, ranker: pipeline.rankerName)
+    }
+}
