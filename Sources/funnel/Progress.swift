@@ -1,11 +1,15 @@
 import Foundation
+import FunnelData
 import FunnelTensor
 
-/// Shows training progress: a redrawn bar on a terminal, plain log lines otherwise.
+/// Shows progress: training epochs as a redrawn bar, or a running count of records, on a
+/// terminal; plain log lines otherwise (a count every ten seconds).
 final class Progress {
     private let isTerminal = isatty(STDOUT_FILENO) != 0
     private var lastDraw = Date.distantPast
     private let label: String
+    private let started = Date()
+    private var counting = false
 
     init(label: String) {
         self.label = label
@@ -27,5 +31,47 @@ final class Progress {
                          Double(s.learningRate), s.seconds, s.examplesPerSecond))
             fflush(nil)
         }
+    }
+
+    /// Reports `done` records so far (throttled); `finish` ends a redrawn line.
+    func count(_ done: Int, _ unit: String) {
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= (isTerminal ? 0.1 : 10) else { return }
+        lastDraw = now
+        let text = "\(label): \(done) \(unit)" + String(format: " (%.0f/s)", Double(done) / max(now.timeIntervalSince(started), 1e-9))
+        if isTerminal {
+            counting = true
+            print("\r\u{1B}[2K" + text, terminator: "")
+            fflush(nil)
+        } else {
+            print(text)
+        }
+    }
+
+    func finish() {
+        if counting { print("\r\u{1B}[2K", terminator: "") }
+        counting = false
+    }
+}
+
+/// Passes a source's batches on, counting their records for a progress line.
+final class CountedSource: RecordBatchSource {
+    private let source: any RecordBatchSource
+    private let progress: Progress
+    private var records = 0
+
+    init(_ source: any RecordBatchSource, progress: Progress) {
+        self.source = source
+        self.progress = progress
+    }
+
+    func nextBatch() throws -> RecordBatch? {
+        guard let batch = try source.nextBatch() else {
+            progress.finish()
+            return nil
+        }
+        records += batch.count
+        progress.count(records, "records")
+        return batch
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import FunnelEval
 import FunnelPipeline
 import FunnelRetrieval
+import FunnelServer
 import FunnelStore
 
 /// Evaluates baselines on the public datasets under the standard protocols, or, with `--store`,
@@ -34,6 +35,9 @@ struct EvalCommand: AsyncParsableCommand {
 
     @Flag(help: "With --store: no models trained (reciprocal-rank fusion, no two-tower channel).")
     var noTrain = false
+
+    @Option(help: "With --store: a funnel.toml whose [pipeline] table configures the feed.")
+    var config: String?
 
     @OptionGroup var global: GlobalOptions
 
@@ -102,7 +106,9 @@ extension EvalCommand {
     func evaluateFeed(on store: any Store) async throws {
         let data = try await FeedModels.read(store)
         let start = Date()
-        let r = try await FeedEvaluation.run(items: data.items, events: data.events, configuration: PipelineConfiguration(),
+        let configuration = try config.map { try ConfigurationFile.load(URL(fileURLWithPath: $0)).pipeline ?? PipelineConfiguration() }
+            ?? PipelineConfiguration()
+        let r = try await FeedEvaluation.run(items: data.items, events: data.events, configuration: configuration,
                                              holdoutSeconds: holdoutDays * 86_400, n: n, users: users, trainModels: !noTrain)
         print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
                      r.users, r.heldOutActions, holdoutDays, r.ranker, Date().timeIntervalSince(start)))

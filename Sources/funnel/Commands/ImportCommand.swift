@@ -111,7 +111,7 @@ struct ImportCommand: AsyncParsableCommand {
         let importer = Importer(readers: try readers(), batchSize: batch, skipBad: skipBad)
         let target = try await StoreLocation.open(store)
         do {
-            try await target.writeAll(importer)
+            try await target.writeAll(CountedSource(importer, progress: Progress(label: "importing")))
         } catch {
             FileHandle.standardError.write(Data("import failed; nothing was stored: \(error)\n".utf8))
             throw ExitCode.failure

@@ -62,12 +62,15 @@ struct SimulateCommand: AsyncParsableCommand {
     /// Writes every batch of the simulation into a store; returns what it wrote.
     static func write(_ simulation: FeedSimulation, into target: any Store) async throws -> (users: Int, items: Int, events: Int) {
         var counts = (users: 0, items: 0, events: 0)
+        let progress = Progress(label: "simulating")
         while let b = try simulation.nextBatch() {
             if !b.users.isEmpty { try await target.upsertUsers(b.users) }
             if !b.items.isEmpty { try await target.upsertItems(b.items) }
             if !b.events.isEmpty { try await target.appendEvents(b.events) }
             counts = (counts.users + b.users.count, counts.items + b.items.count, counts.events + b.events.count)
+            progress.count(counts.events, "events")
         }
+        progress.finish()
         return counts
     }
 
