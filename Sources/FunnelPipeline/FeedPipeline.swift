@@ -3,12 +3,12 @@ import FunnelData
 import FunnelRerank
 import FunnelRetrieval
 
-/// The feed, stage by stage: every retrieval channel with its quota, merged; filters (items no
-/// longer available, items the user acted on, items already shown); the ranker (logistic
-/// regression over channel ranks and item statistics, or reciprocal-rank fusion before one is
-/// trained); MMR over category similarity. One immutable version, built from the catalogue and
-/// the event log at one moment; the server swaps in a new one when models or configuration
-/// change.
+/// The feed, stage by stage: every retrieval channel (and the two-tower model, once trained)
+/// with its quota, merged; filters (items no longer available, items the user acted on, items
+/// already shown); the ranker (logistic regression over channel ranks and item statistics, or
+/// reciprocal-rank fusion before one is trained); MMR over category similarity. One immutable
+/// version, built from the catalogue and the event log at one moment; the server swaps in a new
+/// one when models or configuration change.
 public struct FeedPipeline: Sendable {
     public let version: String
     /// The moment of the catalogue and event log it was built from.
@@ -49,8 +49,9 @@ public struct FeedPipeline: Sendable {
         builtAt = now
         self.configuration = configuration
         indexes = RetrievalIndexes(items: items, events: events, now: now)
-        let quota = { (name: String) in configuration.quotas[name] ?? configuration.defaultQuota }
-        self.twoTower = twoTower.flatMap { quota("two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now) : nil }
+        self.twoTower = twoTower.flatMap {
+            configuration.quota(of: "two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now) : nil
+        }
         channels = indexes.channels + (self.twoTower.map { [$0] } ?? [])
         statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
@@ -82,7 +83,7 @@ public struct FeedPipeline: Sendable {
     /// quota: a wider search costs more than any other channel.
     public var sources: [MultiChannelRetriever.Source] {
         channels.compactMap { channel in
-            let quota = configuration.quotas[channel.name] ?? configuration.defaultQuota
+            let quota = configuration.quota(of: channel.name)
             return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota, overfetch: channel is TwoTowerChannel ? 1.2 : nil) : nil
         }
     }

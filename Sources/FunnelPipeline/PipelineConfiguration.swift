@@ -25,6 +25,9 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// The quota of the channel named `channel`.
+    public func quota(of channel: String) -> Int { quotas[channel] ?? defaultQuota }
+
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = PipelineConfiguration()
