@@ -41,6 +41,11 @@ public struct ConfigurationFile: Decodable, Sendable {
         return try parse(text, source: url.path)
     }
 
+    /// The `[pipeline]` table of the file at `path`, or the defaults when there is no file.
+    public static func pipeline(at path: String?) throws -> PipelineConfiguration {
+        try path.map { try load(URL(fileURLWithPath: $0)).pipeline ?? PipelineConfiguration() } ?? PipelineConfiguration()
+    }
+
     /// Parses and checks TOML text; `source` names it in errors.
     public static func parse(_ text: String, source: String = "configuration") throws -> ConfigurationFile {
         let file: ConfigurationFile

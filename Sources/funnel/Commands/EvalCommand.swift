@@ -106,8 +106,7 @@ extension EvalCommand {
     func evaluateFeed(on store: any Store) async throws {
         let data = try await FeedModels.read(store)
         let start = Date()
-        let configuration = try config.map { try ConfigurationFile.load(URL(fileURLWithPath: $0)).pipeline ?? PipelineConfiguration() }
-            ?? PipelineConfiguration()
+        let configuration = try ConfigurationFile.pipeline(at: config)
         let r = try await FeedEvaluation.run(items: data.items, events: data.events, configuration: configuration,
                                              holdoutSeconds: holdoutDays * 86_400, n: n, users: users, trainModels: !noTrain)
         print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",

@@ -43,8 +43,7 @@ struct RecommendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let configuration = try config.map { try ConfigurationFile.load(URL(fileURLWithPath: $0)).pipeline ?? PipelineConfiguration() }
-            ?? PipelineConfiguration()
+        let configuration = try ConfigurationFile.pipeline(at: config)
         let opened = try await StoreLocation.open(store)
         let started = Date()
         let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
