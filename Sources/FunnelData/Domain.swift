@@ -9,6 +9,15 @@ public struct GeoPoint: Codable, Sendable, Hashable {
         self.latitude = latitude
         self.longitude = longitude
     }
+
+    /// "latitude,longitude" in degrees, each within its range; nil otherwise.
+    public init?(parsing text: some StringProtocol) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
+        guard parts.count == 2, let latitude = parts[0], let longitude = parts[1], (-90...90).contains(latitude), (-180...180).contains(longitude) else {
+            return nil
+        }
+        self.init(latitude: latitude, longitude: longitude)
+    }
 }
 
 /// A user of the app being recommended for.

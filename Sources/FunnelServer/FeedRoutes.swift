@@ -85,11 +85,10 @@ enum QueryValues {
     /// "latitude,longitude" in degrees.
     static func location(_ request: Request, _ name: String) throws -> GeoPoint? {
         guard let text = request.uri.queryParameters[Substring(name)] else { return nil }
-        let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0) }
-        guard parts.count == 2, let latitude = parts[0], let longitude = parts[1], (-90...90).contains(latitude), (-180...180).contains(longitude) else {
+        guard let point = GeoPoint(parsing: text) else {
             throw HTTPError(.badRequest, message: "'\(name)' must be latitude,longitude in degrees (-90…90,-180…180), got '\(text)'")
         }
-        return GeoPoint(latitude: latitude, longitude: longitude)
+        return point
     }
 
     static func flag(_ request: Request, _ name: String) throws -> Bool {

@@ -33,13 +33,7 @@ struct RecommendCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...500).contains(n) else { throw ValidationError("--n must be from 1 to 500, got \(n)") }
-        if let location, Self.point(location) == nil { throw ValidationError("--location must be latitude,longitude in degrees, got '\(location)'") }
-    }
-
-    static func point(_ text: String) -> GeoPoint? {
-        let parts = text.split(separator: ",").compactMap { Double($0) }
-        guard parts.count == 2, (-90...90).contains(parts[0]), (-180...180).contains(parts[1]) else { return nil }
-        return GeoPoint(latitude: parts[0], longitude: parts[1])
+        if let location, GeoPoint(parsing: location) == nil { throw ValidationError("--location must be latitude,longitude in degrees, got '\(location)'") }
     }
 
     func run() async throws {
@@ -49,7 +43,7 @@ struct RecommendCommand: AsyncParsableCommand {
         let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
               + String(format: "built in %.1f s", Date().timeIntervalSince(started)))
-        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap(Self.point), explain: true), state: LiveState())
+        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: LiveState())
         print("\nfeed for \(user)\(feed.isColdStart ? " (no history: cold start)" : ""):")
         FeedTable.print(feed, pipeline: pipeline)
         if explain, let e = feed.explanation {
