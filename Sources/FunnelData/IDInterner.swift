@@ -3,7 +3,7 @@
 /// mapping survives a save and load.
 public struct IDInterner: Codable, Sendable, Equatable {
     public private(set) var ids: [String] = []
-    private var index: [String: Int32] = [:]
+    @usableFromInline var index: [String: Int32] = [:]
 
     public init() {}
 
@@ -15,7 +15,7 @@ public struct IDInterner: Codable, Sendable, Equatable {
         }
     }
 
-    public var count: Int { ids.count }
+    @inlinable public var count: Int { ids.count }
 
     /// The index of `id`, assigned on first sight.
     public mutating func intern(_ id: String) -> Int32 {
@@ -27,9 +27,15 @@ public struct IDInterner: Codable, Sendable, Equatable {
     }
 
     /// The index of `id`, or nil when it was never interned.
-    public func lookup(_ id: String) -> Int32? { index[id] }
+    @inlinable public func lookup(_ id: String) -> Int32? { index[id] }
 
-    public func id(of index: Int32) -> String { ids[Int(index)] }
+    @inlinable public func id(of index: Int32) -> String { ids[Int(index)] }
+
+    /// The index of `id`, trying `hint` first: a comparison of ids instead of hashing one when
+    /// the hint is right (as it is when it came from this interner).
+    @inlinable public func row(of id: String, hint: Int32) -> Int32? {
+        hint >= 0 && Int(hint) < ids.count && ids[Int(hint)] == id ? hint : index[id]
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()

@@ -52,7 +52,7 @@ public enum FeedEvaluation {
         for k in stride(from: sample.count - 1, to: 0, by: -1) { sample.swapAt(k, Int(random.next() % UInt64(k + 1))) }
         sample = Array(sample.prefix(sampleSize))
 
-        let retriever = MultiChannelRetriever(sources: pipeline.sources)
+        let retriever = pipeline.retriever
         let state = LiveState()
         var feedRecall = 0.0, feedHits = 0, popularRecall = 0.0, popularHits = 0, candidateRecall = 0.0
         var channelRecall: [String: Double] = [:]

@@ -23,14 +23,19 @@ public struct FeedPipeline: Sendable {
     public let twoTowerVersion: String?
     /// Every channel: the retrieval indexes' and the two-tower one.
     public let channels: [any RetrievalChannel]
+    /// The channels with their quotas (a quota of 0 leaves a channel out). The two-tower
+    /// search already leaves out what the user acted on, so it is asked for little more than its
+    /// quota: a wider search costs more than any other channel.
+    public let sources: [MultiChannelRetriever.Source]
     public let statistics: ItemStatistics
     let catalogue: [String: Item]
-    /// Per item (its row from `servedIndex`), what serving reads of it: availability, category
-    /// levels as sorted ids (for the reranker's similarity) and the ranker's item features; one
-    /// lookup per candidate.
-    let servedIndex: [String: Int32]
+    /// Per row of the indexes' item space (`indexes.items`), what serving reads of the item:
+    /// availability, category levels as sorted ids (for the reranker's similarity) and the
+    /// ranker's item features. Candidates arrive with their rows, so nothing here hashes an id.
     let served: [ServedItem]
     let features: RankingFeatures
+    /// The ranker's column of each source's channel.
+    let sourceColumns: [Int?]
 
     struct ServedItem: Sendable {
         var expiresAt: Date?
@@ -49,18 +54,27 @@ public struct FeedPipeline: Sendable {
         builtAt = now
         self.configuration = configuration
         indexes = RetrievalIndexes(items: items, events: events, now: now)
+        let space = indexes.items
         self.twoTower = twoTower.flatMap {
-            configuration.quota(of: "two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now) : nil
+            configuration.quota(of: "two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now, space: space) : nil
         }
-        channels = indexes.channels + (self.twoTower.map { [$0] } ?? [])
-        statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
+        let channels = indexes.channels + (self.twoTower.map { [$0] } ?? [])
+        self.channels = channels
+        sources = channels.compactMap { channel in
+            let quota = configuration.quota(of: channel.name)
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota, overfetch: channel is TwoTowerChannel ? 1.2 : nil) : nil
+        }
+        let statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
+        self.statistics = statistics
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         let features = RankingFeatures(channels: channels.map(\.name))
         self.features = features
+        sourceColumns = features.columns(of: sources)
+        // Items with events but no catalogue entry keep a row, never served.
         var levelIDs: [String: Int32] = [:]
-        var servedIndex: [String: Int32] = [:], served: [ServedItem] = []
-        servedIndex.reserveCapacity(catalogue.count)
-        served.reserveCapacity(catalogue.count)
+        var served = space.ids.map { id in
+            ServedItem(expiresAt: nil, isHidden: true, levels: [], facts: features.facts(id, created: nil, statistics: statistics))
+        }
         for item in catalogue.values {
             var levels: [Int32] = []
             for level in item.categoryLevels {
@@ -68,24 +82,20 @@ public struct FeedPipeline: Sendable {
                 levelIDs[level] = id
                 levels.append(id)
             }
-            servedIndex[item.id] = Int32(served.count)
-            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
-                                     facts: features.facts(item.id, created: item.createdAt, statistics: statistics)))
+            served[Int(space.lookup(item.id)!)] = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
+                                                             facts: features.facts(item.id, created: item.createdAt, statistics: statistics))
         }
-        self.servedIndex = servedIndex
         self.served = served
         // A ranker trained on other features (channels since added or removed) is set aside.
         self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
     }
 
-    /// The channels with their quotas (a quota of 0 leaves a channel out). The two-tower
-    /// search already leaves out what the user acted on, so it is asked for little more than its
-    /// quota: a wider search costs more than any other channel.
-    public var sources: [MultiChannelRetriever.Source] {
-        channels.compactMap { channel in
-            let quota = configuration.quota(of: channel.name)
-            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota, overfetch: channel is TwoTowerChannel ? 1.2 : nil) : nil
-        }
+    /// The retriever of every feed: the sources, merged by row of the indexes' item space.
+    public var retriever: MultiChannelRetriever {
+        var retriever = MultiChannelRetriever(sources: sources)
+        retriever.concurrent = configuration.concurrentChannels
+        retriever.space = indexes.items
+        return retriever
     }
 
     public var rankerName: String { ranker == nil ? "reciprocal-rank-fusion" : "logistic-regression" }
@@ -106,8 +116,6 @@ public struct FeedPipeline: Sendable {
             return (at - lap).seconds
         }
         let context = indexes.context(for: request.user, now: now, location: request.location)
-        var retriever = MultiChannelRetriever(sources: sources)
-        retriever.concurrent = configuration.concurrentChannels
         let retrieved = await retriever.retrieve(for: context)
         timings.retrieve = split()
         timings.channels = retrieved.seconds
@@ -117,12 +125,12 @@ public struct FeedPipeline: Sendable {
         // Kept candidates and their rows in `served` (indices, not copies of the rows).
         var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [Int32] = []
         for candidate in retrieved.candidates {
-            guard let item = servedIndex[candidate.item], served[Int(item)].isAvailable(at: now),
-                  live.removed.isEmpty || !live.removed.contains(candidate.item) else {
+            let item = candidate.row
+            guard item >= 0, served[Int(item)].isAvailable(at: now), live.removed.isEmpty || !live.removed.contains(candidate.item) else {
                 unavailable += 1
                 continue
             }
-            if context.actedOn.contains(candidate.item) {
+            if context.hasActedOn(row: item) ?? context.actedOn.contains(candidate.item) {
                 actedOn += 1
             } else if live.exposures?.contains(candidate.item, now: now) ?? false {
                 exposed += 1
@@ -172,15 +180,15 @@ public struct FeedPipeline: Sendable {
         row.reserveCapacity(features.count)
         return zip(candidates, items).map { candidate, item in
             row.removeAll(keepingCapacity: true)
-            features.append(candidate, facts: served[Int(item)].facts, now: now, to: &row)
+            features.append(candidate, columns: sourceColumns, facts: served[Int(item)].facts, now: now, to: &row)
             return ranker.probability(row[...])
         }
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
     func features(of candidate: MultiChannelRetriever.Candidate, now: Date, to out: inout [Float]) {
-        let facts = servedIndex[candidate.item].map { served[Int($0)].facts } ?? features.facts(candidate.item, created: nil, statistics: statistics)
-        features.append(candidate, facts: facts, now: now, to: &out)
+        let facts = indexes.items.row(of: candidate.item, hint: candidate.row).map { served[Int($0)].facts } ?? features.facts(candidate.item, created: nil, statistics: statistics)
+        features.append(candidate, columns: sourceColumns, facts: facts, now: now, to: &out)
     }
 
     /// Reciprocal-rank fusion of one candidate: the order served before a ranker is trained.

@@ -51,7 +51,7 @@ public enum RankerTraining {
         }
         // Each user's candidates as the channels saw them at the cutoff, on every core.
         let users = Array(Set(exposures.map(\.userID)))
-        let retriever = MultiChannelRetriever(sources: pipeline.sources)
+        let retriever = pipeline.retriever
         let indexes = pipeline.indexes
         var provenance: [String: [String: MultiChannelRetriever.Candidate]] = [:]
         await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate]).self) { group in

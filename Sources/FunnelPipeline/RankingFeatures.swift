@@ -35,12 +35,18 @@ public struct RankingFeatures: Sendable {
 
     public var count: Int { channels.count + 5 }
 
-    /// Appends the features of `candidate` to `out`.
-    public func append(_ candidate: MultiChannelRetriever.Candidate, facts: ItemFacts, now: Date, to out: inout [Float]) {
+    /// The feature column of each source's channel (nil for channels without one), so that
+    /// `append` finds a provenance's column by its source rather than by hashing its name.
+    public func columns(of sources: [MultiChannelRetriever.Source]) -> [Int?] {
+        sources.map { channelIndex[$0.channel.name] }
+    }
+
+    /// Appends the features of `candidate` to `out`; `columns` are those of the retriever's sources.
+    public func append(_ candidate: MultiChannelRetriever.Candidate, columns: [Int?], facts: ItemFacts, now: Date, to out: inout [Float]) {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: channels.count))
         for p in candidate.provenance {
-            if let k = channelIndex[p.channel], out[start + k] == 0 { out[start + k] = 1 / Float(1 + p.rank) }
+            if p.source < columns.count, let k = columns[p.source], out[start + k] == 0 { out[start + k] = 1 / Float(1 + p.rank) }
         }
         out.append(Float(candidate.provenance.count))
         out.append(facts.clickLogit)

@@ -12,31 +12,53 @@ public struct AuthorChannel: RetrievalChannel {
 
     public let name: String
     public let kind: Kind
-    /// Item → author, for resolving the authors of the user's actions.
-    let authorOf: [String: String]
+    /// Every author of the catalogue, interned in the order of their ids (so ties between
+    /// authors go to the smaller id, as they do between items).
+    let authors: IDInterner
+    /// Item → its author, by id and, when built with an item space, by the item's row there
+    /// (−1 for items without one), so that the user's actions resolve without hashing.
+    let authorOf: [String: Int32]
+    let authorOfRow: [Int32]
     /// Author → their available items, best first.
-    let itemsOf: [String: [ScoredItem]]
+    let itemsOf: [[ScoredItem]]
     let similarAuthors: NeighbourIndex?
+    /// Each author's row in `similarAuthors` and each row's author (−1 where the other lacks it).
+    let similarRowOf: [Int32]
+    let authorOfSimilarRow: [Int32]
     public var weights: InterestWeights = .standard
     /// Items taken from each author.
     public var perAuthor = 5
     /// Similar authors considered at most (the `similar` kind), each with up to `perAuthor` items.
     public var candidateAuthors = 1_000
 
-    /// `quality` ranks an author's items (e.g. decayed popularity); only items available at `now` are kept.
-    public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, similarAuthors: NeighbourIndex? = nil) {
+    /// `quality` ranks an author's items (e.g. decayed popularity); only items available at `now`
+    /// are kept. Items are tagged with their rows in `space` when one is given.
+    public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, space: IDInterner? = nil,
+                similarAuthors: NeighbourIndex? = nil) {
         name = "author-" + kind.rawValue
         self.kind = kind
-        var authorOf: [String: String] = [:], itemsOf: [String: [ScoredItem]] = [:]
-        for item in items {
-            guard let author = item.authorID else { continue }
+        let authored = items.filter { $0.authorID != nil }
+        let authors = try! IDInterner(ids: Set(authored.map { $0.authorID! }).sorted())
+        var authorOf: [String: Int32] = [:], itemsOf = [[ScoredItem]](repeating: [], count: authors.count)
+        for item in authored {
+            let author = authors.lookup(item.authorID!)!
             authorOf[item.id] = author
             guard item.isAvailable(at: now) else { continue }
-            itemsOf[author, default: []].append(ScoredItem(item: item.id, score: quality[item.id] ?? 0))
+            itemsOf[Int(author)].append(ScoredItem(item: item.id, score: quality[item.id] ?? 0, row: space?.lookup(item.id) ?? -1))
         }
+        var authorOfRow = [Int32](repeating: -1, count: space?.count ?? 0)
+        if let space {
+            for (item, author) in authorOf { if let row = space.lookup(item) { authorOfRow[Int(row)] = author } }
+        }
+        self.authors = authors
         self.authorOf = authorOf
-        self.itemsOf = itemsOf.mapValues { $0.sorted(by: ScoredItem.bestFirst) }
+        self.authorOfRow = authorOfRow
+        self.itemsOf = itemsOf.map { $0.sorted(by: ScoredItem.bestFirst) }
         self.similarAuthors = similarAuthors
+        authorOfSimilarRow = similarAuthors?.ids.ids.map { authors.lookup($0) ?? -1 } ?? []
+        var similarRowOf = [Int32](repeating: -1, count: authors.count)
+        for (row, author) in authorOfSimilarRow.enumerated() where author >= 0 { similarRowOf[Int(author)] = Int32(row) }
+        self.similarRowOf = similarRowOf
     }
 
     /// The author-to-author index of the `similar` kind: ItemCF on the users × authors matrix, each
@@ -52,20 +74,28 @@ public struct AuthorChannel: RetrievalChannel {
         return NeighbourIndex(model: "similar-authors", ids: builder.items, lists: ItemCF.similarities(builder.matrix(), k: k))
     }
 
+    /// The author of the `k`-th recent action's item.
+    private func author(ofAction k: Int, in context: RetrievalContext) -> Int32? {
+        let hint = context.rowHint(k)
+        if hint >= 0, Int(hint) < authorOfRow.count { return authorOfRow[Int(hint)] >= 0 ? authorOfRow[Int(hint)] : nil }
+        return authorOf[context.recentActions[k].itemID]
+    }
+
     /// The authors this channel draws from for the user, with their weights, in no order.
-    func authors(for context: RetrievalContext) -> [ScoredItem] {
-        var weight: [String: Double] = [:]
-        for event in context.recentActions {
-            guard let author = authorOf[event.itemID] else { continue }
+    func authors(for context: RetrievalContext) -> TopK {
+        var weight: [Int32: Double] = [:]
+        for (k, event) in context.recentActions.enumerated() {
+            guard let author = author(ofAction: k, in: context) else { continue }
             switch kind {
             case .followed: if event.type == .followAuthor { weight[author] = 1 }
             case .interacted, .similar: weight[author, default: 0] += weights.weight(of: event.type)
             }
         }
+        var top = TopK()
         if kind == .similar {
-            guard let index = similarAuthors else { return [] }
+            guard let index = similarAuthors else { return top }
             // Σ over the user's authors a of weight(a) · sim(a, b), in a dense row over the index's authors.
-            let own = weight.compactMap { author, w in w > 0 ? index.ids.lookup(author).map { ($0, w) } : nil }
+            let own = weight.compactMap { author, w in w > 0 && similarRowOf[Int(author)] >= 0 ? (similarRowOf[Int(author)], w) : nil }
             var similar = [Double](repeating: 0, count: index.ids.count)
             for (a, _) in own { similar[Int(a)] = -.infinity }
             var touched: [Int32] = []
@@ -76,13 +106,15 @@ public struct AuthorChannel: RetrievalChannel {
                     similar[Int(b)] += w * Double(s)
                 }
             }
-            // Only the strongest `candidateAuthors` become strings; the others would never be reached.
-            var top = TopK()
-            for b in touched { top.add(Float(similar[Int(b)]), b) }
-            let (best, scores) = top.best(candidateAuthors)
-            return zip(best, scores).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1)) }
+            // Only the strongest `candidateAuthors` are ranked; the others would never be reached.
+            var strongest = TopK()
+            for b in touched where authorOfSimilarRow[Int(b)] >= 0 { strongest.add(Float(similar[Int(b)]), authorOfSimilarRow[Int(b)]) }
+            let (best, scores) = strongest.best(candidateAuthors)
+            for (author, score) in zip(best, scores) { top.add(score, author) }
+            return top
         }
-        return weight.compactMap { $0.value > 0 ? ScoredItem(item: $0.key, score: $0.value) : nil }
+        for (author, w) in weight where w > 0 { top.add(Float(w), author) }
+        return top
     }
 
     /// The strongest authors' items in turn. An author contributes at least nothing, so the best
@@ -92,11 +124,10 @@ public struct AuthorChannel: RetrievalChannel {
         var result: [ScoredItem] = []
         var taken = 0
         for pass in 0..<2 {
-            let ranked = authors.best(pass == 0 ? limit : authors.count)
-            for author in ranked.dropFirst(taken) {
-                let items = (itemsOf[author.item] ?? []).lazy.filter { !context.actedOn.contains($0.item) }
-                for item in items.prefix(perAuthor) {
-                    result.append(ScoredItem(item: item.item, score: author.score))
+            let (ranked, scores) = authors.best(pass == 0 ? limit : authors.count)
+            for (author, score) in zip(ranked, scores).dropFirst(taken) {
+                for item in itemsOf[Int(author)].lazy.filter({ !context.hasActedOn($0) }).prefix(perAuthor) {
+                    result.append(ScoredItem(item: item.item, score: Double(score), row: item.row))
                     if result.count == limit { return result }
                 }
             }

@@ -12,16 +12,17 @@ public struct GeohashChannel: RetrievalChannel {
     let cells: [String: [ScoredItem]]
 
     /// Indexes the available located items; `quality` scores them (e.g. decayed popularity),
-    /// items without a score ranking last by recency.
+    /// items without a score ranking last by recency. Items are tagged with their rows in
+    /// `space` when one is given.
     public init(name: String = "geohash", precision: Int = 5, items: some Sequence<Item>, quality: [String: Double], now: Date,
-                perCell: Int = 500) {
+                perCell: Int = 500, space: IDInterner? = nil) {
         self.name = name
         self.precision = precision
         var cells: [String: [ScoredItem]] = [:]
         for item in items {
             guard let location = item.location, item.isAvailable(at: now) else { continue }
             cells[Geohash.encode(location, precision: precision), default: []]
-                .append(ScoredItem(item: item.id, score: quality[item.id] ?? 0))
+                .append(ScoredItem(item: item.id, score: quality[item.id] ?? 0, row: space?.lookup(item.id) ?? -1))
         }
         self.cells = cells.mapValues { Array($0.sorted(by: ScoredItem.bestFirst).prefix(perCell)) }
     }

@@ -18,9 +18,9 @@ public struct ItemToItemChannel: RetrievalChannel {
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
         // The last N distinct items with their summed interest, in recency order.
         var like: [Int32: Float] = [:], order: [Int32] = []
-        for event in context.recentActions {
+        for (k, event) in context.recentActions.enumerated() {
             let w = Float(weights.weight(of: event.type))
-            guard w > 0, let j = index.ids.lookup(event.itemID) else { continue }
+            guard w > 0, let j = index.ids.row(of: event.itemID, hint: context.rowHint(k)) else { continue }
             if like[j] == nil {
                 guard order.count < lastN else { continue }
                 order.append(j)
@@ -32,7 +32,9 @@ public struct ItemToItemChannel: RetrievalChannel {
         // the N · K updates); the user's own items are marked out first.
         var scores = [Float](repeating: 0, count: index.ids.count)
         var touched: [Int32] = []
-        for item in context.actedOn { if let i = index.ids.lookup(item) { scores[Int(i)] = -.infinity } }
+        for (k, event) in context.recentActions.enumerated() {
+            if let i = index.ids.row(of: event.itemID, hint: context.rowHint(k)) { scores[Int(i)] = -.infinity }
+        }
         scores.withUnsafeMutableBufferPointer { scores in
             for j in order {
                 let weight = like[j]!
@@ -46,6 +48,6 @@ public struct ItemToItemChannel: RetrievalChannel {
         var top = TopK()
         for i in touched { top.add(scores[Int(i)], i) }
         let (items, values) = top.best(limit)
-        return zip(items, values).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1)) }
+        return zip(items, values).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1), row: $0) }
     }
 }

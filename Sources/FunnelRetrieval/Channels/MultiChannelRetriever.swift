@@ -1,4 +1,5 @@
 import Foundation
+import FunnelData
 
 /// Runs every channel concurrently, filters what they return, keeps each channel to its quota and
 /// merges them without duplicates, remembering which channels proposed each item.
@@ -20,21 +21,27 @@ public struct MultiChannelRetriever: Sendable {
     /// A merged candidate: the item and every channel that proposed it, with its score and rank there.
     public struct Candidate: Sendable, Equatable {
         public var item: String
+        /// The item's row in the retriever's `space`, −1 without one or outside it.
+        public var row: Int32
         public var provenance: [Provenance]
 
-        public init(item: String, provenance: [Provenance]) {
+        public init(item: String, row: Int32 = -1, provenance: [Provenance]) {
             self.item = item
+            self.row = row
             self.provenance = provenance
         }
     }
 
     public struct Provenance: Sendable, Equatable {
         public var channel: String
+        /// The channel's position among the retriever's sources.
+        public var source: Int
         public var score: Double
         public var rank: Int
 
-        public init(channel: String, score: Double, rank: Int) {
+        public init(channel: String, source: Int = 0, score: Double, rank: Int) {
             self.channel = channel
+            self.source = source
             self.score = score
             self.rank = rank
         }
@@ -54,6 +61,9 @@ public struct MultiChannelRetriever: Sendable {
     public var overfetch: Double = 2
     /// Whether the channels run as concurrent tasks, or one after another in the caller's.
     public var concurrent = true
+    /// The item space of the channels' rows (`RetrievalIndexes.items`): with it, candidates are
+    /// merged by row and carry it, so that nothing downstream hashes their ids.
+    public var space: IDInterner?
 
     public init(sources: [Source], filters: [any CandidateFilter] = []) {
         self.sources = sources
@@ -99,17 +109,23 @@ public struct MultiChannelRetriever: Sendable {
                 collect(k, outcome, took)
             }
         }
-        var position: [String: Int] = [:]
+        let proposals = lists.reduce(0) { $0 + $1.count }
+        var positionOfRow: [Int32: Int32] = [:], positionOfID: [String: Int32] = [:]
+        positionOfRow.reserveCapacity(proposals)
         var candidates: [Candidate] = []
+        candidates.reserveCapacity(proposals)
+        let names = sources.map(\.channel.name), space = space
         for rank in 0..<(lists.map(\.count).max() ?? 0) {
             for (k, list) in lists.enumerated() where rank < list.count {
                 let proposal = list[rank]
-                let provenance = Provenance(channel: sources[k].channel.name, score: proposal.score, rank: rank)
-                if let at = position[proposal.item] {
-                    candidates[at].provenance.append(provenance)
+                let provenance = Provenance(channel: names[k], source: k, score: proposal.score, rank: rank)
+                let row = space?.row(of: proposal.item, hint: proposal.row) ?? -1
+                let known = row >= 0 ? positionOfRow[row] : positionOfID[proposal.item]
+                if let at = known {
+                    candidates[Int(at)].provenance.append(provenance)
                 } else {
-                    position[proposal.item] = candidates.count
-                    candidates.append(Candidate(item: proposal.item, provenance: [provenance]))
+                    if row >= 0 { positionOfRow[row] = Int32(candidates.count) } else { positionOfID[proposal.item] = Int32(candidates.count) }
+                    candidates.append(Candidate(item: proposal.item, row: row, provenance: [provenance]))
                 }
             }
         }

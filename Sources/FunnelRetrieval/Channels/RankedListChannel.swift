@@ -15,6 +15,11 @@ public struct RankedListChannel: RetrievalChannel {
         Array(ranking.prefix(limit))
     }
 
+    /// The same ranking with each item's row in `space` (see `ScoredItem.row`).
+    public func placed(in space: IDInterner) -> RankedListChannel {
+        RankedListChannel(name: name, ranking: ranking.map { ScoredItem(item: $0.item, score: $0.score, row: space.lookup($0.item) ?? -1) })
+    }
+
     /// Items by weighted event count, each event decayed by 2^(−age / halfLife) at `now` (no decay
     /// when `halfLife` is nil); events after `now` are ignored. Ties go to the smaller id.
     public static func popularity(_ events: some Sequence<Event>, now: Date, halfLife: TimeInterval? = nil,

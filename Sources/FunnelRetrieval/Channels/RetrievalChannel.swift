@@ -5,10 +5,22 @@ import FunnelData
 public struct ScoredItem: Sendable, Hashable {
     public var item: String
     public var score: Double
+    /// The item's row in the item space of the indexes the channel was built with
+    /// (`RetrievalIndexes.items`), −1 when the channel does not know it: a hint that spares the
+    /// pipeline from hashing the id, checked against it before use. Not part of equality.
+    public var row: Int32
 
-    public init(item: String, score: Double) {
+    public init(item: String, score: Double, row: Int32 = -1) {
         self.item = item
         self.score = score
+        self.row = row
+    }
+
+    public static func == (a: ScoredItem, b: ScoredItem) -> Bool { a.item == b.item && a.score == b.score }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(item)
+        hasher.combine(score)
     }
 
     /// Ranking order: higher score first, ties to the smaller id, so a ranking is the same on every run.
@@ -42,7 +54,10 @@ public struct RetrievalContext: Sendable {
     public var now: Date
     /// The user's last actions, newest first (the LastN index).
     public var recentActions: [Event] {
-        didSet { (actedOn, hidden) = Self.itemSets(recentActions) }
+        didSet {
+            (actedOn, hidden) = Self.itemSets(recentActions)
+            (recentRows, actedOnRows) = ([], nil)
+        }
     }
     /// Where the user is: the request's position, else their home.
     public var location: GeoPoint?
@@ -50,6 +65,12 @@ public struct RetrievalContext: Sendable {
     /// once per request rather than per candidate.
     public private(set) var actedOn: Set<String>
     public private(set) var hidden: Set<String>
+    /// Each recent action's item row in the indexes' item space (−1 outside it), when the
+    /// context came from those indexes (empty otherwise): hints for `IDInterner.row(of:hint:)`.
+    public private(set) var recentRows: [Int32] = []
+    /// The rows of the acted-on items, sorted, when the context came from the indexes (nil
+    /// otherwise); items outside the item space are only in `actedOn`.
+    public private(set) var actedOnRows: [Int32]?
 
     public init(userID: String, now: Date, recentActions: [Event] = [], location: GeoPoint? = nil) {
         self.userID = userID
@@ -57,6 +78,38 @@ public struct RetrievalContext: Sendable {
         self.recentActions = recentActions
         self.location = location
         (actedOn, hidden) = Self.itemSets(recentActions)
+    }
+
+    /// A context whose actions carry their rows in an item space (−1 for items outside it).
+    public init(userID: String, now: Date, recentActions: [Event], rows: [Int32], location: GeoPoint?) {
+        self.init(userID: userID, now: now, recentActions: recentActions, location: location)
+        precondition(rows.count == recentActions.count, "one row per action")
+        recentRows = rows
+        actedOnRows = Array(Set(rows.filter { $0 >= 0 })).sorted()
+    }
+
+    /// The row hint of the `k`-th recent action (−1 when unknown).
+    public func rowHint(_ k: Int) -> Int32 { recentRows.isEmpty ? -1 : recentRows[k] }
+
+    /// Whether the user acted on `item`: by its row when both it and the context have rows in
+    /// the same indexes' item space, else by its id.
+    public func hasActedOn(_ item: ScoredItem) -> Bool {
+        guard item.row >= 0, let rows = actedOnRows else { return actedOn.contains(item.item) }
+        return Self.contains(rows, item.row)
+    }
+
+    /// Whether the user acted on the item of `row`, when the context has rows.
+    public func hasActedOn(row: Int32) -> Bool? {
+        actedOnRows.map { Self.contains($0, row) }
+    }
+
+    private static func contains(_ rows: [Int32], _ row: Int32) -> Bool {
+        var low = 0, high = rows.count
+        while low < high {
+            let mid = (low + high) / 2
+            if rows[mid] < row { low = mid + 1 } else { high = mid }
+        }
+        return low < rows.count && rows[low] == row
     }
 
     private static func itemSets(_ actions: [Event]) -> (Set<String>, Set<String>) {

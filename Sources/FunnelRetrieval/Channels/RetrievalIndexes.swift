@@ -18,6 +18,11 @@ public struct RetrievalIndexes: Sendable {
         public init() {}
     }
 
+    /// Every item the indexes know, each with one row: those with events first, in the order
+    /// of ItemCF's and Swing's ids (so their rows agree), then the rest of the catalogue. Channels
+    /// tag what they propose with these rows (`ScoredItem.row`), so that serving can look items
+    /// up without hashing their ids.
+    public let items: IDInterner
     public let itemCF: NeighbourIndex
     public let swing: NeighbourIndex
     public let userCF: NeighbourIndex
@@ -42,19 +47,22 @@ public struct RetrievalIndexes: Sendable {
         swingParameters.k = p.neighbours
         swing = NeighbourIndex(model: "swing", ids: builder.items, lists: Swing.similarities(matrix, swingParameters))
         userCF = NeighbourIndex(model: "usercf", ids: builder.users, lists: UserCF.similarities(matrix, k: p.neighbours))
-        lastN = LastNIndex(capacity: p.lastN, items: itemCF.ids)
+        var space = builder.items
+        for item in items { _ = space.intern(item.id) }
+        self.items = space
+        lastN = LastNIndex(capacity: p.lastN, items: space)
         lastN.record(past)
 
-        popular = .popular(past, now: now)
-        trending = .trending(past, now: now, halfLife: p.trendingHalfLife)
-        latest = .latest(items, now: now)
+        popular = RankedListChannel.popular(past, now: now).placed(in: space)
+        trending = RankedListChannel.trending(past, now: now, halfLife: p.trendingHalfLife).placed(in: space)
+        latest = RankedListChannel.latest(items, now: now).placed(in: space)
         let quality = Dictionary(uniqueKeysWithValues: RankedListChannel.popularity(past, now: now, halfLife: p.qualityHalfLife).map { ($0.item, $0.score) })
-        nearby = GeohashChannel(name: "nearby", precision: 5, items: items, quality: quality, now: now)
-        sameCity = GeohashChannel(name: "same-city", precision: 4, items: items, quality: quality, now: now)
+        nearby = GeohashChannel(name: "nearby", precision: 5, items: items, quality: quality, now: now, space: space)
+        sameCity = GeohashChannel(name: "same-city", precision: 4, items: items, quality: quality, now: now, space: space)
         let authorOf = Dictionary(items.compactMap { item in item.authorID.map { (item.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        followedAuthors = AuthorChannel(kind: .followed, items: items, quality: quality, now: now)
-        interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now)
-        similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now,
+        followedAuthors = AuthorChannel(kind: .followed, items: items, quality: quality, now: now, space: space)
+        interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now, space: space)
+        similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now, space: space,
                                        similarAuthors: AuthorChannel.similarAuthorIndex(past, authorOf: { authorOf[$0] }))
     }
 
@@ -74,6 +82,7 @@ public struct RetrievalIndexes: Sendable {
 
     /// What the channels read about the user at request time: their last actions and where they are.
     public func context(for user: String, now: Date, location: GeoPoint?) -> RetrievalContext {
-        RetrievalContext(userID: user, now: now, recentActions: lastN.actions(of: user), location: location)
+        let (actions, rows) = lastN.interned(of: user)
+        return RetrievalContext(userID: user, now: now, recentActions: actions, rows: rows, location: location)
     }
 }

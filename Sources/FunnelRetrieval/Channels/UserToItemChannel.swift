@@ -27,13 +27,16 @@ public struct UserToItemChannel: RetrievalChannel {
         let items = recent.items
         var scores = [Float](repeating: 0, count: items.count)
         var touched: [Int32] = [], newer: [String: Double] = [:]
-        for item in context.actedOn { if let i = items.lookup(item) { scores[Int(i)] = -.infinity } }
+        for (k, event) in context.recentActions.enumerated() {
+            if let i = items.row(of: event.itemID, hint: context.rowHint(k)) { scores[Int(i)] = -.infinity }
+        }
+        let likeOf = EventType.allCases.map { Float(weights.weight(of: $0)) }
         for (neighbour, similarity) in zip(nearest, similarities).prefix(neighbours) {
             let (actions, indices) = recent.interned(of: index.ids.id(of: neighbour))
             // Fields read in place: copying each `Event` would retain and release all its strings.
             actions.withUnsafeBufferPointer { actions in
                 for k in actions.indices {
-                    let like = Float(weights.weight(of: actions[k].type))
+                    let like = likeOf[actions[k].type.ordinal]
                     guard like > 0 else { continue }
                     let i = indices[k]
                     if i >= 0 {
@@ -49,7 +52,7 @@ public struct UserToItemChannel: RetrievalChannel {
         var top = TopK()
         for i in touched { top.add(scores[Int(i)], i) }
         let (best, values) = top.best(limit)
-        let known = zip(best, values).map { ScoredItem(item: items.id(of: $0), score: Double($1)) }
+        let known = zip(best, values).map { ScoredItem(item: items.id(of: $0), score: Double($1), row: $0) }
         return newer.isEmpty ? known : (known + newer.map { ScoredItem(item: $0.key, score: $0.value) }).best(limit)
     }
 }

@@ -79,6 +79,8 @@ struct TopK {
 
     mutating func removeAll() { keys.removeAll(keepingCapacity: true) }
 
+    var count: Int { keys.count }
+
     /// The best `k`, best first.
     func best(_ k: Int) -> (neighbours: [Int32], scores: [Float]) {
         var keys = keys
