@@ -143,8 +143,10 @@ public struct FeedPipeline: Sendable {
         timings.filter = split()
         let scores = score(kept, items: keptItems, now: now)
         let depth = min(kept.count, request.n * configuration.rerankDepth)
-        let ranked = kept.indices.sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth)
-        let shortlist = Array(ranked)
+        // Only the candidates that can make the shortlist are sorted.
+        let threshold = depth > 0 ? scores.threshold(keeping: depth) : .infinity
+        let shortlist = Array(kept.indices.filter { scores[$0] >= threshold }
+            .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
         timings.rank = split()
         let mmr = MMRReranker(lambda: configuration.mmrLambda, window: configuration.mmrWindow)
         let order = mmr.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in

@@ -36,6 +36,45 @@ import Testing
         #expect(result.failures.keys.sorted() == ["broken"])
     }
 
+    /// With an item space, proposals merge by row whatever their hints (right, wrong, missing, or
+    /// the item outside the space), into the same candidates as by id, each with its row.
+    @Test func mergingByRowMatchesMergingByID() async throws {
+        let space = try IDInterner(ids: ["x", "y", "z"])
+        let a = RankedListChannel(name: "a", ranking: [ScoredItem(item: "x", score: 3, row: 0), ScoredItem(item: "y", score: 2, row: 2),
+                                                        ScoredItem(item: "new", score: 1)])
+        let b = RankedListChannel(name: "b", ranking: [ScoredItem(item: "y", score: 5), ScoredItem(item: "new", score: 4, row: 1),
+                                                        ScoredItem(item: "z", score: 3, row: 7)])
+        let context = RetrievalContext(userID: "u", now: Self.now)
+        let byID = await MultiChannelRetriever(sources: [.init(a, quota: 3), .init(b, quota: 3)]).retrieve(for: context)
+        var retriever = MultiChannelRetriever(sources: [.init(a, quota: 3), .init(b, quota: 3)])
+        retriever.space = space
+        let byRow = await retriever.retrieve(for: context)
+        #expect(byRow.candidates.map(\.item) == ["x", "y", "new", "z"])
+        #expect(byRow.candidates.map(\.item) == byID.candidates.map(\.item))
+        #expect(byRow.candidates.map { Array($0.provenance) } == byID.candidates.map { Array($0.provenance) })
+        #expect(byRow.candidates.map(\.row) == [0, 1, -1, 2])
+        // y: first by b at rank 0, then by a at rank 1.
+        #expect(byRow.candidates[1].provenance.map(\.channel) == ["b", "a"] && byRow.candidates[1].provenance.map(\.source) == [1, 0])
+    }
+
+    @Test func thresholdKeepsTheBestValues() {
+        let values: [Double] = [0.5, -2, 3, 3, 1e-9, -0.0, 7]
+        #expect(values.threshold(keeping: 1) == 7)
+        #expect(values.threshold(keeping: 3) == 3, "ties: the third best equals the second")
+        #expect(values.threshold(keeping: 4) == 0.5)
+        #expect(values.threshold(keeping: 7) == -2)
+    }
+
+    @Test func actedOnByRowOrByID() {
+        let actions = [Event(userID: "u", itemID: "x", type: .click, timestamp: Self.now), Event(userID: "u", itemID: "fresh", type: .like, timestamp: Self.now)]
+        let context = RetrievalContext(userID: "u", now: Self.now, recentActions: actions, rows: [4, -1], location: nil)
+        #expect(context.actedOnRows == [4])
+        #expect(context.hasActedOn(row: 4) == true && context.hasActedOn(row: 3) == false)
+        #expect(context.hasActedOn(ScoredItem(item: "x", score: 0, row: 4)) && context.hasActedOn(ScoredItem(item: "fresh", score: 0)))
+        #expect(!context.hasActedOn(ScoredItem(item: "y", score: 0, row: 5)))
+        #expect(RetrievalContext(userID: "u", now: Self.now, recentActions: actions).hasActedOn(row: 4) == nil, "no rows without an item space")
+    }
+
     @Test func popularityDecaysByHalfLife() {
         let t = Self.now
         let events = [Event(userID: "u", itemID: "old", type: .like, timestamp: t.addingTimeInterval(-7200)),      // 2 · 2^(−2) = 0.5

@@ -23,9 +23,11 @@ public struct MultiChannelRetriever: Sendable {
         public var item: String
         /// The item's row in the retriever's `space`, −1 without one or outside it.
         public var row: Int32
-        public var provenance: [Provenance]
+        /// The channels that proposed it, in merge order: a slice of one array shared by all the
+        /// candidates of a retrieval (one allocation per request, not per candidate).
+        public var provenance: ArraySlice<Provenance>
 
-        public init(item: String, row: Int32 = -1, provenance: [Provenance]) {
+        public init(item: String, row: Int32 = -1, provenance: ArraySlice<Provenance>) {
             self.item = item
             self.row = row
             self.provenance = provenance
@@ -109,25 +111,43 @@ public struct MultiChannelRetriever: Sendable {
                 collect(k, outcome, took)
             }
         }
+        // First the candidates and the owner of each proposal, then every candidate's provenance
+        // laid out contiguously in one array.
         let proposals = lists.reduce(0) { $0 + $1.count }
         var positionOfRow: [Int32: Int32] = [:], positionOfID: [String: Int32] = [:]
         positionOfRow.reserveCapacity(proposals)
-        var candidates: [Candidate] = []
-        candidates.reserveCapacity(proposals)
-        let names = sources.map(\.channel.name), space = space
+        var items: [(item: String, row: Int32)] = [], counts: [Int32] = []
+        var owners: [(candidate: Int32, source: Int32, rank: Int32)] = []
+        items.reserveCapacity(proposals)
+        owners.reserveCapacity(proposals)
+        let space = space
         for rank in 0..<(lists.map(\.count).max() ?? 0) {
             for (k, list) in lists.enumerated() where rank < list.count {
                 let proposal = list[rank]
-                let provenance = Provenance(channel: names[k], source: k, score: proposal.score, rank: rank)
                 let row = space?.row(of: proposal.item, hint: proposal.row) ?? -1
-                let known = row >= 0 ? positionOfRow[row] : positionOfID[proposal.item]
-                if let at = known {
-                    candidates[Int(at)].provenance.append(provenance)
-                } else {
-                    if row >= 0 { positionOfRow[row] = Int32(candidates.count) } else { positionOfID[proposal.item] = Int32(candidates.count) }
-                    candidates.append(Candidate(item: proposal.item, row: row, provenance: [provenance]))
+                var at = row >= 0 ? positionOfRow[row] : positionOfID[proposal.item]
+                if at == nil {
+                    at = Int32(items.count)
+                    if row >= 0 { positionOfRow[row] = at } else { positionOfID[proposal.item] = at }
+                    items.append((proposal.item, row))
+                    counts.append(0)
                 }
+                counts[Int(at!)] += 1
+                owners.append((at!, Int32(k), Int32(rank)))
             }
+        }
+        var starts = [Int](repeating: 0, count: items.count + 1)
+        for c in counts.indices { starts[c + 1] = starts[c] + Int(counts[c]) }
+        var next = starts
+        let names = sources.map(\.channel.name)
+        var provenance = [Provenance](repeating: Provenance(channel: "", score: 0, rank: 0), count: owners.count)
+        for (candidate, source, rank) in owners {
+            let k = Int(source)
+            provenance[next[Int(candidate)]] = Provenance(channel: names[k], source: k, score: lists[k][Int(rank)].score, rank: Int(rank))
+            next[Int(candidate)] += 1
+        }
+        let candidates = items.indices.map { c in
+            Candidate(item: items[c].item, row: items[c].row, provenance: provenance[starts[c]..<starts[c + 1]])
         }
         return Result(candidates: candidates, failures: failures, seconds: seconds)
     }

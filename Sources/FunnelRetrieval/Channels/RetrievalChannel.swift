@@ -35,16 +35,24 @@ extension Array where Element == ScoredItem {
     public func best(_ limit: Int) -> [ScoredItem] {
         guard count > limit else { return sorted(by: ScoredItem.bestFirst) }
         guard limit > 0 else { return [] }
-        // Scores as integers in the same order (sign bit flipped, negatives inverted), for quickselect.
-        let keys = map { item -> UInt64 in
-            let bits = item.score.bitPattern
+        let threshold = map(\.score).threshold(keeping: limit)
+        return Array(filter { $0.score >= threshold }.sorted(by: ScoredItem.bestFirst).prefix(limit))
+    }
+}
+
+extension Array where Element == Double {
+    /// The `limit`-th largest value (0 < `limit` ≤ `count`): every value at least this large,
+    /// sorted, starts with the best `limit`. Found by quickselect, so that only those are sorted.
+    public func threshold(keeping limit: Int) -> Double {
+        precondition(limit > 0 && limit <= count, "keeping \(limit) of \(count)")
+        // Values as integers in the same order (sign bit flipped, negatives inverted).
+        var keys = map { value -> UInt64 in
+            let bits = value.bitPattern
             return bits & (1 << 63) != 0 ? ~bits : bits | (1 << 63)
         }
-        var selected = keys
-        TopK.select(&selected, limit)
-        let threshold = selected[..<limit].min()!
-        let kept = indices.filter { keys[$0] >= threshold }.map { self[$0] }
-        return Array(kept.sorted(by: ScoredItem.bestFirst).prefix(limit))
+        TopK.select(&keys, limit)
+        let key = keys[..<limit].min()!
+        return Double(bitPattern: key & (1 << 63) != 0 ? key & ~(1 << 63) : ~key)
     }
 }
 

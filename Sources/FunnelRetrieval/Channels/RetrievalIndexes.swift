@@ -82,7 +82,7 @@ public struct RetrievalIndexes: Sendable {
 
     /// What the channels read about the user at request time: their last actions and where they are.
     public func context(for user: String, now: Date, location: GeoPoint?) -> RetrievalContext {
-        let (actions, rows) = lastN.interned(of: user)
-        return RetrievalContext(userID: user, now: now, recentActions: actions, rows: rows, location: location)
+        let (actions, compact) = lastN.interned(of: user)
+        return RetrievalContext(userID: user, now: now, recentActions: actions, rows: compact.map(\.item), location: location)
     }
 }

@@ -32,13 +32,13 @@ public struct UserToItemChannel: RetrievalChannel {
         }
         let likeOf = EventType.allCases.map { Float(weights.weight(of: $0)) }
         for (neighbour, similarity) in zip(nearest, similarities).prefix(neighbours) {
-            let (actions, indices) = recent.interned(of: index.ids.id(of: neighbour))
-            // Fields read in place: copying each `Event` would retain and release all its strings.
-            actions.withUnsafeBufferPointer { actions in
-                for k in actions.indices {
-                    let like = likeOf[actions[k].type.ordinal]
+            let (actions, compact) = recent.interned(of: index.ids.id(of: neighbour))
+            // The compact actions, read in place; the events only for items newer than the indexes.
+            compact.withUnsafeBufferPointer { compact in
+                for k in compact.indices {
+                    let like = likeOf[compact[k].type.ordinal]
                     guard like > 0 else { continue }
-                    let i = indices[k]
+                    let i = compact[k].item
                     if i >= 0 {
                         guard scores[Int(i)] != -.infinity else { continue }
                         if scores[Int(i)] == 0 { touched.append(i) }

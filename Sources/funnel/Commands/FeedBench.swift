@@ -26,6 +26,9 @@ struct FeedBench: AsyncParsableCommand {
     @Option(help: "Items per feed.")
     var n: Int = 20
 
+    @Option(help: "Milliseconds of sleep between feeds: spaced as a server sees them, with caches gone cold in between.")
+    var pauseMs: Double = 0
+
     func run() async throws {
         let opened = try await StoreLocation.open(store)
         let started = Date()
@@ -37,6 +40,7 @@ struct FeedBench: AsyncParsableCommand {
         var total: [Double] = [], stages: [String: Double] = [:], channels: [String: Double] = [:]
         for k in 0..<(2 * requests) {
             let user = "u\(Int(random.next() % UInt64(users)))"
+            if pauseMs > 0 { try await Task.sleep(for: .microseconds(Int(pauseMs * 1000))) }
             let began = clock.now
             let result = await pipeline.feed(FeedRequest(user: user, n: n), state: state)
             let seconds = (clock.now - began).seconds
