@@ -1,10 +1,15 @@
 import ArgumentParser
 import FunnelTensor
+import NIOCore
+import NIOPosix
 
 @main
 enum Main {
     static func main() async {
         BLASKernel.restartWithRecommendedKernelIfNeeded()
+        // Swift concurrency's jobs run on the event loops that also do the server's I/O, so a
+        // request does not hop between two thread pools on its way (fewer thread switches).
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await Funnel.main()
     }
 }
