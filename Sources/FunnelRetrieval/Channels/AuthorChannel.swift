@@ -12,11 +12,10 @@ public struct AuthorChannel: RetrievalChannel {
 
     public let name: String
     public let kind: Kind
-    /// Every author of the catalogue, interned in the order of their ids (so ties between
-    /// authors go to the smaller id, as they do between items).
-    let authors: IDInterner
-    /// Item → its author, by id and, when built with an item space, by the item's row there
-    /// (−1 for items without one), so that the user's actions resolve without hashing.
+    /// Item → its author (an index among the catalogue's authors), by id and, when built with an
+    /// item space, by the item's row there (−1 for items without one), so that the user's actions
+    /// resolve without hashing; the context's rows are taken to be of that same space, as they
+    /// are when both come from one `RetrievalIndexes`.
     let authorOf: [String: Int32]
     let authorOfRow: [Int32]
     /// Author → their available items, best first.
@@ -38,6 +37,7 @@ public struct AuthorChannel: RetrievalChannel {
         name = "author-" + kind.rawValue
         self.kind = kind
         let authored = items.filter { $0.authorID != nil }
+        // Authors indexed in the order of their ids, so that ties between authors go to the smaller id.
         let authors = try! IDInterner(ids: Set(authored.map { $0.authorID! }).sorted())
         var authorOf: [String: Int32] = [:], itemsOf = [[ScoredItem]](repeating: [], count: authors.count)
         for item in authored {
@@ -50,7 +50,6 @@ public struct AuthorChannel: RetrievalChannel {
         if let space {
             for (item, author) in authorOf { if let row = space.lookup(item) { authorOfRow[Int(row)] = author } }
         }
-        self.authors = authors
         self.authorOf = authorOf
         self.authorOfRow = authorOfRow
         self.itemsOf = itemsOf.map { $0.sorted(by: ScoredItem.bestFirst) }
