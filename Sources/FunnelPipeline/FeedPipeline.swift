@@ -104,7 +104,8 @@ public struct FeedPipeline: Sendable {
     public func item(_ id: String) -> Item? { catalogue[id] }
 
     /// The feed for one request. Never fails: channels that fail are left out (and named with
-    /// `explain`), and a user with no history gets what needs none (popular, latest, nearby).
+    /// `explain`), a user with no history gets what needs none (popular, latest, nearby), and
+    /// one who has seen every candidate is shown some again rather than an empty feed.
     public func feed(_ request: FeedRequest, state: LiveState) async -> FeedResult {
         let now = request.now
         let clock = ContinuousClock()
@@ -124,6 +125,7 @@ public struct FeedPipeline: Sendable {
         let live = state.view(for: request.user)
         // Kept candidates and their rows in `served` (indices, not copies of the rows).
         var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [Int32] = []
+        var shownBefore: [(MultiChannelRetriever.Candidate, Int32)] = []
         for candidate in retrieved.candidates {
             let item = candidate.row
             guard item >= 0, served[Int(item)].isAvailable(at: now), live.removed.isEmpty || !live.removed.contains(candidate.item) else {
@@ -134,10 +136,18 @@ public struct FeedPipeline: Sendable {
                 actedOn += 1
             } else if live.exposures?.contains(candidate.item, now: now) ?? false {
                 exposed += 1
+                if shownBefore.count < request.n { shownBefore.append((candidate, item)) }
             } else {
                 kept.append(candidate)
                 keptItems.append(item)
             }
+        }
+        // A user who has been shown everything the channels return still gets a full feed: what
+        // they saw before fills the places left, in the channels' order, rather than nothing.
+        for (candidate, item) in shownBefore.prefix(max(0, request.n - kept.count)) {
+            kept.append(candidate)
+            keptItems.append(item)
+            exposed -= 1
         }
 
         timings.filter = split()
