@@ -70,20 +70,23 @@ public struct FeedPipeline: Sendable {
         let features = RankingFeatures(channels: channels.map(\.name))
         self.features = features
         sourceColumns = features.columns(of: sources)
-        // Items with events but no catalogue entry keep a row, never served.
+        // One row per item of the space; items with events but no catalogue entry are never served.
         var levelIDs: [String: Int32] = [:]
-        var served = space.ids.map { id in
-            ServedItem(expiresAt: nil, isHidden: true, levels: [], facts: features.facts(id, created: nil, statistics: statistics))
-        }
-        for item in catalogue.values {
+        var served: [ServedItem] = []
+        served.reserveCapacity(space.count)
+        for id in space.ids {
+            guard let item = catalogue[id] else {
+                served.append(ServedItem(expiresAt: nil, isHidden: true, levels: [], facts: features.facts(id, created: nil, statistics: statistics)))
+                continue
+            }
             var levels: [Int32] = []
             for level in item.categoryLevels {
-                let id = levelIDs[level] ?? Int32(levelIDs.count)
-                levelIDs[level] = id
-                levels.append(id)
+                let levelID = levelIDs[level] ?? Int32(levelIDs.count)
+                levelIDs[level] = levelID
+                levels.append(levelID)
             }
-            served[Int(space.lookup(item.id)!)] = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
-                                                             facts: features.facts(item.id, created: item.createdAt, statistics: statistics))
+            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
+                                     facts: features.facts(id, created: item.createdAt, statistics: statistics)))
         }
         self.served = served
         // A ranker trained on other features (channels since added or removed) is set aside.
