@@ -17,10 +17,17 @@ public enum TestData {
 
     public static let missingMessage = "dataset not found under $FUNNEL_DATA or ../shared/data"
 
-    /// A fresh temporary directory.
+    /// A fresh temporary directory, removed with the rest of this process's when the process exits.
     public static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-test-\(UUID().uuidString)", isDirectory: true)
+        let url = processFolder.appendingPathComponent(UUID().uuidString, isDirectory: true)
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
+
+    /// The folder holding every temporary directory of this test process.
+    private static let processFolder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-test-\(UUID().uuidString)", isDirectory: true)
+        atexit { try? FileManager.default.removeItem(at: TestData.processFolder) }
+        return url
+    }()
 }

@@ -202,6 +202,9 @@ enum StoreContract {
 
     @Test func sqliteFileSurvivesReopening() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
         do {
             let store = try SQLiteStore(path: path)
             try await StoreContract.run(store)
