@@ -11,8 +11,8 @@ import FunnelTensor
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training, scoring and ingest speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self],
+        abstract: "Measure training, scoring, ingest and serving speed; prints JSON.",
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }

@@ -1,0 +1,47 @@
+import Foundation
+import FunnelBench
+import Testing
+
+/// The load generator of `funnel bench load`, against a live server.
+@Suite struct HTTPLoadTests {
+    @Test func aFixedRateSendsEveryRequestOnSchedule() async throws {
+        try await TestServer.with { server in
+            let load = HTTPLoad(host: "127.0.0.1", port: server.base.port!)
+            let outcome = try await load.fixedRate(200, seconds: 1, connections: 4) { _ in .init(.GET, "/v1/health") }
+            try await load.shutdown()
+            #expect(outcome.requests == 200)
+            #expect(outcome.errors == 0)
+            #expect(outcome.latencies == outcome.latencies.sorted())
+            #expect(outcome.latencies.allSatisfy { $0 > 0 })
+            // Open loop: the last request leaves 199/200 s after the first, whatever the server does.
+            #expect(outcome.seconds >= 0.995)
+        }
+    }
+
+    @Test func responsesOutside2xxAreErrors() async throws {
+        try await TestServer.with { server in
+            let load = HTTPLoad(host: "127.0.0.1", port: server.base.port!)
+            // No API key: every batch is refused.
+            let refused = try await load.closedLoop(seconds: 0.3, connections: 2) { _ in
+                .init(.POST, "/v1/events", headers: [("Content-Type", "application/json")], body: Array("[]".utf8))
+            }
+            let unknown = try await load.fixedRate(100, seconds: 0.2, connections: 2) { i in .init(.GET, i % 2 == 0 ? "/v1/health" : "/v1/nowhere") }
+            let ready = try await load.send(.init(.GET, "/v1/health"))
+            try await load.shutdown()
+            #expect(refused.requests > 0)
+            #expect(refused.errors == refused.requests)
+            #expect(unknown.requests == 20)
+            #expect(unknown.errors == 10)
+            #expect(ready.status == 200)
+            #expect(!ready.body.isEmpty)
+        }
+    }
+
+    @Test func noServerIsAnErrorNotAHang() async throws {
+        let load = HTTPLoad(host: "127.0.0.1", port: 1)
+        await #expect(throws: (any Error).self) {
+            _ = try await load.fixedRate(100, seconds: 1, connections: 2) { _ in .init(.GET, "/") }
+        }
+        try await load.shutdown()
+    }
+}
