@@ -46,7 +46,7 @@ final class PipelineReloader: Service, Sendable {
     func reload(because reason: String) async throws -> FeedPipeline {
         let task = last.withLock { last in
             let previous = last
-            let task = Task { [self] in
+            let task = Task(executorPreference: BackgroundExecutor.shared) { [self] in
                 _ = await previous?.result
                 return try await build(because: reason)
             }
