@@ -105,11 +105,9 @@ public struct AuthorChannel: RetrievalChannel {
                     similar[Int(b)] += w * Double(s)
                 }
             }
-            // Only the strongest `candidateAuthors` are ranked; the others would never be reached.
-            var strongest = TopK()
-            for b in touched where authorOfSimilarRow[Int(b)] >= 0 { strongest.add(Float(similar[Int(b)]), authorOfSimilarRow[Int(b)]) }
-            let (best, scores) = strongest.best(candidateAuthors)
-            for (author, score) in zip(best, scores) { top.add(score, author) }
+            // Only the strongest `candidateAuthors` are kept; the others would never be reached.
+            for b in touched where authorOfSimilarRow[Int(b)] >= 0 { top.add(Float(similar[Int(b)]), authorOfSimilarRow[Int(b)]) }
+            top.keep(candidateAuthors)
             return top
         }
         for (author, w) in weight where w > 0 { top.add(Float(w), author) }

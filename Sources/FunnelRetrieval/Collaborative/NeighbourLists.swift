@@ -81,6 +81,13 @@ struct TopK {
 
     var count: Int { keys.count }
 
+    /// Keeps only the best `k`, in no order: a selection, without the sort of `best`.
+    mutating func keep(_ k: Int) {
+        guard keys.count > k else { return }
+        if k > 0 { Self.select(&keys, k) }
+        keys.removeLast(keys.count - k)
+    }
+
     /// The best `k`, best first.
     func best(_ k: Int) -> (neighbours: [Int32], scores: [Float]) {
         var keys = keys
