@@ -1,11 +1,12 @@
 import Foundation
+import FunnelData
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 
 /// An HTTP/1.1 load generator over keep-alive connections, all on one event-loop thread.
 ///
-/// Requests leave at fixed times (`fixedRate`, open loop) or back to back (`closedLoop`). Each
+/// Requests leave at set times (`open`, open loop) or back to back (`closedLoop`). Each
 /// latency runs from the request's scheduled time to the end of its response, so a server that
 /// stalls is charged for every request it held back, not only for the one in flight (no
 /// coordinated omission). A scheduled request waits for a free connection; with enough
@@ -58,11 +59,37 @@ public final class HTTPLoad: Sendable {
 
     public func shutdown() async throws { try await group.shutdownGracefully() }
 
-    /// `rate` requests a second for `seconds`, request `i` scheduled `i / rate` after the start,
-    /// spread over `connections` keep-alive connections.
-    public func fixedRate(_ rate: Double, seconds: Double, connections: Int,
+    /// When requests are due.
+    public enum Arrivals: String, Sendable, CaseIterable {
+        /// Evenly spaced: request `i` at `i / rate`.
+        case uniform
+        /// A Poisson stream: exponentially distributed gaps of mean `1 / rate`, as from many
+        /// independent clients; burstier than `uniform`, so queues run longer at the same rate.
+        case poisson
+
+        /// Seconds from the start at which each request is due, over `seconds`.
+        public func offsets(rate: Double, seconds: Double, seed: UInt64 = 7) -> [Double] {
+            switch self {
+            case .uniform:
+                return (0..<Int(rate * seconds)).map { Double($0) / rate }
+            case .poisson:
+                var random = SplitMix64(seed: seed)
+                var offsets: [Double] = [], t = 0.0
+                while true {
+                    let uniform = Double(random.next() >> 11) / Double(1 << 53)   // in [0, 1)
+                    t += -Foundation.log(1 - uniform) / rate
+                    guard t < seconds else { return offsets }
+                    offsets.append(t)
+                }
+            }
+        }
+    }
+
+    /// `rate` requests a second for `seconds`, due as `arrivals` says, spread over `connections`
+    /// keep-alive connections.
+    public func fixedRate(_ rate: Double, seconds: Double, arrivals: Arrivals = .uniform, connections: Int,
                           request: @escaping @Sendable (Int) -> Request) async throws -> Outcome {
-        try await run(.fixedRate(rate, total: Int(rate * seconds)), connections: connections, request: request)
+        try await run(.open(offsets: arrivals.offsets(rate: rate, seconds: seconds)), connections: connections, request: request)
     }
 
     /// Each of `connections` sends its next request as soon as the last one's response ends, for `seconds`.
@@ -172,7 +199,8 @@ final class ResponseReader: ChannelInboundHandler, RemovableChannelHandler {
 /// The state of one run, touched only on its event loop.
 final class LoadRun {
     enum Schedule {
-        case fixedRate(Double, total: Int)
+        /// Request `i` due `offsets[i]` seconds after the start.
+        case open(offsets: [Double])
         case closedLoop(seconds: Double)
     }
 
@@ -212,30 +240,27 @@ final class LoadRun {
         connections = channels.count
         idle = channels
         switch schedule {
-        case .fixedRate(_, let total):
-            latencies.reserveCapacity(total)
-            due.reserveCapacity(total)
+        case .open(let offsets):
+            latencies.reserveCapacity(offsets.count)
+            due.reserveCapacity(offsets.count)
             scheduleNext()
         case .closedLoop:
             dispatch()
         }
     }
 
-    private func deadline(of i: Int, rate: Double) -> NIODeadline {
-        start + .nanoseconds(Int64((Double(i) * 1e9 / rate).rounded()))
-    }
-
     /// Queues every request whose time has come, then sleeps until the next one's.
     private func scheduleNext() {
-        guard case .fixedRate(let rate, let total) = schedule else { return }
+        guard case .open(let offsets) = schedule else { return }
+        let deadline = { (i: Int) in self.start + .nanoseconds(Int64((offsets[i] * 1e9).rounded())) }
         let now = NIODeadline.now()
-        while next < total, deadline(of: next, rate: rate) <= now {
-            due.append((next, deadline(of: next, rate: rate)))
+        while next < offsets.count, deadline(next) <= now {
+            due.append((next, deadline(next)))
             next += 1
         }
         dispatch()
-        guard next < total else { return }
-        loop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline(of: next, rate: rate)) { self.scheduleNext() }
+        guard next < offsets.count else { return }
+        loop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline(next)) { self.scheduleNext() }
     }
 
     /// Sends what is due on free connections; in a closed loop, a free connection sends at once.
@@ -300,7 +325,7 @@ final class LoadRun {
     private func record(_ scheduled: NIODeadline, failed: Bool) {
         latencies.append(Double((NIODeadline.now() - scheduled).nanoseconds) / 1e9)
         if failed { errors += 1 }
-        if case .fixedRate(_, let total) = schedule, latencies.count == total { finish() }
+        if case .open(let offsets) = schedule, latencies.count == offsets.count { finish() }
     }
 
     private func finish() {

@@ -37,6 +37,22 @@ import Testing
         }
     }
 
+    @Test func arrivalsAreEvenOrPoisson() {
+        let even = HTTPLoad.Arrivals.uniform.offsets(rate: 4, seconds: 1)
+        #expect(even == [0, 0.25, 0.5, 0.75])
+        // 100,000 expected arrivals: the count within 4σ (σ = √λ ≈ 316), in order, inside the window,
+        // and exponential gaps, whose variance equals their squared mean.
+        let poisson = HTTPLoad.Arrivals.poisson.offsets(rate: 1_000, seconds: 100)
+        #expect(abs(poisson.count - 100_000) < 1_300)
+        #expect(poisson == poisson.sorted() && poisson.first! > 0 && poisson.last! < 100)
+        let gaps = zip(poisson.dropFirst(), poisson).map { $0 - $1 }
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        let variance = gaps.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(gaps.count)
+        #expect(abs(mean - 0.001) < 0.00002)
+        #expect(abs(variance / (mean * mean) - 1) < 0.03)
+        #expect(HTTPLoad.Arrivals.poisson.offsets(rate: 1_000, seconds: 1, seed: 3) == HTTPLoad.Arrivals.poisson.offsets(rate: 1_000, seconds: 1, seed: 3))
+    }
+
     @Test func noServerIsAnErrorNotAHang() async throws {
         let load = HTTPLoad(host: "127.0.0.1", port: 1)
         await #expect(throws: (any Error).self) {

@@ -10,9 +10,10 @@ struct LoadBench: AsyncParsableCommand {
         commandName: "load",
         abstract: "Load a running server: feeds at fixed rates, then event ingest; prints JSON, writes a table with --out.",
         discussion: """
-        Each feed goes to a random user u0 … u<users−1> (as `funnel simulate` names them) and its
-        latency runs from its scheduled time to the end of the response, so a stalled server is
-        charged for the requests it delayed. With --key, event ingest follows: batches of clicks,
+        Each feed goes to a random user u0 … u<users−1> (as `funnel simulate` names them); feeds
+        are due as a Poisson stream (or evenly spaced, --arrivals uniform), and each latency runs
+        from when the feed was due to the end of the response, so a stalled server is charged for
+        the requests it delayed. With --key, event ingest follows: batches of clicks,
         two in flight. With --reload-at, the first rate's run also runs --retrain that many seconds
         in and then asks the server to swap in a rebuilt pipeline (or, with --auto-reload, waits for
         it to do so on its own), counting the feeds that failed meanwhile.
@@ -28,6 +29,9 @@ struct LoadBench: AsyncParsableCommand {
 
     @Option(parsing: .upToNextOption, help: "Feed requests per second, one run each.")
     var rates: [Double] = [200, 500, 1000]
+
+    @Option(help: "When feeds are due: \(HTTPLoad.Arrivals.allCases.map(\.rawValue).joined(separator: " or ")) (exponential gaps, as from many independent clients).")
+    var arrivals: HTTPLoad.Arrivals = .poisson
 
     @Option(help: "Seconds per rate.")
     var duration: Double = 60
@@ -81,11 +85,11 @@ struct LoadBench: AsyncParsableCommand {
             let random = LockedRandom(seed: 7 + UInt64(k))
             let serverBefore = serverPid.flatMap(Self.cpuSeconds(ofProcess:))
             async let reload = k == 0 && key != nil ? reloadDuringRun(load) : nil
-            let outcome = try await load.fixedRate(rate, seconds: duration, connections: connections) { _ in
+            let outcome = try await load.fixedRate(rate, seconds: duration, arrivals: arrivals, connections: connections) { _ in
                 HTTPLoad.Request(.GET, "/v1/feed/u\(random.next(below: users))?n=20")
             }
             var result: [String: Any] = [
-                "rate": rate, "requests": outcome.requests, "achieved": Double(outcome.requests) / outcome.seconds,
+                "rate": rate, "arrivals": arrivals.rawValue, "requests": outcome.requests, "achieved": Double(outcome.requests) / outcome.seconds,
                 "p50_ms": 1000 * outcome.quantile(0.5), "p99_ms": 1000 * outcome.quantile(0.99),
                 "max_ms": 1000 * (outcome.latencies.last ?? .nan), "errors": outcome.errors,
                 "generator_cores": outcome.cpuSeconds / outcome.seconds,
@@ -156,7 +160,7 @@ struct LoadBench: AsyncParsableCommand {
         let withServer = results.first?["server_cpu_ms_per_request"] != nil
         var lines = [
             "Measured \(ISO8601DateFormatter.string(from: Date(), timeZone: .gmt, formatOptions: .withFullDate)) with `funnel bench load` against `\(url)` "
-                + "(open loop: latency from each request's scheduled time; random users among \(users.formatted()); \(connections) keep-alive "
+                + "(open loop, \(arrivals == .poisson ? "Poisson arrivals" : "evenly spaced arrivals"): latency from each request's scheduled time; random users among \(users.formatted()); \(connections) keep-alive "
                 + "connections; \(duration.formatted()) s per rate; load generator and server on the same machine).",
             "",
             "| rate (req/s) | achieved | p50 (ms) | p99 (ms) | max (ms) | non-2xx or failed | generator (cores) |"
@@ -206,6 +210,8 @@ struct LoadBench: AsyncParsableCommand {
         }
     }
 }
+
+extension HTTPLoad.Arrivals: ExpressibleByArgument {}
 
 /// A seeded generator the load's request closures share (they run on one thread, one at a time).
 private final class LockedRandom: @unchecked Sendable {
