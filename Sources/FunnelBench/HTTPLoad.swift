@@ -6,7 +6,7 @@ import NIOPosix
 
 /// An HTTP/1.1 load generator over keep-alive connections, all on one event-loop thread.
 ///
-/// Requests leave at set times (`open`, open loop) or back to back (`closedLoop`). Each
+/// Requests leave at set times (`fixedRate`, open loop) or back to back (`closedLoop`). Each
 /// latency runs from the request's scheduled time to the end of its response, so a server that
 /// stalls is charged for every request it held back, not only for the one in flight (no
 /// coordinated omission). A scheduled request waits for a free connection; with enough
