@@ -41,6 +41,21 @@ public enum Measure {
         #endif
     }
 
+    /// The fields of a `/proc/…/stat` file (Linux) from the third on, after the parenthesised
+    /// command name (which may hold spaces): `[0]` is the state, `[11]` and `[12]` user and system
+    /// time in clock ticks, `[16]` the niceness. Nil where there is no such file.
+    public static func statFields(_ path: String) -> [Substring]? {
+        guard let stat = try? String(contentsOfFile: path, encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        return stat[stat.index(after: close)...].split(separator: " ")
+    }
+
+    /// A process's CPU seconds so far (user and system, all threads), from /proc/<pid>/stat; nil elsewhere.
+    public static func cpuSeconds(ofProcess pid: Int) -> Double? {
+        guard let fields = statFields("/proc/\(pid)/stat"), fields.count > 12,
+              let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     /// The process's peak resident memory in MiB.
     public static var peakMemoryMiB: Double {
         var usage = rusage()

@@ -1,15 +1,14 @@
 import Foundation
+import FunnelBench
 @testable import FunnelServer
 import Testing
 
 @Suite struct BackgroundExecutorTests {
     /// The kernel's view of the calling thread: its name and niceness (Linux).
     static func thread() -> (name: String, niceness: Int)? {
-        guard let stat = try? String(contentsOfFile: "/proc/thread-self/stat", encoding: .utf8),
-              let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
-        // After the name, from the third field: niceness is the 19th.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (String(stat[stat.index(after: open)..<close]), Int(fields[16]) ?? 0)
+        guard let name = try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8),
+              let fields = Measure.statFields("/proc/thread-self/stat"), fields.count > 16 else { return nil }
+        return (name.trimmingCharacters(in: .newlines), Int(fields[16]) ?? 0)
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: "/proc/thread-self/stat"), "needs Linux's /proc"))

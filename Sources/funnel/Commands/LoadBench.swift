@@ -83,7 +83,7 @@ struct LoadBench: AsyncParsableCommand {
         for (k, rate) in rates.enumerated() {
             let users = self.users
             let random = LockedRandom(seed: 7 + UInt64(k))
-            let serverBefore = serverPid.flatMap(Self.cpuSeconds(ofProcess:))
+            let serverBefore = serverPid.flatMap(Measure.cpuSeconds(ofProcess:))
             async let reload = k == 0 && key != nil ? reloadDuringRun(load) : nil
             let outcome = try await load.fixedRate(rate, seconds: duration, arrivals: arrivals, connections: connections) { _ in
                 HTTPLoad.Request(.GET, "/v1/feed/u\(random.next(below: users))?n=20")
@@ -94,7 +94,7 @@ struct LoadBench: AsyncParsableCommand {
                 "max_ms": 1000 * (outcome.latencies.last ?? .nan), "errors": outcome.errors,
                 "generator_cores": outcome.cpuSeconds / outcome.seconds,
             ]
-            if let before = serverBefore, let after = serverPid.flatMap(Self.cpuSeconds(ofProcess:)) {
+            if let before = serverBefore, let after = serverPid.flatMap(Measure.cpuSeconds(ofProcess:)) {
                 result["server_cpu_ms_per_request"] = 1000 * (after - before) / Double(outcome.requests)
             }
             if let reload = try await reload { result.merge(reload) { $1 } }
@@ -186,16 +186,6 @@ struct LoadBench: AsyncParsableCommand {
                           + "**\(Int(ingest["events_per_s"] as! Double).formatted()) events/s**, \(ingest["errors"]!) errors."]
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// A process's CPU seconds so far (user and system), from /proc/<pid>/stat; nil elsewhere.
-    static func cpuSeconds(ofProcess pid: Int) -> Double? {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return nil }
-        // Fields after the parenthesised command name, from the third: utime and stime are the 14th and 15th.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// Runs a command with `/bin/sh -c`: its exit status.
