@@ -38,9 +38,20 @@ public final class HTTPLoad: Sendable {
         public var seconds: Double
         /// CPU seconds this process spent over the run (user and system, all threads).
         public var cpuSeconds: Double
+        /// Every request in the order its response ended: when it was due and how long it took,
+        /// to see when in a run the slow ones came.
+        public var timeline: [Sample]
 
         public var requests: Int { latencies.count }
         public func quantile(_ q: Double) -> Double { Measure.quantile(latencies, q) }
+    }
+
+    /// One request: seconds from the run's start to when it was due, seconds it took, and
+    /// whether it failed.
+    public struct Sample: Sendable {
+        public var due: Double
+        public var latency: Double
+        public var failed: Bool
     }
 
     public struct ConnectionFailed: Error, CustomStringConvertible {
@@ -122,8 +133,8 @@ public final class HTTPLoad: Sendable {
             try run.start(with: channels)
         }.get()
         let result = try await promise.futureResult.get()
-        return Outcome(latencies: result.latencies.sorted(), errors: result.errors, seconds: result.seconds,
-                       cpuSeconds: Self.cpuSeconds() - before)
+        return Outcome(latencies: result.timeline.map(\.latency).sorted(), errors: result.errors, seconds: result.seconds,
+                       cpuSeconds: Self.cpuSeconds() - before, timeline: result.timeline)
     }
 
     func connect(on loop: any EventLoop) -> EventLoopFuture<Channel> {
@@ -205,7 +216,7 @@ final class LoadRun {
     }
 
     struct Result: Sendable {
-        var latencies: [Double]
+        var timeline: [HTTPLoad.Sample]
         var errors: Int
         var seconds: Double
     }
@@ -222,7 +233,7 @@ final class LoadRun {
     private var idle: [Channel] = []
     private var connections = 0
     private var next = 0
-    private var latencies: [Double] = []
+    private var timeline: [HTTPLoad.Sample] = []
     private var errors = 0
     private var finished = false
 
@@ -241,7 +252,7 @@ final class LoadRun {
         idle = channels
         switch schedule {
         case .open(let offsets):
-            latencies.reserveCapacity(offsets.count)
+            timeline.reserveCapacity(offsets.count)
             due.reserveCapacity(offsets.count)
             scheduleNext()
         case .closedLoop:
@@ -323,15 +334,16 @@ final class LoadRun {
     }
 
     private func record(_ scheduled: NIODeadline, failed: Bool) {
-        latencies.append(Double((NIODeadline.now() - scheduled).nanoseconds) / 1e9)
+        let seconds = { (from: NIODeadline, to: NIODeadline) in Double((to - from).nanoseconds) / 1e9 }
+        timeline.append(HTTPLoad.Sample(due: seconds(start, scheduled), latency: seconds(scheduled, .now()), failed: failed))
         if failed { errors += 1 }
-        if case .open(let offsets) = schedule, latencies.count == offsets.count { finish() }
+        if case .open(let offsets) = schedule, timeline.count == offsets.count { finish() }
     }
 
     private func finish() {
         guard !finished else { return }
         finished = true
         for channel in idle { channel.close(promise: nil) }
-        done.succeed(Result(latencies: latencies, errors: errors, seconds: Double((NIODeadline.now() - start).nanoseconds) / 1e9))
+        done.succeed(Result(timeline: timeline, errors: errors, seconds: Double((NIODeadline.now() - start).nanoseconds) / 1e9))
     }
 }

@@ -13,6 +13,10 @@ import Testing
             #expect(outcome.errors == 0)
             #expect(outcome.latencies == outcome.latencies.sorted())
             #expect(outcome.latencies.allSatisfy { $0 > 0 })
+            // The timeline holds every request once, due evenly 5 ms apart.
+            let due = outcome.timeline.map(\.due).sorted()
+            #expect(due.count == 200 && zip(due, due.dropFirst()).allSatisfy { abs($1 - $0 - 0.005) < 1e-4 })
+            #expect(outcome.timeline.map(\.latency).sorted() == outcome.latencies)
             // Open loop: the last request leaves 199/200 s after the first, whatever the server does.
             #expect(outcome.seconds >= 0.995)
         }
@@ -32,6 +36,7 @@ import Testing
             #expect(refused.errors == refused.requests)
             #expect(unknown.requests == 20)
             #expect(unknown.errors == 10)
+            #expect(unknown.timeline.filter(\.failed).count == 10)
             #expect(ready.status == 200)
             #expect(!ready.body.isEmpty)
         }

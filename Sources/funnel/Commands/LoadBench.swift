@@ -69,6 +69,9 @@ struct LoadBench: AsyncParsableCommand {
     @Option(help: "Write the results as a Markdown table to this file.")
     var out: String?
 
+    @Option(help: "Write every feed request as CSV to this file: rate, seconds from the start to when it was due, latency in ms, failed.")
+    var timeline: String?
+
     func validate() throws {
         guard let parsed = URL(string: url), parsed.host != nil else { throw ValidationError("--url \(url) is not an http://host:port URL") }
         guard rates.allSatisfy({ $0 > 0 }), duration > 0 else { throw ValidationError("--rates and --duration must be positive") }
@@ -80,6 +83,7 @@ struct LoadBench: AsyncParsableCommand {
         let parsed = URL(string: url)!
         let load = HTTPLoad(host: parsed.host!, port: parsed.port ?? 80)
         var results: [[String: Any]] = []
+        var timelineCSV = "rate,due_s,latency_ms,failed\n"
         for (k, rate) in rates.enumerated() {
             let users = self.users
             let random = LockedRandom(seed: 7 + UInt64(k))
@@ -98,6 +102,11 @@ struct LoadBench: AsyncParsableCommand {
                 result["server_cpu_ms_per_request"] = 1000 * (after - before) / Double(outcome.requests)
             }
             if let reload = try await reload { result.merge(reload) { $1 } }
+            if timeline != nil {
+                for sample in outcome.timeline {
+                    timelineCSV += "\(String(format: "%g", rate)),\(String(format: "%.4f", sample.due)),\(String(format: "%.3f", 1000 * sample.latency)),\(sample.failed ? 1 : 0)\n"
+                }
+            }
             try printJSON(result)
             results.append(result)
         }
@@ -107,6 +116,7 @@ struct LoadBench: AsyncParsableCommand {
             try printJSON(ingest!)
         }
         try await load.shutdown()
+        if let timeline { try timelineCSV.write(toFile: timeline, atomically: true, encoding: .utf8) }
         if let out { try report(results, ingest: ingest).write(toFile: out, atomically: true, encoding: .utf8) }
     }
 
