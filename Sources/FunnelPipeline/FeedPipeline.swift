@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelIndex
 import FunnelRerank
 import FunnelRetrieval
 
@@ -23,9 +24,7 @@ public struct FeedPipeline: Sendable {
     public let twoTowerVersion: String?
     /// Every channel: the retrieval indexes' and the two-tower one.
     public let channels: [any RetrievalChannel]
-    /// The channels with their quotas (a quota of 0 leaves a channel out). The two-tower
-    /// search already leaves out what the user acted on, so it is asked for little more than its
-    /// quota: a wider search costs more than any other channel.
+    /// The channels with their quotas (a quota of 0 leaves a channel out).
     public let sources: [MultiChannelRetriever.Source]
     public let statistics: ItemStatistics
     let catalogue: [String: Item]
@@ -62,7 +61,7 @@ public struct FeedPipeline: Sendable {
         self.channels = channels
         sources = channels.compactMap { channel in
             let quota = configuration.quota(of: channel.name)
-            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota, overfetch: channel is TwoTowerChannel ? 1.2 : nil) : nil
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
         }
         let statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
         self.statistics = statistics
@@ -129,6 +128,7 @@ public struct FeedPipeline: Sendable {
         // Kept candidates and their rows in `served` (indices, not copies of the rows).
         var kept: [MultiChannelRetriever.Candidate] = [], keptItems: [Int32] = []
         var shownBefore: [(MultiChannelRetriever.Candidate, Int32)] = []
+        Prefetch.elements(of: served, at: retrieved.candidates.map(\.row))
         for candidate in retrieved.candidates {
             let item = candidate.row
             guard item >= 0, served[Int(item)].isAvailable(at: now), live.removed.isEmpty || !live.removed.contains(candidate.item) else {

@@ -36,6 +36,30 @@ import Testing
         #expect(result.failures.keys.sorted() == ["broken"])
     }
 
+    /// Records the limit each request asked it for, and proposes nothing.
+    final class Recording: RetrievalChannel, @unchecked Sendable {
+        let name = "recording"
+        private let lock = NSLock()
+        private var asked: [Int] = []
+        var limits: [Int] { lock.withLock { asked } }
+        func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+            lock.withLock { asked.append(limit) }
+            return []
+        }
+    }
+
+    /// Overfetching makes up for what filters remove; with none, a channel is asked for its quota.
+    @Test func channelsAreAskedForMoreThanTheirQuotaOnlyWhenFiltered() async {
+        let channel = Recording()
+        var retriever = MultiChannelRetriever(sources: [.init(channel, quota: 30)])
+        retriever.overfetch = 1.5
+        let context = RetrievalContext(userID: "u", now: Self.now)
+        _ = await retriever.retrieve(for: context)
+        retriever.filters = [DislikedFilter()]
+        _ = await retriever.retrieve(for: context)
+        #expect(channel.limits == [30, 45])
+    }
+
     /// With an item space, proposals merge by row whatever their hints (right, wrong, missing, or
     /// the item outside the space), into the same candidates as by id, each with its row.
     @Test func mergingByRowMatchesMergingByID() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelIndex
 
 /// Runs every channel concurrently, filters what they return, keeps each channel to its quota and
 /// merges them without duplicates, remembering which channels proposed each item.
@@ -8,13 +9,10 @@ public struct MultiChannelRetriever: Sendable {
         public var channel: any RetrievalChannel
         /// Candidates this channel may contribute after filtering.
         public var quota: Int
-        /// How many more than its quota the channel is asked for; nil for the retriever's.
-        public var overfetch: Double?
 
-        public init(_ channel: any RetrievalChannel, quota: Int, overfetch: Double? = nil) {
+        public init(_ channel: any RetrievalChannel, quota: Int) {
             self.channel = channel
             self.quota = quota
-            self.overfetch = overfetch
         }
     }
 
@@ -59,7 +57,8 @@ public struct MultiChannelRetriever: Sendable {
 
     public var sources: [Source]
     public var filters: [any CandidateFilter]
-    /// Channels are asked for `quota × overfetch` items so that filtering still leaves the quota.
+    /// With filters, channels are asked for `quota × overfetch` items so that filtering still
+    /// leaves the quota; without, for their quota (the rest would be cut unread).
     public var overfetch: Double = 2
     /// Whether the channels run as concurrent tasks, or one after another in the caller's.
     public var concurrent = true
@@ -83,7 +82,7 @@ public struct MultiChannelRetriever: Sendable {
         let fetch = { @Sendable (source: Source) async -> (Swift.Result<[ScoredItem], any Error>, Duration) in
             let clock = ContinuousClock(), started = clock.now
             do {
-                let asked = Int((Double(source.quota) * (source.overfetch ?? overfetch)).rounded(.up))
+                let asked = filters.isEmpty ? source.quota : Int((Double(source.quota) * overfetch).rounded(.up))
                 let items = try await source.channel.retrieve(for: context, limit: asked)
                 return (.success(Array(items.lazy.filter { item in filters.allSatisfy { $0.allows(item.item, in: context) } }
                                         .prefix(source.quota))), clock.now - started)
@@ -121,6 +120,8 @@ public struct MultiChannelRetriever: Sendable {
         items.reserveCapacity(proposals)
         owners.reserveCapacity(proposals)
         let space = space
+        // Checking a proposal's row reads that row's id, a cache miss each: all are requested at once.
+        if let space { Prefetch.elements(of: space.ids, at: lists.flatMap { $0.map(\.row) }) }
         for rank in 0..<(lists.map(\.count).max() ?? 0) {
             for (k, list) in lists.enumerated() where rank < list.count {
                 let proposal = list[rank]
