@@ -52,7 +52,9 @@ public struct FeedPipeline: Sendable {
         self.version = version
         builtAt = now
         self.configuration = configuration
-        indexes = RetrievalIndexes(items: items, events: events, now: now)
+        var parameters = RetrievalIndexes.Parameters()
+        parameters.neighboursPerItem = configuration.neighboursPerItem
+        indexes = RetrievalIndexes(items: items, events: events, now: now, parameters: parameters)
         let space = indexes.items
         self.twoTower = twoTower.flatMap {
             configuration.quota(of: "two-tower") > 0 ? TwoTowerChannel(model: $0.model, features: $0.features, items: items, now: now, space: space) : nil

@@ -7,6 +7,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// quota of 0 turns a channel off.
     public var quotas: [String: Int] = [:]
     public var defaultQuota = 100
+    /// ItemCF and Swing: how many of each recent item's neighbours a feed scores.
+    public var neighboursPerItem = 50
     /// How many of the ranker's best go on to the reranker, as a multiple of the feed size.
     public var rerankDepth = 5
     /// MMR's weight of relevance against diversity, and how many of the last placed items a
@@ -33,6 +35,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         let d = PipelineConfiguration()
         quotas = try c.decodeIfPresent([String: Int].self, forKey: .quotas) ?? d.quotas
         defaultQuota = try c.decodeIfPresent(Int.self, forKey: .defaultQuota) ?? d.defaultQuota
+        neighboursPerItem = try c.decodeIfPresent(Int.self, forKey: .neighboursPerItem) ?? d.neighboursPerItem
         rerankDepth = try c.decodeIfPresent(Int.self, forKey: .rerankDepth) ?? d.rerankDepth
         mmrLambda = try c.decodeIfPresent(Double.self, forKey: .mmrLambda) ?? d.mmrLambda
         mmrWindow = try c.decodeIfPresent(Int.self, forKey: .mmrWindow) ?? d.mmrWindow
@@ -49,6 +52,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         }
         try check(quotas.values.allSatisfy { $0 >= 0 }, "quotas", "must not be negative")
         try check(defaultQuota >= 0, "defaultQuota", "must not be negative")
+        try check(neighboursPerItem >= 1, "neighboursPerItem", "must be at least 1")
         try check(rerankDepth >= 1, "rerankDepth", "must be at least 1")
         try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
         try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")

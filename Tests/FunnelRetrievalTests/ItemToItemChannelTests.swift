@@ -36,6 +36,10 @@ import Testing
         #expect(got.map(\.item) == ["z", "w"])
         #expect(abs(got[0].score - 2) < 1e-6 && abs(got[1].score - 2.0.squareRoot()) < 1e-6)
         #expect(index.similar(to: "x").first?.id == "z" && index.similar(to: "unknown").isEmpty)
+        // Only each recent item's nearest neighbour: y → w (1/√2), x → z (1); z loses y's half.
+        let nearest = try await ItemToItemChannel(index: index, perItem: 1).retrieve(for: context, limit: 5)
+        #expect(nearest.map(\.item) == ["w", "z"])
+        #expect(abs(nearest[0].score - 2.0.squareRoot()) < 1e-6 && abs(nearest[1].score - 1) < 1e-6)
     }
 
     @Test func indexBytesRoundTripAndRejectCorruption() throws {

@@ -41,6 +41,7 @@ import Testing
             ("[server]\nport = \"eighty\"", "server.port has the wrong type"),
             ("[pipeline]\nmmrWindow = \"five\"", "pipeline.mmrWindow"),
             ("[pipeline]\nmmrLambda = 1.5", "pipeline.mmrLambda must be within 0…1"),
+            ("[pipeline]\nneighboursPerItem = 0", "pipeline.neighboursPerItem must be at least 1"),
             ("[pipeline.quotas]\nlatest = -1", "pipeline.quotas must not be negative"),
             ("[server]\nport = 70000", "server.port must be 0…65535"),
             ("[server\nport = 1", "funnel.toml:1:"),

@@ -7,12 +7,15 @@ public struct ItemToItemChannel: RetrievalChannel {
     public let index: NeighbourIndex
     public var weights: InterestWeights
     public var lastN: Int
+    /// How many of each recent item's neighbours, most similar first, are scored.
+    public var perItem: Int
 
-    public init(index: NeighbourIndex, weights: InterestWeights = .standard, lastN: Int = 50) {
+    public init(index: NeighbourIndex, weights: InterestWeights = .standard, lastN: Int = 50, perItem: Int = .max) {
         name = index.model
         self.index = index
         self.weights = weights
         self.lastN = lastN
+        self.perItem = perItem
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
@@ -39,7 +42,7 @@ public struct ItemToItemChannel: RetrievalChannel {
             for j in order {
                 let weight = like[j]!
                 let (neighbours, sims) = index.lists.row(Int(j))
-                for (i, s) in zip(neighbours, sims) where s > 0 && scores[Int(i)] != -.infinity {
+                for (i, s) in zip(neighbours.prefix(perItem), sims.prefix(perItem)) where s > 0 && scores[Int(i)] != -.infinity {
                     if scores[Int(i)] == 0 { touched.append(i) }
                     scores[Int(i)] += weight * s
                 }

@@ -8,6 +8,9 @@ public struct RetrievalIndexes: Sendable {
     public struct Parameters: Sendable {
         /// Neighbours kept per item (ItemCF, Swing) and per user (UserCF).
         public var neighbours = 200
+        /// Of each recent item's neighbours (ItemCF, Swing), how many a feed scores, most similar
+        /// first: the long tail of 200 costs time and, on the simulated feed, adds no recall.
+        public var neighboursPerItem = 50
         public var swing = Swing.Parameters()
         /// Actions kept per user in the LastN index.
         public var lastN = 50
@@ -35,9 +38,11 @@ public struct RetrievalIndexes: Sendable {
     public let followedAuthors: AuthorChannel
     public let interactedAuthors: AuthorChannel
     public let similarAuthors: AuthorChannel
+    let neighboursPerItem: Int
 
     /// Builds every index from `items` and the `events` up to `now` (later events are ignored).
     public init(items: [Item], events: [Event], now: Date, parameters p: Parameters = Parameters()) {
+        neighboursPerItem = p.neighboursPerItem
         let past = events.filter { $0.timestamp <= now }
         var builder = EventMatrixBuilder()
         for event in past { builder.add(event) }
@@ -68,7 +73,8 @@ public struct RetrievalIndexes: Sendable {
 
     /// Every channel, by name.
     public var channels: [any RetrievalChannel] {
-        [ItemToItemChannel(index: itemCF, lastN: lastN.capacity), ItemToItemChannel(index: swing, lastN: lastN.capacity),
+        [ItemToItemChannel(index: itemCF, lastN: lastN.capacity, perItem: neighboursPerItem),
+         ItemToItemChannel(index: swing, lastN: lastN.capacity, perItem: neighboursPerItem),
          UserToItemChannel(index: userCF, recent: lastN), popular, trending, latest, nearby, sameCity,
          followedAuthors, interactedAuthors, similarAuthors]
     }
