@@ -1,3 +1,4 @@
+import CPrefetch
 import Foundation
 import FunnelData
 
@@ -10,8 +11,16 @@ public final class LastNIndex: @unchecked Sendable {
     /// Items whose indices are kept beside each action (−1 for others), so that channels can
     /// score a user's actions without hashing their item ids.
     public let items: IDInterner
-    private var actions: [String: [Event]] = [:]
-    private var compact: [String: [Action]] = [:]
+    /// Each user's slot: given on their first action and theirs for the index's life, so that
+    /// a channel can resolve users once (`slot(of:)`) and read them by slot.
+    private var slots: [String: Int32] = [:]
+    /// By slot, the user's last actions as events, newest first.
+    private var events: [[Event]] = []
+    /// The same as `Action`s, in one flat array: the user in slot s holds `counts[s]` of the
+    /// `capacity` places from `s · capacity`. Fifty neighbours are read without one array (and
+    /// one reference count) each, and their places are known before any is read.
+    private var compact: [Action] = []
+    private var counts: [Int32] = []
 
     /// An action as channels score it: the item's index in `items` (−1 if not there) and the
     /// type, eight bytes where an `Event` takes over a hundred, so that reading fifty users'
@@ -33,37 +42,70 @@ public final class LastNIndex: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         for event in events where types.contains(event.type) {
-            var list = actions.removeValue(forKey: event.userID) ?? []
-            var indices = compact.removeValue(forKey: event.userID) ?? []
-            // Newest first; an older event arriving late goes to its place by time.
-            let position = list.firstIndex { $0.timestamp < event.timestamp } ?? list.count
-            if position < capacity {
-                list.insert(event, at: position)
-                indices.insert(Action(item: items.lookup(event.itemID) ?? -1, type: event.type), at: position)
-                if list.count > capacity { list.removeLast(); indices.removeLast() }
+            let slot: Int
+            if let known = slots[event.userID] {
+                slot = Int(known)
+            } else {
+                slot = self.events.count
+                slots[event.userID] = Int32(slot)
+                self.events.append([])
+                compact.append(contentsOf: repeatElement(Action(item: -1, type: event.type), count: capacity))
+                counts.append(0)
             }
-            actions[event.userID] = list
-            compact[event.userID] = indices
+            // Newest first; an older event arriving late goes to its place by time.
+            let position = self.events[slot].firstIndex { $0.timestamp < event.timestamp } ?? self.events[slot].count
+            guard position < capacity else { continue }
+            self.events[slot].insert(event, at: position)
+            if self.events[slot].count > capacity { self.events[slot].removeLast() }
+            let base = slot * capacity, kept = Int(counts[slot])
+            var k = min(kept, capacity - 1)
+            while k > position {
+                compact[base + k] = compact[base + k - 1]
+                k -= 1
+            }
+            compact[base + position] = Action(item: items.lookup(event.itemID) ?? -1, type: event.type)
+            counts[slot] = Int32(min(kept + 1, capacity))
         }
     }
 
     /// The user's last actions, newest first.
-    public func actions(of user: String) -> [Event] {
-        lock.lock()
-        defer { lock.unlock() }
-        return actions[user] ?? []
-    }
+    public func actions(of user: String) -> [Event] { interned(of: user).actions }
 
     /// The user's last actions, newest first, and the same as `Action`s.
     public func interned(of user: String) -> (actions: [Event], compact: [Action]) {
-        lock.lock()
-        defer { lock.unlock() }
-        return (actions[user] ?? [], compact[user] ?? [])
+        lock.withLock {
+            guard let slot = slots[user].map(Int.init) else { return ([], []) }
+            return (events[slot], Array(compact[(slot * capacity)..<(slot * capacity + Int(counts[slot]))]))
+        }
     }
 
-    public var userCount: Int {
-        lock.lock()
-        defer { lock.unlock() }
-        return actions.count
+    /// The user's slot, nil before their first action.
+    public func slot(of user: String) -> Int32? { lock.withLock { slots[user] } }
+
+    /// The `Action`s of the users in `slots` (−1 for none), one after another, with each user's
+    /// range in them and, in order, the positions and ids of those whose item is not in `items`;
+    /// copied under one lock.
+    public func compactActions(of slots: [Int32]) -> (actions: [Action], ranges: [Range<Int>], unindexed: [(at: Int, item: String)]) {
+        lock.withLock {
+            let known = slots.map { $0 >= 0 && Int($0) < counts.count ? Int($0) : -1 }
+            compact.withUnsafeBufferPointer { compact in
+                for slot in known where slot >= 0 {
+                    funnel_prefetch_range(compact.baseAddress! + slot * capacity, Int(counts[slot]) * MemoryLayout<Action>.stride)
+                }
+            }
+            var actions: [Action] = [], ranges: [Range<Int>] = [], unindexed: [(at: Int, item: String)] = []
+            actions.reserveCapacity(known.count * capacity)
+            for slot in known {
+                let start = actions.count
+                if slot >= 0 {
+                    actions += compact[(slot * capacity)..<(slot * capacity + Int(counts[slot]))]
+                    for k in start..<actions.count where actions[k].item < 0 { unindexed.append((k, events[slot][k - start].itemID)) }
+                }
+                ranges.append(start..<actions.count)
+            }
+            return (actions, ranges, unindexed)
+        }
     }
+
+    public var userCount: Int { lock.withLock { events.count } }
 }

@@ -61,6 +61,12 @@ import Testing
         internedRecent.record(events)
         let interned = try await UserToItemChannel(index: index, recent: internedRecent).retrieve(for: context, limit: 10)
         #expect(interned.map(\.item) == ["i4", "i2"] && zip(interned, got).allSatisfy { abs($0.score - $1.score) < 1e-6 })
+        // A channel built before the neighbours' actions arrived finds them by id.
+        let early = LastNIndex(items: builder.items)
+        let earlyChannel = UserToItemChannel(index: index, recent: early)
+        early.record(events)
+        let late = try await earlyChannel.retrieve(for: context, limit: 10)
+        #expect(late.map(\.item) == ["i4", "i2"] && zip(late, got).allSatisfy { abs($0.score - $1.score) < 1e-6 })
         #expect(try await channel.retrieve(for: RetrievalContext(userID: "stranger", now: t0), limit: 10).isEmpty)
     }
 }

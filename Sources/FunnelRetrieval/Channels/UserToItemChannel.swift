@@ -12,6 +12,9 @@ public struct UserToItemChannel: RetrievalChannel {
     public var weights: InterestWeights
     /// How many of the user's nearest users contribute.
     public var neighbours: Int
+    /// Each indexed user's slot in `recent` (−1 for one without actions there yet), resolved
+    /// once here rather than by id for fifty neighbours per request.
+    let slotOfRow: [Int32]
 
     public init(index: NeighbourIndex, recent: LastNIndex, weights: InterestWeights = .standard, neighbours: Int = 50) {
         name = index.model
@@ -19,6 +22,7 @@ public struct UserToItemChannel: RetrievalChannel {
         self.recent = recent
         self.weights = weights
         self.neighbours = neighbours
+        slotOfRow = index.ids.ids.map { recent.slot(of: $0) ?? -1 }
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
@@ -31,20 +35,27 @@ public struct UserToItemChannel: RetrievalChannel {
             if let i = items.row(of: event.itemID, hint: context.rowHint(k)) { scores[Int(i)] = -.infinity }
         }
         let likeOf = EventType.allCases.map { Float(weights.weight(of: $0)) }
-        for (neighbour, similarity) in zip(nearest, similarities).prefix(neighbours) {
-            let (actions, compact) = recent.interned(of: index.ids.id(of: neighbour))
-            // The compact actions, read in place; the events only for items newer than the indexes.
-            compact.withUnsafeBufferPointer { compact in
-                for k in compact.indices {
-                    let like = likeOf[compact[k].type.ordinal]
-                    guard like > 0 else { continue }
-                    let i = compact[k].item
+        let chosen = Array(zip(nearest, similarities).prefix(neighbours))
+        let slots = chosen.map { neighbour, _ in
+            slotOfRow[Int(neighbour)] >= 0 ? slotOfRow[Int(neighbour)] : recent.slot(of: index.ids.id(of: neighbour)) ?? -1
+        }
+        let (actions, ranges, unindexed) = recent.compactActions(of: slots)
+        var nextUnindexed = 0
+        actions.withUnsafeBufferPointer { actions in
+            for (n, (_, similarity)) in chosen.enumerated() {
+                for k in ranges[n] {
+                    let like = likeOf[actions[k].type.ordinal]
+                    let i = actions[k].item
                     if i >= 0 {
-                        guard scores[Int(i)] != -.infinity else { continue }
+                        guard like > 0, scores[Int(i)] != -.infinity else { continue }
                         if scores[Int(i)] == 0 { touched.append(i) }
                         scores[Int(i)] += similarity * like
-                    } else if !context.actedOn.contains(actions[k].itemID) {
-                        newer[actions[k].itemID, default: 0] += Double(similarity * like)
+                    } else {
+                        // An item newer than the indexes, by id.
+                        let item = unindexed[nextUnindexed].item
+                        nextUnindexed += 1
+                        guard like > 0, !context.actedOn.contains(item) else { continue }
+                        newer[item, default: 0] += Double(similarity * like)
                     }
                 }
             }
