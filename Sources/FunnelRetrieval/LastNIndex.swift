@@ -89,8 +89,9 @@ public final class LastNIndex: @unchecked Sendable {
         lock.withLock {
             let known = slots.map { $0 >= 0 && Int($0) < counts.count ? Int($0) : -1 }
             compact.withUnsafeBufferPointer { compact in
+                guard let base = compact.baseAddress else { return }
                 for slot in known where slot >= 0 {
-                    funnel_prefetch_range(compact.baseAddress! + slot * capacity, Int(counts[slot]) * MemoryLayout<Action>.stride)
+                    funnel_prefetch_range(base + slot * capacity, Int(counts[slot]) * MemoryLayout<Action>.stride)
                 }
             }
             var actions: [Action] = [], ranges: [Range<Int>] = [], unindexed: [(at: Int, item: String)] = []

@@ -32,5 +32,9 @@ import Testing
         let bulk = index.compactActions(of: [v, -1, u, 99])
         #expect(bulk.actions.map(\.item) == [1, -1, 2, 0] && bulk.ranges == [0..<1, 1..<1, 1..<4, 4..<4])
         #expect(bulk.unindexed.map(\.at) == [1] && bulk.unindexed.map(\.item) == ["new"])
+        // An index that keeps nothing still answers.
+        let none = LastNIndex(capacity: 0)
+        none.record([Self.event("u", "a", .click, 1)])
+        #expect(none.compactActions(of: [try #require(none.slot(of: "u"))]).ranges == [0..<0] && none.actions(of: "u").isEmpty)
     }
 }
