@@ -149,8 +149,7 @@ struct RetrievalBench: AsyncParsableCommand {
         commandName: "retrieval",
         abstract: "Time one multi-channel retrieval per user, every channel merged and filtered, on a simulated feed; prints JSON.",
         discussion: """
-            The indexes are built from every day but the last; requests come at the start of the last day,
-            and each channel's recall is measured on the items users acted on that day.
+            The indexes are built from every day but the last; requests come at the start of the last day, and each channel's recall is measured on the items users acted on that day.
             """
     )
 

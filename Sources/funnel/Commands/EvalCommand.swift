@@ -13,11 +13,7 @@ struct EvalCommand: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Evaluate retrieval baselines, leave-last-out: sampled negatives (HR@10, NDCG@10) and full ranking (Recall@50); or, with --store, the feed.",
         discussion: """
-            With --store S, the feed is judged on S's own log: the events before the last --holdout-days
-            build the pipeline and train the two-tower model and the ranker (unless --no-train), and each
-            of --users users with positive actions after that gets a feed of --n items, scored by the
-            share of those items it holds (Recall@n), beside the popularity list and each channel's
-            candidates.
+            With --store S, the feed is judged on S's own log: the events before the last --holdout-days build the pipeline and train the two-tower model and the ranker (unless --no-train), and each of --users users with positive actions after that gets a feed of --n items, scored by the share of those items it holds (Recall@n), beside the popularity list and each channel's candidates.
             """
     )
 

@@ -10,13 +10,7 @@ struct LoadBench: AsyncParsableCommand {
         commandName: "load",
         abstract: "Load a running server: feeds at fixed rates, then event ingest; prints JSON, writes a table with --out.",
         discussion: """
-        Each feed goes to a random user u0 … u<users−1> (as `funnel simulate` names them); feeds
-        are due as a Poisson stream (or evenly spaced, --arrivals uniform), and each latency runs
-        from when the feed was due to the end of the response, so a stalled server is charged for
-        the requests it delayed. With --key, event ingest follows: batches of clicks,
-        two in flight. With --reload-at, the first rate's run also runs --retrain that many seconds
-        in and then asks the server to swap in a rebuilt pipeline (or, with --auto-reload, waits for
-        it to do so on its own), counting the feeds that failed meanwhile.
+        Each feed goes to a random user u0 … u<users−1> (as `funnel simulate` names them). Feeds are due as a Poisson stream (or evenly spaced, --arrivals uniform), and each latency runs from when the feed was due to the end of the response, so a stalled server is charged for the requests it delayed. With --key, event ingest follows: batches of clicks, two in flight. With --reload-at, the first rate's run also runs --retrain that many seconds in and then asks the server to swap in a rebuilt pipeline (or, with --auto-reload, waits for it to do so on its own), counting the feeds that failed meanwhile.
 
           funnel quickstart --items 100000 --no-serve --store /tmp/load.sqlite
           funnel serve --store /tmp/load.sqlite --api-key KEY &

@@ -14,16 +14,9 @@ struct TrainCommand: AsyncParsableCommand {
         commandName: "train",
         abstract: "Build an ItemCF, Swing or UserCF index, or train the feed's two-tower model or ranker, and save it as a versioned artifact.",
         discussion: """
-            Events come from --store (every stored event) or from --events, a CSV file with the columns
-            user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into
-            --store as the artifact named after the model, and to --out when given.
+            Events come from --store (every stored event) or from --events, a CSV file with the columns user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into --store as the artifact named after the model, and to --out when given.
 
-            `funnel train feed --store S` trains both of the feed's models: `two-tower` (the user and
-            item towers on the positive actions logged in S, before the ranker's examples; reports
-            validation Recall@50 beside popularity's) and then `ranker` (logistic regression on the
-            exposures logged in S, labelled by the clicks that followed within a day, over every
-            channel including the two-tower one; reports validation AUC beside the untrained order's).
-            Each is saved as a new version; a running server reloads on its own when it sees one.
+            `funnel train feed --store S` trains both of the feed's models: `two-tower` (the user and item towers on the positive actions logged in S, before the ranker's examples; reports validation Recall@50 beside popularity's) and then `ranker` (logistic regression on the exposures logged in S, labelled by the clicks that followed within a day, over every channel including the two-tower one; reports validation AUC beside the untrained order's). Each is saved as a new version; a running server reloads on its own when it sees one.
             """
     )
 
