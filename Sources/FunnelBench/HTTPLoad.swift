@@ -87,8 +87,7 @@ public final class HTTPLoad: Sendable {
                 var random = SplitMix64(seed: seed)
                 var offsets: [Double] = [], t = 0.0
                 while true {
-                    let uniform = Double(random.next() >> 11) / Double(1 << 53)   // in [0, 1)
-                    t += -Foundation.log(1 - uniform) / rate
+                    t += -Foundation.log(1 - random.nextUnitDouble()) / rate
                     guard t < seconds else { return offsets }
                     offsets.append(t)
                 }
@@ -334,8 +333,7 @@ final class LoadRun {
     }
 
     private func record(_ scheduled: NIODeadline, failed: Bool) {
-        let seconds = { (from: NIODeadline, to: NIODeadline) in Double((to - from).nanoseconds) / 1e9 }
-        timeline.append(HTTPLoad.Sample(due: seconds(start, scheduled), latency: seconds(scheduled, .now()), failed: failed))
+        timeline.append(HTTPLoad.Sample(due: Self.seconds(from: start, to: scheduled), latency: Self.seconds(from: scheduled, to: .now()), failed: failed))
         if failed { errors += 1 }
         if case .open(let offsets) = schedule, timeline.count == offsets.count { finish() }
     }
@@ -344,6 +342,10 @@ final class LoadRun {
         guard !finished else { return }
         finished = true
         for channel in idle { channel.close(promise: nil) }
-        done.succeed(Result(timeline: timeline, errors: errors, seconds: Double((NIODeadline.now() - start).nanoseconds) / 1e9))
+        done.succeed(Result(timeline: timeline, errors: errors, seconds: Self.seconds(from: start, to: .now())))
+    }
+
+    private static func seconds(from start: NIODeadline, to end: NIODeadline) -> Double {
+        Double((end - start).nanoseconds) / 1e9
     }
 }

@@ -75,9 +75,12 @@ public final class LastNIndex: @unchecked Sendable {
     public func interned(of user: String) -> (actions: [Event], compact: [Action]) {
         lock.withLock {
             guard let slot = slots[user].map(Int.init) else { return ([], []) }
-            return (events[slot], Array(compact[(slot * capacity)..<(slot * capacity + Int(counts[slot]))]))
+            return (events[slot], Array(compact[segment(slot)]))
         }
     }
+
+    /// Where in `compact` the actions of the user in `slot` are (the lock held).
+    private func segment(_ slot: Int) -> Range<Int> { (slot * capacity)..<(slot * capacity + Int(counts[slot])) }
 
     /// The user's slot, nil before their first action.
     public func slot(of user: String) -> Int32? { lock.withLock { slots[user] } }
@@ -91,7 +94,8 @@ public final class LastNIndex: @unchecked Sendable {
             compact.withUnsafeBufferPointer { compact in
                 guard let base = compact.baseAddress else { return }
                 for slot in known where slot >= 0 {
-                    funnel_prefetch_range(base + slot * capacity, Int(counts[slot]) * MemoryLayout<Action>.stride)
+                    let places = segment(slot)
+                    funnel_prefetch_range(base + places.lowerBound, places.count * MemoryLayout<Action>.stride)
                 }
             }
             var actions: [Action] = [], ranges: [Range<Int>] = [], unindexed: [(at: Int, item: String)] = []
@@ -99,7 +103,7 @@ public final class LastNIndex: @unchecked Sendable {
             for slot in known {
                 let start = actions.count
                 if slot >= 0 {
-                    actions += compact[(slot * capacity)..<(slot * capacity + Int(counts[slot]))]
+                    actions += compact[segment(slot)]
                     for k in start..<actions.count where actions[k].item < 0 { unindexed.append((k, events[slot][k - start].itemID)) }
                 }
                 ranges.append(start..<actions.count)
