@@ -40,15 +40,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CInt8Kernels"),
-        .target(name: "FunnelTensor", dependencies: ["CBLAS", "CMalloc"]),
+        .target(name: "FunnelTensor", dependencies: ["CMalloc"]),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
         .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch", "CInt8Kernels"], swiftSettings: vectorKernelSettings),

@@ -67,7 +67,7 @@ def main():
             funnel.append(run([args.funnel, "bench", "--threads", str(threads), "--data", args.data], env))
             torch.append(run([sys.executable, os.path.join(here, "peers", "pytorch_models.py"),
                               "--threads", str(threads), "--data", args.data], env))
-        kernel = funnel[0].get("blas_kernel")
+        kernel = funnel[0].get("blas", funnel[0].get("blas_kernel"))
         peer = torch[0]["peer"]
         rows = [f"| {threads} thread{'s' if threads > 1 else ''} | Funnel | PyTorch | ratio |", "|---|---:|---:|---:|"]
         for key, label, better in METRICS:
@@ -77,7 +77,7 @@ def main():
             rows.append(f"| {label} | {f:,.1f} | {t:,.1f} | {ratio:.2f}x |")
         sections.append("\n".join(rows))
     header = (f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores), "
-              f"median of {args.repeats} interleaved runs. Funnel's OpenBLAS kernels: {kernel}"
+              f"median of {args.repeats} interleaved runs. Funnel's BLAS: {kernel}"
               f"{' (OPENBLAS_CORETYPE=' + os.environ['OPENBLAS_CORETYPE'] + ')' if 'OPENBLAS_CORETYPE' in os.environ else ''}; "
               f"peer: {peer}.\n")
     publish(header + "\n" + "\n\n".join(sections) + "\n", args.out)

@@ -122,7 +122,8 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(2021)
     rng = np.random.default_rng(2021)
-    result = {"peer": f"pytorch {torch.__version__}", "threads": args.threads}
+    result = {"peer": f"pytorch {torch.__version__} (CPU capability {torch.backends.cpu.get_cpu_capability()})",
+              "threads": args.threads}
 
     # DCN-v2, batch 4096.
     ids, labels = read_libfm(os.path.join(args.data, "frappe", "frappe.train.libfm"))

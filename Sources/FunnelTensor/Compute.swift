@@ -1,4 +1,3 @@
-import CBLAS
 import Dispatch
 #if canImport(Glibc)
 import CMalloc
@@ -9,7 +8,6 @@ import Glibc
 /// kernels may use.
 public enum Compute {
     nonisolated(unsafe) private static var threadCount = 1
-    nonisolated(unsafe) private static var threadsChosen = false
 
     /// The number of threads numeric work may use (1 by default, so runs are reproducible).
     public static var threads: Int { threadCount }
@@ -18,19 +16,19 @@ public enum Compute {
     public static func setThreads(_ n: Int) {
         ensure(n >= 1, "thread count must be at least 1, got \(n)")
         threadCount = n
-        threadsChosen = true
-        openblas_set_num_threads(Int32(n))
+        BLASLibrary.shared.threads = n
     }
 
-    /// Applies the defaults once, before the first graph runs: OpenBLAS otherwise starts with one
-    /// thread per core, not the one thread `threads` reports, and results would depend on the machine.
+    /// Applies the defaults once, before the first graph runs: loads the BLAS library, which
+    /// takes `threads` as it loads (OpenBLAS otherwise starts with one thread per core, and results
+    /// would depend on the machine).
     ///
     /// It also keeps freed tensor memory in the process for reuse (Linux): training frees and
     /// allocates the same multi-megabyte buffers every step, and glibc's defaults hand them back
     /// to the kernel, so every step paid page faults to get them again. Set
     /// `FUNNEL_MALLOC_TUNING=0` to opt out of that part.
     static let configured: Void = {
-        if !threadsChosen { openblas_set_num_threads(Int32(threadCount)) }
+        _ = BLASLibrary.shared
         #if canImport(Glibc)
         if getenv("FUNNEL_MALLOC_TUNING").map({ String(cString: $0) }) != "0" {
             _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)

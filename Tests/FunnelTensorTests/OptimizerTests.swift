@@ -141,7 +141,7 @@ import Testing
     @Test func blasUsesTheReportedThreadCount() async {
         await #expect(processExitsWith: .success) {
             _ = Graph(mode: .inference)
-            if BLASKernel.threadCount != Compute.threads { exit(1) }
+            if BLASLibrary.shared.threads != Compute.threads { exit(1) }
         }
     }
 }

@@ -10,7 +10,7 @@ import FunnelTensor
 let benchmarks: @Sendable () -> Void = {
     let threads = Int(ProcessInfo.processInfo.environment["FUNNEL_THREADS"] ?? "") ?? 1
     Compute.setThreads(threads)
-    let suffix = " (\(threads) thread\(threads == 1 ? "" : "s"), \(BLASKernel.current))"
+    let suffix = " (\(threads) thread\(threads == 1 ? "" : "s"), \(BLASLibrary.shared.kernel ?? "?"))"
     let metrics: [BenchmarkMetric] = [.wallClock, .throughput, .peakMemoryResident, .mallocCountTotal]
     let data = ProcessInfo.processInfo.environment["FUNNEL_DATA"].map { URL(fileURLWithPath: $0) }
         ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../../shared/data").standardizedFileURL

@@ -37,7 +37,8 @@ struct ModelsBench: AsyncParsableCommand {
 
     func run() async throws {
         global.apply()
-        var result: [String: Any] = ["peer": "funnel", "threads": global.threads, "blas_kernel": BLASKernel.current]
+        var result: [String: Any] = ["peer": "funnel", "threads": global.threads, "blas": BLASLibrary.shared.summary,
+                                      "blas_kernel": BLASLibrary.shared.kernel ?? "unknown"]
         if model != .twoTower { measureDCN(into: &result) }
         if model != .dcn, let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
             let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
