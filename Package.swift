@@ -26,6 +26,8 @@ let package = Package(
         .library(name: "FunnelServer", targets: ["FunnelServer"]),
         .library(name: "FunnelRerank", targets: ["FunnelRerank"]),
         .library(name: "FunnelPipeline", targets: ["FunnelPipeline"]),
+        .library(name: "FunnelStages", targets: ["FunnelStages"]),
+        .library(name: "FunnelTesting", targets: ["FunnelTesting"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -54,10 +56,12 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval"]),
+        .target(name: "FunnelStages", dependencies: ["FunnelTensor"]),
+        .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelStages"]),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "CPrefetch"]),
-        .target(name: "FunnelRerank"),
-        .target(name: "FunnelPipeline", dependencies: ["FunnelData", "FunnelEval", "FunnelIndex", "FunnelRetrieval", "FunnelRerank", "FunnelStore", "FunnelTensor"]),
+        .target(name: "FunnelRerank", dependencies: ["FunnelStages"]),
+        .target(name: "FunnelPipeline", dependencies: ["FunnelData", "FunnelEval", "FunnelIndex", "FunnelRetrieval", "FunnelRerank", "FunnelStore", "FunnelTensor",
+                                                       "FunnelStages", "FunnelRanking"]),
         .target(name: "FunnelServer", dependencies: [
             "FunnelData", "FunnelStore", "FunnelPipeline",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -86,15 +90,19 @@ let package = Package(
             ]
         ),
         .target(name: "FunnelTestSupport", dependencies: ["FunnelData"]),
+        // The stage contract suites, for anyone who writes a stage (Swift Testing).
+        .target(name: "FunnelTesting", dependencies: ["FunnelStages", "FunnelTensor"]),
         .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank"]),
-        .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor"]),
-        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting"]),
+        .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
+                                                                "FunnelStages", "FunnelTesting", "FunnelRanking"]),
+        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelRanking", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport"]),
+        .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport",
+                                                               "FunnelStages", "FunnelTesting"]),
         .testTarget(name: "FunnelRetrievalTests", dependencies: ["FunnelRetrieval", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelIndex", "FunnelTestSupport"]),
     ]
 )

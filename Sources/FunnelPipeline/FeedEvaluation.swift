@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelRetrieval
+import FunnelStages
 
 /// The whole feed judged offline on a store's own log: everything before the last
 /// `holdoutSeconds` builds the pipeline (and, with `trainModels`, trains the two-tower model
@@ -36,7 +37,7 @@ public enum FeedEvaluation {
         guard !heldOut.isEmpty, !history.isEmpty else { throw PipelineError("no positive actions on both sides of \(split) to evaluate on") }
 
         var twoTower: (model: TwoTower, features: TwoTowerFeatures)?
-        var ranker: LogisticRanker?
+        var ranker: (any Ranker)?
         if trainModels {
             let cutoff = (try? RankerTraining.examples(history, configuration: configuration))?.first?.timestamp
             if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff) {
@@ -44,7 +45,7 @@ public enum FeedEvaluation {
             }
             ranker = try? await RankerTraining.train(items: items, events: history, configuration: configuration, twoTower: twoTower).ranker
         }
-        let pipeline = FeedPipeline(version: "evaluation", configuration: configuration, items: items, events: history, now: split,
+        let pipeline = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, events: history, now: split,
                                     ranker: ranker, twoTower: twoTower)
 
         var random = SplitMix64(seed: seed)

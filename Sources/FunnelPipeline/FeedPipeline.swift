@@ -3,11 +3,12 @@ import FunnelData
 import FunnelIndex
 import FunnelRerank
 import FunnelRetrieval
+import FunnelStages
 
 /// The feed, stage by stage: every retrieval channel (and the two-tower model, once trained)
 /// with its quota, merged; filters (items no longer available, items the user acted on, items
-/// already shown); the ranker (logistic regression over channel ranks and item statistics, or
-/// reciprocal-rank fusion before one is trained); MMR over category similarity. One immutable
+/// already shown); the configured ranker (`Ranker`; reciprocal-rank fusion until a trained one
+/// is saved); the configured reranker (`Reranker`, MMR by default) over category similarity. One immutable
 /// version, built from the catalogue and the event log at one moment; the server swaps in a new
 /// one when models or configuration change.
 public struct FeedPipeline: Sendable {
@@ -16,9 +17,15 @@ public struct FeedPipeline: Sendable {
     public let builtAt: Date
     public let configuration: PipelineConfiguration
     public let indexes: RetrievalIndexes
-    public let ranker: LogisticRanker?
+    /// The ranker serving: the configured one, or reciprocal-rank fusion in its place.
+    public let ranker: any Ranker
+    /// Why the configured ranker is not the one serving, if it is not (none trained yet, or
+    /// trained on features this pipeline does not have): shown by `explain`, `/v1/ready`,
+    /// `funnel recommend` and the server's log, with what to do.
+    public let rankerNotice: String?
     /// The stored version of the ranker read at build (even if set aside), to notice a newer one.
     public let rankerVersion: String?
+    public let reranker: any Reranker
     /// The two-tower model served as a channel, when one is trained, and its stored version.
     public let twoTower: TwoTowerChannel?
     public let twoTowerVersion: String?
@@ -35,6 +42,8 @@ public struct FeedPipeline: Sendable {
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
     let sourceColumns: [Int?]
+    /// The pipeline's feature column of each column the ranker reads, when they differ.
+    let rankerColumns: [Int]?
 
     struct ServedItem: Sendable {
         var expiresAt: Date?
@@ -45,8 +54,11 @@ public struct FeedPipeline: Sendable {
         func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
     }
 
-    public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker: LogisticRanker?,
-                rankerVersion: String? = nil, twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil) {
+    /// `ranker`: the trained ranker of the configured kind, if one is saved. Fails on a stage
+    /// name the registry lacks.
+    public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker trained: (any Ranker)?,
+                rankerVersion: String? = nil, twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil,
+                registry: StageRegistry = .standard) throws {
         self.rankerVersion = rankerVersion
         self.twoTowerVersion = twoTowerVersion
         self.version = version
@@ -90,8 +102,30 @@ public struct FeedPipeline: Sendable {
                                      facts: features.facts(id, created: item.createdAt, statistics: statistics)))
         }
         self.served = served
-        // A ranker trained on other features (channels since added or removed) is set aside.
-        self.ranker = ranker.flatMap { $0.featureNames == features.names ? $0 : nil }
+
+        let kind = try registry.ranker(named: configuration.ranker)
+        reranker = try registry.reranker(named: configuration.reranker, configuration: configuration)
+        let names = features.names
+        var chosen: (any Ranker)? = trained ?? kind.untrained?(names)
+        var notice: String? = chosen == nil
+            ? "no \(configuration.ranker) ranker is trained yet: run 'funnel train ranker' (reciprocal-rank fusion serves until then)" : nil
+        if let ranker = chosen, ranker.featureNames != names {
+            let column = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            let missing = ranker.featureNames.filter { column[$0] == nil }
+            if missing.isEmpty {
+                rankerColumns = ranker.featureNames.map { column[$0]! }
+            } else {
+                // Trained on channels since removed (or renamed): it cannot be served.
+                chosen = nil
+                rankerColumns = nil
+                notice = "the \(ranker.name) ranker was trained on features this pipeline lacks (\(missing.prefix(3).joined(separator: ", "))): "
+                    + "retrain it with 'funnel train ranker' under this configuration (reciprocal-rank fusion serves until then)"
+            }
+        } else {
+            rankerColumns = nil
+        }
+        ranker = chosen ?? ReciprocalRankFusion(features: names)
+        rankerNotice = notice
     }
 
     /// The retriever of every feed: the sources, merged by row of the indexes' item space.
@@ -102,7 +136,7 @@ public struct FeedPipeline: Sendable {
         return retriever
     }
 
-    public var rankerName: String { ranker == nil ? "reciprocal-rank-fusion" : "logistic-regression" }
+    public var rankerName: String { ranker.name }
     public var itemCount: Int { catalogue.count }
 
     public func item(_ id: String) -> Item? { catalogue[id] }
@@ -156,21 +190,24 @@ public struct FeedPipeline: Sendable {
         }
 
         timings.filter = split()
-        let scores = score(kept, items: keptItems, now: now)
+        let (scores, predictions) = score(kept, items: keptItems, now: now)
         let depth = min(kept.count, request.n * configuration.rerankDepth)
         // Only the candidates that can make the shortlist are sorted.
         let threshold = depth > 0 ? scores.threshold(keeping: depth) : .infinity
-        let shortlist = Array(kept.indices.filter { scores[$0] >= threshold }
+        let shortlist = Array(kept.indices.filter { scores[$0] >= threshold && scores[$0].isFinite }
             .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
         timings.rank = split()
-        let mmr = MMRReranker(lambda: configuration.mmrLambda, window: configuration.mmrWindow)
-        let order = mmr.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-            MMRReranker.categorySimilarity(served[Int(keptItems[shortlist[a]])].levels, served[Int(keptItems[shortlist[b]])].levels)
+        let order = reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
+            CategorySimilarity.jaccard(served[Int(keptItems[shortlist[a]])].levels, served[Int(keptItems[shortlist[b]])].levels)
         }
         let entries = order.map { position -> FeedResult.Entry in
-            let candidate = kept[shortlist[position]]
-            return FeedResult.Entry(item: candidate.item, score: scores[shortlist[position]],
-                                    channels: request.explain ? candidate.provenance.map { .init(channel: $0.channel, score: $0.score, rank: $0.rank) } : nil)
+            let k = shortlist[position], candidate = kept[k]
+            var entry = FeedResult.Entry(item: candidate.item, score: scores[k])
+            if request.explain {
+                entry.channels = candidate.provenance.map { .init(channel: $0.channel, score: $0.score, rank: $0.rank) }
+                entry.predictions = Dictionary(uniqueKeysWithValues: predictions.objectives.map { ($0.rawValue, predictions.value(k, $0)!) })
+            }
+            return entry
         }
         state.recordExposures(entries.map(\.item), to: request.user, at: now)
         timings.rerank = split()
@@ -182,24 +219,24 @@ public struct FeedPipeline: Sendable {
             explanation = .init(retrievedByChannel: byChannel, merged: retrieved.candidates.count,
                                 removedByFilter: ["unavailable": unavailable, "acted-on": actedOn, "exposed": exposed],
                                 ranked: kept.count, reranked: shortlist.count, failedChannels: retrieved.failures,
-                                pipelineVersion: version, ranker: rankerName,
+                                pipelineVersion: version, ranker: rankerName, rankerNotice: rankerNotice, reranker: reranker.name,
                                 stageMilliseconds: Dictionary(uniqueKeysWithValues: timings.stages.map { ($0, $1 * 1000) }),
                                 channelMilliseconds: timings.channels.mapValues { $0 * 1000 })
         }
         return FeedResult(user: request.user, items: entries, explanation: explanation, isColdStart: context.recentActions.isEmpty, timings: timings)
     }
 
-    /// The ranker's click probabilities, or reciprocal-rank fusion (Σ 1/(60 + rank) over the
-    /// channels that proposed an item) when no ranker is trained yet.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> [Double] {
-        guard let ranker else { return candidates.map(fusionScore) }
-        var row: [Float] = []
-        row.reserveCapacity(features.count)
-        return zip(candidates, items).map { candidate, item in
-            row.removeAll(keepingCapacity: true)
-            features.append(candidate, columns: sourceColumns, facts: served[Int(item)].facts, now: now, to: &row)
-            return ranker.probability(row[...])
+    /// The ranker's predictions for `candidates` and the relevance the reranker orders by, their
+    /// fusion (`[pipeline.fusion]`). A candidate whose relevance is not a finite number gets −∞
+    /// and is never served.
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> (relevance: [Double], predictions: Predictions) {
+        var rows: [Float] = []
+        rows.reserveCapacity(candidates.count * features.count)
+        for (candidate, item) in zip(candidates, items) {
+            features.append(candidate, columns: sourceColumns, facts: served[Int(item)].facts, now: now, to: &rows)
         }
+        let predictions = ranker.predict(RankingBatch(width: features.count, features: rows, columns: rankerColumns))
+        return (configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions)
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
@@ -208,10 +245,6 @@ public struct FeedPipeline: Sendable {
         features.append(candidate, columns: sourceColumns, facts: facts, now: now, to: &out)
     }
 
-    /// Reciprocal-rank fusion of one candidate: the order served before a ranker is trained.
-    func fusionScore(_ candidate: MultiChannelRetriever.Candidate) -> Double {
-        candidate.provenance.reduce(0) { $0 + 1 / Double(60 + $1.rank) }
-    }
 }
 
 extension FeedPipeline {

@@ -23,15 +23,18 @@ public struct FeedRequest: Sendable {
 public struct FeedResult: Codable, Sendable {
     public struct Entry: Codable, Sendable, Equatable {
         public var item: String
-        /// The ranker's probability of a click.
+        /// The relevance the reranker ordered by: the fusion of the ranker's predictions.
         public var score: Double
         /// With `explain`: the channels that proposed the item, with their scores and ranks.
         public var channels: [ChannelScore]?
+        /// With `explain`: the ranker's prediction of each objective it predicts, by name.
+        public var predictions: [String: Double]?
 
-        public init(item: String, score: Double, channels: [ChannelScore]? = nil) {
+        public init(item: String, score: Double, channels: [ChannelScore]? = nil, predictions: [String: Double]? = nil) {
             self.item = item
             self.score = score
             self.channels = channels
+            self.predictions = predictions
         }
     }
 
@@ -52,6 +55,9 @@ public struct FeedResult: Codable, Sendable {
         public var failedChannels: [String: String]
         public var pipelineVersion: String
         public var ranker: String
+        /// Why the configured ranker is not the one serving, if it is not.
+        public var rankerNotice: String?
+        public var reranker: String
         /// Milliseconds spent in each stage (retrieve, filter, rank, rerank) and in each channel.
         public var stageMilliseconds: [String: Double]
         public var channelMilliseconds: [String: Double]

@@ -1,4 +1,5 @@
 import Foundation
+import FunnelStages
 
 /// What a feed is made of, as the `[pipeline]` table of the TOML configuration holds it. Every
 /// field may be left out.
@@ -24,6 +25,12 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// Whether one feed runs its channels concurrently: lower latency on an idle server, but
     /// under load the cores are busy with other requests and the task switches cost throughput.
     public var concurrentChannels = false
+    /// The ranker and reranker, by their names in `StageRegistry`. A trained ranker serves once
+    /// `funnel train ranker` has saved one; until then reciprocal-rank fusion does.
+    public var ranker = "mmoe"
+    public var reranker = "mmr"
+    /// How the ranker's predictions become the feed's order.
+    public var fusion = ScoreFusion()
 
     public init() {}
 
@@ -43,10 +50,16 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
         concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
+        ranker = try c.decodeIfPresent(String.self, forKey: .ranker) ?? d.ranker
+        reranker = try c.decodeIfPresent(String.self, forKey: .reranker) ?? d.reranker
+        fusion = try c.decodeIfPresent(ScoreFusion.self, forKey: .fusion) ?? d.fusion
     }
 
-    /// Every value within its range, else an error naming the field.
-    public func validate() throws {
+    /// Every value within its range and every stage registered, else an error naming the field.
+    public func validate(registry: StageRegistry = .standard) throws {
+        _ = try registry.ranker(named: ranker)
+        _ = try registry.reranker(named: reranker, configuration: self)
+        do { try fusion.validate() } catch { throw PipelineError("pipeline.\(error)") }
         func check(_ ok: Bool, _ field: String, _ rule: String) throws {
             if !ok { throw PipelineError("pipeline.\(field) \(rule)") }
         }

@@ -1,13 +1,14 @@
 import Foundation
 import FunnelData
 import FunnelRetrieval
+import FunnelStages
 import FunnelStore
 import FunnelTensor
 
 /// Reads what a pipeline is built from out of a store: the whole catalogue and event log, in
-/// pages, and the latest trained ranker.
+/// pages, and the latest trained models. A trained ranker is stored as an artifact named after
+/// its model (`logistic-regression`, …), in the `SavedModel` format.
 public enum PipelineLoader {
-    public static let rankerArtifact = "ranker"
     public static let twoTowerArtifact = "two-tower"
 
     public static func catalogue(_ store: any Store, pageSize: Int = 10_000) async throws -> [Item] {
@@ -30,20 +31,26 @@ public enum PipelineLoader {
         }
     }
 
-    /// The most recently saved ranker, with its version, if any.
-    public static func latestRanker(_ store: any Store) async throws -> (LogisticRanker, String)? {
-        guard let artifact = try await store.artifact(name: rankerArtifact, version: nil) else { return nil }
-        return (try JSONDecoder().decode(LogisticRanker.self, from: artifact.blob), artifact.version)
+    /// The most recently saved ranker of the configured kind, with its version; nil when none
+    /// is saved or the kind needs no training.
+    public static func latestRanker(_ store: any Store, configuration: PipelineConfiguration,
+                                    registry: StageRegistry = .standard) async throws -> (ranker: any Ranker, version: String)? {
+        let kind = try registry.ranker(named: configuration.ranker)
+        guard let load = kind.load, let artifact = try await store.artifact(name: kind.name, version: nil) else { return nil }
+        do {
+            return (try load(SavedModel(manifest: artifact.manifest, weights: artifact.blob)), artifact.version)
+        } catch {
+            throw PipelineError("the stored \(kind.name) ranker, version \(artifact.version), cannot be loaded: \(error)")
+        }
     }
 
-    /// Saves a trained ranker as a new version (a timestamp), with its report as the manifest.
+    /// Saves a trained ranker as a new version (a timestamp) under its model's name.
     @discardableResult
     public static func save(_ outcome: RankerTraining.Outcome, to store: any Store, now: Date = Date()) async throws -> String {
         let version = String(format: "%.3f", now.timeIntervalSince1970)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        try await store.saveArtifact(StoredArtifact(name: rankerArtifact, version: version, createdAt: now,
-                                                    manifest: try encoder.encode(outcome.report), blob: try encoder.encode(outcome.ranker)))
+        let saved = try outcome.trained.save(version)
+        try await store.saveArtifact(StoredArtifact(name: outcome.trained.name, version: version, createdAt: now,
+                                                    manifest: saved.manifest, blob: saved.weights))
         return version
     }
 
@@ -78,14 +85,14 @@ public enum PipelineLoader {
     }
 
     /// A pipeline over everything in the store now (or over `data` already read from it), with
-    /// the store's latest ranker.
+    /// the store's latest models.
     public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date(),
-                             data: (items: [Item], events: [Event])? = nil) async throws -> FeedPipeline {
+                             data: (items: [Item], events: [Event])? = nil, registry: StageRegistry = .standard) async throws -> FeedPipeline {
         let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
-        let ranker = try await latestRanker(store)
+        let ranker = try await latestRanker(store, configuration: configuration, registry: registry)
         let twoTower = try await latestTwoTower(store)
-        return FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.1 ?? "fusion")", configuration: configuration,
-                            items: items, events: events, now: now, ranker: ranker?.0, rankerVersion: ranker?.1,
-                            twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version)
+        return try FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.version ?? "untrained")", configuration: configuration,
+                                items: items, events: events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
+                                twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version, registry: registry)
     }
 }

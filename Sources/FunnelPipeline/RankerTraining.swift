@@ -2,22 +2,27 @@ import Foundation
 import FunnelData
 import FunnelEval
 import FunnelRetrieval
+import FunnelStages
+import FunnelTensor
 
-/// Trains the ranker from logged exposures. The most recent `trainingExposures` exposures whose
-/// day of follow-up the log already covers are the examples (an exposure of the last day may
-/// still be clicked), labelled 1 when the user clicked (or liked, collected, shared, commented
-/// on, bought) the item within a day of seeing it. Their features come from the events before the
+/// Trains the configured ranker (`[pipeline] ranker`, through `StageRegistry`) from logged
+/// exposures. The most recent `trainingExposures` exposures whose day of follow-up the log
+/// already covers are the examples (an exposure of the last day may still be clicked), labelled
+/// for every objective by what the user did with the item within a day of seeing it
+/// (`ExposureOutcomes`). Their features come from the events before the
 /// first of them only (channels rebuilt as of that moment, item statistics counted up to it), so
 /// no label leaks into a feature; the last fifth, in time order, validates.
 public enum RankerTraining {
     public struct Outcome: Sendable {
-        public var ranker: LogisticRanker
-        public var report: LogisticRanker.Report
+        public var trained: StageRegistry.TrainedRanker
+        public var examples: Int
+        public var positives: Int
         /// The validation AUC of reciprocal-rank fusion, the order served without a ranker.
         public var fusionAUC: Double
+        public var ranker: any Ranker { trained.ranker }
+        public var report: TrainingReport { trained.report }
     }
 
-    static let positiveTypes: Set<EventType> = [.click, .like, .collect, .share, .comment, .purchase]
     /// How long after an exposure an action still counts as its outcome.
     static let labelWindow: TimeInterval = 86_400
 
@@ -38,17 +43,20 @@ public enum RankerTraining {
     /// `twoTower`: the two-tower model served beside the other channels (trained on events
     /// before the cutoff), so that the ranker learns its channel's features too.
     public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration,
-                             twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil) async throws -> Outcome {
+                             twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
+                             registry: StageRegistry = .standard) async throws -> Outcome {
+        let kind = try registry.ranker(named: configuration.ranker)
+        guard let train = kind.train else {
+            throw PipelineError("the \(kind.name) ranker needs no training; name a trained one in pipeline.ranker "
+                + "(\(registry.rankers.values.filter(\.isTrainable).map(\.name).sorted().joined(separator: ", ")))")
+        }
         let exposures = try examples(events, configuration: configuration)
         let cutoff = exposures.first!.timestamp
         let history = events.filter { $0.timestamp < cutoff }
-        let pipeline = FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff, ranker: nil,
-                                    twoTower: twoTower)
+        let pipeline = try FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff,
+                                        ranker: nil, twoTower: twoTower, registry: registry)
 
-        var actions: [UserItem: [Date]] = [:]
-        for event in events where event.timestamp >= cutoff && positiveTypes.contains(event.type) {
-            actions[UserItem(event), default: []].append(event.timestamp)
-        }
+        let outcomes = ExposureOutcomes(events, from: cutoff, window: labelWindow)
         // Each user's candidates as the channels saw them at the cutoff, on every core.
         let users = Array(Set(exposures.map(\.userID)))
         let retriever = pipeline.retriever
@@ -73,18 +81,21 @@ public enum RankerTraining {
         }
 
         let names = pipeline.features.names
-        var features: [Float] = [], labels: [Float] = [], fusion: [Float] = []
+        var features: [Float] = []
+        var labels = Dictionary(uniqueKeysWithValues: Objective.allCases.map { ($0, [Float]()) })
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
             pipeline.features(of: candidate, now: exposure.timestamp, to: &features)
-            let clicked = actions[UserItem(exposure)]?.contains { $0 >= exposure.timestamp && $0.timeIntervalSince(exposure.timestamp) <= labelWindow } ?? false
-            labels.append(clicked ? 1 : 0)
-            fusion.append(Float(pipeline.fusionScore(candidate)))
+            for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
-        let (ranker, report) = try LogisticRanker.fit(features: features, labels: labels, names: names)
-        let validation = (labels.count - Int(Double(labels.count) * 0.2))..<labels.count
-        let fusionAUC = Metrics.auc(scores: Array(fusion[validation]), labels: Array(labels[validation]))
-        return Outcome(ranker: ranker, report: report, fusionAUC: fusionAUC)
+        let window = TrainingWindow(from: events.lazy.map(\.timestamp).min()!, until: exposures.last!.timestamp.addingTimeInterval(labelWindow))
+        let examples = try RankingExamples(featureNames: names, features: features, labels: labels,
+                                           users: exposures.map(\.userID), window: window)
+        let trained = try train(examples)
+        let clicks = labels[.click]!
+        let fusion = ReciprocalRankFusion(features: names).predict(examples.validationBatch).column(.click)!
+        let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
+        return Outcome(trained: trained, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
     }
 }

@@ -29,8 +29,11 @@ public struct RankingFeatures: Sendable {
                   logExposures: Float(log1p(Double(statistics.exposures(of: item)))), createdAt: created)
     }
 
+    /// The prefix of the channel-rank columns' names.
+    public static let channelPrefix = "channel:"
+
     public var names: [String] {
-        channels.map { "channel:\($0)" } + ["channel-count", "click-rate-logit", "like-rate-logit", "freshness", "log-exposures"]
+        channels.map { Self.channelPrefix + $0 } + ["channel-count", "click-rate-logit", "like-rate-logit", "freshness", "log-exposures"]
     }
 
     public var count: Int { channels.count + 5 }

@@ -1,9 +1,12 @@
+import FunnelStages
+
 /// Maximal marginal relevance (Carbonell & Goldstein, 1998) over a sliding window: the feed is
 /// filled one slot at a time with the candidate that maximises
 /// `λ · relevance − (1 − λ) · max similarity to the last `window` items placed`,
 /// so neighbouring slots differ while far-apart ones may repeat a topic. Relevances are rescaled
 /// to [0, 1] over the candidates first, so λ means the same whatever the ranker's scale.
-public struct MMRReranker: Sendable {
+public struct MMRReranker: Reranker {
+    public var name: String { "mmr" }
     /// Weight of relevance against diversity: 1 keeps the ranker's order, 0 ignores it.
     public var lambda: Double
     /// How many of the last placed items a candidate is compared with.
@@ -42,26 +45,5 @@ public struct MMRReranker: Sendable {
             }
         }
         return placed
-    }
-
-    /// Similarity of two items by their category paths ("games/puzzle"): the Jaccard overlap of
-    /// every level of both ("games", "games/puzzle"), so siblings share their parent and are a
-    /// third alike; items without categories are alike to nothing. The levels come as sorted
-    /// integer ids (interned once per catalogue), so a comparison is one merge, no allocation.
-    public static func categorySimilarity(_ a: [Int32], _ b: [Int32]) -> Double {
-        guard !a.isEmpty, !b.isEmpty else { return 0 }
-        var i = 0, j = 0, shared = 0
-        while i < a.count, j < b.count {
-            if a[i] == b[j] {
-                shared += 1
-                i += 1
-                j += 1
-            } else if a[i] < b[j] {
-                i += 1
-            } else {
-                j += 1
-            }
-        }
-        return Double(shared) / Double(a.count + b.count - shared)
     }
 }

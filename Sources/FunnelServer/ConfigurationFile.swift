@@ -12,6 +12,7 @@ import TOMLKit
 /// apiKeys = ["…"]
 ///
 /// [pipeline]
+/// ranker = "logistic-regression"
 /// defaultQuota = 100
 /// mmrLambda = 0.7
 /// [pipeline.quotas]

@@ -136,6 +136,8 @@ enum OpenAPIDocument {
           "pipelineVersion": {"type": "string"},
           "ranked": {"type": "integer"},
           "ranker": {"type": "string"},
+          "rankerNotice": {"type": "string"},
+          "reranker": {"type": "string"},
           "removedByFilter": {"additionalProperties": {"type": "integer"}, "type": "object"},
           "reranked": {"type": "integer"},
           "retrievedByChannel": {"additionalProperties": {"type": "integer"}, "type": "object"},
@@ -151,6 +153,7 @@ enum OpenAPIDocument {
           "failedChannels",
           "pipelineVersion",
           "ranker",
+          "reranker",
           "stageMilliseconds",
           "channelMilliseconds"
         ],
@@ -169,6 +172,7 @@ enum OpenAPIDocument {
         "properties": {
           "channels": {"items": {"$ref": "#/components/schemas/ChannelScore"}, "type": "array"},
           "item": {"type": "string"},
+          "predictions": {"additionalProperties": {"type": "number"}, "type": "object"},
           "score": {"type": "number"}
         },
         "required": ["item", "score"],

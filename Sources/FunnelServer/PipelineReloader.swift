@@ -79,7 +79,8 @@ final class PipelineReloader: Service, Sendable {
         holder.swap(next)
         metrics.reloads.increment()
         metrics.serving(next)
-        logger.info("pipeline \(next.version) serving \(next.itemCount) items with \(next.rankerName) (\(reason)), built in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        logger.info("pipeline \(next.version) serving \(next.itemCount) items with \(next.rankerName) and \(next.reranker.name) (\(reason)), built in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        if let notice = next.rankerNotice { logger.warning("ranker: \(notice)") }
         return next
     }
 
@@ -90,7 +91,7 @@ final class PipelineReloader: Service, Sendable {
             let bytes = try? Data(contentsOf: configurationFile)
             if seenFile.withLock({ $0 != bytes }) { return "configuration file changed" }
         }
-        for (artifact, serving) in [(PipelineLoader.rankerArtifact, current.rankerVersion), (PipelineLoader.twoTowerArtifact, current.twoTowerVersion)] {
+        for (artifact, serving) in [(current.configuration.ranker, current.rankerVersion), (PipelineLoader.twoTowerArtifact, current.twoTowerVersion)] {
             if let versions = try? await store.artifactVersions(name: artifact), let newest = versions.last, newest != serving {
                 return "\(artifact) \(newest) saved"
             }

@@ -13,6 +13,8 @@ public struct ModelManifest<Configuration: Codable & Sendable>: Codable, Sendabl
     public var metrics: [String: Double]
     /// Parameter names and shapes, checked against the weights file on load.
     public var parameters: [String: [Int]]
+    /// The span of the log the model learned from, when it learned from one.
+    public var trainingWindow: TrainingWindow?
 
     public static var currentFormat: String { "funnel-model/1" }
 
@@ -35,38 +37,12 @@ public enum ModelArtifact {
     /// Saves every parameter of `module` and the manifest into `directory` (created if needed).
     public static func save<C: Codable & Sendable>(_ module: some Module, model: String, version: String, configuration: C,
                                metrics: [String: Double] = [:], to directory: URL) throws {
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        var tensors: [String: Tensor] = [:]
-        for (name, p) in module.namedParameters { tensors[name] = p.value }
-        let manifest = ModelManifest(model: model, version: version, configuration: configuration, metrics: metrics,
-                                     parameters: tensors.mapValues(\.shape))
-        try SafeTensors.write(tensors, metadata: ["format": manifest.format, "model": model, "version": version],
-                              to: directory.appendingPathComponent(weightsFile))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(manifest).write(to: directory.appendingPathComponent(manifestFile), options: .atomic)
+        try SavedModel(module, model: model, version: version, configuration: configuration, metrics: metrics).write(to: directory)
     }
 
     /// Reads the manifest of a saved model.
-    public static func manifest<C: Codable & Sendable>(at directory: URL, configuration: C.Type) throws -> ModelManifest<C> {
-        let url = directory.appendingPathComponent(manifestFile)
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ModelArtifactError.unreadable(url.path, error.localizedDescription)
-        }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let manifest: ModelManifest<C>
-        do { manifest = try decoder.decode(ModelManifest<C>.self, from: data) } catch {
-            throw ModelArtifactError.invalidManifest(url.path, String(describing: error))
-        }
-        guard manifest.format == ModelManifest<C>.currentFormat else {
-            throw ModelArtifactError.invalidManifest(url.path, "unknown format '\(manifest.format)'")
-        }
-        return manifest
+    public static func manifest<C: Codable & Sendable>(at directory: URL, model: String, configuration: C.Type) throws -> ModelManifest<C> {
+        try SavedModel(directory: directory).open(as: model, configuration: configuration).manifest
     }
 
     /// Loads saved weights into `module`, whose parameters must match by name and shape.

@@ -13,7 +13,7 @@ import Testing
         let events = (0..<30).flatMap { k in
             (0...(k % 4)).map { v in Event(userID: "v\(v)", itemID: "i\(k)", type: .click, timestamp: now.addingTimeInterval(-3600)) }
         }
-        return FeedPipeline(version: "test", configuration: PipelineConfiguration(), items: items, events: events, now: now, ranker: nil)
+        return try! FeedPipeline(version: "test", configuration: PipelineConfiguration(), items: items, events: events, now: now, ranker: nil)
     }()
 
     /// Each feed leaves out what the user was shown while anything else remains; once nothing

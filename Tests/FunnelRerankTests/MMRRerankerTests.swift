@@ -17,8 +17,8 @@ import Testing
 
     @Test func categoryLevelsOverlap() {
         let puzzle: [Int32] = [1, 2], action: [Int32] = [1, 3]   // games, games/puzzle, games/action
-        #expect(MMRReranker.categorySimilarity(puzzle, action) == 1.0 / 3)
-        #expect(MMRReranker.categorySimilarity(puzzle, puzzle) == 1)
-        #expect(MMRReranker.categorySimilarity(puzzle, []) == 0)
+        #expect(CategorySimilarity.jaccard(puzzle, action) == 1.0 / 3)
+        #expect(CategorySimilarity.jaccard(puzzle, puzzle) == 1)
+        #expect(CategorySimilarity.jaccard(puzzle, []) == 0)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRanking
 import FunnelStore
 import Testing
 
@@ -207,7 +208,7 @@ import Testing
                 return (feed?["explanation"] as? [String: Any])?["retrievedByChannel"] as? [String: Int] ?? [:]
             }
             #expect(try await channels()["latest"] ?? 0 > 0)
-            try "[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
+            try "[pipeline]\nranker = \"logistic-regression\"\n[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
             #expect(try await server.call("POST", "/v1/admin/reload").status == 200)
             #expect(try await channels()["latest"] == nil, "the channel turned off in the file")
             try "[pipeline]\nmmrLamda = 0.7\n".write(to: file, atomically: true, encoding: .utf8)
@@ -239,13 +240,19 @@ import Testing
                 return false
             }
             #expect(try await feed()["retrievedByChannel"].flatMap { ($0 as? [String: Int])?["latest"] } ?? 0 > 0)
-            try "[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
+            try "[pipeline]\nranker = \"logistic-regression\"\n[pipeline.quotas]\nlatest = 0\n".write(to: file, atomically: true, encoding: .utf8)
             #expect(try await eventually { ($0["retrievedByChannel"] as? [String: Int])?["latest"] == nil }, "the file's change is served")
 
-            let ranker = #"{"featureNames": ["x"], "mean": [0], "deviation": [1], "weights": [1], "bias": 0}"#
-            try await server.store.saveArtifact(StoredArtifact(name: PipelineLoader.rankerArtifact, version: "42.000", createdAt: Date(),
-                                                               manifest: Data("{}".utf8), blob: Data(ranker.utf8)))
-            #expect(try await eventually { ($0["pipelineVersion"] as? String)?.hasSuffix("-42.000") == true }, "the new ranker is read")
+            // A ranker trained on a feature this pipeline lacks is read, set aside, and said so.
+            let saved = try LogisticRanker(featureNames: ["x"], mean: [0], deviation: [1], weights: [1], bias: 0)
+                .saved(version: "42.000", report: nil, window: nil)
+            try await server.store.saveArtifact(StoredArtifact(name: LogisticRanker.modelName, version: "42.000", createdAt: Date(),
+                                                               manifest: saved.manifest, blob: saved.weights))
+            #expect(try await eventually {
+                ($0["pipelineVersion"] as? String)?.hasSuffix("-42.000") == true
+                    && ($0["rankerNotice"] as? String)?.contains("retrain it with 'funnel train ranker'") == true
+                    && $0["ranker"] as? String == "reciprocal-rank-fusion"
+            }, "the new ranker is read, and set aside with what to do")
         }
     }
 

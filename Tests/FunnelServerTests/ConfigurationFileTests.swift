@@ -14,16 +14,21 @@ import Testing
 
             [pipeline]
             mmrLambda = 0.5
+            ranker = "mmoe"
             [pipeline.quotas]
             latest = 0
             itemcf = 150
+            [pipeline.fusion]
+            rule = "rank"
+            weights = { click = 1.0, "watch-time" = 0.5 }
             """)
         var server = ServerConfiguration(apiKeys: ["cli"])
         file.apply(to: &server)
         #expect(server.host == "0.0.0.0" && server.port == 9000 && server.apiKeys == ["cli", "k1", "k2"] && server.readsNeedKey)
         #expect(server.maximumBatch == ServerConfiguration().maximumBatch, "left out, left at the default")
         var expected = PipelineConfiguration()
-        (expected.mmrLambda, expected.quotas) = (0.5, ["latest": 0, "itemcf": 150])
+        (expected.mmrLambda, expected.quotas, expected.ranker) = (0.5, ["latest": 0, "itemcf": 150], "mmoe")
+        (expected.fusion.rule, expected.fusion.weights) = (.rank, ["click": 1, "watch-time": 0.5])
         #expect(file.pipeline == expected)
         #expect(try ConfigurationFile.parse("").pipeline == nil)
     }
@@ -45,6 +50,11 @@ import Testing
             ("[pipeline.quotas]\nlatest = -1", "pipeline.quotas must not be negative"),
             ("[server]\nport = 70000", "server.port must be 0…65535"),
             ("[server\nport = 1", "funnel.toml:1:"),
+            ("[pipeline]\nranker = \"mmoee\"", "unknown ranker 'mmoee'; the rankers are logistic-regression, mmoe"),
+            ("[pipeline]\nreranker = \"dpp\"", "unknown reranker 'dpp'"),
+            ("[pipeline.fusion]\nrule = \"sum\"", "pipeline.fusion.rule"),
+            ("[pipeline.fusion.weights]\nclik = 1.0", "unknown objective 'clik'"),
+            ("[pipeline.fusion.weights]\nlike = nan", "fusion weight of 'like' must be a finite number"),
         ]
         for (text, phrase) in cases {
             do {

@@ -22,7 +22,7 @@ import Testing
             #expect(a.name == b.name)
             #expect(a.parameter.value == b.parameter.value, "\(a.name)")
         }
-        let manifest = try ModelArtifact.manifest(at: dir, configuration: Config.self)
+        let manifest = try ModelArtifact.manifest(at: dir, model: "mlp", configuration: Config.self)
         #expect(manifest.model == "mlp" && manifest.version == "7" && manifest.configuration == Config())
         #expect(manifest.metrics["auc"] == 0.9)
         #expect(manifest.parameters["layers.0.weight"] == [5, 8])
@@ -51,9 +51,23 @@ import Testing
         let unknownFormat = try JSONSerialization.data(withJSONObject: object)
         for bad in [good.prefix(good.count / 2), Data("{}".utf8), unknownFormat] {
             try bad.write(to: url)
-            #expect(throws: ModelArtifactError.self) { try ModelArtifact.manifest(at: dir, configuration: Config.self) }
+            #expect(throws: ModelArtifactError.self) { try ModelArtifact.manifest(at: dir, model: "mlp", configuration: Config.self) }
         }
         try FileManager.default.removeItem(at: dir.appendingPathComponent(ModelArtifact.weightsFile))
         #expect(throws: SafeTensorsError.self) { try ModelArtifact.loadWeights(into: model(seed: 1), from: dir) }
+    }
+
+    @Test func anArtifactOfAnotherModelOrShapeIsRefused() throws {
+        let window = TrainingWindow(from: Date(timeIntervalSince1970: 0), until: Date(timeIntervalSince1970: 86_400))
+        let saved = try SavedModel(model(seed: 1), model: "mlp", version: "1", configuration: Config(), trainingWindow: window)
+        #expect(try saved.header().model == "mlp")
+        #expect(try saved.open(as: "mlp", configuration: Config.self).manifest.trainingWindow == window)
+        #expect(throws: ModelArtifactError.self) { try saved.open(as: "dcn-v2", configuration: Config.self) }
+        struct OtherConfig: Codable, Sendable { var experts: Int }
+        #expect(throws: ModelArtifactError.self) { try saved.open(as: "mlp", configuration: OtherConfig.self) }
+        // Weights that differ from what the manifest lists.
+        var tampered = saved
+        tampered.weights = try SafeTensors.encode(["layers.0.weight": Tensor(zeros: [5, 7])])
+        #expect(throws: SafeTensorsError.self) { try tampered.open(as: "mlp", configuration: Config.self) }
     }
 }

@@ -47,8 +47,14 @@ enum FeedModels {
                                                      twoTower: twoTower ?? stored.map { ($0.model, $0.features) })
         let version = try await PipelineLoader.save(outcome, to: store)
         let r = outcome.report
-        print(String(format: "ranker: %d exposures (%d clicked), %d epochs; validation AUC %.4f (untrained order %.4f), log loss %.4f; saved as version %@ in %.1f s",
-                     r.examples, r.positives, r.epochs, r.validationAUC, outcome.fusionAUC, r.validationLogLoss, version, Date().timeIntervalSince(start)))
+        let objectives = r.metrics.keys.filter { $0.hasSuffix(".auc") }.sorted().map { key in
+            let name = String(key.dropLast(4))
+            return String(format: "%@ AUC %.4f%@", name, r.metrics[key]!, r.metrics["\(name).gauc"].map { String(format: " (GAUC %.4f)", $0) } ?? "")
+        }
+        if objectives.count > 1 { print("ranker \(outcome.trained.name), validation: " + objectives.joined(separator: "; ")) }
+        print(String(format: "ranker %@: %d exposures (%d clicked), %d epochs; validation AUC %.4f (untrained order %.4f), log loss %.4f; saved as version %@ in %.1f s",
+                     outcome.trained.name, outcome.examples, outcome.positives, r.epochs, r.metrics["click.auc"] ?? .nan, outcome.fusionAUC,
+                     r.metrics["click.logloss"] ?? .nan, version, Date().timeIntervalSince(start)))
         return outcome
     }
 }

@@ -4,6 +4,7 @@ import FunnelBench
 import FunnelData
 import FunnelPipeline
 import FunnelRetrieval
+import FunnelServer
 import FunnelStore
 
 /// Builds a neighbour index (ItemCF or Swing: item → items; UserCF: user → users) from stored
@@ -49,9 +50,13 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Artifact version (default: the current time, yyyyMMdd-HHmmss).")
     var version: String?
 
+    @Option(help: "ranker, two-tower, feed: a funnel.toml whose [pipeline] table configures the feed (its ranker, channels and quotas), as the server reads it.")
+    var config: String?
+
     func validate() throws {
         guard store != nil || events != nil else { throw ValidationError("give --store, --events or both") }
         guard !model.trainsFromStore || (store != nil && events == nil && out == nil) else { throw ValidationError("\(model.rawValue) trains from --store alone") }
+        guard model.trainsFromStore || config == nil else { throw ValidationError("--config configures the feed's models (ranker, two-tower, feed), not \(model.rawValue)") }
         guard k >= 1, maxUsersPerItem >= 2 else { throw ValidationError("--k must be ≥ 1 and --max-users-per-item ≥ 2") }
     }
 
@@ -59,11 +64,12 @@ struct TrainCommand: AsyncParsableCommand {
         global.apply()
         if model.trainsFromStore, let store {
             let opened = try await StoreLocation.open(store)
+            let configuration = try ConfigurationFile.pipeline(at: config)
             let data = try await FeedModels.read(opened)
             switch model {
-            case .twoTower: try await FeedModels.trainTwoTower(store: opened, data: data, configuration: PipelineConfiguration())
-            case .ranker: try await FeedModels.trainRanker(store: opened, data: data, configuration: PipelineConfiguration())
-            default: try await FeedModels.trainAll(store: opened, data: data, configuration: PipelineConfiguration())
+            case .twoTower: try await FeedModels.trainTwoTower(store: opened, data: data, configuration: configuration)
+            case .ranker: try await FeedModels.trainRanker(store: opened, data: data, configuration: configuration)
+            default: try await FeedModels.trainAll(store: opened, data: data, configuration: configuration)
             }
             return
         }

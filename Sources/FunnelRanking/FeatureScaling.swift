@@ -1,0 +1,32 @@
+/// Standardisation of dense features, (x − mean) / deviation per column, with the mean and
+/// deviation of the training rows only (so validation rows stay unseen).
+public struct FeatureScaling: Sendable, Equatable {
+    public let mean: [Float]
+    public let deviation: [Float]
+
+    public init(mean: [Float], deviation: [Float]) {
+        precondition(mean.count == deviation.count, "one deviation per mean")
+        (self.mean, self.deviation) = (mean, deviation)
+    }
+
+    /// Fits rows `rows` of `features` (row-major, `width` columns); a constant column gets a
+    /// deviation of 10⁻⁶ rather than 0.
+    public init(fitting features: [Float], width: Int, rows: Range<Int>) {
+        var mean = [Float](repeating: 0, count: width), deviation = [Float](repeating: 0, count: width)
+        let count = Float(max(1, rows.count))
+        for r in rows { for j in 0..<width { mean[j] += features[r * width + j] } }
+        for j in 0..<width { mean[j] /= count }
+        for r in rows { for j in 0..<width { let d = features[r * width + j] - mean[j]; deviation[j] += d * d } }
+        self.init(mean: mean, deviation: deviation.map { max(1e-6, ($0 / count).squareRoot()) })
+    }
+
+    public var width: Int { mean.count }
+
+    /// The standardised values of `features` (whole rows, row-major).
+    public func apply(_ features: some Collection<Float>) -> [Float] {
+        var out: [Float] = []
+        out.reserveCapacity(features.count)
+        for (i, x) in features.enumerated() { out.append((x - mean[i % width]) / deviation[i % width]) }
+        return out
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import FunnelEval
+import FunnelStages
+import FunnelTensor
+
+/// One model for every objective (Ma et al., 2018): a mixture of experts (MMoE), each task
+/// mixing the experts' outputs through a softmax gate of its own and reading the mixture with
+/// a small tower; or, with `.sharedBottom`, one bottom network every task's tower reads.
+///
+/// Click-like objectives are trained with binary cross-entropy and predicted as probabilities.
+/// Watch time is trained as a weighted logistic regression (after Covington et al., 2016): an
+/// exposure watched for T seconds is a positive of weight T and every exposure a negative of
+/// weight 1, so the learned odds e^z estimate the expected watch time (the paper's form, with
+/// only unwatched exposures as negatives, estimates E[T]/(1 − P(watch)), too high for the
+/// frequent watches of a feed). Dropout on the gates'
+/// outputs keeps a gate from settling on one expert (polarisation).
+public struct MultiTaskRanker: TrainableRanker {
+    public enum Architecture: String, Codable, Sendable, CaseIterable {
+        case mmoe
+        case sharedBottom = "shared-bottom"
+    }
+
+    public struct Configuration: Codable, Sendable, Equatable {
+        public var architecture = Architecture.mmoe
+        /// The objectives to learn, among those the examples label; by default all of them.
+        public var objectives: [Objective]?
+        public var experts = 4
+        public var expertUnits = [64, 32]
+        public var towerUnits = [16]
+        /// Dropout on each gate's softmax output while training.
+        public var gateDropout: Float = 0.1
+        public var dropout: Float = 0
+        public var training = MultiTaskRanker.defaultTraining
+        /// Set by training: the columns the model reads, and the mean watch time of the
+        /// watched training rows (the unit of the watch-time odds).
+        public var featureNames: [String] = []
+        public var watchTimeScale: Float = 1
+
+        public init(architecture: Architecture = .mmoe) { self.architecture = architecture }
+    }
+
+    /// The learned layers.
+    final class Network: Module, @unchecked Sendable {
+        let experts: [MLP]
+        let gates: [Linear]
+        let towers: [MLP]
+        let heads: [Linear]
+
+        init(input: Int, objectives: Int, _ c: Configuration, generator: inout SeededGenerator) {
+            let expertCount = c.architecture == .mmoe ? c.experts : 1
+            let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
+            experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
+            gates = c.architecture == .mmoe ? (0..<objectives).map { _ in Linear(input: input, output: expertCount, generator: &generator) } : []
+            let width = c.expertUnits.last ?? input
+            towers = (0..<objectives).map { _ in MLP(input: width, .init(hiddenUnits: c.towerUnits, dropout: c.dropout), generator: &generator) }
+            heads = towers.map { Linear(input: $0.outputSize > 0 ? $0.outputSize : width, output: 1, generator: &generator) }
+        }
+
+        /// One logit column per objective, [batch, objectives].
+        func logits(_ x: Node, gateDropout: Float) -> Node {
+            let graph = x.graph
+            let batch = x.value.shape[0]
+            let outputs = experts.map { $0(x) }
+            let mixtures: [Node]
+            if gates.isEmpty {
+                mixtures = Array(repeating: outputs[0], count: towers.count)
+            } else {
+                // [batch, experts, units]: each row's experts, mixed by a [batch, 1, experts] gate.
+                let units = outputs[0].value.shape[1]
+                let stacked = graph.concat(outputs, axis: 1).reshaped([batch, experts.count, units])
+                mixtures = gates.map { gate in
+                    let weights = graph.dropout(gate(x).softmax(), rate: gateDropout).reshaped([batch, 1, experts.count])
+                    return graph.batchedMatmul(weights, stacked).reshaped([batch, units])
+                }
+            }
+            let columns = zip(zip(towers, heads), mixtures).map { pair, mixture in pair.1(pair.0(mixture)) }
+            return graph.concat(columns, axis: 1)
+        }
+
+        func visitParameters(_ visit: (String, Parameter) -> Void) {
+            FunnelTensor.visit("experts", experts, visit)
+            FunnelTensor.visit("gates", gates, visit)
+            FunnelTensor.visit("towers", towers, visit)
+            FunnelTensor.visit("heads", heads, visit)
+        }
+    }
+
+    public static let modelName = "multi-task"
+    public static var defaultConfiguration: Configuration { Configuration() }
+
+    public let configuration: Configuration
+    public let objectives: [Objective]
+    let network: Network
+    let scaling: FeatureScaling
+
+    public var featureNames: [String] { configuration.featureNames }
+    /// The architecture's name (`mmoe`, `shared-bottom`): the registry knows each by it.
+    public var name: String { configuration.architecture.rawValue }
+
+    public func predict(_ batch: RankingBatch) -> Predictions {
+        guard batch.count > 0 else { return Predictions(objectives: objectives, values: []) }
+        let graph = Graph(mode: .inference)
+        let x = graph.constant(Tensor(shape: [batch.count, batch.width], scalars: scaling.apply(batch.features)))
+        let logits = network.logits(x, gateDropout: 0).value.scalars
+        return Predictions(objectives: objectives, values: logits.enumerated().map { i, z in
+            prediction(z, objectives[i % objectives.count])
+        })
+    }
+
+    /// A probability for click-like objectives; for watch time the odds e^z, in units of the
+    /// training set's mean watch time, as seconds.
+    func prediction(_ z: Float, _ objective: Objective) -> Double {
+        let z = Double(min(max(z, -30), 30))
+        return objective.isProbability ? 1 / (1 + exp(-z)) : exp(z) * Double(configuration.watchTimeScale)
+    }
+
+    init(configuration: Configuration, scaling: FeatureScaling, network: Network) {
+        (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
+        objectives = configuration.objectives ?? []
+    }
+
+    public static var defaultTraining: TrainingConfiguration {
+        var c = TrainingConfiguration()
+        (c.epochs, c.batchSize, c.learningRate, c.patience) = (20, 512, 3e-3, 2)
+        return c
+    }
+}

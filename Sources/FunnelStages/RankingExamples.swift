@@ -1,0 +1,86 @@
+import FunnelTensor
+
+/// What a ranker learns from: one row of features per logged exposure, labels per objective,
+/// in time order. Built from the log as of a moment: each row's features come only from events
+/// before its exposure, and its labels only from what followed it.
+public struct RankingExamples: Sendable {
+    public let featureNames: [String]
+    /// `count × featureNames.count` values, row-major, oldest exposure first.
+    public let features: [Float]
+    /// Per objective, one label per row: 0 or 1 for probabilities, seconds for watch time.
+    public let labels: [Objective: [Float]]
+    /// The user shown each row, for per-user metrics (GAUC).
+    public let users: [String]
+    /// Rows from this one on (the most recent) validate; the earlier ones train.
+    public let validationStart: Int
+    /// The span of the log the rows and their labels come from.
+    public let window: TrainingWindow
+
+    public init(featureNames: [String], features: [Float], labels: [Objective: [Float]], users: [String],
+                validationFraction: Double = 0.2, window: TrainingWindow) throws {
+        let width = featureNames.count
+        guard width > 0, features.count % width == 0 else {
+            throw StageError("ranking examples: \(features.count) feature values do not fill rows of \(width) features")
+        }
+        let count = features.count / width
+        guard users.count == count, labels.values.allSatisfy({ $0.count == count }), !labels.isEmpty else {
+            throw StageError("ranking examples: \(count) rows need one user and one label per objective each")
+        }
+        if let bad = features.firstIndex(where: { !$0.isFinite }) {
+            throw StageError("ranking examples: row \(bad / width), feature '\(featureNames[bad % width])' is \(features[bad]), not a finite number")
+        }
+        for (objective, values) in labels {
+            if let bad = values.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+                throw StageError("ranking examples: row \(bad), label '\(objective.rawValue)' is \(values[bad]), not a finite non-negative number")
+            }
+        }
+        self.featureNames = featureNames
+        self.features = features
+        self.labels = labels
+        self.users = users
+        self.validationStart = count - Int(Double(count) * validationFraction)
+        self.window = window
+    }
+
+    public var count: Int { users.count }
+    public var width: Int { featureNames.count }
+    public var trainingRows: Range<Int> { 0..<validationStart }
+    public var validationRows: Range<Int> { validationStart..<count }
+
+    /// The batch of the validation rows, to score them with a trained ranker.
+    public var validationBatch: RankingBatch {
+        RankingBatch(width: width, features: Array(features[(validationStart * width)...]))
+    }
+}
+
+/// How a training run went: its examples, epochs and validation metrics by name
+/// (`click.auc`, `click.logloss`, …).
+public struct TrainingReport: Codable, Sendable, Equatable {
+    public var examples: Int
+    public var epochs: Int
+    public var metrics: [String: Double]
+
+    public init(examples: Int, epochs: Int, metrics: [String: Double]) {
+        self.examples = examples
+        self.epochs = epochs
+        self.metrics = metrics
+    }
+}
+
+/// A ranker that learns from logged exposures: the model contract. It trains from examples
+/// built from the log as of a moment, saves as a `SavedModel` (manifest with its name and
+/// configuration, weights as safetensors) and loads only its own kind and shape.
+public protocol TrainableRanker: Ranker {
+    associatedtype Configuration: Codable & Sendable & Equatable
+    /// The registry name, and the model name in its artifacts.
+    static var modelName: String { get }
+    static var defaultConfiguration: Configuration { get }
+    static func train(on examples: RankingExamples, configuration: Configuration) throws -> (Self, TrainingReport)
+    func saved(version: String, report: TrainingReport?, window: TrainingWindow?) throws -> SavedModel
+    /// Refuses an artifact of another model, or of a shape this type cannot hold.
+    init(saved: SavedModel) throws
+}
+
+extension TrainableRanker {
+    public var name: String { Self.modelName }
+}

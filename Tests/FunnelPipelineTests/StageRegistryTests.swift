@@ -1,0 +1,87 @@
+import Foundation
+import FunnelData
+import FunnelPipeline
+import FunnelStages
+import FunnelTesting
+import Testing
+
+/// A ranker written outside Funnel's modules: newest items first, by the pipeline's
+/// `freshness` feature. It plugs in through the registry like any stage.
+struct FreshestFirst: Ranker {
+    let name = "freshest-first"
+    let featureNames = ["freshness"]
+    var objectives: [Objective] { [.click] }
+
+    func predict(_ batch: RankingBatch) -> Predictions {
+        Predictions(.click, (0..<batch.count).map { Double(min(1, max(0, batch.row($0).first!))) })
+    }
+}
+
+@Suite struct StageRegistryTests {
+    static var registry: StageRegistry {
+        var registry = StageRegistry.standard
+        registry.registerRanker("freshest-first") { _ in FreshestFirst() }
+        return registry
+    }
+
+    @Test func aRankerFromOutsidePassesTheContractAndServes() async throws {
+        RankerContract.check(FreshestFirst())
+        var configuration = PipelineConfiguration()
+        (configuration.ranker, configuration.reranker) = ("freshest-first", "none")
+        try configuration.validate(registry: Self.registry)
+        let now = FeedPipelineTests.now
+        // Item k was created k minutes ago; every item is in the latest channel.
+        let items = (0..<30).map { Item(id: "i\($0)", categories: ["c\($0 % 3)"], createdAt: now.addingTimeInterval(-Double($0) * 60)) }
+        let pipeline = try FeedPipeline(version: "test", configuration: configuration, items: items, events: [], now: now, ranker: nil,
+                                        registry: Self.registry)
+        let feed = await pipeline.feed(FeedRequest(user: "u", n: 5, now: now, explain: true), state: LiveState())
+        #expect(feed.items.map(\.item) == ["i0", "i1", "i2", "i3", "i4"])
+        #expect(feed.explanation?.ranker == "freshest-first" && feed.explanation?.reranker == "none")
+        #expect(feed.explanation?.rankerNotice == nil)
+        #expect(feed.items.first?.predictions?["click"] == feed.items.first?.score)
+    }
+
+    @Test func unknownStagesAreRefusedWithTheKnownNames() {
+        var configuration = PipelineConfiguration()
+        configuration.ranker = "logistic-regresion"
+        let error = #expect(throws: PipelineError.self) { try configuration.validate() }
+        #expect(error?.description == "pipeline.ranker: unknown ranker 'logistic-regresion'; the rankers are logistic-regression, mmoe, reciprocal-rank-fusion, shared-bottom")
+        configuration = PipelineConfiguration()
+        configuration.reranker = "dpp"
+        let rerankerError = #expect(throws: PipelineError.self) { try configuration.validate() }
+        #expect(rerankerError?.description.contains("unknown reranker 'dpp'; the rerankers are mmr, none") == true)
+        #expect(throws: StageError.self) { try Objective(named: "clicks") }
+    }
+
+    /// Σ 1/(60 + rank) over the channels that proposed a candidate, from the channel columns.
+    @Test func reciprocalRankFusionByHand() {
+        let fusion = ReciprocalRankFusion(features: ["channel:a", "channel:b", "freshness"])
+        #expect(fusion.featureNames == ["channel:a", "channel:b"])
+        RankerContract.check(fusion)
+        // Proposed by a at rank 0 and b at rank 4; by b alone at rank 0; by none.
+        let scores = fusion.predict(RankingBatch(width: 2, features: [1, 1.0 / 5, 0, 1, 0, 0])).column(.click)!
+        #expect(abs(scores[0] - (1.0 / 60 + 1.0 / 64)) < 1e-7 && abs(scores[1] - 1.0 / 60) < 1e-7 && scores[2] == 0)
+    }
+
+    /// A ranker that predicts NaN for some candidates never has them served.
+    @Test func nonFiniteScoresAreNeverServed() async throws {
+        struct Broken: Ranker {
+            let name = "broken"
+            let featureNames = ["freshness"]
+            var objectives: [Objective] { [.click] }
+            func predict(_ batch: RankingBatch) -> Predictions {
+                Predictions(.click, (0..<batch.count).map { $0 % 2 == 0 ? .nan : 0.5 })
+            }
+        }
+        var registry = StageRegistry.standard
+        registry.registerRanker("broken") { _ in Broken() }
+        var configuration = PipelineConfiguration()
+        configuration.ranker = "broken"
+        let now = FeedPipelineTests.now
+        let items = (0..<10).map { Item(id: "i\($0)", createdAt: now.addingTimeInterval(-Double($0) * 60)) }
+        let pipeline = try FeedPipeline(version: "test", configuration: configuration, items: items, events: [], now: now, ranker: nil,
+                                        registry: registry)
+        let feed = await pipeline.feed(FeedRequest(user: "u", n: 10, now: now), state: LiveState())
+        #expect(feed.items.count == 5 && feed.items.allSatisfy { $0.score == 0.5 })
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import FunnelRanking
+import FunnelStages
+import FunnelTensor
+import FunnelTesting
+import Testing
+
+@Suite struct MultiTaskRankerTests {
+    @Test(arguments: MultiTaskRanker.Architecture.allCases)
+    func passesTheTrainableRankerContract(_ architecture: MultiTaskRanker.Architecture) throws {
+        try TrainableRankerContract.check(MultiTaskRanker.self, configuration: .init(architecture: architecture))
+    }
+
+    /// Two tasks of opposite sign on the same features, and watch time that grows with one of
+    /// them: each head learns its own task, and watch time comes out in seconds.
+    @Test func learnsEachTaskAndWatchTimeInSeconds() throws {
+        var generator = SeededGenerator(seed: 5)
+        let rows = 6_000, width = 4
+        let x = Tensor.randomNormal(shape: [rows * width], generator: &generator).scalars
+        var click: [Float] = [], like: [Float] = [], watch: [Float] = []
+        for r in 0..<rows {
+            let a = x[r * width], b = x[r * width + 1]
+            click.append(Float.random(in: 0..<1, using: &generator) < 1 / (1 + exp(-2 * a)) ? 1 : 0)
+            like.append(Float.random(in: 0..<1, using: &generator) < 1 / (1 + exp(2 * a - b)) ? 1 : 0)
+            watch.append(click[r] > 0 ? 30 * exp(b) : 0)
+        }
+        let start = Date(timeIntervalSince1970: 0)
+        let examples = try RankingExamples(featureNames: ["a", "b", "c", "d"], features: x,
+                                           labels: [.click: click, .like: like, .watchTime: watch],
+                                           users: (0..<rows).map { "u\($0 % 50)" }, window: TrainingWindow(from: start, until: start + 86_400))
+        let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: .init())
+        #expect(ranker.objectives == [.click, .like, .watchTime])
+        #expect(report.metrics["click.auc"]! > 0.8 && report.metrics["like.auc"]! > 0.8, "\(report.metrics)")
+        // Two rows alike but for b: the larger b watches longer, about e^2 ≈ 7.4 times.
+        let p = ranker.predict(RankingBatch(width: 4, features: [1, 1, 0, 0, 1, -1, 0, 0]))
+        let ratio = p.value(0, .watchTime)! / p.value(1, .watchTime)!
+        #expect(ratio > 3 && ratio < 20, "watch-time ratio \(ratio)")
+        #expect(p.value(0, .watchTime)! > 10 && p.value(0, .watchTime)! < 200, "seconds: \(p.value(0, .watchTime)!)")
+    }
+
+    @Test func anObjectiveWithoutLabelsIsRefusedByName() throws {
+        var configuration = MultiTaskRanker.Configuration()
+        configuration.objectives = [.click, .share]
+        let error = #expect(throws: StageError.self) {
+            try MultiTaskRanker.train(on: try Fixtures.clickExamples(rows: 200), configuration: configuration)
+        }
+        #expect(error?.description.contains("no 'share' labels") == true)
+    }
+}
