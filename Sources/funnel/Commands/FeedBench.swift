@@ -4,6 +4,7 @@ import FunnelBench
 import FunnelData
 import FunnelPipeline
 import FunnelRetrieval
+import FunnelServer
 import FunnelStore
 
 /// Times the feed pipeline in process, one request after another: the pipeline's own cost per
@@ -29,10 +30,14 @@ struct FeedBench: AsyncParsableCommand {
     @Option(help: "Milliseconds of sleep between feeds: spaced as a server sees them, with caches gone cold in between.")
     var pauseMs: Double = 0
 
+    @Option(help: "A funnel.toml whose [pipeline] table configures the feed (its ranker, reranker, channels).")
+    var config: String?
+
     func run() async throws {
+        let configuration = try ConfigurationFile.pipeline(at: config)
         let opened = try await StoreLocation.open(store)
         let started = Date()
-        let pipeline = try await PipelineLoader.build(opened, configuration: PipelineConfiguration())
+        let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
         let buildSeconds = Date().timeIntervalSince(started)
         let state = LiveState()
         var random = SplitMix64(seed: 7)

@@ -57,6 +57,7 @@ struct QuickstartCommand: AsyncParsableCommand {
         let pipeline = try await PipelineLoader.build(target, configuration: PipelineConfiguration(), data: data)
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
               + String(format: "built in %.1f s", Date().timeIntervalSince(building)))
+        if let notice = pipeline.rankerNotice { print("warning: \(notice)") }
 
         let state = LiveState()
         let someone = try await target.eventPage(after: 0, limit: 1).events.first?.userID ?? "user-0"

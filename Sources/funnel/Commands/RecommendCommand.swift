@@ -43,6 +43,7 @@ struct RecommendCommand: AsyncParsableCommand {
         let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
               + String(format: "built in %.1f s", Date().timeIntervalSince(started)))
+        if let notice = pipeline.rankerNotice { print("warning: \(notice)") }
         let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: LiveState())
         print("\nfeed for \(user)\(feed.isColdStart ? " (no history: cold start)" : ""):")
         FeedTable.print(feed, pipeline: pipeline)
