@@ -4,4 +4,7 @@ import FunnelTensor
 public protocol CTRModel: Module {
     /// The logits (shape `[batch]`) of `batch` examples whose field ids are given row-major.
     func logits(ids: [Int32], batch: Int, in graph: Graph) -> Node
+
+    /// The same logits without a graph (`[batch, 1]`), for serving.
+    func logits(ids: [Int32], batch: Int, in workspace: Workspace) -> Matrix
 }

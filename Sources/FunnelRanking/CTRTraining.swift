@@ -39,10 +39,12 @@ public enum CTRTraining {
         return out
     }
 
-    /// Click probabilities for `batch` examples given row-major field ids.
+    /// Click probabilities for `batch` examples given row-major field ids, through the
+    /// forward-only path.
     public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int) -> [Float] {
-        let graph = Graph(mode: .inference)
-        return model.logits(ids: ids, batch: batch, in: graph).value.scalars.map { 1 / (1 + Foundation.exp(-$0)) }
+        Workspace.borrow { workspace in
+            model.logits(ids: ids, batch: batch, in: workspace).scalars.map { 1 / (1 + Foundation.exp(-$0)) }
+        }
     }
 
     public static func evaluate(_ model: some CTRModel, on data: FieldDataset) -> Evaluation {

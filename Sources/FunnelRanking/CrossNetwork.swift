@@ -19,3 +19,16 @@ public struct CrossNetwork: Module {
         FunnelTensor.visit("layers", layers, visit)
     }
 }
+
+extension CrossNetwork {
+    /// The crosses without a graph, for serving.
+    public func forward(_ x0: Matrix, in workspace: Workspace) -> Matrix {
+        var x = x0
+        for layer in layers {
+            let y = layer.forward(x, in: workspace)
+            for i in 0..<y.count { y.base[i] = x0.base[i] * y.base[i] + x.base[i] }
+            x = y
+        }
+        return x
+    }
+}

@@ -53,6 +53,16 @@ public struct DCNv2: CTRModel {
         return head(features).reshaped([batch])
     }
 
+    public func logits(ids: [Int32], batch: Int, in workspace: Workspace) -> Matrix {
+        let c = configuration
+        let x0 = workspace.matrix(rows: batch, columns: c.fieldCount * c.embeddingDimension)
+        embedding.gather(ids, into: x0)
+        switch c.structure {
+        case .parallel: return head.forward([cross.forward(x0, in: workspace), deep.forward(x0, in: workspace)], in: workspace)
+        case .stacked: return head.forward(deep.forward(cross.forward(x0, in: workspace), in: workspace), in: workspace)
+        }
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         FunnelTensor.visit("embedding", embedding, visit)
         FunnelTensor.visit("cross", cross, visit)

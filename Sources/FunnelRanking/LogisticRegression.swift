@@ -33,6 +33,15 @@ public struct LogisticRegression: CTRModel {
         return (summed + graph.parameter(bias)).reshaped([batch])
     }
 
+    public func logits(ids: [Int32], batch: Int, in workspace: Workspace) -> Matrix {
+        let out = workspace.matrix(rows: batch, columns: 1)
+        let offsets = (0...batch).map { Int32($0 * configuration.fieldCount) }
+        weights.pool(ids, offsets: offsets, pooling: .sum, into: out)
+        let b = bias.value.scalars[0]
+        for r in 0..<batch { out.base[r] += b }
+        return out
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         FunnelTensor.visit("weights", weights, visit)
         visit("bias", bias)

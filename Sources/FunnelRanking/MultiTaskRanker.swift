@@ -65,16 +65,33 @@ public struct MultiTaskRanker: TrainableRanker {
             if gates.isEmpty {
                 mixtures = Array(repeating: outputs[0], count: towers.count)
             } else {
-                // [batch, experts, units]: each row's experts, mixed by a [batch, 1, experts] gate.
+                // [batch, experts, units]: each row's experts, mixed under each task's gate.
                 let units = outputs[0].value.shape[1]
                 let stacked = graph.concat(outputs, axis: 1).reshaped([batch, experts.count, units])
                 mixtures = gates.map { gate in
-                    let weights = graph.dropout(gate(x).softmax(), rate: gateDropout).reshaped([batch, 1, experts.count])
-                    return graph.batchedMatmul(weights, stacked).reshaped([batch, units])
+                    graph.weightedSum(stacked, weights: graph.dropout(gate(x).softmax(), rate: gateDropout))
                 }
             }
             let columns = zip(zip(towers, heads), mixtures).map { pair, mixture in pair.1(pair.0(mixture)) }
             return graph.concat(columns, axis: 1)
+        }
+
+        /// The same logits without a graph, for serving: every task's gate in one product and
+        /// one softmax pass, each mixture a weighted sum of rows.
+        func logits(_ x: Matrix, in workspace: Workspace) -> Matrix {
+            let rows = x.rows
+            let outputs = experts.map { $0.forward(x, in: workspace) }
+            let gateWeights = gates.isEmpty ? nil : Linear.forward(sideBySide: gates, x, in: workspace)
+            gateWeights?.softmax(groupsOf: experts.count)
+            let out = workspace.matrix(rows: rows, columns: towers.count)
+            for task in 0..<towers.count {
+                let mixture = gateWeights.map {
+                    Matrix.weightedSum(outputs, weights: $0, column: task * experts.count, in: workspace)
+                } ?? outputs[0]
+                let z = heads[task].forward(towers[task].forward(mixture, in: workspace), in: workspace)
+                for r in 0..<rows { out.base[r * towers.count + task] = z.base[r] }
+            }
+            return out
         }
 
         func visitParameters(_ visit: (String, Parameter) -> Void) {
@@ -99,12 +116,21 @@ public struct MultiTaskRanker: TrainableRanker {
 
     public func predict(_ batch: RankingBatch) -> Predictions {
         guard batch.count > 0 else { return Predictions(objectives: objectives, values: []) }
-        let graph = Graph(mode: .inference)
-        let x = graph.constant(Tensor(shape: [batch.count, batch.width], scalars: scaling.apply(batch.features)))
-        let logits = network.logits(x, gateDropout: 0).value.scalars
+        let logits = Workspace.borrow { workspace -> [Float] in self.logits(batch, in: workspace).scalars }
         return Predictions(objectives: objectives, values: logits.enumerated().map { i, z in
             prediction(z, objectives[i % objectives.count])
         })
+    }
+
+    /// The logits `[batch, objectives]` through the forward-only path that serving uses.
+    public func logits(_ batch: RankingBatch, in workspace: Workspace) -> Matrix {
+        network.logits(workspace.matrix(rows: batch.count, copying: scaling.apply(batch.features)), in: workspace)
+    }
+
+    /// The same logits through the training graph (in inference mode when `graph` is).
+    public func logits(_ batch: RankingBatch, in graph: Graph) -> Node {
+        let x = graph.constant(Tensor(shape: [batch.count, batch.width], scalars: scaling.apply(batch.features)))
+        return network.logits(x, gateDropout: graph.isTraining ? configuration.gateDropout : 0)
     }
 
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the

@@ -55,6 +55,16 @@ public struct Tower: Module {
         return projection(mlp(x))
     }
 
+    /// Output vectors `[batch.count, outputDimension]` without a graph, for serving.
+    public func forward(_ batch: FeatureTable.Batch, in workspace: Workspace) -> Matrix {
+        let c = configuration
+        let fieldWidth = c.fieldCount * c.embeddingDimension
+        let x = workspace.matrix(rows: batch.count, columns: fieldWidth + (bag == nil ? 0 : c.embeddingDimension))
+        fields.gather(batch.ids, into: x)
+        bag?.pool(batch.bagIDs, offsets: batch.bagOffsets, pooling: .mean, into: x, column: fieldWidth)
+        return projection.forward(mlp.forward(x, in: workspace), in: workspace)
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         FunnelTensor.visit("fields", fields, visit)
         if let bag { FunnelTensor.visit("bag", bag, visit) }

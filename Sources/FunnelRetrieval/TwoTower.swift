@@ -45,6 +45,20 @@ public struct TwoTower: Module, @unchecked Sendable {
         itemTower(batch, in: graph).l2Normalized()
     }
 
+    /// Unit user vectors `[batch, d]` without a graph, for serving.
+    public func userVectors(_ batch: FeatureTable.Batch, in workspace: Workspace) -> Matrix {
+        let vectors = userTower.forward(batch, in: workspace)
+        vectors.normalizeRows()
+        return vectors
+    }
+
+    /// Unit item vectors `[batch, d]` without a graph.
+    public func itemVectors(_ batch: FeatureTable.Batch, in workspace: Workspace) -> Matrix {
+        let vectors = itemTower.forward(batch, in: workspace)
+        vectors.normalizeRows()
+        return vectors
+    }
+
     /// The in-batch softmax loss of matching pairs (row i of each batch is a positive pair);
     /// `logQ` holds log sampling probabilities of the batch's items when corrected.
     public func inBatchSoftmaxLoss(users: FeatureTable.Batch, items: FeatureTable.Batch, logQ: [Float]?, in graph: Graph) -> Node {

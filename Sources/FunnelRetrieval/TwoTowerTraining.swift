@@ -29,7 +29,7 @@ public enum TwoTowerTraining {
         var start: Int32 = 0
         while Int(start) < items.count {
             let rows = start..<min(Int32(items.count), start + Int32(batchSize))
-            scalars += model.itemVectors(items.batch(rows), in: Graph(mode: .inference)).value.scalars
+            scalars += Workspace.borrow { model.itemVectors(items.batch(rows), in: $0).scalars }
             start = rows.upperBound
         }
         return Tensor(shape: [items.count, scalars.count / max(1, items.count)], scalars: scalars)
@@ -37,9 +37,15 @@ public enum TwoTowerTraining {
 
     /// Cosine scores of `userRows` against all item vectors, row-major `[userRows.count, items]`.
     public static func scores(_ model: TwoTower, users: FeatureTable, userRows: [Int32], itemVectors: Tensor) -> [Float] {
-        let graph = Graph(mode: .inference)
-        let u = model.userVectors(users.batch(userRows), in: graph)
-        return graph.matmul(u, graph.constant(itemVectors), transposeB: true).value.scalars
+        Workspace.borrow { workspace in
+            let u = model.userVectors(users.batch(userRows), in: workspace)
+            let scores = workspace.matrix(rows: u.rows, columns: itemVectors.shape[0])
+            itemVectors.scalars.withUnsafeBufferPointer { v in
+                BLAS.gemm(transposeA: false, transposeB: true, m: u.rows, n: scores.columns, k: u.columns,
+                          a: u.base, b: v.baseAddress!, c: scores.base)
+            }
+            return scores.scalars
+        }
     }
 
     /// Full-ranking metrics of the model on held-out targets.

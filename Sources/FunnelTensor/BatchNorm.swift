@@ -37,3 +37,26 @@ public struct BatchNorm: Module {
         visit("running_var", runningVariance)
     }
 }
+
+extension BatchNorm {
+    /// Normalises `x` in place with the running statistics, as in inference.
+    public func forward(_ x: Matrix) {
+        let cols = x.columns
+        ensure(cols == gamma.value.count, "BatchNorm.forward: \(cols) columns for \(gamma.value.count) features")
+        let g = gamma.value.scalars, b = beta.value.scalars
+        let mean = runningMean.value.scalars, variance = runningVariance.value.scalars
+        var scale = [Float](repeating: 0, count: cols), shift = [Float](repeating: 0, count: cols)
+        for j in 0..<cols {
+            scale[j] = g[j] / (variance[j] + epsilon).squareRoot()
+            shift[j] = b[j] - mean[j] * scale[j]
+        }
+        scale.withUnsafeBufferPointer { a in
+            shift.withUnsafeBufferPointer { c in
+                for r in 0..<x.rows {
+                    let row = x.base + r * cols
+                    for j in 0..<cols { row[j] = row[j] * a[j] + c[j] }
+                }
+            }
+        }
+    }
+}

@@ -26,6 +26,9 @@ enum Record {
     /// Logits, targets and the softmax probabilities.
     case softmaxCrossEntropy(Int, [Int32], Tensor)
     case fusedBlock(FusedBlockRecord)
+    case pool(Int, [Int], Graph.BagPooling)
+    case weightedSum(Int, Int)
+    case pairwiseProducts(Int, Int)
 }
 
 extension Graph {
@@ -56,6 +59,9 @@ extension Graph {
         case let .binaryCrossEntropy(z, labels, weights): binaryCrossEntropyBackward(z, labels, weights, g)
         case let .softmaxCrossEntropy(z, targets, lp): softmaxCrossEntropyBackward(z, targets, lp, g)
         case let .fusedBlock(record): fusedBlockBackward(record, output: output, g)
+        case let .pool(x, lengths, pooling): poolBackward(x, lengths, pooling, g)
+        case let .weightedSum(values, weights): weightedSumBackward(values, weights, g)
+        case let .pairwiseProducts(left, right): pairwiseProductsBackward(left, right, g)
         }
     }
 }

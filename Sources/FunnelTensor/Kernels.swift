@@ -88,4 +88,44 @@ enum Kernels {
         while i < n { result = Swift.max(result, x[i]); i += 1 }
         return result
     }
+
+    /// y += scale · x over `n` scalars.
+    @inline(__always)
+    static func addScaled(_ x: UnsafePointer<Float>, scale: Float, into y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            store(load(y + i) + scale * load(x + i), y + i)
+            i += Vector.scalarCount
+        }
+        while i < n { y[i] += scale * x[i]; i += 1 }
+    }
+
+    /// Σ a[i] · b[i] over `n` scalars.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {
+        var i = 0
+        var sum = Vector(repeating: 0)
+        while i + Vector.scalarCount <= n {
+            sum += load(a + i) * load(b + i)
+            i += Vector.scalarCount
+        }
+        var total = sum.sum()
+        while i < n { total += a[i] * b[i]; i += 1 }
+        return total
+    }
+
+    /// x[i] = e^x[i] in place over `n` scalars.
+    static func exp(_ x: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            store(exp(load(x + i)), x + i)
+            i += Vector.scalarCount
+        }
+        if i < n {
+            var tail = Vector(repeating: 0)
+            for k in 0..<(n - i) { tail[k] = x[i + k] }
+            let e = exp(tail)
+            for k in 0..<(n - i) { x[i + k] = e[k] }
+        }
+    }
 }

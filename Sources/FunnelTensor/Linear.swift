@@ -23,3 +23,65 @@ public struct Linear: Module {
         if let bias { visit("bias", bias) }
     }
 }
+
+extension Linear {
+    /// x · W + b without a graph, for serving.
+    public func forward(_ x: Matrix, in workspace: Workspace) -> Matrix {
+        forward([x], in: workspace)
+    }
+
+    /// The layer applied to the column-wise concatenation of `parts` without building it:
+    /// each part multiplies its own rows of W, summed into one output (BLAS's β = 1).
+    public func forward(_ parts: [Matrix], in workspace: Workspace) -> Matrix {
+        let rows = parts[0].rows
+        ensure(parts.allSatisfy { $0.rows == rows } && parts.reduce(0) { $0 + $1.columns } == inputSize,
+               "Linear.forward: inputs of \(parts.map { [$0.rows, $0.columns] }) do not make [\(rows), \(inputSize)]")
+        let y = workspace.matrix(rows: rows, columns: outputSize)
+        if let bias {
+            bias.value.scalars.withUnsafeBufferPointer { b in
+                if outputSize >= 16 {
+                    for r in 0..<rows { (y.base + r * outputSize).update(from: b.baseAddress!, count: outputSize) }
+                } else {
+                    for r in 0..<rows { for j in 0..<outputSize { y.base[r * outputSize + j] = b[j] } }
+                }
+            }
+        }
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            var offset = 0
+            for (i, part) in parts.enumerated() {
+                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: part.columns,
+                          a: part.base, b: w.baseAddress! + offset * outputSize,
+                          beta: bias == nil && i == 0 ? 0 : 1, c: y.base)
+                offset += part.columns
+            }
+        }
+        return y
+    }
+
+    /// Several layers that read the same input, side by side: one product whose output holds
+    /// each layer's columns in turn (the gates of every task at once, instead of one narrow
+    /// product each). The weights are copied side by side first, which costs input × outputs.
+    public static func forward(sideBySide layers: [Linear], _ x: Matrix, in workspace: Workspace) -> Matrix {
+        let total = layers.reduce(0) { $0 + $1.outputSize }
+        ensure(layers.allSatisfy { $0.inputSize == x.columns }, "Linear.forward: side-by-side layers must all read \(x.columns) inputs")
+        let weights = workspace.matrix(rows: x.columns, columns: total)
+        let y = workspace.matrix(rows: x.rows, columns: total)
+        var column = 0
+        for layer in layers {
+            let n = layer.outputSize
+            layer.weight.value.scalars.withUnsafeBufferPointer { w in
+                for i in 0..<x.columns { (weights.base + i * total + column).update(from: w.baseAddress! + i * n, count: n) }
+            }
+            if let bias = layer.bias {
+                bias.value.scalars.withUnsafeBufferPointer { (y.base + column).update(from: $0.baseAddress!, count: n) }
+            } else {
+                (y.base + column).update(repeating: 0, count: n)
+            }
+            column += n
+        }
+        for r in 1..<max(1, x.rows) { (y.base + r * total).update(from: y.base, count: total) }
+        BLAS.gemm(transposeA: false, transposeB: false, m: x.rows, n: total, k: x.columns,
+                  a: x.base, b: weights.base, beta: 1, c: y.base)
+        return y
+    }
+}

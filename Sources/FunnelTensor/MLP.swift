@@ -43,3 +43,17 @@ public struct MLP: Module {
         FunnelTensor.visit("norms", norms, visit)
     }
 }
+
+extension MLP {
+    /// The blocks without a graph, for serving: each linear map, then batch norm with its
+    /// running statistics and the activation in one pass in place; dropout is off.
+    public func forward(_ x: Matrix, in workspace: Workspace) -> Matrix {
+        var h = x
+        for (i, layer) in layers.enumerated() {
+            h = layer.forward(h, in: workspace)
+            if configuration.batchNorm { norms[i].forward(h) }
+            configuration.activation.apply(h)
+        }
+        return h
+    }
+}

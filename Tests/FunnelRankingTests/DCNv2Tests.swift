@@ -53,3 +53,37 @@ import Testing
         #expect(dcnResult.logLoss < lrResult.logLoss)
     }
 }
+
+/// DCN-v2 and logistic regression score through the forward-only path as through the graph.
+@Suite struct CTRForwardPathTests {
+    @Test(arguments: [DCNv2.Configuration.Structure.parallel, .stacked])
+    func dcnV2ForwardIsTheGraphs(_ structure: DCNv2.Configuration.Structure) {
+        var configuration = DCNv2.Configuration(fieldCount: 4, vocabularySize: 50)
+        configuration.structure = structure
+        configuration.deep.hiddenUnits = [32, 16]
+        let model = DCNv2(configuration)
+        var generator = SeededGenerator(seed: 4)
+        model.embedding.table.value = .randomNormal(shape: model.embedding.table.shape, generator: &generator)
+        for norm in model.deep.norms {
+            norm.runningMean.value = .randomNormal(shape: norm.runningMean.shape, generator: &generator)
+            norm.runningVariance.value = Tensor.randomNormal(shape: norm.runningVariance.shape, generator: &generator).map { abs($0) + 0.5 }
+        }
+        let batch = 33
+        let ids = (0..<(batch * 4)).map { _ in Int32(generator.nextInt(below: 50)) }
+        let expected = model.logits(ids: ids, batch: batch, in: Graph(mode: .inference)).value.scalars
+        let forward = Workspace.borrow { model.logits(ids: ids, batch: batch, in: $0).scalars }
+        let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+        #expect(forward.count == batch && worst <= 1e-5, "largest relative difference \(worst)")
+    }
+
+    @Test func logisticRegressionForwardIsTheGraphs() {
+        let model = LogisticRegression(.init(fieldCount: 3, vocabularySize: 10))
+        var generator = SeededGenerator(seed: 9)
+        model.weights.table.value = .randomNormal(shape: model.weights.table.shape, generator: &generator)
+        model.bias.value = Tensor(shape: [1], scalars: [0.3])
+        let ids: [Int32] = [0, 4, 9, 1, 2, 3]
+        let expected = model.logits(ids: ids, batch: 2, in: Graph(mode: .inference)).value.scalars
+        let forward = Workspace.borrow { model.logits(ids: ids, batch: 2, in: $0).scalars }
+        #expect(zip(forward, expected).allSatisfy { abs($0 - $1) <= 1e-6 }, "\(forward) vs \(expected)")
+    }
+}

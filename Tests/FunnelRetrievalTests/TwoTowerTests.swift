@@ -55,4 +55,28 @@ import Testing
         let corrected = validationHitRate(correction: true), uncorrected = validationHitRate(correction: false)
         #expect(corrected > 1.5 * uncorrected, "HR@10 with logQ correction \(corrected), without \(uncorrected)")
     }
+
+    /// The feed computes user vectors through the forward-only path: the training graph's
+    /// vectors, within 1e-5, for entities with and without bags.
+    @Test func forwardPathIsTheGraphs() {
+        var generator = SeededGenerator(seed: 12)
+        let bags: [[Int32]] = [[1, 2], [], [0, 3, 4], [2]]
+        let users = FeatureTable(fieldCount: 2, ids: [0, 5, 1, 6, 2, 7, 3, 5], vocabularySize: 8, bags: bags, bagVocabularySize: 5)
+        let items = FeatureTable(fieldCount: 1, ids: [0, 1, 2], vocabularySize: 3)
+        let model = TwoTower(.init(user: .init(features: users), item: .init(features: items)))
+        for (_, parameter) in model.namedParameters {
+            parameter.value = .randomNormal(shape: parameter.shape, standardDeviation: 0.3, generator: &generator)
+        }
+        for (table, tower) in [(users, model.userTower), (items, model.itemTower)] {
+            let batch = table.batch(0..<Int32(table.count))
+            let expected = tower(batch, in: Graph(mode: .inference)).l2Normalized().value.scalars
+            let forward = Workspace.borrow { workspace in
+                let vectors = tower.forward(batch, in: workspace)
+                vectors.normalizeRows()
+                return vectors.scalars
+            }
+            let worst = zip(forward, expected).map { abs($0 - $1) }.max()!
+            #expect(forward.count == expected.count && worst <= 1e-5, "largest difference \(worst)")
+        }
+    }
 }

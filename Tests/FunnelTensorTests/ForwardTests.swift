@@ -124,4 +124,17 @@ import Testing
         #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 })
         #expect(abs(y.reduce(0, +) / 100_000 - 1) < 0.02)
     }
+
+    /// The sequence and interaction ops against hand-computed values.
+    @Test func sequenceAndInteractionValues() {
+        let g = Graph(mode: .inference)
+        let scores = g.constant(Tensor(shape: [2, 3], scalars: [0, log(3), 5, 1, 1, 1]))
+        close(g.softmax(scores, lengths: [2, 0]).value.scalars, [0.25, 0.75, 0, 0, 0, 0])
+        let values = g.constant(Tensor(shape: [1, 3, 2], scalars: [1, 2, 3, 4, 5, 6]))
+        close(g.weightedSum(values, weights: g.constant(Tensor(shape: [1, 3], scalars: [0.5, 0.5, 0]))).value.scalars, [2, 3])
+        close(g.pool(values, lengths: [2], pooling: .mean).value.scalars, [2, 3])
+        close(g.pool(values, lengths: [3], pooling: .sum).value.scalars, [9, 12])
+        // Fields (1,2), (3,4), (5,6): pairs (0,1), (0,2), (1,2).
+        close(g.pairwiseProducts(values, values).value.scalars, [3, 8, 5, 12, 15, 24])
+    }
 }

@@ -205,4 +205,44 @@ import Testing
             $0[0].graph.infoNCE(queries: $0[0], keys: $0[1], temperature: 0.2)
         }
     }
+
+    /// Attention over a behaviour sequence as DIN scores it: a softmax over each row's real
+    /// steps, pooling of the values under those weights, and masked mean/sum pooling.
+    @Test(arguments: seeds)
+    func maskedSequenceOps(seed: UInt64) {
+        var r = Random(seed)
+        let (batch, steps, d) = (r.dim(2...4), r.dim(3...6), r.dim(2...4))
+        // One sequence empty, one full, the others partial.
+        let lengths = (0..<batch).map { $0 == 0 ? 0 : $0 == 1 ? steps : r.dim(1...steps) }
+        expectGradientsMatch([r.tensor([batch, steps])]) { $0[0].graph.softmax($0[0], lengths: lengths) }
+        expectGradientsMatch([r.tensor([batch, steps, d]), r.tensor([batch, steps])]) {
+            $0[0].graph.weightedSum($0[0], weights: $0[0].graph.softmax($0[1], lengths: lengths))
+        }
+        for pooling in [Graph.BagPooling.sum, .mean] {
+            expectGradientsMatch([r.tensor([batch, steps, d])]) { $0[0].graph.pool($0[0], lengths: lengths, pooling: pooling) }
+        }
+    }
+
+    /// A task's mixture of experts: a softmax gate over the input, weighting stacked expert outputs.
+    @Test(arguments: seeds)
+    func mixtureOfExperts(seed: UInt64) {
+        var r = Random(seed)
+        let (batch, input, experts, units) = (r.dim(2...5), r.dim(2...4), r.dim(2...4), r.dim(2...5))
+        expectGradientsMatch([r.tensor([batch, input]), r.tensor([input, experts]), r.tensor([batch, experts, units])]) {
+            let g = $0[0].graph
+            return g.weightedSum($0[2], weights: g.matmul($0[0], $0[1]).softmax())
+        }
+    }
+
+    /// Pairwise products of field vectors: FM's (the same node on both sides) and FiBiNet's
+    /// bilinear (x · W against x).
+    @Test(arguments: seeds)
+    func pairwiseInteractions(seed: UInt64) {
+        var r = Random(seed)
+        let (batch, fields, d) = (r.dim(1...3), r.dim(2...5), r.dim(2...4))
+        expectGradientsMatch([r.tensor([batch, fields, d])]) { $0[0].graph.pairwiseProducts($0[0], $0[0]) }
+        expectGradientsMatch([r.tensor([batch, fields, d]), r.tensor([d, d])]) {
+            $0[0].graph.pairwiseProducts($0[0].graph.matmul($0[0], $0[1]), $0[0]).sum(axis: 2)
+        }
+    }
 }

@@ -47,7 +47,7 @@ public struct TwoTowerChannel: RetrievalChannel {
     public func userVector(_ user: String, history: [String]) -> [Float]? {
         guard features.knows(user: user, history: history) else { return nil }
         let table = features.userTable([(user, history)])
-        return model.userVectors(table.batch([0]), in: Graph(mode: .inference)).value.scalars
+        return Workspace.borrow { model.userVectors(table.batch([0]), in: $0).scalars }
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
