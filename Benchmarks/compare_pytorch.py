@@ -4,6 +4,10 @@ Both run on this machine, on the same data, with the same thread counts, interle
 repeated; each figure is the median of the repeats. Ratios are Funnel over PyTorch for
 throughput and PyTorch over Funnel for latency and memory, so above 1 always favours Funnel.
 
+Under each table: the DCN-v2 step's matrix products alone (`funnel bench` times them with the
+same shapes on the same BLAS in the same run) and each engine's training throughput as a share
+of that ceiling.
+
 Usage: python3 Benchmarks/compare_pytorch.py [--repeats 3] [--threads 1 2] [--out FILE]
 (run from the repository root after `swift build -c release --product funnel`).
 """
@@ -75,6 +79,16 @@ def main():
             t = statistics.median(r[key] for r in torch if key in r)
             ratio = f / t if better == "higher" else t / f
             rows.append(f"| {label} | {f:,.1f} | {t:,.1f} | {ratio:.2f}x |")
+        limit = [r["dcn_v2_matmul_limit_examples_per_second"] for r in funnel if "dcn_v2_matmul_limit_examples_per_second" in r]
+        if limit:
+            ceiling = statistics.median(limit)
+            f = statistics.median(r["dcn_v2_train_examples_per_second"] for r in funnel)
+            t = statistics.median(r["dcn_v2_train_examples_per_second"] for r in torch)
+            rows.append(f"\nThe DCN-v2 step's matrix products alone, same shapes and BLAS: {ceiling:,.0f} examples/s; "
+                        f"Funnel's step reaches {100 * f / ceiling:.0f}% of it, PyTorch's {100 * t / ceiling:.0f}%.")
+        scoring = [r["dcn_v2_score_1000_matmul_limit_p50_ms"] for r in funnel if "dcn_v2_score_1000_matmul_limit_p50_ms" in r]
+        if scoring:
+            rows.append(f"Scoring's products alone (1,000 candidates, p50): {statistics.median(scoring):.1f} ms.")
         sections.append("\n".join(rows))
     header = (f"Measured {datetime.date.today()} on {cpu_model()} ({os.cpu_count()} cores), "
               f"median of {args.repeats} interleaved runs. Funnel's BLAS: {kernel}"

@@ -44,6 +44,47 @@ public enum Workloads {
         }
     }
 
+    /// The matrix products of one DCN-v2 training step alone, on the same BLAS with the same
+    /// shapes: each linear layer's forward product and, backward, its input and weight
+    /// gradients. Its throughput is the ceiling a step that did nothing but matrix work would
+    /// reach, so training throughput over it is the share of the step spent in products.
+    public final class MatmulLimit {
+        public let batchSize: Int
+        /// (m, n, k, transpose A, transpose B) of each product.
+        public let products: [(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool)]
+        let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>
+
+        /// The products of a model's linear layers (`[input, output]` weights) on a batch, for
+        /// training or, with `forwardOnly`, for scoring.
+        public init(layers: [(input: Int, output: Int)], batchSize: Int, forwardOnly: Bool = false) {
+            self.batchSize = batchSize
+            products = layers.flatMap { layer in [
+                (batchSize, layer.output, layer.input, false, false),   // Y = X W
+                (batchSize, layer.input, layer.output, false, true),    // dX = dY Wᵀ
+                (layer.input, layer.output, batchSize, true, false),    // dW = Xᵀ dY
+            ].prefix(forwardOnly ? 1 : 3) }
+            let size = products.map { max($0.m * $0.k, $0.k * $0.n, $0.m * $0.n) }.max() ?? 1
+            var generator = SeededGenerator(seed: 3)
+            (a, b, c) = (.allocate(capacity: size), .allocate(capacity: size), .allocate(capacity: size))
+            for p in [a, b] { for i in 0..<size { p[i] = Float(generator.nextNormal()) } }
+        }
+
+        /// The products of the DCN-v2 that `DCNv2Training` trains on Frappe-shaped data.
+        public convenience init(dcnV2 data: FieldDataset, batchSize: Int = 4096, forwardOnly: Bool = false) {
+            let model = DCNv2(.init(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize))
+            let linears = model.cross.layers + model.deep.layers + [model.head]
+            self.init(layers: linears.map { ($0.inputSize, $0.outputSize) }, batchSize: batchSize, forwardOnly: forwardOnly)
+        }
+
+        deinit { for p in [a, b, c] { p.deallocate() } }
+
+        public func step() {
+            for p in products {
+                BLAS.gemm(transposeA: p.transposeA, transposeB: p.transposeB, m: p.m, n: p.n, k: p.k, a: a, b: b, c: c)
+            }
+        }
+    }
+
     /// One two-tower training step (in-batch softmax with logQ correction) per call.
     public final class TwoTowerTraining {
         public let batchSize: Int

@@ -53,13 +53,21 @@ struct ModelsBench: AsyncParsableCommand {
         let frappeDirectory = global.dataRoot.appendingPathComponent("frappe")
         let frappe = (try? LibFMReader.read(frappeDirectory.appendingPathComponent("frappe.train.libfm"), vocabularySize: 5382))
         result["dcn_v2_data"] = frappe == nil ? "synthetic" : "frappe"
-        let dcn = Workloads.DCNv2Training(data: frappe ?? Workloads.syntheticFrappe())
+        let data = frappe ?? Workloads.syntheticFrappe()
+        let dcn = Workloads.DCNv2Training(data: data)
         let seconds = Measure.seconds(iterations: steps) { dcn.step() }
         result["dcn_v2_train_examples_per_second"] = Double(dcn.batchSize) / seconds
+        let limit = Workloads.MatmulLimit(dcnV2: data, batchSize: dcn.batchSize)
+        let limitSeconds = Measure.seconds(iterations: steps) { limit.step() }
+        result["dcn_v2_matmul_limit_examples_per_second"] = Double(limit.batchSize) / limitSeconds
+        result["dcn_v2_share_of_matmul_limit"] = limitSeconds / seconds
 
         let latencies = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000) }
         result["dcn_v2_score_1000_p50_ms"] = 1000 * Measure.quantile(latencies, 0.5)
         result["dcn_v2_score_1000_p99_ms"] = 1000 * Measure.quantile(latencies, 0.99)
+        let scoringLimit = Workloads.MatmulLimit(dcnV2: data, batchSize: 1000, forwardOnly: true)
+        let limitLatencies = Measure.latencies(iterations: 200) { scoringLimit.step() }
+        result["dcn_v2_score_1000_matmul_limit_p50_ms"] = 1000 * Measure.quantile(limitLatencies, 0.5)
     }
 }
 
