@@ -47,21 +47,11 @@ extension Embedding {
     /// Bag b of `ids[offsets[b]..<offsets[b+1]]` pooled into row b of `output` from `column`
     /// on, as `Graph.embeddingBag` pools it (an empty bag is zeros).
     public func pool(_ ids: [Int32], offsets: [Int32], pooling: Graph.BagPooling, into output: Matrix, column: Int = 0) {
-        let d = dimension, tableRows = rows
-        ensure(offsets.count == output.rows + 1 && offsets.first == 0 && offsets.last == Int32(ids.count) && column + d <= output.columns,
+        ensure(offsets.count == output.rows + 1 && offsets.first == 0 && offsets.last == Int32(ids.count) && column + dimension <= output.columns,
                "Embedding.pool: \(offsets.count - 1) bags over \(ids.count) ids do not fit \(output.rows) rows of \(output.columns) columns")
         table.value.scalars.withUnsafeBufferPointer { p in
-            for b in 0..<output.rows {
-                let start = Int(offsets[b]), end = Int(offsets[b + 1])
-                let y = output.base + b * output.columns + column
-                y.update(repeating: 0, count: d)
-                let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
-                for k in start..<end {
-                    let r = Int(ids[k])
-                    ensure(r >= 0 && r < tableRows, "Embedding.pool: id \(r) out of range for a table of \(tableRows) rows")
-                    for j in 0..<d { y[j] += scale * p[r * d + j] }
-                }
-            }
+            Graph.poolBags(table: p, width: dimension, ids: ids, offsets: offsets, pooling: pooling,
+                           into: output.base + column, rowStride: output.columns)
         }
     }
 }

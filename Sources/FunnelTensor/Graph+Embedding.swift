@@ -41,7 +41,32 @@ extension Graph {
         accumulate(table, gt)
     }
 
-    public enum BagPooling: String, Sendable, Codable { case sum, mean }
+    public enum BagPooling: String, Sendable, Codable {
+        case sum, mean
+
+        /// The factor each of `length` pooled rows is scaled by (an empty bag's is 1).
+        func scale(forLength length: Int) -> Float {
+            self == .mean && length > 0 ? 1 / Float(length) : 1
+        }
+    }
+
+    /// Pools bag b of `ids[offsets[b]..<offsets[b+1]]` (rows of `table`, `width` wide) into
+    /// `output + b · rowStride`, overwriting it; an empty bag pools to zeros. Ids are checked.
+    static func poolBags(table: UnsafeBufferPointer<Float>, width: Int, ids: [Int32], offsets: [Int32], pooling: BagPooling,
+                         into output: UnsafeMutablePointer<Float>, rowStride: Int) {
+        let rows = table.count / max(width, 1)
+        for b in 0..<(offsets.count - 1) {
+            let start = Int(offsets[b]), end = Int(offsets[b + 1])
+            let y = output + b * rowStride
+            y.update(repeating: 0, count: width)
+            let scale = pooling.scale(forLength: end - start)
+            for k in start..<end {
+                let r = Int(ids[k])
+                ensure(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
+                for j in 0..<width { y[j] += scale * table[r * width + j] }
+            }
+        }
+    }
 
     /// Pools variable-length lists of rows: bag b holds `ids[offsets[b]..<offsets[b+1]]`
     /// (`offsets` has one more entry than there are bags). An empty bag pools to zeros.
@@ -50,20 +75,10 @@ extension Graph {
         ensure(v.rank == 2, "embeddingBag: table shape \(v.shape) is not a matrix")
         ensure(offsets.first == 0 && offsets.last == Int32(ids.count) && zip(offsets, offsets.dropFirst()).allSatisfy { $0 <= $1 },
                      "embeddingBag: offsets must rise from 0 to the id count \(ids.count)")
-        let (rows, width) = (v.shape[0], v.shape[1])
         let bags = offsets.count - 1
-        var out = Tensor(zeros: [bags, width])
-        out.scalars.withUnsafeMutableBufferPointer { y in
+        let out = Tensor(shape: [bags, v.shape[1]]) { y, _ in
             v.scalars.withUnsafeBufferPointer { p in
-                for b in 0..<bags {
-                    let start = Int(offsets[b]), end = Int(offsets[b + 1])
-                    let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
-                    for k in start..<end {
-                        let r = Int(ids[k])
-                        ensure(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
-                        for j in 0..<width { y[b * width + j] += scale * p[r * width + j] }
-                    }
-                }
+                Graph.poolBags(table: p, width: v.shape[1], ids: ids, offsets: offsets, pooling: pooling, into: y, rowStride: v.shape[1])
             }
         }
         return result(out, .embeddingBag(table.id, ids, offsets, pooling), inputs: table.id)
@@ -75,7 +90,7 @@ extension Graph {
         g.scalars.withUnsafeBufferPointer { pg in
             for b in 0..<(offsets.count - 1) {
                 let start = Int(offsets[b]), end = Int(offsets[b + 1])
-                let scale: Float = pooling == .mean && end > start ? 1 / Float(end - start) : 1
+                let scale = pooling.scale(forLength: end - start)
                 for k in start..<end {
                     for j in 0..<width { rowGrads[k * width + j] = scale * pg[b * width + j] }
                 }

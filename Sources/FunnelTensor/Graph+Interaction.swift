@@ -17,7 +17,7 @@ extension Graph {
                     var p = 0
                     for b in 0..<batch {
                         for i in 0..<fields {
-                            for j in (i + 1)..<max(i + 1, fields) {
+                            for j in (i + 1)..<fields {
                                 let a = pl.baseAddress! + (b * fields + i) * d, c = pr.baseAddress! + (b * fields + j) * d
                                 for k in 0..<d { y[p * d + k] = a[k] * c[k] }
                                 p += 1
@@ -42,7 +42,7 @@ extension Graph {
                             var p = 0
                             for b in 0..<batch {
                                 for i in 0..<fields {
-                                    for j in (i + 1)..<max(i + 1, fields) {
+                                    for j in (i + 1)..<fields {
                                         let a = (b * fields + i) * d, c = (b * fields + j) * d
                                         for k in 0..<d {
                                             ol[a + k] += pg[p * d + k] * pr[c + k]

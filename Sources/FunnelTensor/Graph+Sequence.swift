@@ -35,7 +35,7 @@ extension Graph {
         out.scalars.withUnsafeMutableBufferPointer { y in
             v.scalars.withUnsafeBufferPointer { p in
                 for b in 0..<batch {
-                    let scale = Graph.poolScale(lengths[b], pooling)
+                    let scale = pooling.scale(forLength: lengths[b])
                     for t in 0..<lengths[b] {
                         let step = p.baseAddress! + (b * steps + t) * d
                         for j in 0..<d { y[b * d + j] += scale * step[j] }
@@ -46,10 +46,6 @@ extension Graph {
         return result(out, .pool(x.id, lengths, pooling), inputs: x.id)
     }
 
-    static func poolScale(_ length: Int, _ pooling: BagPooling) -> Float {
-        pooling == .mean && length > 0 ? 1 / Float(length) : 1
-    }
-
     func poolBackward(_ x: Int, _ lengths: [Int], _ pooling: BagPooling, _ g: Tensor) {
         let shape = values[x].shape
         let (steps, d) = (shape[1], shape[2])
@@ -57,7 +53,7 @@ extension Graph {
         dx.scalars.withUnsafeMutableBufferPointer { out in
             g.scalars.withUnsafeBufferPointer { pg in
                 for b in 0..<shape[0] {
-                    let scale = Graph.poolScale(lengths[b], pooling)
+                    let scale = pooling.scale(forLength: lengths[b])
                     for t in 0..<lengths[b] {
                         for j in 0..<d { out[(b * steps + t) * d + j] = scale * pg[b * d + j] }
                     }

@@ -69,7 +69,7 @@ import Testing
         let graph = Graph(mode: .inference)
         let workspace = Workspace()
         let m = workspace.matrix(rows: 5, copying: x.scalars)
-        m.softmaxRows()
+        m.softmax(groupsOf: m.columns)
         Self.expectClose(m.scalars, graph.constant(x).softmax().value.scalars)
         let n = workspace.matrix(rows: 5, copying: x.scalars)
         n.normalizeRows()

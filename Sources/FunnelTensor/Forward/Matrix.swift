@@ -19,9 +19,6 @@ public struct Matrix {
 
     /// The scalars, copied out.
     public var scalars: [Float] { Array(UnsafeBufferPointer(start: base, count: count)) }
-
-    /// A copy as a tensor, for comparing with the training graph.
-    public var tensor: Tensor { Tensor(shape: [rows, columns], scalars: scalars) }
 }
 
 extension Matrix {
@@ -38,9 +35,6 @@ extension Matrix {
 }
 
 extension Matrix {
-    /// Replaces each row by its softmax, in place (as `Graph.softmax`).
-    public func softmaxRows() { softmax(groupsOf: columns) }
-
     /// Replaces each run of `size` scalars (a row holds `columns / size` of them, such as the
     /// gates of several tasks side by side) by its softmax, in place. The exponentials run in
     /// one vector pass over all the scalars, so short groups cost no more than long rows.
