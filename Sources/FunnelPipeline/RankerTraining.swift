@@ -50,6 +50,19 @@ public enum RankerTraining {
             throw PipelineError("the \(kind.name) ranker needs no training; name a trained one in pipeline.ranker "
                 + "(\(registry.rankers.values.filter(\.isTrainable).map(\.name).sorted().joined(separator: ", ")))")
         }
+        let examples = try await rankingExamples(items: items, events: events, configuration: configuration, twoTower: twoTower, registry: registry)
+        let trained = try train(examples)
+        let clicks = examples.labels[.click]!
+        let fusion = ReciprocalRankFusion(features: examples.featureNames).predict(examples.validationBatch).column(.click)!
+        let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
+        return Outcome(trained: trained, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
+    }
+
+    /// The examples every ranker trains on: the features of each exposure as the pipeline saw
+    /// it at the cutoff, and its outcome for every objective.
+    public static func rankingExamples(items: [Item], events: [Event], configuration: PipelineConfiguration,
+                                       twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
+                                       registry: StageRegistry = .standard) async throws -> RankingExamples {
         let exposures = try examples(events, configuration: configuration)
         let cutoff = exposures.first!.timestamp
         let history = events.filter { $0.timestamp < cutoff }
@@ -90,12 +103,7 @@ public enum RankerTraining {
             for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
         let window = TrainingWindow(from: events.lazy.map(\.timestamp).min()!, until: exposures.last!.timestamp.addingTimeInterval(labelWindow))
-        let examples = try RankingExamples(featureNames: names, features: features, labels: labels,
-                                           users: exposures.map(\.userID), window: window)
-        let trained = try train(examples)
-        let clicks = labels[.click]!
-        let fusion = ReciprocalRankFusion(features: names).predict(examples.validationBatch).column(.click)!
-        let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
-        return Outcome(trained: trained, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
+        return try RankingExamples(featureNames: names, features: features, labels: labels,
+                                   users: exposures.map(\.userID), window: window)
     }
 }

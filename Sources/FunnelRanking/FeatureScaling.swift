@@ -9,9 +9,9 @@ public struct FeatureScaling: Sendable, Equatable {
         (self.mean, self.deviation) = (mean, deviation)
     }
 
-    /// Fits rows `rows` of `features` (row-major, `width` columns); a constant column gets a
+    /// Fits the rows `rows` of `features` (row-major, `width` columns); a constant column gets a
     /// deviation of 10⁻⁶ rather than 0.
-    public init(fitting features: [Float], width: Int, rows: Range<Int>) {
+    public init(fitting features: [Float], width: Int, rows: some Collection<Int>) {
         var mean = [Float](repeating: 0, count: width), deviation = [Float](repeating: 0, count: width)
         let count = Float(max(1, rows.count))
         for r in rows { for j in 0..<width { mean[j] += features[r * width + j] } }

@@ -5,12 +5,15 @@ import FunnelTensor
 
 extension MultiTaskRanker {
     /// Learns every configured objective the examples label with at least ten positives among
-    /// the training rows, early-stopped on the mean validation AUC of the objectives.
+    /// the training rows, early-stopped on the mean validation AUC of the objectives. With
+    /// negative sampling, the training rows without a positive for the sampled objective are
+    /// kept at its rate (seeded); validation keeps every row, so its metrics are the true ones.
     public static func train(on examples: RankingExamples, configuration: Configuration) throws -> (MultiTaskRanker, TrainingReport) {
         let trainingRows = examples.trainingRows, validationRows = examples.validationRows
         guard trainingRows.count >= 10, validationRows.count >= 10 else {
             throw StageError("\(modelName) needs at least 20 logged exposures, got \(examples.count)")
         }
+        try configuration.negativeSampling?.validate()
         var objectives: [Objective] = []
         for objective in configuration.objectives ?? Objective.allCases {
             guard let labels = examples.labels[objective] else {
@@ -23,6 +26,20 @@ extension MultiTaskRanker {
         guard !objectives.isEmpty else {
             throw StageError("\(modelName): no objective has both positives and negatives among the \(trainingRows.count) training exposures")
         }
+        if let sampling = configuration.negativeSampling, !objectives.contains(sampling.objective) {
+            throw StageError("\(modelName): negative sampling names '\(sampling.objective.rawValue)', which the model does not learn")
+        }
+
+        // The rows to train on, and the weight each kept row carries for the objectives that
+        // were not sampled (1 / keep rate for a sampled-out kind of row).
+        var kept = Array(trainingRows)
+        var inverseRate: [Float]?
+        if let sampling = configuration.negativeSampling, sampling.keepRate < 1 {
+            let labels = examples.labels[sampling.objective]!
+            var generator = SeededGenerator(seed: configuration.training.seed ^ 0x5A4D)
+            kept = trainingRows.filter { labels[$0] > 0 || Float.random(in: 0..<1, using: &generator) < sampling.keepRate }
+            inverseRate = labels.map { $0 > 0 ? 1 : 1 / sampling.keepRate }
+        }
 
         // Per objective, the 0/1 outcome (for metrics) and what the loss fits: the outcome itself,
         // or for watch time T (in units of the mean watched T) a label T/(T + 1) of weight T + 1,
@@ -30,60 +47,29 @@ extension MultiTaskRanker {
         var configuration = configuration
         configuration.objectives = objectives
         configuration.featureNames = examples.featureNames
-        var outcomes: [[Float]] = [], targets: [[Float]] = [], weights: [[Float]?] = []
+        var tasks: [MultiTaskTarget] = []
         for objective in objectives {
             let labels = examples.labels[objective]!
-            outcomes.append(labels.map { $0 > 0 ? 1 : 0 })
+            let outcomes: [Float] = labels.map { $0 > 0 ? 1 : 0 }
+            let resampled = objective == configuration.negativeSampling?.objective ? nil : inverseRate
             if objective.isProbability {
-                targets.append(outcomes.last!)
-                weights.append(nil)
+                tasks.append(MultiTaskTarget(name: objective.rawValue, outcomes: outcomes, weights: resampled))
             } else {
                 let watched = trainingRows.map { labels[$0] }.filter { $0 > 0 }
                 configuration.watchTimeScale = watched.reduce(0, +) / Float(watched.count)
                 let units = labels.map { $0 / configuration.watchTimeScale }
-                targets.append(units.map { $0 / ($0 + 1) })
-                weights.append(units.map { $0 + 1 })
+                let weights = units.indices.map { (units[$0] + 1) * (resampled?[$0] ?? 1) }
+                tasks.append(MultiTaskTarget(name: objective.rawValue, outcomes: outcomes, targets: units.map { $0 / ($0 + 1) }, weights: weights))
             }
         }
 
-        let width = examples.width
-        let scaling = FeatureScaling(fitting: examples.features, width: width, rows: trainingRows)
-        let standardised = scaling.apply(examples.features)
-        var generator = SeededGenerator(seed: configuration.training.seed)
-        let network = Network(input: width, objectives: objectives.count, configuration, generator: &generator)
-        let model = MultiTaskRanker(configuration: configuration, scaling: scaling, network: network)
+        let fit = MultiTaskNetwork.fit(features: examples.features, width: examples.width, trainingRows: kept,
+                                       validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
+        let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network)
 
-        func logits(_ rows: some Collection<Int>, in graph: Graph) -> Node {
-            var x: [Float] = []
-            x.reserveCapacity(rows.count * width)
-            for r in rows { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
-            return network.logits(graph.constant(Tensor(shape: [rows.count, width], scalars: x)), gateDropout: configuration.gateDropout)
-        }
-        func validationScores() -> [[Float]] {
-            let z = logits(validationRows, in: Graph(mode: .inference)).value.scalars
-            return objectives.indices.map { k in stride(from: k, to: z.count, by: objectives.count).map { z[$0] } }
-        }
-        func validationAUCs(_ scores: [[Float]]) -> [Double] {
-            objectives.indices.map { k in Metrics.auc(scores: scores[k], labels: Array(outcomes[k][validationRows])) }
-        }
-        var optimizer = Adam(learningRate: configuration.training.learningRate)
-        let history = Trainer(configuration.training).fit(network, exampleCount: trainingRows.count, optimizer: &optimizer,
-            loss: { graph, rows in
-                let z = logits(rows, in: graph)
-                let count = rows.count
-                let losses = objectives.indices.map { k in
-                    graph.binaryCrossEntropy(logits: z.slice(axis: 1, start: k, length: 1).reshaped([count]),
-                                             labels: rows.map { targets[k][$0] }, weights: weights[k].map { w in rows.map { w[$0] } })
-                }
-                return losses.dropFirst().reduce(losses[0], +)
-            },
-            validate: {
-                let aucs = validationAUCs(validationScores())
-                return aucs.reduce(0, +) / Double(aucs.count)
-            })
-
-        // Per objective: AUC, per-user AUC and, for probabilities, log loss on the validation rows.
-        let scores = validationScores()
+        // Per objective: AUC, per-user AUC and, for probabilities, log loss and expected
+        // calibration error (deciles) of the served predictions on the validation rows.
+        let scores = fit.logits(examples.features, rows: Array(validationRows))
         var interned: [String: Int32] = [:]
         let groups = validationRows.map { row in
             let user = examples.users[row]
@@ -91,16 +77,18 @@ extension MultiTaskRanker {
             interned[user] = Int32(interned.count)
             return Int32(interned.count - 1)
         }
-        var metrics: [String: Double] = [:]
+        var metrics: [String: Double] = ["training.rows": Double(kept.count)]
         for (k, objective) in objectives.enumerated() {
-            let labels = Array(outcomes[k][validationRows])
+            let labels = Array(tasks[k].outcomes[validationRows])
             metrics["\(objective.rawValue).auc"] = Metrics.auc(scores: scores[k], labels: labels)
             metrics["\(objective.rawValue).gauc"] = Metrics.groupAUC(scores: scores[k], labels: labels, groups: groups)
             if objective.isProbability {
-                metrics["\(objective.rawValue).logloss"] = Metrics.logLoss(probabilities: scores[k].map { 1 / (1 + exp(-$0)) }, labels: labels)
+                let probabilities = scores[k].map { Float(model.prediction($0, objective)) }
+                metrics["\(objective.rawValue).logloss"] = Metrics.logLoss(probabilities: probabilities, labels: labels)
+                metrics["\(objective.rawValue).ece"] = Calibration(probabilities: probabilities, labels: labels).expectedError
             }
         }
-        return (model, TrainingReport(examples: examples.count, epochs: history.epochs.count, metrics: metrics))
+        return (model, TrainingReport(examples: examples.count, epochs: fit.history.epochs.count, metrics: metrics))
     }
 
     public func saved(version: String, report: TrainingReport?, window: TrainingWindow?) throws -> SavedModel {
@@ -123,7 +111,7 @@ extension MultiTaskRanker {
             throw StageError("\(Self.modelName) artifact: the feature scaling does not have one value per feature (\(width))")
         }
         var generator = SeededGenerator(seed: 0)
-        let network = Network(input: width, objectives: objectives.count, configuration, generator: &generator)
+        let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration, generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
         self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network)
     }

@@ -35,71 +35,10 @@ public struct MultiTaskRanker: TrainableRanker {
         /// watched training rows (the unit of the watch-time odds).
         public var featureNames: [String] = []
         public var watchTimeScale: Float = 1
+        /// Negative down-sampling while training, if set.
+        public var negativeSampling: NegativeSampling?
 
         public init(architecture: Architecture = .mmoe) { self.architecture = architecture }
-    }
-
-    /// The learned layers.
-    final class Network: Module, @unchecked Sendable {
-        let experts: [MLP]
-        let gates: [Linear]
-        let towers: [MLP]
-        let heads: [Linear]
-
-        init(input: Int, objectives: Int, _ c: Configuration, generator: inout SeededGenerator) {
-            let expertCount = c.architecture == .mmoe ? c.experts : 1
-            let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
-            experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
-            gates = c.architecture == .mmoe ? (0..<objectives).map { _ in Linear(input: input, output: expertCount, generator: &generator) } : []
-            let width = c.expertUnits.last ?? input
-            towers = (0..<objectives).map { _ in MLP(input: width, .init(hiddenUnits: c.towerUnits, dropout: c.dropout), generator: &generator) }
-            heads = towers.map { Linear(input: $0.outputSize > 0 ? $0.outputSize : width, output: 1, generator: &generator) }
-        }
-
-        /// One logit column per objective, [batch, objectives].
-        func logits(_ x: Node, gateDropout: Float) -> Node {
-            let graph = x.graph
-            let batch = x.value.shape[0]
-            let outputs = experts.map { $0(x) }
-            let mixtures: [Node]
-            if gates.isEmpty {
-                mixtures = Array(repeating: outputs[0], count: towers.count)
-            } else {
-                // [batch, experts, units]: each row's experts, mixed under each task's gate.
-                let units = outputs[0].value.shape[1]
-                let stacked = graph.concat(outputs, axis: 1).reshaped([batch, experts.count, units])
-                mixtures = gates.map { gate in
-                    graph.weightedSum(stacked, weights: graph.dropout(gate(x).softmax(), rate: gateDropout))
-                }
-            }
-            let columns = zip(zip(towers, heads), mixtures).map { pair, mixture in pair.1(pair.0(mixture)) }
-            return graph.concat(columns, axis: 1)
-        }
-
-        /// The same logits without a graph, for serving: every task's gate in one product and
-        /// one softmax pass, each mixture a weighted sum of rows.
-        func logits(_ x: Matrix, in workspace: Workspace) -> Matrix {
-            let rows = x.rows
-            let outputs = experts.map { $0.forward(x, in: workspace) }
-            let gateWeights = gates.isEmpty ? nil : Linear.forward(sideBySide: gates, x, in: workspace)
-            gateWeights?.softmax(groupsOf: experts.count)
-            let out = workspace.matrix(rows: rows, columns: towers.count)
-            for task in 0..<towers.count {
-                let mixture = gateWeights.map {
-                    Matrix.weightedSum(outputs, weights: $0, column: task * experts.count, in: workspace)
-                } ?? outputs[0]
-                let z = heads[task].forward(towers[task].forward(mixture, in: workspace), in: workspace)
-                for r in 0..<rows { out.base[r * towers.count + task] = z.base[r] }
-            }
-            return out
-        }
-
-        func visitParameters(_ visit: (String, Parameter) -> Void) {
-            FunnelTensor.visit("experts", experts, visit)
-            FunnelTensor.visit("gates", gates, visit)
-            FunnelTensor.visit("towers", towers, visit)
-            FunnelTensor.visit("heads", heads, visit)
-        }
     }
 
     public static let modelName = "multi-task"
@@ -107,7 +46,7 @@ public struct MultiTaskRanker: TrainableRanker {
 
     public let configuration: Configuration
     public let objectives: [Objective]
-    let network: Network
+    let network: MultiTaskNetwork
     let scaling: FeatureScaling
 
     public var featureNames: [String] { configuration.featureNames }
@@ -135,12 +74,18 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the
     /// training set's mean watch time, as seconds.
+    /// The sampled objective's probability is corrected for the negatives training left out
+    /// (when the configuration says so): p = a·q / ((1 − q) + a·q) for keep rate a, which is the
+    /// logit shifted by ln a.
     func prediction(_ z: Float, _ objective: Objective) -> Double {
-        let z = Double(min(max(z, -30), 30))
+        var z = Double(min(max(z, -30), 30))
+        if let sampling = configuration.negativeSampling, sampling.objective == objective, sampling.corrected {
+            z += log(Double(sampling.keepRate))
+        }
         return objective.isProbability ? 1 / (1 + exp(-z)) : exp(z) * Double(configuration.watchTimeScale)
     }
 
-    init(configuration: Configuration, scaling: FeatureScaling, network: Network) {
+    init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork) {
         (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
         objectives = configuration.objectives ?? []
     }

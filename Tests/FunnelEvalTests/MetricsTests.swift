@@ -46,3 +46,22 @@ import Testing
         #expect(abs(Metrics.logLoss(probabilities: scores, labels: labels) - reference["logloss"]!) < 1e-6)
     }
 }
+
+/// Two bins of two rows each: predicted (0.1 + 0.3) / 2 = 0.2 against 1 of 2 observed, then
+/// (0.6 + 0.8) / 2 = 0.7 against 2 of 2; ECE = (2·0.3 + 2·0.3) / 4 = 0.3.
+@Suite struct CalibrationTests {
+    @Test func binsAndExpectedErrorByHand() {
+        let c = Calibration(probabilities: [0.8, 0.1, 0.6, 0.3], labels: [1, 0, 1, 1], bins: 2)
+        #expect(c.bins.map(\.count) == [2, 2])
+        #expect(abs(c.bins[0].predicted - 0.2) < 1e-6 && c.bins[0].observed == 0.5)
+        #expect(abs(c.bins[1].predicted - 0.7) < 1e-6 && c.bins[1].observed == 1)
+        #expect(abs(c.expectedError - 0.3) < 1e-6)
+    }
+
+    /// Fewer rows than bins: only the bins that get rows are reported.
+    @Test func fewRowsMakeFewerBins() {
+        let c = Calibration(probabilities: [0.2, 0.4, 0.9], labels: [0, 1, 1])
+        #expect(c.bins.count == 3 && c.bins.allSatisfy { $0.count == 1 })
+        #expect(abs(c.expectedError - (0.2 + 0.6 + 0.1) / 3) < 1e-6)
+    }
+}

@@ -1,0 +1,90 @@
+import FunnelEval
+import FunnelTensor
+
+/// What one task of a multi-task network learns.
+public struct MultiTaskTarget: Sendable {
+    public var name: String
+    /// Per row, 1 for a positive and 0 otherwise: what validation AUC scores.
+    public var outcomes: [Float]
+    /// Per row, what binary cross-entropy fits (the outcome, or a soft label) and its weight
+    /// (1 when `weights` is nil).
+    public var targets: [Float]
+    public var weights: [Float]?
+
+    /// A task whose loss fits its 0/1 outcomes.
+    public init(name: String, outcomes: [Float], weights: [Float]? = nil) {
+        self.init(name: name, outcomes: outcomes, targets: outcomes, weights: weights)
+    }
+
+    public init(name: String, outcomes: [Float], targets: [Float], weights: [Float]?) {
+        (self.name, self.outcomes, self.targets, self.weights) = (name, outcomes, targets, weights)
+    }
+}
+
+extension MultiTaskNetwork {
+    /// A trained network, the standardisation of its input, and how training went.
+    public struct Fit {
+        public let network: MultiTaskNetwork
+        public let scaling: FeatureScaling
+        public let history: TrainingHistory
+
+        /// Per task, the logits of `rows` of the unstandardised `features` (row-major, the
+        /// training width), through the forward-only path.
+        public func logits(_ features: [Float], rows: [Int]) -> [[Float]] {
+            network.taskLogits(scaling.apply(features), width: scaling.width, rows: rows)
+        }
+    }
+
+    /// Per task, the logits of `rows` of standardised `features`, in chunks through the
+    /// forward-only path.
+    func taskLogits(_ standardised: [Float], width: Int, rows: [Int]) -> [[Float]] {
+        var out = [[Float]](repeating: [], count: taskCount)
+        let chunk = 8_192
+        for start in stride(from: 0, to: rows.count, by: chunk) {
+            let part = rows[start..<min(rows.count, start + chunk)]
+            var x: [Float] = []
+            x.reserveCapacity(part.count * width)
+            for r in part { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
+            let z = Workspace.borrow { workspace -> [Float] in logits(workspace.matrix(rows: part.count, copying: x), in: workspace).scalars }
+            for k in 0..<taskCount { out[k].append(contentsOf: stride(from: k, to: z.count, by: taskCount).map { z[$0] }) }
+        }
+        return out
+    }
+
+    /// Trains a network for `tasks` on `trainingRows` of `features` (row-major, `width`
+    /// columns, standardised by the training rows' statistics), early-stopped on the mean AUC
+    /// of the tasks over `validationRows`.
+    public static func fit(features: [Float], width: Int, trainingRows: [Int], validationRows: [Int],
+                           tasks: [MultiTaskTarget], configuration: MultiTaskRanker.Configuration,
+                           onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
+        precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
+        let scaling = FeatureScaling(fitting: features, width: width, rows: trainingRows)
+        let standardised = scaling.apply(features)
+        var generator = SeededGenerator(seed: configuration.training.seed)
+        let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, generator: &generator)
+        let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
+
+        var optimizer = Adam(learningRate: configuration.training.learningRate)
+        let history = Trainer(configuration.training).fit(network, exampleCount: trainingRows.count, optimizer: &optimizer,
+            loss: { graph, positions in
+                let rows = positions.map { trainingRows[$0] }
+                var x: [Float] = []
+                x.reserveCapacity(rows.count * width)
+                for r in rows { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
+                let z = network.logits(graph.constant(Tensor(shape: [rows.count, width], scalars: x)), gateDropout: configuration.gateDropout)
+                let losses = tasks.indices.map { k in
+                    graph.binaryCrossEntropy(logits: z.slice(axis: 1, start: k, length: 1).reshaped([rows.count]),
+                                             labels: rows.map { tasks[k].targets[$0] },
+                                             weights: tasks[k].weights.map { w in rows.map { w[$0] } })
+                }
+                return losses.dropFirst().reduce(losses[0], +)
+            },
+            validate: {
+                let scores = network.taskLogits(standardised, width: width, rows: validationRows)
+                let aucs = tasks.indices.map { Metrics.auc(scores: scores[$0], labels: validationOutcomes[$0]) }
+                return aucs.reduce(0, +) / Double(aucs.count)
+            },
+            onEvent: onEvent)
+        return Fit(network: network, scaling: scaling, history: history)
+    }
+}

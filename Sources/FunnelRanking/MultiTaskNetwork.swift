@@ -1,0 +1,67 @@
+import FunnelTensor
+
+/// The layers of a multi-task model: experts mixed per task by a softmax gate (MMoE), or one
+/// shared bottom, then a small tower and a one-logit head per task.
+public final class MultiTaskNetwork: Module, @unchecked Sendable {
+    let experts: [MLP]
+    let gates: [Linear]
+    let towers: [MLP]
+    let heads: [Linear]
+
+    public init(input: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, generator: inout SeededGenerator) {
+        let expertCount = c.architecture == .mmoe ? c.experts : 1
+        let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
+        experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
+        gates = c.architecture == .mmoe ? (0..<tasks).map { _ in Linear(input: input, output: expertCount, generator: &generator) } : []
+        let width = c.expertUnits.last ?? input
+        towers = (0..<tasks).map { _ in MLP(input: width, .init(hiddenUnits: c.towerUnits, dropout: c.dropout), generator: &generator) }
+        heads = towers.map { Linear(input: $0.outputSize > 0 ? $0.outputSize : width, output: 1, generator: &generator) }
+    }
+
+    public var taskCount: Int { towers.count }
+
+    /// One logit column per task, [batch, tasks].
+    public func logits(_ x: Node, gateDropout: Float) -> Node {
+        let graph = x.graph
+        let batch = x.value.shape[0]
+        let outputs = experts.map { $0(x) }
+        let mixtures: [Node]
+        if gates.isEmpty {
+            mixtures = Array(repeating: outputs[0], count: towers.count)
+        } else {
+            // [batch, experts, units]: each row's experts, mixed under each task's gate.
+            let units = outputs[0].value.shape[1]
+            let stacked = graph.concat(outputs, axis: 1).reshaped([batch, experts.count, units])
+            mixtures = gates.map { gate in
+                graph.weightedSum(stacked, weights: graph.dropout(gate(x).softmax(), rate: gateDropout))
+            }
+        }
+        let columns = zip(zip(towers, heads), mixtures).map { pair, mixture in pair.1(pair.0(mixture)) }
+        return graph.concat(columns, axis: 1)
+    }
+
+    /// The same logits without a graph, for serving: every task's gate in one product and one
+    /// softmax pass, each mixture a weighted sum of rows.
+    public func logits(_ x: Matrix, in workspace: Workspace) -> Matrix {
+        let rows = x.rows
+        let outputs = experts.map { $0.forward(x, in: workspace) }
+        let gateWeights = gates.isEmpty ? nil : Linear.forward(sideBySide: gates, x, in: workspace)
+        gateWeights?.softmax(groupsOf: experts.count)
+        let out = workspace.matrix(rows: rows, columns: towers.count)
+        for task in 0..<towers.count {
+            let mixture = gateWeights.map {
+                Matrix.weightedSum(outputs, weights: $0, column: task * experts.count, in: workspace)
+            } ?? outputs[0]
+            let z = heads[task].forward(towers[task].forward(mixture, in: workspace), in: workspace)
+            for r in 0..<rows { out.base[r * towers.count + task] = z.base[r] }
+        }
+        return out
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        FunnelTensor.visit("experts", experts, visit)
+        FunnelTensor.visit("gates", gates, visit)
+        FunnelTensor.visit("towers", towers, visit)
+        FunnelTensor.visit("heads", heads, visit)
+    }
+}
