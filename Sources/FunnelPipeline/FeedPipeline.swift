@@ -226,6 +226,19 @@ public struct FeedPipeline: Sendable {
         return FeedResult(user: request.user, items: entries, explanation: explanation, isColdStart: context.recentActions.isEmpty, timings: timings)
     }
 
+    /// What a feed for `user` would rank now (the candidates retrieved, available and not yet
+    /// acted on; no exposure window) and the ranker's predictions for them: for offline studies
+    /// of rankers and fusion rules.
+    public func rankingCandidates(for user: String, now: Date) async -> (items: [String], predictions: Predictions) {
+        let context = indexes.context(for: user, now: now, location: nil)
+        let candidates = await retriever.retrieve(for: context).candidates.filter { candidate in
+            candidate.row >= 0 && served[Int(candidate.row)].isAvailable(at: now)
+                && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
+        }
+        let predictions = score(candidates, items: candidates.map(\.row), now: now).predictions
+        return (candidates.map(\.item), predictions)
+    }
+
     /// The ranker's predictions for `candidates` and the relevance the reranker orders by, their
     /// fusion (`[pipeline.fusion]`). A candidate whose relevance is not a finite number gets −∞
     /// and is never served.

@@ -31,6 +31,32 @@ import Testing
         #expect(capped.events == Array(one.events.prefix(5_001)))
     }
 
+    /// The truth a fused order is judged by: every action follows a click, so none is more
+    /// likely than it; and the item of a user's favourite leaf is more likely clicked than the
+    /// same-quality item of the leaf they care least about.
+    @Test func expectedResponsesFollowTheResponseModel() throws {
+        let world = try Self.world()
+        let simulation = FeedSimulation(world: world)
+        var favouriteWins = 0, compared = 0
+        for user in 0..<50 {
+            let base = world.users[user].base
+            let best = base.indices.max { base[$0] < base[$1] }!, worst = base.indices.min { base[$0] < base[$1] }!
+            for k in stride(from: user, to: world.items.count, by: 50) {
+                let r = simulation.expectedResponse(user: user, item: k)
+                #expect(r.click > 0 && r.click < 1)
+                for p in [r.like, r.collect, r.share, r.comment, r.follow, r.completion] { #expect(p >= 0 && p <= r.click) }
+                #expect(r.watchSeconds >= 0 && r.watchSeconds <= r.click * world.items[k].duration)
+            }
+            let inBest = world.items.indices.filter { Int(world.items[$0].leaf) == best }
+            let inWorst = world.items.indices.filter { Int(world.items[$0].leaf) == worst }
+            guard base[best] > base[worst] else { continue }
+            func mean(_ items: [Int]) -> Double { items.reduce(0) { $0 + simulation.expectedResponse(user: user, item: $1).click } / Double(items.count) }
+            compared += 1
+            if mean(inBest) > mean(inWorst) { favouriteWins += 1 }
+        }
+        #expect(compared > 40 && favouriteWins == compared, "\(favouriteWins) of \(compared)")
+    }
+
     @Test func eventsAreValidAndConsistent() throws {
         let all = try Self.run(try Self.world())
         let users = Set(all.users.map(\.id)), items = Dictionary(uniqueKeysWithValues: all.items.map { ($0.id, $0) })
