@@ -37,16 +37,17 @@ public enum FeedEvaluation {
         guard !heldOut.isEmpty, !history.isEmpty else { throw PipelineError("no positive actions on both sides of \(split) to evaluate on") }
 
         var twoTower: (model: TwoTower, features: TwoTowerFeatures)?
-        var ranker: (any Ranker)?
+        var ranker: (any Ranker)?, preRanker: (any Ranker)?
         if trainModels {
             let cutoff = (try? RankerTraining.examples(history, configuration: configuration))?.first?.timestamp
             if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff) {
                 twoTower = (trained.model, trained.features)
             }
-            ranker = try? await RankerTraining.train(items: items, events: history, configuration: configuration, twoTower: twoTower).ranker
+            let outcome = try? await RankerTraining.train(items: items, events: history, configuration: configuration, twoTower: twoTower)
+            (ranker, preRanker) = (outcome?.ranker, outcome?.preRanker?.ranker)
         }
         let pipeline = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, events: history, now: split,
-                                    ranker: ranker, twoTower: twoTower)
+                                    ranker: ranker, preRanker: preRanker, twoTower: twoTower)
 
         var random = SplitMix64(seed: seed)
         var sample = heldOut.keys.sorted()

@@ -25,6 +25,8 @@ public struct FeedPipeline: Sendable {
     public let rankerNotice: String?
     /// The stored version of the ranker read at build (even if set aside), to notice a newer one.
     public let rankerVersion: String?
+    /// The configured pre-ranker, when one is trained and its features are this pipeline's.
+    public let preRanker: RankerCut?
     public let reranker: any Reranker
     /// The two-tower model served as a channel, when one is trained, and its stored version.
     public let twoTower: TwoTowerChannel?
@@ -42,8 +44,10 @@ public struct FeedPipeline: Sendable {
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
     let sourceColumns: [Int?]
-    /// The pipeline's feature column of each column the ranker reads, when they differ.
+    /// The pipeline's feature column of each column the ranker (and pre-ranker) reads, when
+    /// they differ.
     let rankerColumns: [Int]?
+    let preRankerColumns: [Int]?
 
     struct ServedItem: Sendable {
         var expiresAt: Date?
@@ -54,10 +58,11 @@ public struct FeedPipeline: Sendable {
         func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
     }
 
-    /// `ranker`: the trained ranker of the configured kind, if one is saved. Fails on a stage
-    /// name the registry lacks.
+    /// `ranker`, `preRanker`: the trained ranker and pre-ranker of the configured kinds, if
+    /// saved. Fails on a stage name the registry lacks.
     public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker trained: (any Ranker)?,
-                rankerVersion: String? = nil, twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil,
+                rankerVersion: String? = nil, preRanker trainedPreRanker: (any Ranker)? = nil,
+                twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil,
                 registry: StageRegistry = .standard) throws {
         self.rankerVersion = rankerVersion
         self.twoTowerVersion = twoTowerVersion
@@ -106,26 +111,46 @@ public struct FeedPipeline: Sendable {
         let kind = try registry.ranker(named: configuration.ranker)
         reranker = try registry.reranker(named: configuration.reranker, configuration: configuration)
         let names = features.names
-        var chosen: (any Ranker)? = trained ?? kind.untrained?(names)
-        var notice: String? = chosen == nil
-            ? "no \(configuration.ranker) ranker is trained yet: run 'funnel train ranker' (reciprocal-rank fusion serves until then)" : nil
-        if let ranker = chosen, ranker.featureNames != names {
+        /// The pipeline's column of each feature a stage reads (nil when they are the same
+        /// columns), or the features the pipeline lacks.
+        func columns(_ stage: any Ranker) -> Result<[Int]?, StageError> {
+            guard stage.featureNames != names else { return .success(nil) }
             let column = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-            let missing = ranker.featureNames.filter { column[$0] == nil }
-            if missing.isEmpty {
-                rankerColumns = ranker.featureNames.map { column[$0]! }
-            } else {
+            let missing = stage.featureNames.filter { column[$0] == nil }
+            return missing.isEmpty ? .success(stage.featureNames.map { column[$0]! }) : .failure(StageError(missing.prefix(3).joined(separator: ", ")))
+        }
+        var chosen: (any Ranker)? = trained ?? kind.untrained?(names)
+        var notices: [String] = chosen == nil
+            ? ["no \(configuration.ranker) ranker is trained yet: run 'funnel train ranker' (reciprocal-rank fusion serves until then)"] : []
+        var rankerColumns: [Int]?
+        if let ranker = chosen {
+            switch columns(ranker) {
+            case .success(let found): rankerColumns = found
+            case .failure(let missing):
                 // Trained on channels since removed (or renamed): it cannot be served.
                 chosen = nil
-                rankerColumns = nil
-                notice = "the \(ranker.name) ranker was trained on features this pipeline lacks (\(missing.prefix(3).joined(separator: ", "))): "
-                    + "retrain it with 'funnel train ranker' under this configuration (reciprocal-rank fusion serves until then)"
+                notices.append("the \(ranker.name) ranker was trained on features this pipeline lacks (\(missing)): "
+                    + "retrain it with 'funnel train ranker' under this configuration (reciprocal-rank fusion serves until then)")
             }
-        } else {
-            rankerColumns = nil
         }
+        self.rankerColumns = rankerColumns
         ranker = chosen ?? ReciprocalRankFusion(features: names)
-        rankerNotice = notice
+
+        var preRanker: RankerCut?, preRankerColumns: [Int]?
+        if let name = configuration.preRanker {
+            let preKind = try registry.ranker(named: name)
+            if let stage = trainedPreRanker ?? preKind.untrained?(names) {
+                switch columns(stage) {
+                case .success(let found): (preRanker, preRankerColumns) = (RankerCut(stage, fusion: configuration.fusion), found)
+                case .failure(let missing):
+                    notices.append("the \(name) pre-ranker was trained on features this pipeline lacks (\(missing)): retrain it with 'funnel train ranker' (the ranker scores every candidate until then)")
+                }
+            } else {
+                notices.append("no \(name) pre-ranker is trained yet: run 'funnel train ranker' (the ranker scores every candidate until then)")
+            }
+        }
+        (self.preRanker, self.preRankerColumns) = (preRanker, preRankerColumns)
+        rankerNotice = notices.isEmpty ? nil : notices.joined(separator: "; ")
     }
 
     /// The retriever of every feed: the sources, merged by row of the indexes' item space.
@@ -190,7 +215,13 @@ public struct FeedPipeline: Sendable {
         }
 
         timings.filter = split()
-        let (scores, predictions) = score(kept, items: keptItems, now: now)
+        let filtered = kept.count
+        let scored = score(kept, items: keptItems, now: now)
+        let (scores, predictions) = (scored.relevance, scored.predictions)
+        if scored.chosen.count < kept.count {
+            kept = scored.chosen.map { kept[$0] }
+            keptItems = scored.chosen.map { keptItems[$0] }
+        }
         let depth = min(kept.count, request.n * configuration.rerankDepth)
         // Only the candidates that can make the shortlist are sorted.
         let threshold = depth > 0 ? scores.threshold(keeping: depth) : .infinity
@@ -218,6 +249,7 @@ public struct FeedPipeline: Sendable {
             for candidate in retrieved.candidates { for p in candidate.provenance { byChannel[p.channel, default: 0] += 1 } }
             explanation = .init(retrievedByChannel: byChannel, merged: retrieved.candidates.count,
                                 removedByFilter: ["unavailable": unavailable, "acted-on": actedOn, "exposed": exposed],
+                                preRanked: filtered > kept.count ? filtered : nil, preRanker: preRanker?.name,
                                 ranked: kept.count, reranked: shortlist.count, failedChannels: retrieved.failures,
                                 pipelineVersion: version, ranker: rankerName, rankerNotice: rankerNotice, reranker: reranker.name,
                                 stageMilliseconds: Dictionary(uniqueKeysWithValues: timings.stages.map { ($0, $1 * 1000) }),
@@ -235,21 +267,31 @@ public struct FeedPipeline: Sendable {
             candidate.row >= 0 && served[Int(candidate.row)].isAvailable(at: now)
                 && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
         }
-        let predictions = score(candidates, items: candidates.map(\.row), now: now).predictions
-        return (candidates.map(\.item), predictions)
+        let scored = score(candidates, items: candidates.map(\.row), now: now)
+        return (scored.chosen.map { candidates[$0].item }, scored.predictions)
     }
 
-    /// The ranker's predictions for `candidates` and the relevance the reranker orders by, their
-    /// fusion (`[pipeline.fusion]`). A candidate whose relevance is not a finite number gets −∞
-    /// and is never served.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> (relevance: [Double], predictions: Predictions) {
+    /// The candidates the ranker scores (every one, or the pre-ranker's best `preRankDepth`, as
+    /// indices into `candidates`), the ranker's predictions for them, and the relevance the
+    /// reranker orders by, their fusion (`[pipeline.fusion]`). A candidate whose relevance is not
+    /// a finite number gets −∞ and is never served.
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
+        let width = features.count
         var rows: [Float] = []
-        rows.reserveCapacity(candidates.count * features.count)
+        rows.reserveCapacity(candidates.count * width)
         for (candidate, item) in zip(candidates, items) {
             features.append(candidate, columns: sourceColumns, facts: served[Int(item)].facts, now: now, to: &rows)
         }
-        let predictions = ranker.predict(RankingBatch(width: features.count, features: rows, columns: rankerColumns))
-        return (configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions)
+        var chosen = Array(candidates.indices)
+        if let preRanker, candidates.count > configuration.preRankDepth {
+            chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)
+            var kept: [Float] = []
+            kept.reserveCapacity(chosen.count * width)
+            for i in chosen { kept.append(contentsOf: rows[(i * width)..<((i + 1) * width)]) }
+            rows = kept
+        }
+        let predictions = ranker.predict(RankingBatch(width: width, features: rows, columns: rankerColumns))
+        return (chosen, configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions)
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.

@@ -50,6 +50,9 @@ public struct FeedResult: Codable, Sendable {
         public var retrievedByChannel: [String: Int]
         public var merged: Int
         public var removedByFilter: [String: Int]
+        /// The candidates the pre-ranker cut to the `ranked` ones, when it did.
+        public var preRanked: Int?
+        public var preRanker: String?
         public var ranked: Int
         public var reranked: Int
         public var failedChannels: [String: String]

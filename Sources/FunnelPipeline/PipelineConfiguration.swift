@@ -31,9 +31,17 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// but cost 0.4–1.6 ms of CPU per feed of 1,000 candidates through the training graph,
     /// more than a 2-core server has to spare at 1,000 feeds/s.
     public var ranker = "logistic-regression"
+    /// A cheaper ranker (by its registry name) that cuts the filtered candidates to the best
+    /// `preRankDepth` by its fused predictions before the ranker scores them, or none. Trained
+    /// beside the ranker by `funnel train ranker`, on the same examples.
+    public var preRanker: String?
+    public var preRankDepth = 200
     public var reranker = "mmr"
     /// How the ranker's predictions become the feed's order.
     public var fusion = ScoreFusion()
+    /// Per trained stage, by registry name, its settings over the defaults
+    /// (`[pipeline.models.mmoe] expertUnits = [32, 16]`).
+    public var models: [String: ModelSettings] = [:]
 
     public init() {}
 
@@ -54,15 +62,27 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
         concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
         ranker = try c.decodeIfPresent(String.self, forKey: .ranker) ?? d.ranker
+        preRanker = try c.decodeIfPresent(String.self, forKey: .preRanker)
+        preRankDepth = try c.decodeIfPresent(Int.self, forKey: .preRankDepth) ?? d.preRankDepth
         reranker = try c.decodeIfPresent(String.self, forKey: .reranker) ?? d.reranker
         fusion = try c.decodeIfPresent(ScoreFusion.self, forKey: .fusion) ?? d.fusion
+        models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
     }
 
     /// Every value within its range and every stage registered, else an error naming the field.
     public func validate(registry: StageRegistry = .standard) throws {
         _ = try registry.ranker(named: ranker)
+        if let preRanker, registry.rankers[preRanker] == nil {
+            throw PipelineError("pipeline.preRanker: unknown ranker '\(preRanker)'; the rankers are \(registry.rankers.keys.sorted().joined(separator: ", "))")
+        }
         _ = try registry.reranker(named: reranker, configuration: self)
         do { try fusion.validate() } catch { throw PipelineError("pipeline.\(error)") }
+        for (name, settings) in models.sorted(by: { $0.key < $1.key }) {
+            guard let kind = registry.rankers[name] else {
+                throw PipelineError("pipeline.models.\(name): unknown ranker '\(name)'; the rankers are \(registry.rankers.keys.sorted().joined(separator: ", "))")
+            }
+            do { try kind.check(settings) } catch { throw PipelineError("pipeline.models.\(name): \(error)") }
+        }
         func check(_ ok: Bool, _ field: String, _ rule: String) throws {
             if !ok { throw PipelineError("pipeline.\(field) \(rule)") }
         }
@@ -70,6 +90,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check(defaultQuota >= 0, "defaultQuota", "must not be negative")
         try check(neighboursPerItem >= 1, "neighboursPerItem", "must be at least 1")
         try check(rerankDepth >= 1, "rerankDepth", "must be at least 1")
+        try check(preRankDepth >= 1, "preRankDepth", "must be at least 1")
         try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
         try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")

@@ -31,11 +31,11 @@ public enum PipelineLoader {
         }
     }
 
-    /// The most recently saved ranker of the configured kind, with its version; nil when none
-    /// is saved or the kind needs no training.
-    public static func latestRanker(_ store: any Store, configuration: PipelineConfiguration,
+    /// The most recently saved ranker of the kind `name` (by default the configured ranker),
+    /// with its version; nil when none is saved or the kind needs no training.
+    public static func latestRanker(_ store: any Store, configuration: PipelineConfiguration, named name: String? = nil,
                                     registry: StageRegistry = .standard) async throws -> (ranker: any Ranker, version: String)? {
-        let kind = try registry.ranker(named: configuration.ranker)
+        let kind = try registry.ranker(named: name ?? configuration.ranker)
         guard let load = kind.load, let artifact = try await store.artifact(name: kind.name, version: nil) else { return nil }
         do {
             return (try load(SavedModel(manifest: artifact.manifest, weights: artifact.blob)), artifact.version)
@@ -44,13 +44,15 @@ public enum PipelineLoader {
         }
     }
 
-    /// Saves a trained ranker as a new version (a timestamp) under its model's name.
+    /// Saves a trained ranker (and its pre-ranker) as a new version (a timestamp) under its model's name.
     @discardableResult
     public static func save(_ outcome: RankerTraining.Outcome, to store: any Store, now: Date = Date()) async throws -> String {
         let version = String(format: "%.3f", now.timeIntervalSince1970)
-        let saved = try outcome.trained.save(version)
-        try await store.saveArtifact(StoredArtifact(name: outcome.trained.name, version: version, createdAt: now,
-                                                    manifest: saved.manifest, blob: saved.weights))
+        for trained in [outcome.preRanker, outcome.trained].compactMap({ $0 }) {
+            let saved = try trained.save(version)
+            try await store.saveArtifact(StoredArtifact(name: trained.name, version: version, createdAt: now,
+                                                        manifest: saved.manifest, blob: saved.weights))
+        }
         return version
     }
 
@@ -90,9 +92,12 @@ public enum PipelineLoader {
                              data: (items: [Item], events: [Event])? = nil, registry: StageRegistry = .standard) async throws -> FeedPipeline {
         let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
         let ranker = try await latestRanker(store, configuration: configuration, registry: registry)
+        var preRanker: (ranker: any Ranker, version: String)?
+        if let name = configuration.preRanker { preRanker = try await latestRanker(store, configuration: configuration, named: name, registry: registry) }
         let twoTower = try await latestTwoTower(store)
         return try FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.version ?? "untrained")", configuration: configuration,
                                 items: items, events: events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
+                                preRanker: preRanker?.ranker,
                                 twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version, registry: registry)
     }
 }

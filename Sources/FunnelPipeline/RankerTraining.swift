@@ -15,6 +15,8 @@ import FunnelTensor
 public enum RankerTraining {
     public struct Outcome: Sendable {
         public var trained: StageRegistry.TrainedRanker
+        /// The configured pre-ranker, trained on the same examples, when it is a trained kind.
+        public var preRanker: StageRegistry.TrainedRanker?
         public var examples: Int
         public var positives: Int
         /// The validation AUC of reciprocal-rank fusion, the order served without a ranker.
@@ -51,11 +53,14 @@ public enum RankerTraining {
                 + "(\(registry.rankers.values.filter(\.isTrainable).map(\.name).sorted().joined(separator: ", ")))")
         }
         let examples = try await rankingExamples(items: items, events: events, configuration: configuration, twoTower: twoTower, registry: registry)
-        let trained = try train(examples)
+        let trained = try train(examples, configuration.models[kind.name])
+        let preRanker = try configuration.preRanker.flatMap { name in
+            name == kind.name ? nil : try registry.ranker(named: name).train?(examples, configuration.models[name])
+        }
         let clicks = examples.labels[.click]!
         let fusion = ReciprocalRankFusion(features: examples.featureNames).predict(examples.validationBatch).column(.click)!
         let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
-        return Outcome(trained: trained, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
+        return Outcome(trained: trained, preRanker: preRanker, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
     }
 
     /// The examples every ranker trains on: the features of each exposure as the pipeline saw

@@ -16,7 +16,10 @@ public struct StageRegistry: Sendable {
         /// Makes the ranker over the pipeline's feature columns, for a kind that needs no training.
         public let untrained: (@Sendable (_ features: [String]) -> any Ranker)?
         public let load: (@Sendable (SavedModel) throws -> any Ranker)?
-        public let train: (@Sendable (RankingExamples) throws -> TrainedRanker)?
+        /// Trains on the examples, with what `[pipeline.models.<name>]` sets, if anything.
+        public let train: (@Sendable (RankingExamples, ModelSettings?) throws -> TrainedRanker)?
+        /// Refuses settings this kind cannot take.
+        public let check: @Sendable (ModelSettings) throws -> Void
 
         public var isTrainable: Bool { train != nil }
     }
@@ -53,17 +56,20 @@ public struct StageRegistry: Sendable {
     /// default) with `configuration` (its default by default).
     public mutating func register<R: TrainableRanker>(_ type: R.Type, as name: String = R.modelName,
                                                       configuration: R.Configuration = R.defaultConfiguration) {
-        rankers[name] = RankerKind(name: name, untrained: nil, load: { try R(saved: $0) }, train: { examples in
-            let (ranker, report) = try R.train(on: examples, configuration: configuration)
+        rankers[name] = RankerKind(name: name, untrained: nil, load: { try R(saved: $0) }, train: { examples, settings in
+            let chosen = try settings.map { try R.configuration(configuration, applying: $0) } ?? configuration
+            let (ranker, report) = try R.train(on: examples, configuration: chosen)
             return TrainedRanker(name: name, ranker: ranker, report: report, window: examples.window) { version in
                 try ranker.saved(version: version, report: report, window: examples.window)
             }
-        })
+        }, check: { _ = try R.configuration(configuration, applying: $0) })
     }
 
     /// Registers a ranker that needs no training, made over the pipeline's feature columns.
     public mutating func registerRanker(_ name: String, make: @escaping @Sendable ([String]) -> any Ranker) {
-        rankers[name] = RankerKind(name: name, untrained: make, load: nil, train: nil)
+        rankers[name] = RankerKind(name: name, untrained: make, load: nil, train: nil, check: { settings in
+            if settings != ModelSettings() { throw StageError("\(name) is not trained and takes no settings") }
+        })
     }
 
     public mutating func registerReranker(_ name: String, make: @escaping @Sendable (PipelineConfiguration) -> any Reranker) {

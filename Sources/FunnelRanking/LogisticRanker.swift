@@ -17,6 +17,14 @@ public struct LogisticRanker: TrainableRanker, Equatable {
     public static let modelName = "logistic-regression"
     public static var defaultConfiguration: Configuration { Configuration() }
 
+    /// Only the training settings apply: the model is one linear layer over every feature.
+    public static func configuration(_ base: Configuration, applying settings: ModelSettings) throws -> Configuration {
+        try settings.refuse(ModelSettings.modelFields, by: modelName)
+        var c = base
+        try settings.apply(to: &c.training)
+        return c
+    }
+
     public let featureNames: [String]
     public let mean: [Float]
     public let deviation: [Float]

@@ -44,6 +44,40 @@ public struct MultiTaskRanker: TrainableRanker {
     public static let modelName = "multi-task"
     public static var defaultConfiguration: Configuration { Configuration() }
 
+    public static func configuration(_ base: Configuration, applying settings: ModelSettings) throws -> Configuration {
+        var c = base
+        if c.architecture == .sharedBottom { try settings.refuse(["experts"], by: c.architecture.rawValue) }
+        try settings.apply(to: &c.training)
+        func layers(_ units: [Int]?, _ field: String) throws -> [Int]? {
+            guard let units else { return nil }
+            guard !units.isEmpty, units.allSatisfy({ $0 >= 1 }) else { throw StageError("\(field) must list one or more positive widths, got \(units)") }
+            return units
+        }
+        if let experts = settings.experts {
+            guard experts >= 2 else { throw StageError("experts must be at least 2, got \(experts)") }
+            c.experts = experts
+        }
+        c.expertUnits = try layers(settings.expertUnits, "expertUnits") ?? c.expertUnits
+        if let towerUnits = settings.towerUnits {
+            guard towerUnits.allSatisfy({ $0 >= 1 }) else { throw StageError("towerUnits must list positive widths, got \(towerUnits)") }
+            c.towerUnits = towerUnits
+        }
+        for (field, rate) in [("gateDropout", settings.gateDropout), ("dropout", settings.dropout)] {
+            if let rate, !(rate >= 0 && rate < 1) { throw StageError("\(field) must be in [0, 1), got \(rate)") }
+        }
+        c.gateDropout = settings.gateDropout ?? c.gateDropout
+        c.dropout = settings.dropout ?? c.dropout
+        if let objectives = settings.objectives {
+            guard !objectives.isEmpty else { throw StageError("objectives must name at least one objective") }
+            c.objectives = objectives
+        }
+        if let sampling = settings.negativeSampling {
+            try sampling.validate()
+            c.negativeSampling = sampling
+        }
+        return c
+    }
+
     public let configuration: Configuration
     public let objectives: [Objective]
     let network: MultiTaskNetwork

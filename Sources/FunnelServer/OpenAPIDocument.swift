@@ -134,6 +134,8 @@ enum OpenAPIDocument {
           "failedChannels": {"additionalProperties": {"type": "string"}, "type": "object"},
           "merged": {"type": "integer"},
           "pipelineVersion": {"type": "string"},
+          "preRanked": {"description": "candidates the pre-ranker cut to the ranked ones, when it did", "type": "integer"},
+          "preRanker": {"type": "string"},
           "ranked": {"type": "integer"},
           "ranker": {"type": "string"},
           "rankerNotice": {"type": "string"},

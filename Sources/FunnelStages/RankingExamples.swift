@@ -76,6 +76,9 @@ public protocol TrainableRanker: Ranker {
     static var modelName: String { get }
     static var defaultConfiguration: Configuration { get }
     static func train(on examples: RankingExamples, configuration: Configuration) throws -> (Self, TrainingReport)
+    /// `base` with what `[pipeline.models.<name>]` sets; a setting the model lacks, or a
+    /// value out of range, is refused by name.
+    static func configuration(_ base: Configuration, applying settings: ModelSettings) throws -> Configuration
     func saved(version: String, report: TrainingReport?, window: TrainingWindow?) throws -> SavedModel
     /// Refuses an artifact of another model, or of a shape this type cannot hold.
     init(saved: SavedModel) throws

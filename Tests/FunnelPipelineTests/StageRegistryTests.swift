@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRanking
 import FunnelStages
 import FunnelTesting
 import Testing
@@ -39,6 +40,54 @@ struct FreshestFirst: Ranker {
         #expect(feed.explanation?.ranker == "freshest-first" && feed.explanation?.reranker == "none")
         #expect(feed.explanation?.rankerNotice == nil)
         #expect(feed.items.first?.predictions?["click"] == feed.items.first?.score)
+    }
+
+    /// The pre-ranker keeps the ten freshest of thirty; the ranker, which prefers the oldest,
+    /// orders only those: the feed is the oldest of the ten freshest.
+    @Test func thePreRankerCutsWhatTheRankerScores() async throws {
+        struct StalestFirst: Ranker {
+            let name = "stalest-first"
+            let featureNames = ["freshness"]
+            var objectives: [Objective] { [.click] }
+            func predict(_ batch: RankingBatch) -> Predictions {
+                Predictions(.click, (0..<batch.count).map { Double(1 - min(1, max(0, batch.row($0).first!))) })
+            }
+        }
+        var registry = Self.registry
+        registry.registerRanker("stalest-first") { _ in StalestFirst() }
+        var configuration = PipelineConfiguration()
+        (configuration.ranker, configuration.preRanker, configuration.preRankDepth, configuration.reranker) = ("stalest-first", "freshest-first", 10, "none")
+        try configuration.validate(registry: registry)
+        let now = FeedPipelineTests.now
+        let items = (0..<30).map { Item(id: "i\($0)", categories: ["c\($0 % 3)"], createdAt: now.addingTimeInterval(-Double($0) * 60)) }
+        let pipeline = try FeedPipeline(version: "test", configuration: configuration, items: items, events: [], now: now, ranker: nil,
+                                        registry: registry)
+        let feed = await pipeline.feed(FeedRequest(user: "u", n: 5, now: now, explain: true), state: LiveState())
+        #expect(feed.items.map(\.item) == ["i9", "i8", "i7", "i6", "i5"])
+        #expect(feed.explanation?.preRanker == "freshest-first" && feed.explanation?.preRanked == 30 && feed.explanation?.ranked == 10)
+        let candidates = await pipeline.rankingCandidates(for: "u", now: now)
+        #expect(Set(candidates.items) == Set((0..<10).map { "i\($0)" }) && candidates.predictions.count == 10)
+
+        configuration.preRanker = "logistic-regresion"
+        let error = #expect(throws: PipelineError.self) { try configuration.validate(registry: registry) }
+        #expect(error?.description.hasPrefix("pipeline.preRanker: unknown ranker 'logistic-regresion'") == true)
+        // A trained kind with nothing trained yet: no cut, and the notice says what to run.
+        configuration.preRanker = "logistic-regression"
+        let untrained = try FeedPipeline(version: "test", configuration: configuration, items: items, events: [], now: now, ranker: nil,
+                                         registry: registry)
+        #expect(untrained.preRanker == nil && untrained.rankerNotice?.contains("no logistic-regression pre-ranker is trained yet") == true)
+    }
+
+    /// What `[pipeline.models.mmoe]` sets is what the trained model is made of.
+    @Test func modelSettingsReachTheTrainedModel() throws {
+        var settings = ModelSettings()
+        (settings.experts, settings.expertUnits, settings.towerUnits, settings.epochs) = (2, [8], [4], 1)
+        let trained = try StageRegistry.standard.ranker(named: "mmoe").train!(try Fixtures.clickExamples(rows: 600), settings)
+        let model = try #require(trained.ranker as? MultiTaskRanker)
+        #expect(model.configuration.experts == 2 && model.configuration.expertUnits == [8] && model.configuration.towerUnits == [4])
+        #expect(trained.report.epochs == 1)
+        let defaults = try StageRegistry.standard.ranker(named: "mmoe").train!(try Fixtures.clickExamples(rows: 600), nil)
+        #expect((defaults.ranker as? MultiTaskRanker)?.configuration.expertUnits == MultiTaskRanker.Configuration().expertUnits)
     }
 
     @Test func unknownStagesAreRefusedWithTheKnownNames() {

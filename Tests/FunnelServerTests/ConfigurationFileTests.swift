@@ -1,6 +1,7 @@
 import Foundation
 import FunnelPipeline
 import FunnelServer
+import FunnelStages
 import Testing
 
 @Suite struct ConfigurationFileTests {
@@ -21,6 +22,11 @@ import Testing
             [pipeline.fusion]
             rule = "rank"
             weights = { click = 1.0, "watch-time" = 0.5 }
+            [pipeline.models.mmoe]
+            experts = 3
+            expertUnits = [32]
+            epochs = 4
+            negativeSampling = { keepRate = 0.25 }
             """)
         var server = ServerConfiguration(apiKeys: ["cli"])
         file.apply(to: &server)
@@ -29,6 +35,9 @@ import Testing
         var expected = PipelineConfiguration()
         (expected.mmrLambda, expected.quotas, expected.ranker) = (0.5, ["latest": 0, "itemcf": 150], "mmoe")
         (expected.fusion.rule, expected.fusion.weights) = (.rank, ["click": 1, "watch-time": 0.5])
+        var settings = ModelSettings()
+        (settings.experts, settings.expertUnits, settings.epochs, settings.negativeSampling) = (3, [32], 4, NegativeSampling(keepRate: 0.25))
+        expected.models = ["mmoe": settings]
         #expect(file.pipeline == expected)
         #expect(try ConfigurationFile.parse("").pipeline == nil)
     }
@@ -55,6 +64,18 @@ import Testing
             ("[pipeline.fusion]\nrule = \"sum\"", "pipeline.fusion.rule"),
             ("[pipeline.fusion.weights]\nclik = 1.0", "unknown objective 'clik'"),
             ("[pipeline.fusion.weights]\nlike = nan", "fusion weight of 'like' must be a finite number"),
+            ("[pipeline]\npreRanker = \"lr\"", "pipeline.preRanker: unknown ranker 'lr'"),
+            ("[pipeline]\npreRankDepth = 0", "pipeline.preRankDepth must be at least 1"),
+            ("[pipeline.models.mmoe]\nexperts = 1", "pipeline.models.mmoe: experts must be at least 2"),
+            ("[pipeline.models.mmoe]\nexpertUnits = []", "pipeline.models.mmoe: expertUnits must list one or more positive widths"),
+            ("[pipeline.models.mmoe]\nexpertz = 4", "unknown key pipeline.models.mmoe.expertz"),
+            ("[pipeline.models.mmoe]\nlearningRate = -1.0", "pipeline.models.mmoe: learningRate must be a positive number"),
+            ("[pipeline.models.mmoe.negativeSampling]\nkeepRate = 0.0", "pipeline.models.mmoe: negativeSampling.keepRate must be in (0, 1]"),
+            ("[pipeline.models.mmoe]\nobjectives = [\"clicks\"]", "pipeline.models.mmoe.objectives"),
+            ("[pipeline.models.shared-bottom]\nexperts = 4", "pipeline.models.shared-bottom: shared-bottom has no setting 'experts'"),
+            ("[pipeline.models.logistic-regression]\ntowerUnits = [8]", "logistic-regression has no setting 'towerUnits'"),
+            ("[pipeline.models.reciprocal-rank-fusion]\nepochs = 3", "reciprocal-rank-fusion is not trained and takes no settings"),
+            ("[pipeline.models.dcn]\nepochs = 3", "pipeline.models.dcn: unknown ranker 'dcn'"),
         ]
         for (text, phrase) in cases {
             do {

@@ -9,8 +9,9 @@ import FunnelStore
 import FunnelTensor
 
 /// Every ranker trained on the same examples from a store's log (the exposures and outcomes
-/// `funnel train ranker` uses, the latest fifth validating): per objective AUC and GAUC of
-/// the logistic regression, shared bottom, MMoE and one model per objective; then the click
+/// `funnel train ranker` uses, the latest fifth validating), each as `[pipeline.models]`
+/// configures it: per objective AUC and GAUC of the logistic regression, shared bottom, MMoE
+/// and one model per objective (shared bottom's settings, one objective); then the click
 /// calibration of MMoE trained on all rows and on negatives down-sampled, with and without
 /// the correction.
 struct RankerComparison: AsyncParsableCommand {
@@ -85,11 +86,16 @@ struct RankerComparison: AsyncParsableCommand {
             print(String(format: "%@: %.1f s, %d epochs, click AUC %.4f", name, result.seconds, report.epochs, report.metrics["click.auc"] ?? .nan))
             models.append(result)
         }
-        try record("logistic-regression") { try StageRegistry.standard.ranker(named: "logistic-regression").train!(examples).report }
-        try record("shared-bottom") { try MultiTaskRanker.train(on: examples, configuration: .init(architecture: .sharedBottom)).1 }
+        try record("logistic-regression") { try StageRegistry.standard.ranker(named: "logistic-regression").train!(examples, configuration.models["logistic-regression"]).report }
+        // Each multi-task model as `[pipeline.models.<name>]` configures it.
+        func configured(_ architecture: MultiTaskRanker.Architecture) throws -> MultiTaskRanker.Configuration {
+            let base = MultiTaskRanker.Configuration(architecture: architecture)
+            return try configuration.models[architecture.rawValue].map { try MultiTaskRanker.configuration(base, applying: $0) } ?? base
+        }
+        try record("shared-bottom") { try MultiTaskRanker.train(on: examples, configuration: configured(.sharedBottom)).1 }
         var mmoe: MultiTaskRanker?
         try record("mmoe") {
-            let (model, report) = try MultiTaskRanker.train(on: examples, configuration: .init())
+            let (model, report) = try MultiTaskRanker.train(on: examples, configuration: configured(.mmoe))
             mmoe = model
             return report
         }
@@ -97,7 +103,7 @@ struct RankerComparison: AsyncParsableCommand {
             var merged: [String: Double] = [:]
             let start = Date()
             for objective in mmoe!.objectives {
-                var c = MultiTaskRanker.Configuration(architecture: .sharedBottom)
+                var c = try configured(.sharedBottom)
                 c.objectives = [objective]
                 merged.merge(try MultiTaskRanker.train(on: examples, configuration: c).1.metrics) { first, _ in first }
             }
@@ -105,7 +111,7 @@ struct RankerComparison: AsyncParsableCommand {
             models.append(ModelResult(model: "single-task", seconds: Date().timeIntervalSince(start), trainingRows: examples.trainingRows.count, metrics: merged))
             print(String(format: "single-task (one per objective): %.1f s", models.last!.seconds))
         }
-        var sampledConfiguration = MultiTaskRanker.Configuration()
+        var sampledConfiguration = try configured(.mmoe)
         sampledConfiguration.negativeSampling = NegativeSampling(keepRate: keepRate)
         var sampled: MultiTaskRanker?
         let sampledName = String(format: "mmoe, clicks down-sampled a=%g", keepRate)

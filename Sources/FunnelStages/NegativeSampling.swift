@@ -1,4 +1,3 @@
-import FunnelStages
 
 /// Negative down-sampling for a multi-task ranker: exposures without a positive for `objective`
 /// are kept for training with probability `keepRate` (all positives are kept), which cuts the
@@ -12,6 +11,14 @@ public struct NegativeSampling: Codable, Sendable, Equatable {
 
     public init(keepRate: Float, objective: Objective = .click, corrected: Bool = true) {
         (self.keepRate, self.objective, self.corrected) = (keepRate, objective, corrected)
+    }
+
+    /// Only the keep rate is required; clicks are sampled and corrected by default.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(keepRate: try c.decode(Float.self, forKey: .keepRate),
+                  objective: try c.decodeIfPresent(Objective.self, forKey: .objective) ?? .click,
+                  corrected: try c.decodeIfPresent(Bool.self, forKey: .corrected) ?? true)
     }
 
     /// A keep rate in (0, 1], else an error naming it.

@@ -1,0 +1,52 @@
+import FunnelTensor
+
+/// What `[pipeline.models.<name>]` sets for one trained stage, over its registered defaults.
+/// Every field may be left out; a model refuses, by name, a field it has no use for, so that a
+/// setting never silently does nothing.
+public struct ModelSettings: Codable, Sendable, Equatable {
+    // Training.
+    public var epochs: Int?
+    public var batchSize: Int?
+    public var learningRate: Float?
+    public var patience: Int?
+    public var seed: Int?
+    // Multi-task models.
+    public var objectives: [Objective]?
+    public var experts: Int?
+    public var expertUnits: [Int]?
+    public var towerUnits: [Int]?
+    public var gateDropout: Float?
+    public var dropout: Float?
+    public var negativeSampling: NegativeSampling?
+
+    public init() {}
+
+    /// Applies the training fields to `training`, each checked.
+    public func apply(to training: inout TrainingConfiguration) throws {
+        func check(_ ok: Bool, _ field: String, _ rule: String) throws {
+            if !ok { throw StageError("\(field) \(rule)") }
+        }
+        if let epochs { try check(epochs >= 1, "epochs", "must be at least 1, got \(epochs)"); training.epochs = epochs }
+        if let batchSize { try check(batchSize >= 1, "batchSize", "must be at least 1, got \(batchSize)"); training.batchSize = batchSize }
+        if let learningRate {
+            try check(learningRate.isFinite && learningRate > 0, "learningRate", "must be a positive number, got \(learningRate)")
+            training.learningRate = learningRate
+        }
+        if let patience { try check(patience >= 1, "patience", "must be at least 1, got \(patience)"); training.patience = patience }
+        if let seed { try check(seed >= 0, "seed", "must not be negative, got \(seed)"); training.seed = UInt64(seed) }
+    }
+
+    /// Refuses whichever of the model fields `unused` names is set.
+    public func refuse(_ unused: [String], by model: String) throws {
+        let set: [String: Bool] = [
+            "objectives": objectives != nil, "experts": experts != nil, "expertUnits": expertUnits != nil, "towerUnits": towerUnits != nil,
+            "gateDropout": gateDropout != nil, "dropout": dropout != nil, "negativeSampling": negativeSampling != nil,
+        ]
+        if let field = unused.first(where: { set[$0] == true }) {
+            throw StageError("\(model) has no setting '\(field)'")
+        }
+    }
+
+    /// The names of the model fields, for a model to refuse those it lacks.
+    public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling"]
+}
