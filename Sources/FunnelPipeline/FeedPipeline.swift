@@ -285,10 +285,7 @@ public struct FeedPipeline: Sendable {
         var chosen = Array(candidates.indices)
         if let preRanker, candidates.count > configuration.preRankDepth {
             chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)
-            var kept: [Float] = []
-            kept.reserveCapacity(chosen.count * width)
-            for i in chosen { kept.append(contentsOf: rows[(i * width)..<((i + 1) * width)]) }
-            rows = kept
+            rows = RankingBatch(width: width, features: rows).rows(chosen).features
         }
         let predictions = ranker.predict(RankingBatch(width: width, features: rows, columns: rankerColumns))
         return (chosen, configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions)

@@ -56,16 +56,13 @@ public struct LogisticRanker: TrainableRanker, Equatable {
         }
         let scaling = FeatureScaling(fitting: examples.features, width: width, rows: examples.trainingRows)
         let (mean, deviation) = (scaling.mean, scaling.deviation)
-        let standardised = scaling.apply(examples.features)
+        let standardised = RankingBatch(width: width, features: scaling.apply(examples.features))
 
         let training = configuration.training
         var generator = SeededGenerator(seed: training.seed)
         let layer = Linear(input: width, output: 1, generator: &generator)
         func logits(_ rows: some Collection<Int>, in graph: Graph) -> Node {
-            var x: [Float] = []
-            x.reserveCapacity(rows.count * width)
-            for r in rows { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
-            return layer(graph.constant(Tensor(shape: [rows.count, width], scalars: x))).reshaped([rows.count])
+            layer(graph.constant(Tensor(shape: [rows.count, width], scalars: standardised.rows(rows).features))).reshaped([rows.count])
         }
         let validationLabels = Array(labels[examples.validationRows])
         func validationProbabilities() -> [Float] {

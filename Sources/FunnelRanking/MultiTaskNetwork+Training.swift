@@ -1,4 +1,5 @@
 import FunnelEval
+import FunnelStages
 import FunnelTensor
 
 /// What one task of a multi-task network learns.
@@ -31,20 +32,19 @@ extension MultiTaskNetwork {
         /// Per task, the logits of `rows` of the unstandardised `features` (row-major, the
         /// training width), through the forward-only path.
         public func logits(_ features: [Float], rows: [Int]) -> [[Float]] {
-            network.taskLogits(scaling.apply(features), width: scaling.width, rows: rows)
+            network.taskLogits(RankingBatch(width: scaling.width, features: features), rows: rows, scaling: scaling)
         }
     }
 
-    /// Per task, the logits of `rows` of standardised `features`, in chunks through the
-    /// forward-only path.
-    func taskLogits(_ standardised: [Float], width: Int, rows: [Int]) -> [[Float]] {
+    /// Per task, the logits of `rows` of `batch` (standardised here by `scaling` when given),
+    /// in chunks through the forward-only path.
+    func taskLogits(_ batch: RankingBatch, rows: [Int], scaling: FeatureScaling? = nil) -> [[Float]] {
         var out = [[Float]](repeating: [], count: taskCount)
         let chunk = 8_192
         for start in stride(from: 0, to: rows.count, by: chunk) {
             let part = rows[start..<min(rows.count, start + chunk)]
-            var x: [Float] = []
-            x.reserveCapacity(part.count * width)
-            for r in part { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
+            let gathered = batch.rows(part).features
+            let x = scaling?.apply(gathered) ?? gathered
             let z = Workspace.borrow { workspace -> [Float] in logits(workspace.matrix(rows: part.count, copying: x), in: workspace).scalars }
             for k in 0..<taskCount { out[k].append(contentsOf: stride(from: k, to: z.count, by: taskCount).map { z[$0] }) }
         }
@@ -59,7 +59,7 @@ extension MultiTaskNetwork {
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
         precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
         let scaling = FeatureScaling(fitting: features, width: width, rows: trainingRows)
-        let standardised = scaling.apply(features)
+        let standardised = RankingBatch(width: width, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
         let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, generator: &generator)
         let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
@@ -68,9 +68,7 @@ extension MultiTaskNetwork {
         let history = Trainer(configuration.training).fit(network, exampleCount: trainingRows.count, optimizer: &optimizer,
             loss: { graph, positions in
                 let rows = positions.map { trainingRows[$0] }
-                var x: [Float] = []
-                x.reserveCapacity(rows.count * width)
-                for r in rows { x.append(contentsOf: standardised[(r * width)..<((r + 1) * width)]) }
+                let x = standardised.rows(rows).features
                 let z = network.logits(graph.constant(Tensor(shape: [rows.count, width], scalars: x)), gateDropout: configuration.gateDropout)
                 let losses = tasks.indices.map { k in
                     graph.binaryCrossEntropy(logits: z.slice(axis: 1, start: k, length: 1).reshaped([rows.count]),
@@ -80,7 +78,7 @@ extension MultiTaskNetwork {
                 return losses.dropFirst().reduce(losses[0], +)
             },
             validate: {
-                let scores = network.taskLogits(standardised, width: width, rows: validationRows)
+                let scores = network.taskLogits(standardised, rows: validationRows)
                 let aucs = tasks.indices.map { Metrics.auc(scores: scores[$0], labels: validationOutcomes[$0]) }
                 return aucs.reduce(0, +) / Double(aucs.count)
             },

@@ -32,7 +32,10 @@ public struct RankingBatch: Sendable {
     public func row(_ row: Int) -> ArraySlice<Float> { features[(row * width)..<((row + 1) * width)] }
 
     /// The batch of the candidates at `rows`, in that order.
-    public func rows(_ rows: some Sequence<Int>) -> RankingBatch {
-        RankingBatch(width: width, features: rows.flatMap { row($0) })
+    public func rows(_ rows: some Collection<Int>) -> RankingBatch {
+        var kept: [Float] = []
+        kept.reserveCapacity(rows.count * width)
+        for r in rows { kept.append(contentsOf: row(r)) }
+        return RankingBatch(width: width, features: kept)
     }
 }

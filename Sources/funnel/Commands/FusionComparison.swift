@@ -84,8 +84,8 @@ struct FusionComparison: AsyncParsableCommand {
         for user in (0..<users).shuffled(using: &generator).prefix(sample) {
             let (candidates, predictions) = await pipeline.rankingCandidates(for: "u\(user)", now: now)
             guard candidates.count > k else { continue }
-            let utility = candidates.map { id -> Double in
-                let r = simulation.expectedResponse(user: user, item: Int(id.dropFirst())!)
+            let responses = candidates.map { simulation.expectedResponse(user: user, item: Int($0.dropFirst())!) }
+            let utility = responses.map { r -> Double in
                 let expected: [String: Double] = ["click": r.click, "like": r.like, "collect": r.collect, "share": r.share, "comment": r.comment,
                                                   "follow": r.follow, "completion": r.completion, "watch-time": log1p(r.watchSeconds)]
                 return expected.reduce(0) { $0 + (weights[$1.key] ?? 0) * $1.value }
@@ -93,8 +93,7 @@ struct FusionComparison: AsyncParsableCommand {
             for (j, (_, fusion)) in orders.enumerated() {
                 totals[j] += ListMetrics.ndcg(scores: Self.ranks(fusion.fuse(predictions)), relevance: utility, k: k)
             }
-            let trueClicks = candidates.map { Double(simulation.expectedResponse(user: user, item: Int($0.dropFirst())!).click) }
-            totals[orders.count] += ListMetrics.ndcg(scores: Self.ranks(trueClicks), relevance: utility, k: k)
+            totals[orders.count] += ListMetrics.ndcg(scores: Self.ranks(responses.map(\.click)), relevance: utility, k: k)
             totals[orders.count + 1] += ListMetrics.ndcg(scores: (0..<candidates.count).map { _ in Float.random(in: 0..<1, using: &generator) }, relevance: utility, k: k)
             judged += 1
         }
