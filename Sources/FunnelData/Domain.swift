@@ -209,3 +209,13 @@ extension Event {
                   context: try c.decodeIfPresent(EventContext.self, forKey: .context) ?? EventContext())
     }
 }
+
+extension GeoPoint {
+    /// The great-circle distance to `other`, in kilometres (haversine, on a sphere of the Earth's mean radius).
+    public func kilometres(to other: GeoPoint) -> Double {
+        let rad = Double.pi / 180
+        let dLat = (other.latitude - latitude) * rad, dLon = (other.longitude - longitude) * rad
+        let a = sin(dLat / 2) * sin(dLat / 2) + cos(latitude * rad) * cos(other.latitude * rad) * sin(dLon / 2) * sin(dLon / 2)
+        return 2 * 6_371.0 * asin(min(1, a.squareRoot()))
+    }
+}

@@ -53,3 +53,14 @@ struct ExposureOutcomes {
         return labels
     }
 }
+
+/// A (user, item) pair.
+struct UserItem: Hashable, Sendable {
+    let user: String
+    let item: String
+
+    init(_ event: Event) {
+        user = event.userID
+        item = event.itemID
+    }
+}

@@ -35,11 +35,10 @@ public struct FeedPipeline: Sendable {
     public let channels: [any RetrievalChannel]
     /// The channels with their quotas (a quota of 0 leaves a channel out).
     public let sources: [MultiChannelRetriever.Source]
-    public let statistics: ItemStatistics
     let catalogue: [String: Item]
     /// Per row of the indexes' item space (`indexes.items`), what serving reads of the item:
-    /// availability, category levels as sorted ids (for the reranker's similarity) and the
-    /// ranker's item features. Candidates arrive with their rows, so nothing here hashes an id.
+    /// availability and category levels as sorted ids (for the reranker's similarity); the
+    /// ranker's features (`features`) have their own rows in the same space. Candidates arrive with their rows, so nothing here hashes an id.
     let served: [ServedItem]
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
@@ -53,7 +52,6 @@ public struct FeedPipeline: Sendable {
         var expiresAt: Date?
         var isHidden: Bool
         var levels: [Int32]
-        var facts: RankingFeatures.ItemFacts
 
         func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
     }
@@ -82,10 +80,8 @@ public struct FeedPipeline: Sendable {
             let quota = configuration.quota(of: channel.name)
             return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
         }
-        let statistics = ItemStatistics(events: events, priorStrength: configuration.priorStrength)
-        self.statistics = statistics
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        let features = RankingFeatures(channels: channels.map(\.name))
+        let features = RankingFeatures(spec: configuration.features, channels: channels.map(\.name), items: items, space: space, events: events, now: now)
         self.features = features
         sourceColumns = features.columns(of: sources)
         // One row per item of the space; items with events but no catalogue entry are never served.
@@ -94,7 +90,7 @@ public struct FeedPipeline: Sendable {
         served.reserveCapacity(space.count)
         for id in space.ids {
             guard let item = catalogue[id] else {
-                served.append(ServedItem(expiresAt: nil, isHidden: true, levels: [], facts: features.facts(id, created: nil, statistics: statistics)))
+                served.append(ServedItem(expiresAt: nil, isHidden: true, levels: []))
                 continue
             }
             var levels: [Int32] = []
@@ -103,8 +99,7 @@ public struct FeedPipeline: Sendable {
                 levelIDs[level] = levelID
                 levels.append(levelID)
             }
-            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted(),
-                                     facts: features.facts(id, created: item.createdAt, statistics: statistics)))
+            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted()))
         }
         self.served = served
 
@@ -216,7 +211,8 @@ public struct FeedPipeline: Sendable {
 
         timings.filter = split()
         let filtered = kept.count
-        let scored = score(kept, items: keptItems, now: now)
+        let scored = score(kept, items: keptItems, request: features.request(
+            user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows))
         let (scores, predictions) = (scored.relevance, scored.predictions)
         if scored.chosen.count < kept.count {
             kept = scored.chosen.map { kept[$0] }
@@ -267,7 +263,8 @@ public struct FeedPipeline: Sendable {
             candidate.row >= 0 && served[Int(candidate.row)].isAvailable(at: now)
                 && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
         }
-        let scored = score(candidates, items: candidates.map(\.row), now: now)
+        let scored = score(candidates, items: candidates.map(\.row),
+                           request: features.request(user: user, now: now, recentRows: context.recentRows))
         return (scored.chosen.map { candidates[$0].item }, scored.predictions)
     }
 
@@ -275,12 +272,12 @@ public struct FeedPipeline: Sendable {
     /// indices into `candidates`), the ranker's predictions for them, and the relevance the
     /// reranker orders by, their fusion (`[pipeline.fusion]`). A candidate whose relevance is not
     /// a finite number gets −∞ and is never served.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], now: Date) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], request: RankingFeatures.Request) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
         let width = features.count
         var rows: [Float] = []
         rows.reserveCapacity(candidates.count * width)
         for (candidate, item) in zip(candidates, items) {
-            features.append(candidate, columns: sourceColumns, facts: served[Int(item)].facts, now: now, to: &rows)
+            features.append(candidate, row: item, columns: sourceColumns, request: request, to: &rows)
         }
         var chosen = Array(candidates.indices)
         if let preRanker, candidates.count > configuration.preRankDepth {
@@ -292,9 +289,9 @@ public struct FeedPipeline: Sendable {
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
-    func features(of candidate: MultiChannelRetriever.Candidate, now: Date, to out: inout [Float]) {
-        let facts = indexes.items.row(of: candidate.item, hint: candidate.row).map { served[Int($0)].facts } ?? features.facts(candidate.item, created: nil, statistics: statistics)
-        features.append(candidate, columns: sourceColumns, facts: facts, now: now, to: &out)
+    func features(of candidate: MultiChannelRetriever.Candidate, request: RankingFeatures.Request, to out: inout [Float]) {
+        let row = indexes.items.row(of: candidate.item, hint: candidate.row) ?? -1
+        features.append(candidate, row: row, columns: sourceColumns, request: request, to: &out)
     }
 
 }

@@ -8,13 +8,19 @@ public struct FeedRequest: Sendable {
     public var now: Date
     /// Where the user is now; else their home, if known.
     public var location: GeoPoint?
+    /// The device and city the request comes from; else the user's latest logged ones.
+    public var device: String?
+    public var city: String?
     public var explain: Bool
 
-    public init(user: String, n: Int = 20, now: Date = Date(), location: GeoPoint? = nil, explain: Bool = false) {
+    public init(user: String, n: Int = 20, now: Date = Date(), location: GeoPoint? = nil, device: String? = nil, city: String? = nil,
+                explain: Bool = false) {
         self.user = user
         self.n = n
         self.now = now
         self.location = location
+        self.device = device
+        self.city = city
         self.explain = explain
     }
 }

@@ -18,8 +18,6 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var mmrWindow = 5
     /// How long an exposed item stays out of the same user's feeds.
     public var exposureDays = 7
-    /// Pseudo-exposures of the click- and like-rate priors.
-    public var priorStrength = 50.0
     /// Logged exposures used to train the ranker (the most recent ones).
     public var trainingExposures = 200_000
     /// Whether one feed runs its channels concurrently: lower latency on an idle server, but
@@ -39,6 +37,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var reranker = "mmr"
     /// How the ranker's predictions become the feed's order.
     public var fusion = ScoreFusion()
+    /// The features the rankers see (`[pipeline.features]`).
+    public var features = FeatureSpec()
     /// Per trained stage, by registry name, its settings over the defaults
     /// (`[pipeline.models.mmoe] expertUnits = [32, 16]`).
     public var models: [String: ModelSettings] = [:]
@@ -58,7 +58,6 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         mmrLambda = try c.decodeIfPresent(Double.self, forKey: .mmrLambda) ?? d.mmrLambda
         mmrWindow = try c.decodeIfPresent(Int.self, forKey: .mmrWindow) ?? d.mmrWindow
         exposureDays = try c.decodeIfPresent(Int.self, forKey: .exposureDays) ?? d.exposureDays
-        priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
         concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
         ranker = try c.decodeIfPresent(String.self, forKey: .ranker) ?? d.ranker
@@ -66,6 +65,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         preRankDepth = try c.decodeIfPresent(Int.self, forKey: .preRankDepth) ?? d.preRankDepth
         reranker = try c.decodeIfPresent(String.self, forKey: .reranker) ?? d.reranker
         fusion = try c.decodeIfPresent(ScoreFusion.self, forKey: .fusion) ?? d.fusion
+        features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? d.features
         models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
     }
 
@@ -77,6 +77,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         }
         _ = try registry.reranker(named: reranker, configuration: self)
         do { try fusion.validate() } catch { throw PipelineError("pipeline.\(error)") }
+        try features.validate()
         for (name, settings) in models.sorted(by: { $0.key < $1.key }) {
             guard let kind = registry.rankers[name] else {
                 throw PipelineError("pipeline.models.\(name): unknown ranker '\(name)'; the rankers are \(registry.rankers.keys.sorted().joined(separator: ", "))")
@@ -94,7 +95,6 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
         try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
-        try check(priorStrength >= 0, "priorStrength", "must not be negative")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
     }
 }

@@ -10,8 +10,8 @@ import FunnelTensor
 /// already covers are the examples (an exposure of the last day may still be clicked), labelled
 /// for every objective by what the user did with the item within a day of seeing it
 /// (`ExposureOutcomes`). Their features come from the events before the
-/// first of them only (channels rebuilt as of that moment, item statistics counted up to it), so
-/// no label leaks into a feature; the last fifth, in time order, validates.
+/// first of them only (channels rebuilt as of that moment, statistics counted up to it; the
+/// exposure's own time and context), so no label leaks into a feature; the last fifth, in time order, validates.
 public enum RankerTraining {
     public struct Outcome: Sendable {
         public var trained: StageRegistry.TrainedRanker
@@ -80,20 +80,23 @@ public enum RankerTraining {
         let retriever = pipeline.retriever
         let indexes = pipeline.indexes
         var provenance: [String: [String: MultiChannelRetriever.Candidate]] = [:]
-        await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate]).self) { group in
+        var recentRows: [String: [Int32]] = [:]
+        await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate], [Int32]).self) { group in
             var next = 0
             func schedule() {
                 guard next < users.count else { return }
                 let user = users[next]
                 next += 1
                 group.addTask {
-                    let result = await retriever.retrieve(for: indexes.context(for: user, now: cutoff, location: nil))
-                    return (user, Dictionary(result.candidates.map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first }))
+                    let context = indexes.context(for: user, now: cutoff, location: nil)
+                    let result = await retriever.retrieve(for: context)
+                    return (user, Dictionary(result.candidates.map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first }), context.recentRows)
                 }
             }
             for _ in 0..<8 { schedule() }
-            for await (user, candidates) in group {
+            for await (user, candidates, rows) in group {
                 provenance[user] = candidates
+                recentRows[user] = rows
                 schedule()
             }
         }
@@ -104,7 +107,9 @@ public enum RankerTraining {
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
-            pipeline.features(of: candidate, now: exposure.timestamp, to: &features)
+            let request = pipeline.features.request(user: exposure.userID, now: exposure.timestamp, device: exposure.context.device,
+                                                    city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [])
+            pipeline.features(of: candidate, request: request, to: &features)
             for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
         let window = TrainingWindow(from: events.lazy.map(\.timestamp).min()!, until: exposures.last!.timestamp.addingTimeInterval(labelWindow))

@@ -59,6 +59,8 @@ public struct ConfigurationFile: Decodable, Sendable {
             throw PipelineError("\(source): unknown key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))")
         } catch let error as DecodingError {
             throw PipelineError("\(source): \(describe(error))")
+        } catch let error as PipelineError {
+            throw PipelineError("\(source): \(error)")
         }
         do { try file.pipeline?.validate() } catch { throw PipelineError("\(source): \(error)") }
         if let port = file.server?.port, !(0...65_535).contains(port) { throw PipelineError("\(source): server.port must be 0…65535, got \(port)") }

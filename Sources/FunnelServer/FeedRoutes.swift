@@ -23,12 +23,12 @@ struct FeedRoutes {
         let explain = try QueryValues.flag(request, "explain")
         let location = try QueryValues.location(request, "location")
         let now = Date()
-        let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, explain: explain), state: holder.state)
+        let device = request.uri.queryParameters["device"].map(String.init), city = request.uri.queryParameters["city"].map(String.init)
+        let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, device: device, city: city, explain: explain),
+                                         state: holder.state)
         metrics.record(result.timings)
         if result.isColdStart { metrics.coldStartFeeds.increment() }
-        exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now,
-                                                context: EventContext(device: request.uri.queryParameters["device"].map(String.init),
-                                                                      city: request.uri.queryParameters["city"].map(String.init))) })
+        exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now, context: EventContext(device: device, city: city)) })
         return try JSONBody.response(result)
     }
 

@@ -7,10 +7,10 @@ import FunnelTesting
 import Testing
 
 /// A ranker written outside Funnel's modules: newest items first, by the pipeline's
-/// `freshness` feature. It plugs in through the registry like any stage.
+/// `item:freshness` feature. It plugs in through the registry like any stage.
 struct FreshestFirst: Ranker {
     let name = "freshest-first"
-    let featureNames = ["freshness"]
+    let featureNames = ["item:freshness"]
     var objectives: [Objective] { [.click] }
 
     func predict(_ batch: RankingBatch) -> Predictions {
@@ -47,7 +47,7 @@ struct FreshestFirst: Ranker {
     @Test func thePreRankerCutsWhatTheRankerScores() async throws {
         struct StalestFirst: Ranker {
             let name = "stalest-first"
-            let featureNames = ["freshness"]
+            let featureNames = ["item:freshness"]
             var objectives: [Objective] { [.click] }
             func predict(_ batch: RankingBatch) -> Predictions {
                 Predictions(.click, (0..<batch.count).map { Double(1 - min(1, max(0, batch.row($0).first!))) })
@@ -104,7 +104,7 @@ struct FreshestFirst: Ranker {
 
     /// Σ 1/(60 + rank) over the channels that proposed a candidate, from the channel columns.
     @Test func reciprocalRankFusionByHand() {
-        let fusion = ReciprocalRankFusion(features: ["channel:a", "channel:b", "freshness"])
+        let fusion = ReciprocalRankFusion(features: ["channel:a", "channel:b", "item:freshness"])
         #expect(fusion.featureNames == ["channel:a", "channel:b"])
         RankerContract.check(fusion)
         // Proposed by a at rank 0 and b at rank 4; by b alone at rank 0; by none.
@@ -116,7 +116,7 @@ struct FreshestFirst: Ranker {
     @Test func nonFiniteScoresAreNeverServed() async throws {
         struct Broken: Ranker {
             let name = "broken"
-            let featureNames = ["freshness"]
+            let featureNames = ["item:freshness"]
             var objectives: [Objective] { [.click] }
             func predict(_ batch: RankingBatch) -> Predictions {
                 Predictions(.click, (0..<batch.count).map { $0 % 2 == 0 ? .nan : 0.5 })

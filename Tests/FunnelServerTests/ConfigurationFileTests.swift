@@ -76,6 +76,11 @@ import Testing
             ("[pipeline.models.logistic-regression]\ntowerUnits = [8]", "logistic-regression has no setting 'towerUnits'"),
             ("[pipeline.models.reciprocal-rank-fusion]\nepochs = 3", "reciprocal-rank-fusion is not trained and takes no settings"),
             ("[pipeline.models.dcn]\nepochs = 3", "pipeline.models.dcn: unknown ranker 'dcn'"),
+            ("[pipeline.features]\ngroups = [\"item\", \"colour\"]", "funnel.toml: pipeline.features.groups: unknown feature group 'colour'; the groups are channels, item"),
+            ("[pipeline.features]\nwindows = [7, 0]", "pipeline.features.windows must be one or more whole days"),
+            ("[pipeline.features]\nhashBuckets = 0", "pipeline.features.hashBuckets must be within 1…1024"),
+            ("[pipeline.features]\nageBuckets = [6.0, 1.0]", "pipeline.features.ageBuckets must be positive hours in increasing order"),
+            ("[pipeline]\npriorStrength = 5.0", "unknown key pipeline.priorStrength"),
         ]
         for (text, phrase) in cases {
             do {

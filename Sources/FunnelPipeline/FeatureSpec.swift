@@ -1,0 +1,67 @@
+import Foundation
+
+/// Which features the ranker sees, as `[pipeline.features]` sets them. Every group is computed
+/// by the same code when training examples are built (as of the moment the training window
+/// starts, so no example sees its own outcome) and when a feed is served.
+///
+/// - `channels`: per channel, 1/(1 + rank) where it proposed the candidate, and how many did.
+/// - `item`: over each window, the item's Bayesian-smoothed click rate (per exposure) and like,
+///   collect, share, comment and completion rates (per click), as log-odds, and its exposures;
+///   its freshness, its age in buckets and its duration.
+/// - `author`: over each window, the author's smoothed click and follow rates and exposures.
+/// - `user`: over each window, the user's smoothed click rate and exposures.
+/// - `interest`: the user's smoothed click rate on the item's leaf category and on its top
+///   category, the leaf's share of the user's last actions, whether the user follows the
+///   author, and the distance from the user to the item.
+/// - `context`: hour of day and day of week (as angles), and the device and city, each hashed
+///   into `hashBuckets` one-hot columns so that an unseen or rare value costs no new column.
+public struct FeatureSpec: Codable, Sendable, Equatable {
+    public enum Group: String, Codable, Sendable, CaseIterable {
+        case channels, item, author, user, interest, context
+    }
+
+    public var groups: [Group] = Group.allCases
+    /// The statistics' windows, in days.
+    public var windows: [Int] = [1, 7, 30]
+    /// Pseudo-exposures (or pseudo-clicks) of every rate's prior.
+    public var priorStrength = 50.0
+    public var hashBuckets = 8
+    /// Upper bounds, in hours, of the item-age buckets; one more bucket holds the older items.
+    public var ageBuckets: [Double] = [1, 6, 24, 72, 168]
+
+    public init() {}
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = FeatureSpec()
+        if let names = try c.decodeIfPresent([String].self, forKey: .groups) {
+            groups = try names.map { name in
+                guard let group = Group(rawValue: name) else {
+                    throw PipelineError("pipeline.features.groups: unknown feature group '\(name)'; the groups are "
+                        + Group.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return group
+            }
+        }
+        windows = try c.decodeIfPresent([Int].self, forKey: .windows) ?? d.windows
+        priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
+        hashBuckets = try c.decodeIfPresent(Int.self, forKey: .hashBuckets) ?? d.hashBuckets
+        ageBuckets = try c.decodeIfPresent([Double].self, forKey: .ageBuckets) ?? d.ageBuckets
+    }
+
+    public func validate() throws {
+        func check(_ ok: Bool, _ field: String, _ rule: String) throws {
+            if !ok { throw PipelineError("pipeline.features.\(field) \(rule)") }
+        }
+        try check(!groups.isEmpty, "groups", "must name at least one group")
+        try check(Set(groups).count == groups.count, "groups", "names a group twice")
+        try check(!windows.isEmpty && windows.allSatisfy { $0 >= 1 }, "windows", "must be one or more whole days, each at least 1")
+        try check(Set(windows).count == windows.count, "windows", "names a window twice")
+        try check(priorStrength.isFinite && priorStrength >= 0, "priorStrength", "must be a finite number, not negative")
+        try check((1...1024).contains(hashBuckets), "hashBuckets", "must be within 1…1024")
+        try check(ageBuckets.allSatisfy { $0.isFinite && $0 > 0 } && zip(ageBuckets, ageBuckets.dropFirst()).allSatisfy { $0 < $1 },
+                  "ageBuckets", "must be positive hours in increasing order")
+    }
+
+    public func has(_ group: Group) -> Bool { groups.contains(group) }
+}

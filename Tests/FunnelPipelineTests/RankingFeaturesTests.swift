@@ -1,0 +1,94 @@
+import Foundation
+import FunnelData
+import FunnelPipeline
+import Testing
+
+/// The ranker's features against values computed by hand from a log of a few events.
+@Suite struct RankingFeaturesTests {
+    static let now = Date(timeIntervalSince1970: 1_767_225_600)  // a Thursday, 00:00 UTC
+    static let paris = GeoPoint(latitude: 48.8566, longitude: 2.3522)
+    static let london = GeoPoint(latitude: 51.5074, longitude: -0.1278)
+
+    static func at(days: Double) -> Date { now.addingTimeInterval(days * 86_400) }
+
+    /// u saw i0 twice (clicking once) and followed its author; v saw i1 twice, once within the
+    /// week. An exposure after `now` is not counted.
+    static let features: RankingFeatures = {
+        let items = [
+            Item(id: "i0", categories: ["food/1"], authorID: "a0", location: paris, createdAt: now.addingTimeInterval(-7_200), numeric: ["duration": 120]),
+            Item(id: "i1", categories: ["food/2"], authorID: "a0", location: london, createdAt: at(days: -20)),
+        ]
+        let phone = EventContext(device: "phone", city: "paris")
+        let events = [
+            Event(userID: "u", itemID: "i0", type: .exposure, timestamp: at(days: -2), context: phone),
+            Event(userID: "u", itemID: "i0", type: .click, timestamp: at(days: -2).addingTimeInterval(2), context: phone),
+            Event(userID: "u", itemID: "i0", type: .exposure, timestamp: at(days: -0.5), context: phone),
+            Event(userID: "u", itemID: "i0", type: .followAuthor, timestamp: at(days: -0.4), context: phone),
+            Event(userID: "v", itemID: "i1", type: .exposure, timestamp: at(days: -3)),
+            Event(userID: "v", itemID: "i1", type: .exposure, timestamp: at(days: -10)),
+            Event(userID: "v", itemID: "i1", type: .click, timestamp: at(days: 0.1)),
+        ]
+        var spec = FeatureSpec()
+        spec.windows = [1, 7]
+        spec.priorStrength = 2
+        var space = IDInterner()
+        for item in items { _ = space.intern(item.id) }
+        return RankingFeatures(spec: spec, channels: ["popular"], items: items, space: space, events: events, now: now)
+    }()
+
+    func row(_ item: String, row: Int32, request: RankingFeatures.Request) -> [String: Float] {
+        var out: [Float] = []
+        Self.features.append(.init(item: item, row: row, provenance: []), row: row, columns: [0], request: request, to: &out)
+        #expect(out.count == Self.features.count)
+        return Dictionary(uniqueKeysWithValues: zip(Self.features.names, out))
+    }
+
+    func logit(_ p: Double) -> Float { Float(log(p / (1 - p))) }
+
+    @Test func itemStatisticsAreSmoothedTowardsTheWindowsRate() {
+        let request = Self.features.request(user: "u", now: Self.now)
+        let i0 = row("i0", row: 0, request: request), i1 = row("i1", row: 1, request: request), unknown = row("x", row: -1, request: request)
+        // Within 7 days: 3 exposures and 1 click, so the prior is 1/3 at strength 2.
+        #expect(abs(i0["item:click:7d"]! - logit((1 + 2.0 / 3) / (2 + 2))) < 1e-5)
+        #expect(abs(i1["item:click:7d"]! - logit((0 + 2.0 / 3) / (1 + 2))) < 1e-5)
+        #expect(abs(unknown["item:click:7d"]! - logit(1.0 / 3)) < 1e-5, "an unknown item gets the prior")
+        #expect(i0["item:exposures:7d"]! == Float(log1p(2.0)) && i0["item:exposures:1d"]! == Float(log1p(1.0)))
+        #expect(i1["item:exposures:1d"]! == 0, "the exposure after now is not counted")
+        // The author's 7 days hold all three exposures and the click; one follow in three exposures at the prior of 1/3 is 1/3.
+        #expect(abs(i1["author:click:7d"]! - logit((1 + 2.0 / 3) / (3 + 2))) < 1e-5)
+        #expect(abs(i1["author:follow:7d"]! - logit(1.0 / 3)) < 1e-5)
+        #expect(i0["item:log-duration"]! == Float(log1p(120.0)))
+    }
+
+    @Test func ageFreshnessAndContextColumns() {
+        let i0 = row("i0", row: 0, request: Self.features.request(user: "u", now: Self.now))
+        #expect(abs(i0["item:freshness"]! - Float(exp2(-7_200 / (3 * 86_400.0)))) < 1e-6)
+        #expect(i0["item:age<6h"] == 1 && i0["item:age<1h"] == 0 && i0["item:age>=168h"] == 0)
+        // Midnight on a Thursday: both angles are zero.
+        #expect(abs(i0["context:hour-sin"]!) < 1e-6 && i0["context:hour-cos"] == 1 && abs(i0["context:weekday-sin"]!) < 1e-6)
+        let devices = (0..<8).map { i0["context:device#\($0)"]! }
+        #expect(devices.reduce(0, +) == 1, "the user's latest device, hashed into one of eight columns")
+        let tablet = row("i0", row: 0, request: Self.features.request(user: "u", now: Self.now, device: "tablet"))
+        let nobody = row("i0", row: 0, request: Self.features.request(user: "nobody", now: Self.now))
+        #expect((0..<8).map { tablet["context:device#\($0)"]! }.reduce(0, +) == 1)
+        #expect((0..<8).map { nobody["context:device#\($0)"]! }.reduce(0, +) == 0, "no device known, no column set")
+    }
+
+    @Test func interestFollowsAndDistanceAreTheUsers() {
+        let request = Self.features.request(user: "u", now: Self.now, recentRows: [0, 0, 1, -1])
+        let i0 = row("i0", row: 0, request: request), i1 = row("i1", row: 1, request: request)
+        // Over the whole log: 4 exposures, 1 click (the prior 1/4), at strength 2 / 5.
+        #expect(abs(i0["interest:leaf-click"]! - logit((1 + 0.4 * 0.25) / (2 + 0.4))) < 1e-5)
+        #expect(abs(i1["interest:leaf-click"]! - logit(0.25)) < 1e-5, "u never saw food/2")
+        #expect(abs(i1["interest:top-click"]! - i0["interest:leaf-click"]!) < 1e-6, "both are food, seen twice, clicked once")
+        #expect(abs(i0["interest:recent-leaf-share"]! - 2.0 / 3) < 1e-6 && abs(i1["interest:recent-leaf-share"]! - 1.0 / 3) < 1e-6)
+        #expect(i1["interest:follows-author"] == 1)
+        // u's place is where they clicked: Paris; London is 343.5 km away.
+        #expect(i0["interest:log-km"] == 0 && i0["interest:has-place"] == 1)
+        #expect(abs(i1["interest:log-km"]! - Float(log1p(343.5))) < 0.01)
+        #expect(abs(Self.paris.kilometres(to: Self.london) - 343.5) < 1)
+        let v = row("i1", row: 1, request: Self.features.request(user: "v", now: Self.now))
+        #expect(v["interest:follows-author"] == 0 && v["interest:has-place"] == 0)
+        #expect(abs(v["user:click:7d"]! - logit((0 + 2.0 / 3) / (1 + 2))) < 1e-5)
+    }
+}
