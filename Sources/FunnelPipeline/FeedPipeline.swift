@@ -274,11 +274,7 @@ public struct FeedPipeline: Sendable {
     /// a finite number gets −∞ and is never served.
     func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], request: RankingFeatures.Request) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
         let width = features.count
-        var rows: [Float] = []
-        rows.reserveCapacity(candidates.count * width)
-        for (candidate, item) in zip(candidates, items) {
-            features.append(candidate, row: item, columns: sourceColumns, request: request, to: &rows)
-        }
+        var rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request)
         var chosen = Array(candidates.indices)
         if let preRanker, candidates.count > configuration.preRankDepth {
             chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)

@@ -20,6 +20,8 @@ public struct RankingFeatures: Sendable {
     private let itemWidth: Int
     private let itemTable: [Float]
     private let itemFacts: [ItemFacts]
+    /// Category levels (leaves and tops) are numbered 0..<levelCount.
+    private let levelCount: Int
     /// The row for an item the catalogue and the log do not know: the priors.
     private let unknownItem: [Float]
     private let users: [String: UserProfile]
@@ -33,6 +35,8 @@ public struct RankingFeatures: Sendable {
         var top: Int32 = -1
         var author: Int32 = -1
         var location: GeoPoint?
+        /// `location` on the unit sphere (w = 1), or zero when unknown.
+        var place = SIMD4<Float>()
     }
 
     struct UserProfile: Sendable {
@@ -83,9 +87,11 @@ public struct RankingFeatures: Sendable {
             if let leaf = item.categories.first { facts[row].leaf = id(leaf, in: &levelIDs) }
             if let author = item.authorID { facts[row].author = id(author, in: &authorIDs); authorName[row] = author }
             facts[row].location = item.location
+            facts[row].place = item.location.map(Self.unitVector) ?? .zero
             facts[row].created = item.createdAt?.timeIntervalSince1970 ?? .nan
         }
         itemFacts = facts
+        levelCount = levelIDs.count
 
         // One pass over the log: windowed counts per item, author and user; each user's clicks
         // per category, followed authors, clicked places and latest device and city.
@@ -185,16 +191,18 @@ public struct RankingFeatures: Sendable {
         return names
     }
 
-    /// The columns of one feed request: who asks, when, where, on what.
+    /// What one feed request adds: who asks, when, where, on what; and, per category level,
+    /// the user's smoothed click rate on it and its share of their last actions, so that each
+    /// candidate reads them by index.
     public struct Request: Sendable {
-        let now: Date
+        let now: Double
         let user: [Float]
         let context: [Float]
-        let profile: UserProfile?
-        let location: GeoPoint?
-        /// How many of the user's last actions were on each leaf category, and how many there were.
-        let recentLeaves: [Int32: Float]
-        let recentCount: Float
+        let levelClickLogits: [Float]
+        let recentShares: [Float]
+        let followed: Set<Int32>
+        /// Where the user is, on the unit sphere (w = 1), or zero when unknown.
+        let place: SIMD4<Float>
     }
 
     /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`).
@@ -210,16 +218,22 @@ public struct RankingFeatures: Sendable {
             context = [Float(sin(hour)), Float(cos(hour)), Float(sin(weekday)), Float(cos(weekday))]
             context += oneHot(device ?? profile?.device) + oneHot(city ?? profile?.city)
         }
-        var recentLeaves: [Int32: Float] = [:]
-        var recentCount: Float = 0
+        var logits: [Float] = [], shares: [Float] = []
         if spec.has(.interest) {
-            for row in recentRows where row >= 0 && Int(row) < itemFacts.count && itemFacts[Int(row)].leaf >= 0 {
-                recentLeaves[itemFacts[Int(row)].leaf, default: 0] += 1
-                recentCount += 1
+            let s = spec.priorStrength / 5
+            func clickLogit(_ counts: SIMD2<Float>) -> Float {
+                let clicks = Double(counts.y), exposures = max(Double(counts.x), clicks)
+                return Self.logit((clicks + s * priorClickRate) / (exposures + s))
             }
+            logits = Array(repeating: clickLogit(.zero), count: levelCount + 1)
+            for (level, counts) in profile?.levels ?? [:] { logits[Int(level)] = clickLogit(counts) }
+            shares = Array(repeating: 0, count: levelCount + 1)
+            let recent = recentRows.compactMap { row in row >= 0 && Int(row) < itemFacts.count && itemFacts[Int(row)].leaf >= 0 ? Int(itemFacts[Int(row)].leaf) : nil }
+            for leaf in recent { shares[leaf] += 1 / Float(recent.count) }
         }
-        return Request(now: now, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context, profile: profile,
-                       location: location ?? profile?.centre, recentLeaves: recentLeaves, recentCount: recentCount)
+        return Request(now: now.timeIntervalSince1970, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context,
+                       levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
+                       place: (location ?? profile?.centre).map(Self.unitVector) ?? .zero)
     }
 
     private func oneHot(_ value: String?) -> [Float] {
@@ -228,58 +242,81 @@ public struct RankingFeatures: Sendable {
         return columns
     }
 
+    static func unitVector(_ p: GeoPoint) -> SIMD4<Float> {
+        let lat = p.latitude * .pi / 180, lon = p.longitude * .pi / 180
+        return SIMD4(Float(cos(lat) * cos(lon)), Float(cos(lat) * sin(lon)), Float(sin(lat)), 1)
+    }
+
     /// The feature column of each source's channel (nil for channels without one), so that
     /// `append` finds a provenance's column by its source rather than by hashing its name.
     public func columns(of sources: [MultiChannelRetriever.Source]) -> [Int?] {
         sources.map { channelIndex[$0.channel.name] }
     }
 
-    /// Appends the features of `candidate` (at `row` of the item space, −1 outside it) to
-    /// `out`; `columns` are those of the retriever's sources.
+    /// The features of every candidate, row after row; `rows` are their rows in the item space
+    /// (−1 outside it), `columns` those of the retriever's sources.
+    public func rows(_ candidates: [MultiChannelRetriever.Candidate], rows: [Int32], columns: [Int?], request: Request) -> [Float] {
+        let width = count
+        return [Float](unsafeUninitializedCapacity: candidates.count * width) { out, filled in
+            for k in candidates.indices { write(candidates[k], row: rows[k], columns: columns, request: request, to: out.baseAddress! + k * width) }
+            filled = candidates.count * width
+        }
+    }
+
+    /// Appends the features of one candidate to `out`.
     public func append(_ candidate: MultiChannelRetriever.Candidate, row: Int32, columns: [Int?], request: Request, to out: inout [Float]) {
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        out.withUnsafeMutableBufferPointer { write(candidate, row: row, columns: columns, request: request, to: $0.baseAddress! + start) }
+    }
+
+    /// Writes the `count` features of `candidate` at `out`.
+    private func write(_ candidate: MultiChannelRetriever.Candidate, row: Int32, columns: [Int?], request: Request, to out: UnsafeMutablePointer<Float>) {
+        var i = 0
+        func put(_ value: Float) {
+            out[i] = value
+            i += 1
+        }
+        func put(_ values: [Float]) {
+            values.withUnsafeBufferPointer { (out + i).update(from: $0.baseAddress!, count: $0.count) }
+            i += values.count
+        }
         let known = row >= 0 && Int(row) < itemFacts.count
         let facts = known ? itemFacts[Int(row)] : ItemFacts()
         if spec.has(.channels) {
-            let start = out.count
-            out.append(contentsOf: repeatElement(0, count: channels.count))
+            (out + i).update(repeating: 0, count: channels.count)
             for p in candidate.provenance {
-                if p.source < columns.count, let k = columns[p.source], out[start + k] == 0 { out[start + k] = 1 / Float(1 + p.rank) }
+                if p.source < columns.count, let k = columns[p.source], out[i + k] == 0 { out[i + k] = 1 / Float(1 + p.rank) }
             }
-            out.append(Float(candidate.provenance.count))
+            i += channels.count
+            put(Float(candidate.provenance.count))
         }
         if known {
-            itemTable.withUnsafeBufferPointer { out.append(contentsOf: $0[Int(row) * itemWidth ..< (Int(row) + 1) * itemWidth]) }
+            itemTable.withUnsafeBufferPointer { (out + i).update(from: $0.baseAddress! + Int(row) * itemWidth, count: itemWidth) }
+            i += itemWidth
         } else {
-            out.append(contentsOf: unknownItem)
+            put(unknownItem)
         }
         if spec.has(.item) {
-            let age = facts.created.isNaN ? nil : max(0, request.now.timeIntervalSince1970 - facts.created)
-            out.append(age.map { Float(exp2(-$0 / freshnessHalfLife)) } ?? 0)
+            let age = facts.created.isNaN ? nil : max(0, request.now - facts.created)
+            put(age.map { Float(exp2(-$0 / freshnessHalfLife)) } ?? 0)
             let bucket = age.map { a in spec.ageBuckets.firstIndex { a < $0 * 3_600 } ?? spec.ageBuckets.count }
-            for k in 0...spec.ageBuckets.count { out.append(k == bucket ? 1 : 0) }
+            for k in 0...spec.ageBuckets.count { put(k == bucket ? 1 : 0) }
         }
-        out.append(contentsOf: request.user)
+        put(request.user)
         if spec.has(.interest) {
-            let profile = request.profile
-            func clickLogit(_ level: Int32) -> Float {
-                let counts = level >= 0 ? profile?.levels[level] ?? .zero : .zero
-                let s = spec.priorStrength / 5
-                let clicks = Double(counts.y), exposures = max(Double(counts.x), clicks)
-                return Self.logit((clicks + s * priorClickRate) / (exposures + s))
-            }
-            out.append(clickLogit(facts.leaf))
-            out.append(clickLogit(facts.top))
-            out.append(request.recentCount > 0 ? (request.recentLeaves[facts.leaf] ?? 0) / request.recentCount : 0)
-            out.append(facts.author >= 0 && profile?.followed.contains(facts.author) == true ? 1 : 0)
-            if let here = request.location, let there = facts.location {
-                out.append(Float(log1p(here.kilometres(to: there))))
-                out.append(1)
-            } else {
-                out.append(0)
-                out.append(0)
-            }
+            put(request.levelClickLogits[facts.leaf >= 0 ? Int(facts.leaf) : levelCount])
+            put(request.levelClickLogits[facts.top >= 0 ? Int(facts.top) : levelCount])
+            put(facts.leaf >= 0 ? request.recentShares[Int(facts.leaf)] : 0)
+            put(facts.author >= 0 && request.followed.contains(facts.author) ? 1 : 0)
+            // The great-circle distance from the chord between the two unit vectors.
+            let both = request.place.w * facts.place.w
+            let d = (request.place - facts.place) * SIMD4(1, 1, 1, 0)
+            let chord = (d * d).sum().squareRoot()
+            put(both * log1p(2 * 6_371 * asin(min(1, chord / 2))))
+            put(both)
         }
-        out.append(contentsOf: request.context)
+        put(request.context)
     }
 
     static func logit(_ p: Double) -> Float {

@@ -24,9 +24,15 @@ public struct FeatureScaling: Sendable, Equatable {
 
     /// The standardised values of `features` (whole rows, row-major).
     public func apply(_ features: some Collection<Float>) -> [Float] {
-        var out: [Float] = []
-        out.reserveCapacity(features.count)
-        for (i, x) in features.enumerated() { out.append((x - mean[i % width]) / deviation[i % width]) }
-        return out
+        let width = width, inverse = deviation.map { 1 / $0 }
+        return [Float](unsafeUninitializedCapacity: features.count) { out, count in
+            var (i, j) = (0, 0)
+            for x in features {
+                out[i] = (x - mean[j]) * inverse[j]
+                i += 1
+                j = j + 1 == width ? 0 : j + 1
+            }
+            count = i
+        }
     }
 }

@@ -40,13 +40,19 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         return graph.concat(columns, axis: 1)
     }
 
-    /// The same logits without a graph, for serving: every task's gate in one product and one
-    /// softmax pass, each mixture a weighted sum of rows.
+    /// The same logits without a graph: every task's gate in one product and one softmax pass,
+    /// each mixture a weighted sum of rows.
     public func logits(_ x: Matrix, in workspace: Workspace) -> Matrix {
-        let rows = x.rows
         let outputs = experts.map { $0.forward(x, in: workspace) }
         let gateWeights = gates.isEmpty ? nil : Linear.forward(sideBySide: gates, x, in: workspace)
         gateWeights?.softmax(groupsOf: experts.count)
+        return logits(experts: outputs, gates: gateWeights, in: workspace)
+    }
+
+    /// The logits from the experts' outputs and the gates' softmax weights (`[batch, tasks ×
+    /// experts]`, nil for a shared bottom): each task's mixture through its tower and head.
+    func logits(experts outputs: [Matrix], gates gateWeights: Matrix?, in workspace: Workspace) -> Matrix {
+        let rows = outputs[0].rows
         let out = workspace.matrix(rows: rows, columns: towers.count)
         for task in 0..<towers.count {
             let mixture = gateWeights.map {

@@ -82,6 +82,8 @@ public struct MultiTaskRanker: TrainableRanker {
     public let objectives: [Objective]
     let network: MultiTaskNetwork
     let scaling: FeatureScaling
+    /// The network with the scaling folded in, for serving.
+    let folded: FoldedMultiTaskNetwork
 
     public var featureNames: [String] { configuration.featureNames }
     /// The architecture's name (`mmoe`, `shared-bottom`): the registry knows each by it.
@@ -97,7 +99,7 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// The logits `[batch, objectives]` through the forward-only path that serving uses.
     public func logits(_ batch: RankingBatch, in workspace: Workspace) -> Matrix {
-        network.logits(workspace.matrix(rows: batch.count, copying: scaling.apply(batch.features)), in: workspace)
+        folded.logits(workspace.matrix(rows: batch.count, copying: batch.features), in: workspace)
     }
 
     /// The same logits through the training graph (in inference mode when `graph` is).
@@ -121,6 +123,7 @@ public struct MultiTaskRanker: TrainableRanker {
 
     init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork) {
         (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
+        folded = FoldedMultiTaskNetwork(network, scaling: scaling)
         objectives = configuration.objectives ?? []
     }
 

@@ -28,7 +28,7 @@ struct FreshestFirst: Ranker {
     @Test func aRankerFromOutsidePassesTheContractAndServes() async throws {
         RankerContract.check(FreshestFirst())
         var configuration = PipelineConfiguration()
-        (configuration.ranker, configuration.reranker) = ("freshest-first", "none")
+        (configuration.ranker, configuration.preRanker, configuration.reranker) = ("freshest-first", nil, "none")
         try configuration.validate(registry: Self.registry)
         let now = FeedPipelineTests.now
         // Item k was created k minutes ago; every item is in the latest channel.
