@@ -285,9 +285,11 @@ public struct FeedPipeline: Sendable {
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.
-    func features(of candidate: MultiChannelRetriever.Candidate, request: RankingFeatures.Request, to out: inout [Float]) {
+    /// `features`: these statistics in place of the pipeline's (the same channels and item space).
+    func features(of candidate: MultiChannelRetriever.Candidate, with features: RankingFeatures? = nil, request: RankingFeatures.Request,
+                  to out: inout [Float]) {
         let row = indexes.items.row(of: candidate.item, hint: candidate.row) ?? -1
-        features.append(candidate, row: row, columns: sourceColumns, request: request, to: &out)
+        (features ?? self.features).append(candidate, row: row, columns: sourceColumns, request: request, to: &out)
     }
 
 }

@@ -27,6 +27,10 @@ public enum RankerTraining {
 
     /// How long after an exposure an action still counts as its outcome.
     static let labelWindow: TimeInterval = 86_400
+    /// How often, in the examples' time, their statistics are counted anew: each example's
+    /// item, author, user and interest features are as of the start of its six hours, as a
+    /// server that rebuilds its pipeline every few hours would have served them.
+    public static let statisticsRefresh: TimeInterval = 6 * 3_600
 
     /// The exposures the ranker trains on, oldest first: the latest `trainingExposures` whose
     /// day of follow-up is logged. The first one's time is the cutoff before which features
@@ -63,10 +67,13 @@ public enum RankerTraining {
         return Outcome(trained: trained, preRanker: preRanker, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
     }
 
-    /// The examples every ranker trains on: the features of each exposure as the pipeline saw
-    /// it at the cutoff, and its outcome for every objective.
+    /// The examples every ranker trains on: the features of each exposure (the channels' ranks
+    /// as of the cutoff, the statistics as of the start of its `statisticsRefresh` period), and
+    /// its outcome for every objective. `holdout`: validate on the exposures of that last span
+    /// of the examples rather than on their last fifth.
     public static func rankingExamples(items: [Item], events: [Event], configuration: PipelineConfiguration,
                                        twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
+                                       holdout: TimeInterval? = nil,
                                        registry: StageRegistry = .standard) async throws -> RankingExamples {
         let exposures = try examples(events, configuration: configuration)
         let cutoff = exposures.first!.timestamp
@@ -101,19 +108,39 @@ public enum RankerTraining {
             }
         }
 
+        // The statistics of each refresh period, counted from the events before it, on every core.
+        let periods = Int((exposures.last!.timestamp.timeIntervalSince(cutoff) / statisticsRefresh).rounded(.down)) + 1
         let names = pipeline.features.names
+        var snapshots = [RankingFeatures?](repeating: nil, count: periods)
+        snapshots[0] = pipeline.features
+        await withTaskGroup(of: (Int, RankingFeatures).self) { group in
+            for period in 1..<max(1, periods) {
+                group.addTask {
+                    let start = cutoff.addingTimeInterval(Double(period) * statisticsRefresh)
+                    return (period, RankingFeatures(spec: configuration.features, channels: pipeline.channels.map(\.name), items: items,
+                                                    space: indexes.items, events: events, now: start))
+                }
+            }
+            for await (period, snapshot) in group { snapshots[period] = snapshot }
+        }
         var features: [Float] = []
         var labels = Dictionary(uniqueKeysWithValues: Objective.allCases.map { ($0, [Float]()) })
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
-            let request = pipeline.features.request(user: exposure.userID, now: exposure.timestamp, device: exposure.context.device,
-                                                    city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [])
-            pipeline.features(of: candidate, request: request, to: &features)
+            let period = min(periods - 1, Int(exposure.timestamp.timeIntervalSince(cutoff) / statisticsRefresh))
+            let snapshot = snapshots[period]!
+            let request = snapshot.request(user: exposure.userID, now: exposure.timestamp, device: exposure.context.device,
+                                           city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [])
+            pipeline.features(of: candidate, with: snapshot, request: request, to: &features)
             for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
         let window = TrainingWindow(from: events.lazy.map(\.timestamp).min()!, until: exposures.last!.timestamp.addingTimeInterval(labelWindow))
+        let validationStart = holdout.map { span in
+            let from = exposures.last!.timestamp.addingTimeInterval(-span)
+            return exposures.firstIndex { $0.timestamp >= from }! - exposures.startIndex
+        }
         return try RankingExamples(featureNames: names, features: features, labels: labels,
-                                   users: exposures.map(\.userID), window: window)
+                                   users: exposures.map(\.userID), validationStart: validationStart, window: window)
     }
 }

@@ -62,7 +62,7 @@ public struct RankingFeatures: Sendable {
 
     public var count: Int { names.count }
 
-    /// `space`: the indexes' item space, whose rows candidates carry; `events` up to `now`.
+    /// `space`: the indexes' item space, whose rows candidates carry; the events before `now` count.
     public init(spec: FeatureSpec, channels: [String], items: [Item], space: IDInterner, events: [Event], now: Date,
                 freshnessHalfLife: TimeInterval = 3 * 86_400) {
         self.spec = spec
@@ -100,7 +100,7 @@ public struct RankingFeatures: Sendable {
         var userCounts = WindowedCounts<String>(windowDays: spec.windows, end: now)
         var profiles: [String: UserProfile] = [:]
         var exposuresAndClicks = SIMD2<Float>()
-        for event in events where event.timestamp <= now {
+        for event in events where event.timestamp < now {
             guard let action = WindowedCounts<String>.Action(event) else { continue }
             itemCounts.add(event.itemID, action, at: event.timestamp)
             userCounts.add(event.userID, action, at: event.timestamp)

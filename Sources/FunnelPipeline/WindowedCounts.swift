@@ -47,10 +47,10 @@ struct WindowedCounts<Key: Hashable & Sendable>: Sendable {
         totals = Array(repeating: 0, count: windows.count * Self.actions)
     }
 
-    /// Counts `action` on `key` at `time`, in every window that holds it (none if it is after the end).
+    /// Counts `action` on `key` at `time`, in every window that holds it (none unless it is before the end).
     mutating func add(_ key: Key, _ action: Action, at time: Date) {
         let age = end.timeIntervalSince(time)
-        guard age >= 0 else { return }
+        guard age > 0 else { return }
         let start: Int
         if let row = rows[key] {
             start = row * width

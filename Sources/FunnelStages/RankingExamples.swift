@@ -16,8 +16,9 @@ public struct RankingExamples: Sendable {
     /// The span of the log the rows and their labels come from.
     public let window: TrainingWindow
 
+    /// `validationStart`: the first validating row; by default the last `validationFraction` validate.
     public init(featureNames: [String], features: [Float], labels: [Objective: [Float]], users: [String],
-                validationFraction: Double = 0.2, window: TrainingWindow) throws {
+                validationFraction: Double = 0.2, validationStart: Int? = nil, window: TrainingWindow) throws {
         let width = featureNames.count
         guard width > 0, features.count % width == 0 else {
             throw StageError("ranking examples: \(features.count) feature values do not fill rows of \(width) features")
@@ -38,7 +39,10 @@ public struct RankingExamples: Sendable {
         self.features = features
         self.labels = labels
         self.users = users
-        self.validationStart = count - Int(Double(count) * validationFraction)
+        if let validationStart, !(1..<count).contains(validationStart) {
+            throw StageError("ranking examples: validation from row \(validationStart) leaves no training or no validation rows of \(count)")
+        }
+        self.validationStart = validationStart ?? count - Int(Double(count) * validationFraction)
         self.window = window
     }
 

@@ -29,6 +29,12 @@ struct RankerComparison: AsyncParsableCommand {
     @Option(help: "Keep rate of unclicked exposures for the down-sampled MMoE.")
     var keepRate: Float = 0.1
 
+    @Option(help: "Validate on the exposures of the examples' last this many days (default: their last fifth).")
+    var holdoutDays: Double?
+
+    @Option(help: "How many of the latest logged exposures make the examples (default: [pipeline] trainingExposures).")
+    var exposures: Int?
+
     @Flag(help: "Skip the single-objective models (one per objective).")
     var noSingleTask = false
 
@@ -59,16 +65,20 @@ struct RankerComparison: AsyncParsableCommand {
 
     func validate() throws {
         guard keepRate > 0, keepRate < 1 else { throw ValidationError("--keep-rate must be in (0, 1), got \(keepRate)") }
+        if let holdoutDays, !(holdoutDays > 0 && holdoutDays.isFinite) { throw ValidationError("--holdout-days must be a positive number, got \(holdoutDays)") }
+        if let exposures, exposures < 100 { throw ValidationError("--exposures must be at least 100, got \(exposures)") }
     }
 
     func run() async throws {
         global.apply()
         let opened = try await StoreLocation.open(store)
-        let configuration = try ConfigurationFile.pipeline(at: config)
+        var configuration = try ConfigurationFile.pipeline(at: config)
+        if let exposures { configuration.trainingExposures = exposures }
         let data = try await FeedModels.read(opened)
         let twoTower = try await PipelineLoader.latestTwoTower(opened)
         let examples = try await RankerTraining.rankingExamples(items: data.items, events: data.events, configuration: configuration,
-                                                                twoTower: twoTower.map { ($0.model, $0.features) })
+                                                                twoTower: twoTower.map { ($0.model, $0.features) },
+                                                                holdout: holdoutDays.map { $0 * 86_400 })
         let validationRows = examples.validationRows
         print("\(examples.count) exposures (\(validationRows.count) validate), \(examples.width) features; positive rates: "
             + Objective.allCases.compactMap { objective in
