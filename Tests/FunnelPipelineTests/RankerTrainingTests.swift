@@ -6,17 +6,7 @@ import Testing
 /// The ranker's training examples on a simulated log: each example's statistics as of the start
 /// of its refresh period, never later, and a held-out span that validates exactly its exposures.
 @Suite struct RankerTrainingTests {
-    static let world: (items: [Item], events: [Event]) = {
-        var configuration = FeedWorld.Configuration()
-        (configuration.seed, configuration.users, configuration.items, configuration.authors, configuration.days) = (3, 400, 1_000, 100, 4)
-        let simulation = FeedSimulation(world: try! FeedWorld(configuration), batchSize: 50_000)
-        var items: [Item] = [], events: [Event] = []
-        while let batch = try! simulation.nextBatch() {
-            items += batch.items
-            events += batch.events
-        }
-        return (items, events)
-    }()
+    static let world = simulatedLog(seed: 3, users: 400, items: 1_000, authors: 100, days: 4)
 
     @Test func statisticsAreAsOfEachExamplesPeriodAndTheHoldoutIsItsSpan() async throws {
         let (items, events) = Self.world

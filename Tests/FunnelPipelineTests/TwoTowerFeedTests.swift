@@ -10,17 +10,7 @@ import Testing
 /// popularity, and the channel that serves it (filtered search, the same answers after a save
 /// and load through the store).
 @Suite struct TwoTowerFeedTests {
-    static let world: (items: [Item], events: [Event]) = {
-        var configuration = FeedWorld.Configuration()
-        (configuration.seed, configuration.users, configuration.items, configuration.authors, configuration.days) = (5, 600, 3_000, 300, 5)
-        let simulation = FeedSimulation(world: try! FeedWorld(configuration), batchSize: 50_000)
-        var items: [Item] = [], events: [Event] = []
-        while let batch = try! simulation.nextBatch() {
-            items += batch.items
-            events += batch.events
-        }
-        return (items, events)
-    }()
+    static let world = simulatedLog(seed: 5, users: 600, items: 3_000, authors: 300, days: 5)
 
     static let trained: TwoTowerFeedTraining.Outcome = try! TwoTowerFeedTraining.train(
         items: world.items, events: world.events,
