@@ -38,7 +38,8 @@ public struct FeedPipeline: Sendable {
     let catalogue: [String: Item]
     /// Per row of the indexes' item space (`indexes.items`), what serving reads of the item:
     /// availability and category levels as sorted ids (for the reranker's similarity); the
-    /// ranker's features (`features`) have their own rows in the same space. Candidates arrive with their rows, so nothing here hashes an id.
+    /// ranker's features (`features`) have their own rows in the same space. Candidates arrive
+    /// with their rows, so nothing here hashes an id.
     let served: [ServedItem]
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
@@ -81,7 +82,8 @@ public struct FeedPipeline: Sendable {
             return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
         }
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
-        let features = RankingFeatures(spec: configuration.features, channels: channels.map(\.name), items: items, space: space, events: events, now: now)
+        let features = RankingFeatures(spec: configuration.features, channels: channels.map(\.name), catalogue: catalogue, space: space,
+                                       events: events, now: now)
         self.features = features
         sourceColumns = features.columns(of: sources)
         // One row per item of the space; items with events but no catalogue entry are never served.

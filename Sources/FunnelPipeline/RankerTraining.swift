@@ -9,9 +9,10 @@ import FunnelTensor
 /// exposures. The most recent `trainingExposures` exposures whose day of follow-up the log
 /// already covers are the examples (an exposure of the last day may still be clicked), labelled
 /// for every objective by what the user did with the item within a day of seeing it
-/// (`ExposureOutcomes`). Their features come from the events before the
-/// first of them only (channels rebuilt as of that moment, statistics counted up to it; the
-/// exposure's own time and context), so no label leaks into a feature; the last fifth, in time order, validates.
+/// (`ExposureOutcomes`). Their features come from the events before them only: the channels
+/// rebuilt as of the first of them, the statistics counted anew every `statisticsRefresh`, the
+/// exposure's own time and context; so no label leaks into a feature. The last fifth, in time
+/// order, validates (or a last span, `holdout`).
 public enum RankerTraining {
     public struct Outcome: Sendable {
         public var trained: StageRegistry.TrainedRanker
@@ -117,8 +118,8 @@ public enum RankerTraining {
             for period in 1..<max(1, periods) {
                 group.addTask {
                     let start = cutoff.addingTimeInterval(Double(period) * statisticsRefresh)
-                    return (period, RankingFeatures(spec: configuration.features, channels: pipeline.channels.map(\.name), items: items,
-                                                    space: indexes.items, events: events, now: start))
+                    return (period, RankingFeatures(spec: configuration.features, channels: pipeline.channels.map(\.name),
+                                                    catalogue: pipeline.catalogue, space: indexes.items, events: events, now: start))
                 }
             }
             for await (period, snapshot) in group { snapshots[period] = snapshot }

@@ -62,8 +62,9 @@ public struct RankingFeatures: Sendable {
 
     public var count: Int { names.count }
 
-    /// `space`: the indexes' item space, whose rows candidates carry; the events before `now` count.
-    public init(spec: FeatureSpec, channels: [String], items: [Item], space: IDInterner, events: [Event], now: Date,
+    /// `catalogue`: the items by id; `space`: the indexes' item space, whose rows candidates
+    /// carry; the events before `now` count.
+    public init(spec: FeatureSpec, channels: [String], catalogue: [String: Item], space: IDInterner, events: [Event], now: Date,
                 freshnessHalfLife: TimeInterval = 3 * 86_400) {
         self.spec = spec
         self.channels = channels
@@ -77,7 +78,6 @@ public struct RankingFeatures: Sendable {
             table[key] = Int32(table.count)
             return Int32(table.count - 1)
         }
-        let catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         var facts = [ItemFacts](repeating: ItemFacts(), count: space.count)
         var authorName: [String?] = Array(repeating: nil, count: space.count)
         for (row, itemID) in space.ids.enumerated() {

@@ -22,6 +22,24 @@ public struct FeatureScaling: Sendable, Equatable {
 
     public var width: Int { mean.count }
 
+    /// A linear layer over standardised features, rewritten to read the raw ones:
+    /// Σᵢ wᵢⱼ (xᵢ − μᵢ)/σᵢ + bⱼ = Σᵢ (wᵢⱼ/σᵢ) xᵢ + (bⱼ − Σᵢ μᵢ wᵢⱼ/σᵢ), so that serving reads each
+    /// value once. `weights` is `[width, bias.count]`, row-major.
+    public func fold(weights: [Float], bias: [Float]) -> (weights: [Float], bias: [Float]) {
+        let n = bias.count
+        precondition(weights.count == width * n, "\(weights.count) weights do not make [\(width), \(n)]")
+        var folded = weights, shifted = bias
+        for j in 0..<n {
+            var shift: Float = 0
+            for i in 0..<width {
+                folded[i * n + j] = weights[i * n + j] / deviation[i]
+                shift += mean[i] * folded[i * n + j]
+            }
+            shifted[j] -= shift
+        }
+        return (folded, shifted)
+    }
+
     /// The standardised values of `features` (whole rows, row-major).
     public func apply(_ features: some Collection<Float>) -> [Float] {
         let width = width, inverse = deviation.map { 1 / $0 }

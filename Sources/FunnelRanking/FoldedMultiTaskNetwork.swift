@@ -2,7 +2,7 @@ import FunnelTensor
 
 /// A trained multi-task network prepared for serving raw features. The standardisation
 /// (x − μ)/σ is folded into the layers that read the features, every expert's first layer and
-/// every gate (W' = W/σ row by row, b' = b − Σ μ W/σ), and those layers sit side by side in one
+/// every gate (`FeatureScaling.fold`), and those layers sit side by side in one
 /// weight matrix: a batch costs one wide product where it cost a scaling pass, a narrow product
 /// per expert and one for the gates.
 struct FoldedMultiTaskNetwork: Sendable {
@@ -22,16 +22,10 @@ struct FoldedMultiTaskNetwork: Sendable {
         var weights = [Float](repeating: 0, count: input * total), bias = [Float](repeating: 0, count: total)
         var column = 0
         for layer in layers {
-            let n = layer.outputSize, w = layer.weight.value.scalars, b = layer.bias?.value.scalars ?? Array(repeating: 0, count: n)
-            for j in 0..<n {
-                var shift: Float = 0
-                for i in 0..<input {
-                    let folded = w[i * n + j] / scaling.deviation[i]
-                    weights[i * total + column + j] = folded
-                    shift += scaling.mean[i] * folded
-                }
-                bias[column + j] = b[j] - shift
-            }
+            let n = layer.outputSize
+            let folded = scaling.fold(weights: layer.weight.value.scalars, bias: layer.bias?.value.scalars ?? Array(repeating: 0, count: n))
+            for i in 0..<input { weights.replaceSubrange((i * total + column)..<(i * total + column + n), with: folded.weights[(i * n)..<((i + 1) * n)]) }
+            bias.replaceSubrange(column..<(column + n), with: folded.bias)
             column += n
         }
         (self.weights, self.bias) = (weights, bias)

@@ -31,8 +31,7 @@ public struct LogisticRanker: TrainableRanker, Equatable {
     public let weights: [Float]
     public let bias: Float
     public let training: TrainingConfiguration
-    /// The weights over the raw features, the standardisation folded in:
-    /// w·(x − μ)/σ + b = (w/σ)·x + (b − Σ w μ/σ), so that serving reads each value once.
+    /// The weights over the raw features, the standardisation folded in (`FeatureScaling.fold`).
     private let scaled: FoldedWeights
 
     private struct FoldedWeights: Equatable, Sendable {
@@ -65,13 +64,6 @@ public struct LogisticRanker: TrainableRanker, Equatable {
             }
         }
         return Predictions(.click, p)
-    }
-
-    /// The click probability of one row of features.
-    public func probability(_ features: ArraySlice<Float>) -> Double {
-        var z = scaled.bias
-        for (w, x) in zip(scaled.weights, features) { z += w * x }
-        return 1 / (1 + exp(-Double(z)))
     }
 
     /// Fits the click labels of `examples`, validating on their most recent rows.
@@ -122,8 +114,8 @@ public struct LogisticRanker: TrainableRanker, Equatable {
                      "one mean, deviation and weight per feature")
         (self.featureNames, self.mean, self.deviation, self.weights, self.bias, self.training) =
             (featureNames, mean, deviation, weights, bias, training)
-        let w = zip(weights, deviation).map { $0 / $1 }
-        scaled = FoldedWeights(weights: w, bias: bias - zip(w, mean).reduce(0) { $0 + $1.0 * $1.1 })
+        let folded = FeatureScaling(mean: mean, deviation: deviation).fold(weights: weights, bias: [bias])
+        scaled = FoldedWeights(weights: folded.weights, bias: folded.bias[0])
     }
 
     public func saved(version: String, report: TrainingReport?, window: TrainingWindow?) throws -> SavedModel {

@@ -33,7 +33,8 @@ import Testing
         spec.priorStrength = 2
         var space = IDInterner()
         for item in items { _ = space.intern(item.id) }
-        return RankingFeatures(spec: spec, channels: ["popular"], items: items, space: space, events: events, now: now)
+        return RankingFeatures(spec: spec, channels: ["popular"], catalogue: Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) }),
+                               space: space, events: events, now: now)
     }()
 
     func row(_ item: String, row: Int32, request: RankingFeatures.Request) -> [String: Float] {

@@ -6,27 +6,32 @@ import FunnelStages
 import FunnelTesting
 import Testing
 
-/// A ranker written outside Funnel's modules: newest items first, by the pipeline's
-/// `item:freshness` feature. It plugs in through the registry like any stage.
-struct FreshestFirst: Ranker {
-    let name = "freshest-first"
+/// A ranker written outside Funnel's modules: a click prediction from the pipeline's
+/// `item:freshness` feature (and the candidate's position in the batch). It plugs in through
+/// the registry like any stage.
+struct FreshnessRanker: Ranker {
+    let name: String
+    let score: @Sendable (_ freshness: Float, _ position: Int) -> Double
     let featureNames = ["item:freshness"]
     var objectives: [Objective] { [.click] }
 
     func predict(_ batch: RankingBatch) -> Predictions {
-        Predictions(.click, (0..<batch.count).map { Double(min(1, max(0, batch.row($0).first!))) })
+        Predictions(.click, (0..<batch.count).map { score(batch.row($0).first!, $0) })
     }
+
+    /// Newest items first.
+    static let freshestFirst = FreshnessRanker(name: "freshest-first") { freshness, _ in Double(min(1, max(0, freshness))) }
 }
 
 @Suite struct StageRegistryTests {
     static var registry: StageRegistry {
         var registry = StageRegistry.standard
-        registry.registerRanker("freshest-first") { _ in FreshestFirst() }
+        registry.registerRanker("freshest-first") { _ in FreshnessRanker.freshestFirst }
         return registry
     }
 
     @Test func aRankerFromOutsidePassesTheContractAndServes() async throws {
-        RankerContract.check(FreshestFirst())
+        RankerContract.check(FreshnessRanker.freshestFirst)
         var configuration = PipelineConfiguration()
         (configuration.ranker, configuration.preRanker, configuration.reranker) = ("freshest-first", nil, "none")
         try configuration.validate(registry: Self.registry)
@@ -45,16 +50,10 @@ struct FreshestFirst: Ranker {
     /// The pre-ranker keeps the ten freshest of thirty; the ranker, which prefers the oldest,
     /// orders only those: the feed is the oldest of the ten freshest.
     @Test func thePreRankerCutsWhatTheRankerScores() async throws {
-        struct StalestFirst: Ranker {
-            let name = "stalest-first"
-            let featureNames = ["item:freshness"]
-            var objectives: [Objective] { [.click] }
-            func predict(_ batch: RankingBatch) -> Predictions {
-                Predictions(.click, (0..<batch.count).map { Double(1 - min(1, max(0, batch.row($0).first!))) })
-            }
-        }
         var registry = Self.registry
-        registry.registerRanker("stalest-first") { _ in StalestFirst() }
+        registry.registerRanker("stalest-first") { _ in
+            FreshnessRanker(name: "stalest-first") { freshness, _ in Double(1 - min(1, max(0, freshness))) }
+        }
         var configuration = PipelineConfiguration()
         (configuration.ranker, configuration.preRanker, configuration.preRankDepth, configuration.reranker) = ("stalest-first", "freshest-first", 10, "none")
         try configuration.validate(registry: registry)
@@ -114,16 +113,8 @@ struct FreshestFirst: Ranker {
 
     /// A ranker that predicts NaN for some candidates never has them served.
     @Test func nonFiniteScoresAreNeverServed() async throws {
-        struct Broken: Ranker {
-            let name = "broken"
-            let featureNames = ["item:freshness"]
-            var objectives: [Objective] { [.click] }
-            func predict(_ batch: RankingBatch) -> Predictions {
-                Predictions(.click, (0..<batch.count).map { $0 % 2 == 0 ? .nan : 0.5 })
-            }
-        }
         var registry = StageRegistry.standard
-        registry.registerRanker("broken") { _ in Broken() }
+        registry.registerRanker("broken") { _ in FreshnessRanker(name: "broken") { _, position in position % 2 == 0 ? .nan : 0.5 } }
         var configuration = PipelineConfiguration()
         configuration.ranker = "broken"
         let now = FeedPipelineTests.now
