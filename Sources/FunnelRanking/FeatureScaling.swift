@@ -9,15 +9,20 @@ public struct FeatureScaling: Sendable, Equatable {
         (self.mean, self.deviation) = (mean, deviation)
     }
 
-    /// Fits the rows `rows` of `features` (row-major, `width` columns); a constant column gets a
-    /// deviation of 10⁻⁶ rather than 0.
+    /// Fits the rows `rows` of `features` (row-major, `width` columns). A column constant over
+    /// those rows gets a deviation of 1: a model learns nothing from it, so a value it never saw
+    /// in training must move its input by the value's distance from the mean, not by a million
+    /// times that (a deviation of 10⁻⁶ saturated every prediction served off the training value).
     public init(fitting features: [Float], width: Int, rows: some Collection<Int>) {
         var mean = [Float](repeating: 0, count: width), deviation = [Float](repeating: 0, count: width)
         let count = Float(max(1, rows.count))
         for r in rows { for j in 0..<width { mean[j] += features[r * width + j] } }
         for j in 0..<width { mean[j] /= count }
         for r in rows { for j in 0..<width { let d = features[r * width + j] - mean[j]; deviation[j] += d * d } }
-        self.init(mean: mean, deviation: deviation.map { max(1e-6, ($0 / count).squareRoot()) })
+        self.init(mean: mean, deviation: deviation.map { d in
+            let sd = (d / count).squareRoot()
+            return sd > 1e-6 ? sd : 1
+        })
     }
 
     public var width: Int { mean.count }

@@ -18,6 +18,15 @@ import Testing
         #expect(abs(predictions.value(1, .click)! - 1 / (1 + exp(-0.25))) < 1e-6)
     }
 
+    /// A column constant in training (the second) scales by 1, so a value it never saw shifts
+    /// the standardised input by its distance from the mean, not by a million times that.
+    @Test func aColumnConstantInTrainingScalesByOne() {
+        let scaling = FeatureScaling(fitting: [1, 4, 3, 4, 5, 4], width: 2, rows: 0..<3)
+        #expect(scaling.mean == [3, 4])
+        #expect(abs(scaling.deviation[0] - Float((8.0 / 3).squareRoot())) < 1e-6 && scaling.deviation[1] == 1)
+        #expect(scaling.apply([3, 6]) == [0, 2])
+    }
+
     @Test func examplesWithNonFiniteValuesAreRefusedWithTheRow() throws {
         let window = try Fixtures.clickExamples(rows: 10).window
         #expect(throws: StageError.self) {
