@@ -1,9 +1,10 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The vector kernels (FunnelIndex) are compiled for AVX2 and FMA on x86-64: the baseline target
-// has only SSE2, which halves the width of every distance computation. Every x86-64 server CPU
-// since 2013 has both.
+// The compute targets (tensors, index, retrieval, ranking, reranking, the pipeline) are compiled
+// for AVX2 and FMA on x86-64: the baseline target has only SSE2, which halves the width of every
+// vector loop (distances, activations, mixtures, feature rows). Every x86-64 server CPU since 2013
+// has both; `funnel` checks at start, before any of that code runs, and refuses a CPU without.
 #if arch(x86_64)
 let vectorKernelSettings: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"])]
 #else
@@ -45,7 +46,8 @@ let package = Package(
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CInt8Kernels"),
-        .target(name: "FunnelTensor", dependencies: ["CMalloc"]),
+        .systemLibrary(name: "CCPUCheck"),
+        .target(name: "FunnelTensor", dependencies: ["CMalloc"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelData"),
         .target(name: "FunnelEval", dependencies: ["FunnelData"]),
         .target(name: "FunnelIndex", dependencies: ["FunnelTensor", "CPrefetch", "CInt8Kernels"], swiftSettings: vectorKernelSettings),
@@ -56,12 +58,12 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "FunnelStages", dependencies: ["FunnelTensor"]),
-        .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelStages"]),
-        .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "CPrefetch"]),
-        .target(name: "FunnelRerank", dependencies: ["FunnelStages"]),
+        .target(name: "FunnelStages", dependencies: ["FunnelTensor"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelStages"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "CPrefetch"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelRerank", dependencies: ["FunnelStages"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelPipeline", dependencies: ["FunnelData", "FunnelEval", "FunnelIndex", "FunnelRetrieval", "FunnelRerank", "FunnelStore", "FunnelTensor",
-                                                       "FunnelStages", "FunnelRanking"]),
+                                                       "FunnelStages", "FunnelRanking"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelServer", dependencies: [
             "FunnelData", "FunnelStore", "FunnelPipeline",
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -80,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "FunnelRanking", "FunnelRetrieval", "FunnelBench", "FunnelStore",
+                "CCPUCheck", "FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "FunnelRanking", "FunnelRetrieval", "FunnelBench", "FunnelStore",
                 "FunnelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -96,7 +98,7 @@ let package = Package(
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting"]),
-        .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
+        .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelIndex", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
                                                                 "FunnelStages", "FunnelTesting", "FunnelRanking"]),
         .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelRanking", "FunnelStages", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),

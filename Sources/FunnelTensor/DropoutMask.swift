@@ -22,11 +22,31 @@ struct DropoutMask: Sendable {
         }
     }
 
-    /// Fills the mask of one row from a generator seeded by (`seed`, `row`), so any thread can
-    /// draw any row and get the same mask.
+    /// Fills the mask of one row from (`seed`, `row`), so any thread can draw any row and get the
+    /// same mask. Each 64-bit word is a hash of its position (SplitMix64's finaliser over a
+    /// counter), not the next state of a generator: no word waits for the one before, so the
+    /// loop runs at the width of the vector unit instead of at the latency of a state update.
     @inline(__always)
     func fill(_ out: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, row: Int) {
-        var generator = SeededGenerator(seed: seed &+ UInt64(row) &* 0x9E37_79B9_7F4A_7C15)
-        fill(out, count: count, generator: &generator)
+        let start = Self.mix(seed &+ UInt64(truncatingIfNeeded: row) &* 0x9E37_79B9_7F4A_7C15)
+        let threshold = threshold
+        let whole = count / 4
+        for w in 0..<whole {
+            let word = Self.mix(start &+ UInt64(truncatingIfNeeded: w) &* 0x9E37_79B9_7F4A_7C15)
+            for k in 0..<4 { out[4 * w + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
+        }
+        if whole * 4 < count {
+            let word = Self.mix(start &+ UInt64(truncatingIfNeeded: whole) &* 0x9E37_79B9_7F4A_7C15)
+            for k in 0..<(count - whole * 4) { out[4 * whole + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
+        }
+    }
+
+    /// SplitMix64's finaliser: a bijection of 64-bit words that spreads every input bit.
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

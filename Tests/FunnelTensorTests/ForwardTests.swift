@@ -125,6 +125,25 @@ import Testing
         #expect(abs(y.reduce(0, +) / 100_000 - 1) < 0.02)
     }
 
+    /// The fused block's per-row masks: the kept fraction is 1 − rate, and no row repeats
+    /// another's draws (equal at about 0.7² + 0.3² of positions, however shifted).
+    @Test func fusedBlockMasksKeepTheExpectedFractionAndDifferByRow() {
+        let g = Graph(mode: .training, seed: 4)
+        let (rows, cols) = (1_000, 66)
+        let y = g.fusedBlock(g.constant(Tensor(repeating: 1, shape: [rows, cols])), batchNorm: nil, activation: .identity, dropout: 0.3).value.scalars
+        let kept = y.filter { $0 != 0 }
+        #expect(abs(Double(kept.count) / Double(rows * cols) - 0.7) < 0.01)
+        #expect(kept.allSatisfy { abs($0 - 1 / 0.7) < 1e-6 })
+        for shift in [0, 4, 8] {
+            var equal = 0
+            for r in 0..<(rows - 1) {
+                for j in 0..<(cols - shift) where (y[r * cols + j + shift] != 0) == (y[(r + 1) * cols + j] != 0) { equal += 1 }
+            }
+            let share = Double(equal) / Double((rows - 1) * (cols - shift))
+            #expect(abs(share - 0.58) < 0.02, "rows r and r + 1 shifted by \(shift) agree at \(share) of positions")
+        }
+    }
+
     /// The sequence and interaction ops against hand-computed values.
     @Test func sequenceAndInteractionValues() {
         let g = Graph(mode: .inference)
