@@ -15,9 +15,13 @@ import Foundation
 ///   author, and the distance from the user to the item.
 /// - `context`: hour of day and day of week (as angles), and the device and city, each hashed
 ///   into `hashBuckets` one-hot columns so that an unseen or rare value costs no new column.
+/// - `profile`: what the stored records say. The user's categorical attributes (as
+///   `name=value`) and tags, hashed into `hashBuckets` columns; the item's tags, the same way;
+///   the numeric attributes named in `userNumeric` and `itemNumeric` (signed log(1 + |x|), 0
+///   when missing); and the share of the item's tags that the user's tags hold.
 public struct FeatureSpec: Codable, Sendable, Equatable {
     public enum Group: String, Codable, Sendable, CaseIterable {
-        case channels, item, author, user, interest, context
+        case channels, item, author, user, interest, context, profile
     }
 
     public var groups: [Group] = Group.allCases
@@ -28,6 +32,10 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var hashBuckets = 8
     /// Upper bounds, in hours, of the item-age buckets; one more bucket holds the older items.
     public var ageBuckets: [Double] = [1, 6, 24, 72, 168]
+    /// The users' and the items' numeric attributes (`User.numeric`, `Item.numeric`) the
+    /// `profile` group reads, a column each.
+    public var userNumeric: [String] = []
+    public var itemNumeric: [String] = []
 
     public init() {}
 
@@ -47,6 +55,8 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         priorStrength = try c.decodeIfPresent(Double.self, forKey: .priorStrength) ?? d.priorStrength
         hashBuckets = try c.decodeIfPresent(Int.self, forKey: .hashBuckets) ?? d.hashBuckets
         ageBuckets = try c.decodeIfPresent([Double].self, forKey: .ageBuckets) ?? d.ageBuckets
+        userNumeric = try c.decodeIfPresent([String].self, forKey: .userNumeric) ?? d.userNumeric
+        itemNumeric = try c.decodeIfPresent([String].self, forKey: .itemNumeric) ?? d.itemNumeric
     }
 
     public func validate() throws {
@@ -61,6 +71,9 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         try check((1...1024).contains(hashBuckets), "hashBuckets", "must be within 1…1024")
         try check(ageBuckets.allSatisfy { $0.isFinite && $0 > 0 } && zip(ageBuckets, ageBuckets.dropFirst()).allSatisfy { $0 < $1 },
                   "ageBuckets", "must be positive hours in increasing order")
+        for (field, names) in [("userNumeric", userNumeric), ("itemNumeric", itemNumeric)] {
+            try check(names.allSatisfy { !$0.isEmpty } && Set(names).count == names.count, field, "must name distinct attributes")
+        }
     }
 
     public func has(_ group: Group) -> Bool { groups.contains(group) }

@@ -36,6 +36,8 @@ public struct FeedPipeline: Sendable {
     /// The channels with their quotas (a quota of 0 leaves a channel out).
     public let sources: [MultiChannelRetriever.Source]
     let catalogue: [String: Item]
+    /// The stored user records by id, which the `profile` features read.
+    let userRecords: [String: User]
     /// Per row of the indexes' item space (`indexes.items`), what serving reads of the item:
     /// availability and category levels as sorted ids (for the reranker's similarity); the
     /// ranker's features (`features`) have their own rows in the same space. Candidates arrive
@@ -59,7 +61,7 @@ public struct FeedPipeline: Sendable {
 
     /// `ranker`, `preRanker`: the trained ranker and pre-ranker of the configured kinds, if
     /// saved. Fails on a stage name the registry lacks.
-    public init(version: String, configuration: PipelineConfiguration, items: [Item], events: [Event], now: Date, ranker trained: (any Ranker)?,
+    public init(version: String, configuration: PipelineConfiguration, items: [Item], users: [User] = [], events: [Event], now: Date, ranker trained: (any Ranker)?,
                 rankerVersion: String? = nil, preRanker trainedPreRanker: (any Ranker)? = nil,
                 twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil, twoTowerVersion: String? = nil,
                 registry: StageRegistry = .standard) throws {
@@ -82,8 +84,9 @@ public struct FeedPipeline: Sendable {
             return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
         }
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
+        userRecords = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         let features = RankingFeatures(spec: configuration.features, channels: channels.map(\.name), catalogue: catalogue, space: space,
-                                       events: events, now: now)
+                                       events: events, now: now, users: userRecords)
         self.features = features
         sourceColumns = features.columns(of: sources)
         // One row per item of the space; items with events but no catalogue entry are never served.

@@ -12,12 +12,21 @@ public enum PipelineLoader {
     public static let twoTowerArtifact = "two-tower"
 
     public static func catalogue(_ store: any Store, pageSize: Int = 10_000) async throws -> [Item] {
-        var items: [Item] = [], cursor: String?
+        try await everything(id: \.id) { try await store.itemPage(after: $0, limit: pageSize) }
+    }
+
+    public static func users(_ store: any Store, pageSize: Int = 10_000) async throws -> [User] {
+        try await everything(id: \.id) { try await store.userPage(after: $0, limit: pageSize) }
+    }
+
+    /// Every record, page after page, each page after the last one's id.
+    private static func everything<T>(id: (T) -> String, page: (String?) async throws -> [T]) async throws -> [T] {
+        var all: [T] = [], cursor: String?
         while true {
-            let page = try await store.itemPage(after: cursor, limit: pageSize)
-            guard let last = page.last else { return items }
-            items += page
-            cursor = last.id
+            let next = try await page(cursor)
+            guard let last = next.last else { return all }
+            all += next
+            cursor = id(last)
         }
     }
 
@@ -96,7 +105,7 @@ public enum PipelineLoader {
         if let name = configuration.preRanker { preRanker = try await latestRanker(store, configuration: configuration, named: name, registry: registry) }
         let twoTower = try await latestTwoTower(store)
         return try FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.version ?? "untrained")", configuration: configuration,
-                                items: items, events: events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
+                                items: items, users: try await users(store), events: events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
                                 preRanker: preRanker?.ranker,
                                 twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version, registry: registry)
     }

@@ -49,7 +49,7 @@ public enum RankerTraining {
 
     /// `twoTower`: the two-tower model served beside the other channels (trained on events
     /// before the cutoff), so that the ranker learns its channel's features too.
-    public static func train(items: [Item], events: [Event], configuration: PipelineConfiguration,
+    public static func train(items: [Item], users: [User] = [], events: [Event], configuration: PipelineConfiguration,
                              twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
                              registry: StageRegistry = .standard) async throws -> Outcome {
         let kind = try registry.ranker(named: configuration.ranker)
@@ -57,7 +57,8 @@ public enum RankerTraining {
             throw PipelineError("the \(kind.name) ranker needs no training; name a trained one in pipeline.ranker "
                 + "(\(registry.rankers.values.filter(\.isTrainable).map(\.name).sorted().joined(separator: ", ")))")
         }
-        let examples = try await rankingExamples(items: items, events: events, configuration: configuration, twoTower: twoTower, registry: registry)
+        let examples = try await rankingExamples(items: items, users: users, events: events, configuration: configuration, twoTower: twoTower,
+                                                 registry: registry)
         let trained = try train(examples, configuration.models[kind.name])
         let preRanker = try configuration.preRanker.flatMap { name in
             name == kind.name ? nil : try registry.ranker(named: name).train?(examples, configuration.models[name])
@@ -72,14 +73,14 @@ public enum RankerTraining {
     /// as of the cutoff, the statistics as of the start of its `statisticsRefresh` period), and
     /// its outcome for every objective. `holdout`: validate on the exposures of that last span
     /// of the examples rather than on their last fifth.
-    public static func rankingExamples(items: [Item], events: [Event], configuration: PipelineConfiguration,
+    public static func rankingExamples(items: [Item], users: [User] = [], events: [Event], configuration: PipelineConfiguration,
                                        twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
                                        holdout: TimeInterval? = nil,
                                        registry: StageRegistry = .standard) async throws -> RankingExamples {
         let exposures = try examples(events, configuration: configuration)
         let cutoff = exposures.first!.timestamp
         let history = events.filter { $0.timestamp < cutoff }
-        let pipeline = try FeedPipeline(version: "training", configuration: configuration, items: items, events: history, now: cutoff,
+        let pipeline = try FeedPipeline(version: "training", configuration: configuration, items: items, users: users, events: history, now: cutoff,
                                         ranker: nil, twoTower: twoTower, registry: registry)
 
         let outcomes = ExposureOutcomes(events, from: cutoff, window: labelWindow)
@@ -119,7 +120,8 @@ public enum RankerTraining {
                 group.addTask {
                     let start = cutoff.addingTimeInterval(Double(period) * statisticsRefresh)
                     return (period, RankingFeatures(spec: configuration.features, channels: pipeline.channels.map(\.name),
-                                                    catalogue: pipeline.catalogue, space: indexes.items, events: events, now: start))
+                                                    catalogue: pipeline.catalogue, space: indexes.items, events: events, now: start,
+                                                    users: pipeline.userRecords))
                 }
             }
             for await (period, snapshot) in group { snapshots[period] = snapshot }

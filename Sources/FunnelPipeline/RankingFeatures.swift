@@ -26,6 +26,8 @@ public struct RankingFeatures: Sendable {
     private let unknownItem: [Float]
     private let users: [String: UserProfile]
     private let unknownUser: [Float]
+    /// The users' stored records (attributes, tags, home), for the `profile` group and the place.
+    private let records: [String: User]
     /// The click rate over every user and category, the prior of the interest rates.
     private let priorClickRate: Double
 
@@ -37,6 +39,8 @@ public struct RankingFeatures: Sendable {
         var location: GeoPoint?
         /// `location` on the unit sphere (w = 1), or zero when unknown.
         var place = SIMD4<Float>()
+        /// The item's tags, hashed (`StableHash`).
+        var tags: [UInt64] = []
     }
 
     struct UserProfile: Sendable {
@@ -63,10 +67,11 @@ public struct RankingFeatures: Sendable {
     public var count: Int { names.count }
 
     /// `catalogue`: the items by id; `space`: the indexes' item space, whose rows candidates
-    /// carry; the events before `now` count.
+    /// carry; the events before `now` count; `users`: the stored user records by id.
     public init(spec: FeatureSpec, channels: [String], catalogue: [String: Item], space: IDInterner, events: [Event], now: Date,
-                freshnessHalfLife: TimeInterval = 3 * 86_400) {
+                users records: [String: User] = [:], freshnessHalfLife: TimeInterval = 3 * 86_400) {
         self.spec = spec
+        self.records = records
         self.channels = channels
         self.freshnessHalfLife = freshnessHalfLife
         channelIndex = Dictionary(channels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -89,6 +94,7 @@ public struct RankingFeatures: Sendable {
             facts[row].location = item.location
             facts[row].place = item.location.map(Self.unitVector) ?? .zero
             facts[row].created = item.createdAt?.timeIntervalSince1970 ?? .nan
+            facts[row].tags = item.tags.map(StableHash.hash)
         }
         itemFacts = facts
         levelCount = levelIDs.count
@@ -133,19 +139,25 @@ public struct RankingFeatures: Sendable {
                 out.append(Float(log1p(Double(counts.count(key, window: w, .exposure)))))
             }
         }
-        // The item table: item statistics and duration, then author statistics.
+        // The item table: item statistics and duration, author statistics, the item's profile.
         var width = 0
         if spec.has(.item) { width += spec.windows.count * (Self.itemRates.count + 1) + 1 }
         if spec.has(.author) { width += spec.windows.count * (Self.authorRates.count + 1) }
+        if spec.has(.profile) { width += spec.hashBuckets + spec.itemNumeric.count }
         itemWidth = width
         func itemRow(_ itemID: String, author: String?) -> [Float] {
             var out: [Float] = []
             out.reserveCapacity(width)
+            let item = catalogue[itemID]
             if spec.has(.item) {
                 rates(itemCounts, itemID, Self.itemRates, to: &out)
-                out.append(Float(log1p(max(0, catalogue[itemID]?.numeric["duration"] ?? 0))))
+                out.append(Float(log1p(max(0, item?.numeric["duration"] ?? 0))))
             }
             if spec.has(.author) { rates(authorCounts, author ?? "", Self.authorRates, to: &out) }
+            if spec.has(.profile) {
+                out += Self.hashed(item?.tags ?? [], buckets: spec.hashBuckets)
+                out += spec.itemNumeric.map { Self.signedLog(item?.numeric[$0]) }
+            }
             return out
         }
         var table: [Float] = []
@@ -177,10 +189,14 @@ public struct RankingFeatures: Sendable {
             names += ["item:log-duration"]
         }
         if spec.has(.author) { rates("author", authorRates) }
+        if spec.has(.profile) { names += (0..<spec.hashBuckets).map { "profile:item-tag#\($0)" } + spec.itemNumeric.map { "profile:item:\($0)" } }
         if spec.has(.item) {
             names += ["item:freshness"] + spec.ageBuckets.map { "item:age<\($0.formatted())h" } + ["item:age>=\((spec.ageBuckets.last ?? 0).formatted())h"]
         }
         if spec.has(.user) { rates("user", userRates) }
+        if spec.has(.profile) {
+            names += (0..<spec.hashBuckets).map { "profile:user#\($0)" } + spec.userNumeric.map { "profile:user:\($0)" } + ["profile:tag-overlap"]
+        }
         if spec.has(.interest) {
             names += ["interest:leaf-click", "interest:top-click", "interest:recent-leaf-share", "interest:follows-author", "interest:log-km", "interest:has-place"]
         }
@@ -203,12 +219,15 @@ public struct RankingFeatures: Sendable {
         let followed: Set<Int32>
         /// Where the user is, on the unit sphere (w = 1), or zero when unknown.
         let place: SIMD4<Float>
+        /// The `profile` columns of the user's record, and its tags hashed.
+        let profile: [Float]
+        let tags: Set<UInt64>
     }
 
     /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`).
     public func request(user: String, now: Date, location: GeoPoint? = nil, device: String? = nil, city: String? = nil,
                         recentRows: [Int32] = []) -> Request {
-        let profile = users[user]
+        let profile = users[user], record = records[user]
         var context: [Float] = []
         if spec.has(.context) {
             let seconds = now.timeIntervalSince1970
@@ -233,13 +252,31 @@ public struct RankingFeatures: Sendable {
         }
         return Request(now: now.timeIntervalSince1970, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context,
                        levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
-                       place: (location ?? profile?.centre).map(Self.unitVector) ?? .zero)
+                       place: (location ?? record?.home ?? profile?.centre).map(Self.unitVector) ?? .zero,
+                       profile: spec.has(.profile) ? userProfile(record) : [], tags: Set(record?.tags.map(StableHash.hash) ?? []))
+    }
+
+    /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.
+    private func userProfile(_ record: User?) -> [Float] {
+        let keys = (record?.categorical ?? [:]).map { "\($0.key)=\($0.value)" } + (record?.tags ?? []).map { "tag:" + $0 }
+        return Self.hashed(keys, buckets: spec.hashBuckets) + spec.userNumeric.map { Self.signedLog(record?.numeric[$0]) }
+    }
+
+    /// How many of `values` fall in each of `buckets` by their stable hash.
+    static func hashed(_ values: [String], buckets: Int) -> [Float] {
+        var columns = [Float](repeating: 0, count: buckets)
+        for value in values { columns[Int(StableHash.hash(value) % UInt64(buckets))] += 1 }
+        return columns
+    }
+
+    /// sign(x) · log(1 + |x|), 0 for a missing value: heavy tails (prices, counts) compressed.
+    static func signedLog(_ x: Double?) -> Float {
+        guard let x, x.isFinite else { return 0 }
+        return Float(x < 0 ? -log1p(-x) : log1p(x))
     }
 
     private func oneHot(_ value: String?) -> [Float] {
-        var columns = [Float](repeating: 0, count: spec.hashBuckets)
-        if let value { columns[Int(StableHash.hash(value) % UInt64(spec.hashBuckets))] = 1 }
-        return columns
+        Self.hashed(value.map { [$0] } ?? [], buckets: spec.hashBuckets)
     }
 
     static func unitVector(_ p: GeoPoint) -> SIMD4<Float> {
@@ -304,6 +341,11 @@ public struct RankingFeatures: Sendable {
             for k in 0...spec.ageBuckets.count { put(k == bucket ? 1 : 0) }
         }
         put(request.user)
+        if spec.has(.profile) {
+            put(request.profile)
+            let shared = request.tags.isEmpty ? 0 : facts.tags.reduce(0) { $0 + (request.tags.contains($1) ? 1 : 0) }
+            put(facts.tags.isEmpty ? 0 : Float(shared) / Float(facts.tags.count))
+        }
         if spec.has(.interest) {
             put(request.levelClickLogits[facts.leaf >= 0 ? Int(facts.leaf) : levelCount])
             put(request.levelClickLogits[facts.top >= 0 ? Int(facts.top) : levelCount])

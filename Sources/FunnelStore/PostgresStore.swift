@@ -114,10 +114,19 @@ public final class PostgresStore: Store {
     }
 
     public func itemPage(after cursor: String?, limit: Int) async throws -> [Item] {
-        var items: [Item] = []
-        let rows = try await client.query("SELECT data FROM items WHERE id COLLATE \"C\" > \(cursor ?? "") ORDER BY id COLLATE \"C\" LIMIT \(limit)", logger: Self.logger)
-        for try await data in rows.decode(String.self) { items.append(try StoreCoding.decode(Item.self, from: data)) }
-        return items
+        try await page(try await client.query("SELECT data FROM items WHERE id COLLATE \"C\" > \(cursor ?? "") ORDER BY id COLLATE \"C\" LIMIT \(limit)",
+                                              logger: Self.logger))
+    }
+
+    public func userPage(after cursor: String?, limit: Int) async throws -> [User] {
+        try await page(try await client.query("SELECT data FROM users WHERE id COLLATE \"C\" > \(cursor ?? "") ORDER BY id COLLATE \"C\" LIMIT \(limit)",
+                                              logger: Self.logger))
+    }
+
+    private func page<T: Decodable>(_ rows: PostgresRowSequence) async throws -> [T] {
+        var found: [T] = []
+        for try await data in rows.decode(String.self) { found.append(try StoreCoding.decode(T.self, from: data)) }
+        return found
     }
 
     private func fetch<T: Decodable>(_ rows: PostgresRowSequence, ids: [String]) async throws -> [T] {

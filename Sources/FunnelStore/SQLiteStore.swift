@@ -99,10 +99,18 @@ public final class SQLiteStore: Store {
     }
 
     public func itemPage(after cursor: String?, limit: Int) async throws -> [Item] {
+        try await page(table: "items", after: cursor, limit: limit)
+    }
+
+    public func userPage(after cursor: String?, limit: Int) async throws -> [User] {
+        try await page(table: "users", after: cursor, limit: limit)
+    }
+
+    private func page<T: Decodable>(table: String, after cursor: String?, limit: Int) async throws -> [T] {
         let rows = try await writer.read { db in
-            try String.fetchAll(db, sql: "SELECT data FROM items WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor ?? "", limit])
+            try String.fetchAll(db, sql: "SELECT data FROM \(table) WHERE id > ? ORDER BY id LIMIT ?", arguments: [cursor ?? "", limit])
         }
-        return try rows.map { try StoreCoding.decode(Item.self, from: $0) }
+        return try rows.map { try StoreCoding.decode(T.self, from: $0) }
     }
 
     private func fetch<T: Decodable>(table: String, ids: [String]) async throws -> [T] {

@@ -7,6 +7,9 @@ public protocol UserStore: Sendable {
     func upsertUsers(_ users: [User]) async throws
     /// The users with these ids that exist, in the order asked.
     func users(_ ids: [String]) async throws -> [User]
+    /// Up to `limit` users in id order after the id `cursor` (nil for the first page): how
+    /// offline jobs read every profile.
+    func userPage(after cursor: String?, limit: Int) async throws -> [User]
 }
 
 /// Items: batch upsert, lookup and deletion (hiding is an upsert, in the extension below).

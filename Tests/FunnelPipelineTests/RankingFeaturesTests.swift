@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelIndex
 import FunnelPipeline
 import Testing
 
@@ -15,9 +16,12 @@ import Testing
     /// week. An exposure after `now` is not counted.
     static let features: RankingFeatures = {
         let items = [
-            Item(id: "i0", categories: ["food/1"], authorID: "a0", location: paris, createdAt: now.addingTimeInterval(-7_200), numeric: ["duration": 120]),
-            Item(id: "i1", categories: ["food/2"], authorID: "a0", location: london, createdAt: at(days: -20)),
+            Item(id: "i0", categories: ["food/1"], tags: ["food", "paris"], authorID: "a0", location: paris, createdAt: now.addingTimeInterval(-7_200),
+                 numeric: ["duration": 120, "price": 9.5]),
+            Item(id: "i1", categories: ["food/2"], tags: ["tea"], authorID: "a0", location: london, createdAt: at(days: -20)),
         ]
+        let users = [User(id: "u", categorical: ["plan": "pro"], numeric: ["age": 30], tags: ["food"]),
+                     User(id: "w", numeric: ["income": -5], home: london)]
         let phone = EventContext(device: "phone", city: "paris")
         let events = [
             Event(userID: "u", itemID: "i0", type: .exposure, timestamp: at(days: -2), context: phone),
@@ -31,10 +35,12 @@ import Testing
         var spec = FeatureSpec()
         spec.windows = [1, 7]
         spec.priorStrength = 2
+        spec.userNumeric = ["age", "income"]
+        spec.itemNumeric = ["price"]
         var space = IDInterner()
         for item in items { _ = space.intern(item.id) }
         return RankingFeatures(spec: spec, channels: ["popular"], catalogue: Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) }),
-                               space: space, events: events, now: now)
+                               space: space, events: events, now: now, users: Dictionary(uniqueKeysWithValues: users.map { ($0.id, $0) }))
     }()
 
     func row(_ item: String, row: Int32, request: RankingFeatures.Request) -> [String: Float] {
@@ -91,5 +97,33 @@ import Testing
         let v = row("i1", row: 1, request: Self.features.request(user: "v", now: Self.now))
         #expect(v["interest:follows-author"] == 0 && v["interest:has-place"] == 0)
         #expect(abs(v["user:click:7d"]! - logit((0 + 2.0 / 3) / (1 + 2))) < 1e-5)
+    }
+
+    /// The stored records: attributes and tags hashed into buckets, numeric attributes as signed
+    /// logs, the tags the user and the item share, and the user's home as their place.
+    @Test func profileColumnsReadTheStoredRecords() {
+        func buckets(_ values: [String]) -> [Float] {
+            var columns = [Float](repeating: 0, count: 8)
+            for value in values { columns[Int(StableHash.hash(value) % 8)] += 1 }
+            return columns
+        }
+        let u = Self.features.request(user: "u", now: Self.now)
+        let i0 = row("i0", row: 0, request: u), i1 = row("i1", row: 1, request: u)
+        #expect((0..<8).map { i0["profile:item-tag#\($0)"]! } == buckets(["food", "paris"]))
+        #expect((0..<8).map { i1["profile:item-tag#\($0)"]! } == buckets(["tea"]))
+        #expect(i0["profile:item:price"] == Float(log1p(9.5)) && i1["profile:item:price"] == 0, "a missing attribute is 0")
+        #expect((0..<8).map { i0["profile:user#\($0)"]! } == buckets(["plan=pro", "tag:food"]))
+        #expect(i0["profile:user:age"] == Float(log1p(30.0)) && i0["profile:user:income"] == 0)
+        #expect(i0["profile:tag-overlap"] == 0.5 && i1["profile:tag-overlap"] == 0, "u's tag food is one of i0's two")
+        let v = row("i0", row: 0, request: Self.features.request(user: "v", now: Self.now))
+        #expect((0..<8).allSatisfy { v["profile:user#\($0)"] == 0 } && v["profile:user:age"] == 0, "v has no record")
+        // w has no clicks but a home in London, and a negative income.
+        let w = Self.features.request(user: "w", now: Self.now)
+        let w0 = row("i0", row: 0, request: w), w1 = row("i1", row: 1, request: w)
+        #expect(w0["profile:user:income"] == -Float(log1p(5.0)))
+        #expect(w1["interest:has-place"] == 1 && w1["interest:log-km"] == 0)
+        #expect(abs(w0["interest:log-km"]! - Float(log1p(343.5))) < 0.01)
+        let visiting = row("i0", row: 0, request: Self.features.request(user: "w", now: Self.now, location: Self.paris))
+        #expect(visiting["interest:log-km"] == 0, "the request's location comes before the home")
     }
 }

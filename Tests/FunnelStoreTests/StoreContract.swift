@@ -107,6 +107,22 @@ enum StoreContract {
             cursor = page.last!.id
         }
         #expect(paged == (ids + ["p1"]).sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+
+        // Every profile in pages, the same way.
+        let known = try await Set(store.userPage(after: nil, limit: 1_000).map(\.id))
+        try await store.upsertUsers(ids.map { User(id: "user-" + $0, categorical: ["plan": $0]) })
+        var users: [User] = []
+        cursor = nil
+        while true {
+            let page = try await store.userPage(after: cursor, limit: 3)
+            if page.isEmpty { break }
+            #expect(page.count <= 3)
+            users += page
+            cursor = page.last!.id
+        }
+        let added = users.filter { !known.contains($0.id) }
+        #expect(added.map(\.id) == ids.map { "user-" + $0 }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(added.allSatisfy { $0.categorical["plan"].map { "user-" + $0 } == $0.id })
     }
 
     static func badBatchesChangeNothing(_ store: some Store) async throws {

@@ -43,7 +43,8 @@ enum FeedModels {
                             twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil) async throws -> RankerTraining.Outcome {
         let start = Date()
         let stored = twoTower == nil ? try await PipelineLoader.latestTwoTower(store) : nil
-        let outcome = try await RankerTraining.train(items: data.items, events: data.events, configuration: configuration,
+        let outcome = try await RankerTraining.train(items: data.items, users: try await PipelineLoader.users(store), events: data.events,
+                                                     configuration: configuration,
                                                      twoTower: twoTower ?? stored.map { ($0.model, $0.features) })
         let version = try await PipelineLoader.save(outcome, to: store)
         let r = outcome.report
