@@ -99,7 +99,7 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// The logits `[batch, objectives]` through the forward-only path that serving uses.
     public func logits(_ batch: RankingBatch, in workspace: Workspace) -> Matrix {
-        folded.logits(workspace.matrix(rows: batch.count, copying: batch.features), in: workspace)
+        batch.features.withUnsafeBufferPointer { folded.logits($0.baseAddress!, rows: batch.count, in: workspace) }
     }
 
     /// The same logits through the training graph (in inference mode when `graph` is).

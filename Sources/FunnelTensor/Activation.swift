@@ -17,8 +17,10 @@ public enum Activation: String, Codable, Sendable, CaseIterable {
 
 extension Activation {
     /// Applies the function to every element of `x` in place (the forward-only path).
-    public func apply(_ x: Matrix) {
-        let p = x.base, n = x.count
+    public func apply(_ x: Matrix) { apply(x.base, count: x.count) }
+
+    /// The activation of `n` scalars from `p`, in place.
+    public func apply(_ p: UnsafeMutablePointer<Float>, count n: Int) {
         switch self {
         case .identity: break
         case .relu: for i in 0..<n { p[i] = max(p[i], 0) }

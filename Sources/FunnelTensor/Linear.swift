@@ -36,6 +36,32 @@ extension Linear {
         let rows = parts[0].rows
         ensure(parts.allSatisfy { $0.rows == rows } && parts.reduce(0) { $0 + $1.columns } == inputSize,
                "Linear.forward: inputs of \(parts.map { [$0.rows, $0.columns] }) do not make [\(rows), \(inputSize)]")
+        let y = biasRows(rows, in: workspace)
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            var offset = 0
+            for (i, part) in parts.enumerated() {
+                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: part.columns,
+                          a: part.base, b: w.baseAddress! + offset * outputSize,
+                          beta: bias == nil && i == 0 ? 0 : 1, c: y.base)
+                offset += part.columns
+            }
+        }
+        return y
+    }
+
+    /// The layer applied to `rows` rows of `inputSize` scalars that sit `stride` apart: a block
+    /// of columns inside a wider matrix, read in place.
+    public func forward(rows: Int, _ x: UnsafePointer<Float>, stride: Int, in workspace: Workspace) -> Matrix {
+        let y = biasRows(rows, in: workspace)
+        weight.value.scalars.withUnsafeBufferPointer { w in
+            BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: inputSize,
+                      a: x, lda: stride, b: w.baseAddress!, beta: bias == nil ? 0 : 1, c: y.base)
+        }
+        return y
+    }
+
+    /// `[rows, outputSize]` holding the bias in every row (uninitialised without one).
+    private func biasRows(_ rows: Int, in workspace: Workspace) -> Matrix {
         let y = workspace.matrix(rows: rows, columns: outputSize)
         if let bias {
             bias.value.scalars.withUnsafeBufferPointer { b in
@@ -44,15 +70,6 @@ extension Linear {
                 } else {
                     for r in 0..<rows { for j in 0..<outputSize { y.base[r * outputSize + j] = b[j] } }
                 }
-            }
-        }
-        weight.value.scalars.withUnsafeBufferPointer { w in
-            var offset = 0
-            for (i, part) in parts.enumerated() {
-                BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: part.columns,
-                          a: part.base, b: w.baseAddress! + offset * outputSize,
-                          beta: bias == nil && i == 0 ? 0 : 1, c: y.base)
-                offset += part.columns
             }
         }
         return y

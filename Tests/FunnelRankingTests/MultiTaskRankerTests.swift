@@ -47,18 +47,24 @@ import Testing
         #expect(error?.description.contains("no 'share' labels") == true)
     }
 
-    /// Serving runs the forward-only path; it gives the training graph's logits.
+    /// Serving runs the forward-only path; it gives the training graph's logits, also for a
+    /// request's batch where a column holds one value on every row.
     @Test(arguments: MultiTaskRanker.Architecture.allCases)
     func forwardPathIsTheGraphs(_ architecture: MultiTaskRanker.Architecture) throws {
         var configuration = MultiTaskRanker.Configuration(architecture: architecture)
         configuration.training.epochs = 2
         let examples = try Fixtures.clickExamples(rows: 600)
         let (ranker, _) = try MultiTaskRanker.train(on: examples, configuration: configuration)
-        let batch = RankingBatch(width: examples.width, features: Array(examples.features.prefix(examples.width * 57)))
-        let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
-        let forward = Workspace.borrow { ranker.logits(batch, in: $0).scalars }
-        let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-        #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+        let width = examples.width
+        var request = Array(examples.features.prefix(width * 57))
+        for r in 1..<57 { request[r * width] = request[0] }
+        for features in [Array(examples.features.prefix(width * 57)), request] {
+            let batch = RankingBatch(width: width, features: features)
+            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
+            let forward = Workspace.borrow { ranker.logits(batch, in: $0).scalars }
+            let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+        }
     }
 }
 

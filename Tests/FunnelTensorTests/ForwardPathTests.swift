@@ -26,6 +26,30 @@ import Testing
         Self.expectClose(unbiased.forward(parts[0], in: workspace).scalars, unbiased(graph.constant(a)).value.scalars)
     }
 
+    /// Columns equal on every row enter through the bias; the product is the dense one whether
+    /// none, some or all columns vary, and a strided block is read in place.
+    @Test func servingLinearIsTheDenseProduct() {
+        var r = Random(8)
+        let (input, output) = (10, 7)
+        let layer = Linear(input: input, output: output, generator: &r.generator)
+        let serving = ServingLinear(weights: layer.weight.value.scalars, bias: layer.bias!.value.scalars)
+        let workspace = Workspace()
+        for rows in [1, 2, 9] {
+            var x = r.tensor([rows, input]).scalars
+            for row in 0..<rows {
+                x[row * input + 2] = 0.75            // the same value on every row
+                x[row * input + 5] = 0               // a one-hot column no row sets
+                if rows > 1, row > 0 { x[row * input + 7] = x[7] }   // a column that varies on row 0 only
+            }
+            if rows == 9 { x[8 * input + 7] += 1 }
+            let expected = layer.forward(workspace.matrix(rows: rows, copying: x), in: workspace).scalars
+            x.withUnsafeBufferPointer { Self.expectClose(serving.forward($0.baseAddress!, rows: rows, in: workspace).scalars, expected) }
+            let wide = workspace.matrix(rows: rows, columns: input + 3)
+            for row in 0..<rows { for j in 0..<input { wide.base[row * (input + 3) + 1 + j] = x[row * input + j] } }
+            Self.expectClose(layer.forward(rows: rows, wide.base + 1, stride: input + 3, in: workspace).scalars, expected)
+        }
+    }
+
     /// Every activation, with and without batch norm (running statistics moved off 0 and 1).
     @Test(arguments: Activation.allCases, [false, true])
     func mlpIsTheGraphsMLP(_ activation: Activation, _ batchNorm: Bool) {

@@ -31,26 +31,16 @@ public struct ItemToItemChannel: RetrievalChannel {
             like[j, default: 0] += w
         }
         guard !order.isEmpty else { return [] }
-        // Scores accumulate in a dense row (a few tens of kilobytes, cheaper than hashing each of
-        // the N · K updates); the user's own items are marked out first.
-        var scores = [Float](repeating: 0, count: index.ids.count)
-        var touched: [Int32] = []
+        var scores = ScoreRow(count: index.ids.count)
         for (k, event) in context.recentActions.enumerated() {
-            if let i = index.ids.row(of: event.itemID, hint: context.rowHint(k)) { scores[Int(i)] = -.infinity }
+            if let i = index.ids.row(of: event.itemID, hint: context.rowHint(k)) { scores.exclude(i) }
         }
-        scores.withUnsafeMutableBufferPointer { scores in
-            for j in order {
-                let weight = like[j]!
-                let (neighbours, sims) = index.lists.row(Int(j))
-                for (i, s) in zip(neighbours.prefix(perItem), sims.prefix(perItem)) where s > 0 && scores[Int(i)] != -.infinity {
-                    if scores[Int(i)] == 0 { touched.append(i) }
-                    scores[Int(i)] += weight * s
-                }
-            }
+        for j in order {
+            let weight = like[j]!
+            let (neighbours, sims) = index.lists.row(Int(j))
+            for (i, s) in zip(neighbours.prefix(perItem), sims.prefix(perItem)) where s > 0 { scores.add(weight * s, to: i) }
         }
-        var top = TopK()
-        for i in touched { top.add(scores[Int(i)], i) }
-        let (items, values) = top.best(limit)
+        let (items, values) = scores.best(limit)
         return zip(items, values).map { ScoredItem(item: index.ids.id(of: $0), score: Double($1), row: $0) }
     }
 }

@@ -29,10 +29,10 @@ public struct UserToItemChannel: RetrievalChannel {
         guard let user = index.ids.lookup(context.userID) else { return [] }
         let (nearest, similarities) = index.lists.row(Int(user))
         let items = recent.items
-        var scores = [Float](repeating: 0, count: items.count)
-        var touched: [Int32] = [], newer: [String: Double] = [:]
+        var scores = ScoreRow(count: items.count)
+        var newer: [String: Double] = [:]
         for (k, event) in context.recentActions.enumerated() {
-            if let i = items.row(of: event.itemID, hint: context.rowHint(k)) { scores[Int(i)] = -.infinity }
+            if let i = items.row(of: event.itemID, hint: context.rowHint(k)) { scores.exclude(i) }
         }
         let likeOf = EventType.allCases.map { Float(weights.weight(of: $0)) }
         let chosen = Array(zip(nearest, similarities).prefix(neighbours))
@@ -47,9 +47,7 @@ public struct UserToItemChannel: RetrievalChannel {
                     let like = likeOf[actions[k].type.ordinal]
                     let i = actions[k].item
                     if i >= 0 {
-                        guard like > 0, scores[Int(i)] != -.infinity else { continue }
-                        if scores[Int(i)] == 0 { touched.append(i) }
-                        scores[Int(i)] += similarity * like
+                        if like > 0 { scores.add(similarity * like, to: i) }
                     } else {
                         // An item newer than the indexes, by id.
                         let item = unindexed[nextUnindexed].item
@@ -60,9 +58,7 @@ public struct UserToItemChannel: RetrievalChannel {
                 }
             }
         }
-        var top = TopK()
-        for i in touched { top.add(scores[Int(i)], i) }
-        let (best, values) = top.best(limit)
+        let (best, values) = scores.best(limit)
         let known = zip(best, values).map { ScoredItem(item: items.id(of: $0), score: Double($1), row: $0) }
         return newer.isEmpty ? known : (known + newer.map { ScoredItem(item: $0.key, score: $0.value) }).best(limit)
     }

@@ -6,22 +6,28 @@ public enum BLAS {
     @usableFromInline static let transpose: Int32 = 112
 
     /// C = alpha * op(A) * op(B) + beta * C, with op(A) of shape [m, k] and op(B) of shape [k, n].
+    /// The leading dimensions (scalars from one row to the next) default to dense storage; a
+    /// larger one reads or writes a block of columns inside a wider matrix.
     @inlinable
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
-                            alpha: Float = 1, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                            beta: Float = 0, c: UnsafeMutablePointer<Float>) {
+                            alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
         guard m > 0, n > 0 else { return }
+        let ldc = ldc ?? n
         if k == 0 {
-            if beta == 0 { c.update(repeating: 0, count: m * n) }
-            else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
+            for r in 0..<m {
+                let row = c + r * ldc
+                if beta == 0 { row.update(repeating: 0, count: n) }
+                else if beta != 1 { for j in 0..<n { row[j] *= beta } }
+            }
             return
         }
         BLASLibrary.shared.sgemm(rowMajor,
                                  transposeA ? transpose : noTranspose,
                                  transposeB ? transpose : noTranspose,
                                  Int32(m), Int32(n), Int32(k), alpha,
-                                 a, Int32(transposeA ? m : k),
-                                 b, Int32(transposeB ? k : n),
-                                 beta, c, Int32(n))
+                                 a, Int32(lda ?? (transposeA ? m : k)),
+                                 b, Int32(ldb ?? (transposeB ? k : n)),
+                                 beta, c, Int32(ldc))
     }
 }

@@ -59,16 +59,30 @@ extension Matrix {
     }
 
     /// Row r of the result is Σ_k weights[r, column + k] · parts[k][r]: each row's mixture of
-    /// the parts (expert outputs) under its weights (a gate), as `Graph.weightedSum`.
+    /// the parts (expert outputs) under its weights (a gate), as `Graph.weightedSum`. Each
+    /// vector of a row is summed in a register and stored once.
     public static func weightedSum(_ parts: [Matrix], weights: Matrix, column: Int = 0, in workspace: Workspace) -> Matrix {
-        let rows = weights.rows, width = parts[0].columns
+        let rows = weights.rows, width = parts[0].columns, stride = weights.columns
         ensure(parts.allSatisfy { $0.rows == rows && $0.columns == width } && column + parts.count <= weights.columns,
                "weightedSum: \(parts.count) parts and weights of \(weights.columns) columns from \(column) do not match")
-        let out = workspace.zeros(rows: rows, columns: width)
-        for r in 0..<rows {
-            for (k, part) in parts.enumerated() {
-                Kernels.addScaled(part.base + r * width, scale: weights.base[r * weights.columns + column + k],
-                                  into: out.base + r * width, count: width)
+        let out = workspace.matrix(rows: rows, columns: width)
+        let lanes = Kernels.Vector.scalarCount
+        parts.map(\.base).withUnsafeBufferPointer { bases in
+            for r in 0..<rows {
+                let w = weights.base + r * stride + column, offset = r * width, o = out.base + offset
+                var c = 0
+                while c + lanes <= width {
+                    var sum = Kernels.Vector(repeating: 0)
+                    for k in 0..<bases.count { sum += w[k] * Kernels.load(bases[k] + offset + c) }
+                    Kernels.store(sum, o + c)
+                    c += lanes
+                }
+                while c < width {
+                    var sum: Float = 0
+                    for k in 0..<bases.count { sum += w[k] * bases[k][offset + c] }
+                    o[c] = sum
+                    c += 1
+                }
             }
         }
         return out
