@@ -253,7 +253,8 @@ public struct RankingFeatures: Sendable {
         return Request(now: now.timeIntervalSince1970, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context,
                        levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
                        place: (location ?? record?.home ?? profile?.centre).map(Self.unitVector) ?? .zero,
-                       profile: spec.has(.profile) ? userProfile(record) : [], tags: Set(record?.tags.map(StableHash.hash) ?? []))
+                       profile: spec.has(.profile) ? userProfile(record) : [],
+                       tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [])
     }
 
     /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.

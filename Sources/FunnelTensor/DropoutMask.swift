@@ -29,16 +29,15 @@ struct DropoutMask: Sendable {
     @inline(__always)
     func fill(_ out: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, row: Int) {
         let start = Self.mix(seed &+ UInt64(truncatingIfNeeded: row) &* 0x9E37_79B9_7F4A_7C15)
-        let threshold = threshold
-        let whole = count / 4
-        for w in 0..<whole {
+        /// The decisions of word `w` into its `n` (at most four) elements.
+        @inline(__always)
+        func decide(_ w: Int, _ n: Int) {
             let word = Self.mix(start &+ UInt64(truncatingIfNeeded: w) &* 0x9E37_79B9_7F4A_7C15)
-            for k in 0..<4 { out[4 * w + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
+            for k in 0..<n { out[4 * w + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
         }
-        if whole * 4 < count {
-            let word = Self.mix(start &+ UInt64(truncatingIfNeeded: whole) &* 0x9E37_79B9_7F4A_7C15)
-            for k in 0..<(count - whole * 4) { out[4 * whole + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
-        }
+        let whole = count / 4
+        for w in 0..<whole { decide(w, 4) }
+        if whole * 4 < count { decide(whole, count - whole * 4) }
     }
 
     /// SplitMix64's finaliser: a bijection of 64-bit words that spreads every input bit.
