@@ -11,7 +11,7 @@ final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {   // `jobs` 
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
 
-    /// `niceness` is added to the thread's (Linux: 0 … 19, higher yields more).
+    /// `niceness` is added to the inherited one, up to 19 (Linux; higher yields more).
     init(niceness: Int32) {
         Thread { [self] in run(niceness: niceness) }.start()
     }
@@ -27,10 +27,12 @@ final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {   // `jobs` 
     private func run(niceness: Int32) {
         Thread.current.name = "background"
         #if os(Linux)
-        // The thread's kernel id, from /proc/thread-self → "<pid>/task/<tid>" (Glibc's gettid is not imported).
-        if let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
-           let thread = link.split(separator: "/").last.flatMap({ id_t($0) }) {
-            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), thread, niceness)
+        // On Linux niceness belongs to each thread, and `who` 0 names the calling one. Raising it
+        // needs no privilege, so start from the inherited value (a process may already run niced).
+        errno = 0
+        let inherited = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+        if errno == 0 {
+            _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, min(19, inherited + niceness))
         }
         #endif
         while true {
