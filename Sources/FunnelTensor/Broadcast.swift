@@ -82,11 +82,10 @@ enum Broadcast {
                     var s: Float = 0
                     for i in 0..<n { s += pg[i] }
                     po[0] = s
-                } else if isSuffix(shape, of: g.shape) {
-                    let cols = po.count
-                    for r in 0..<(n / cols) {
-                        let base = r * cols
-                        for j in 0..<cols { po[j] += pg[base + j] }
+                } else if isSuffix(shape, of: g.shape) {   // a bias's gradient: column sums, vectorised and threaded
+                    let cols = po.count, g = pg.baseAddress!
+                    Graph.columnSums(rows: n / cols, cols: cols, into: [po.baseAddress!]) { r, sums in
+                        Kernels.addScaled(g + r * cols, scale: 1, into: sums[0], count: cols)
                     }
                 } else {
                     let so = strides(of: shape, in: g.shape)

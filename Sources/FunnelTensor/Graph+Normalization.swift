@@ -165,12 +165,10 @@ extension Graph {
         let out = Tensor(shape: v.shape) { y, _ in
             v.scalars.withUnsafeBufferPointer { p in
                 for r in 0..<rows {
-                    let base = r * cols
-                    var s: Float = 0
-                    for j in 0..<cols { s += p[base + j] * p[base + j] }
-                    let norm = max(s.squareRoot(), epsilon)
+                    let x = p.baseAddress! + r * cols
+                    let norm = max(Kernels.dot(x, x, count: cols).squareRoot(), epsilon)
                     norms[r] = norm
-                    for j in 0..<cols { y[base + j] = p[base + j] / norm }
+                    Kernels.scale(x, by: 1 / norm, into: y + r * cols, count: cols)
                 }
             }
         }
@@ -184,14 +182,13 @@ extension Graph {
             vy.scalars.withUnsafeBufferPointer { py in
                 g.scalars.withUnsafeBufferPointer { pg in
                     for r in 0..<rows {
-                        let base = r * cols
-                        if norms[r] <= epsilon {
-                            for j in 0..<cols { out[base + j] = pg[base + j] / epsilon }
-                            continue
+                        // dx = (g − y·(g·y)) / ‖x‖, or g / ε where the norm was clamped.
+                        let (gr, yr, dx) = (pg.baseAddress! + r * cols, py.baseAddress! + r * cols, out + r * cols)
+                        let inverse = 1 / norms[r]
+                        Kernels.scale(gr, by: inverse, into: dx, count: cols)
+                        if norms[r] > epsilon {
+                            Kernels.addScaled(yr, scale: -Kernels.dot(gr, yr, count: cols) * inverse, into: dx, count: cols)
                         }
-                        var s: Float = 0
-                        for j in 0..<cols { s += pg[base + j] * py[base + j] }
-                        for j in 0..<cols { out[base + j] = (pg[base + j] - py[base + j] * s) / norms[r] }
                     }
                 }
             }

@@ -100,6 +100,17 @@ enum Kernels {
         while i < n { y[i] += scale * x[i]; i += 1 }
     }
 
+    /// y = scale · x over `n` scalars.
+    @inline(__always)
+    static func scale(_ x: UnsafePointer<Float>, by scale: Float, into y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            store(scale * load(x + i), y + i)
+            i += Vector.scalarCount
+        }
+        while i < n { y[i] = scale * x[i]; i += 1 }
+    }
+
     /// Σ a[i] · b[i] over `n` scalars.
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) -> Float {

@@ -128,13 +128,29 @@ public struct Adam: Optimizer {
         let decay = decoupledWeightDecay ? learningRate * weightDecay : 0
         for p in parameters {
             let l2 = p.l2Penalty + (decoupledWeightDecay ? 0 : weightDecay)
+            let denominatorShift = eps * correction2.squareRoot()
             apply(p, slotCount: 2) { v, g, m, s, n in
-                for i in 0..<n {
-                    let gi = g[i] + l2 * v[i]
-                    v[i] -= decay * v[i]
-                    m[i] = b1 * m[i] + (1 - b1) * gi
-                    s[i] = b2 * s[i] + (1 - b2) * gi * gi
-                    v[i] -= stepSize * m[i] / (s[i].squareRoot() + eps * correction2.squareRoot())
+                // Eight lanes at a time: the four pointers may alias as far as the compiler knows,
+                // so it would not vectorise the plain loop.
+                @inline(__always) func update<V: SIMD>(_ v: inout V, _ g: V, _ m: inout V, _ s: inout V) where V.Scalar == Float {
+                    let gi = g + l2 * v
+                    v -= decay * v
+                    m = b1 * m + (1 - b1) * gi
+                    s = b2 * s + (1 - b2) * gi * gi
+                    v -= stepSize * m / (s.squareRoot() + denominatorShift)
+                }
+                var i = 0
+                while i + 8 <= n {
+                    var (vi, mi, si) = (Kernels.load(v + i), Kernels.load(m + i), Kernels.load(s + i))
+                    update(&vi, Kernels.load(g + i), &mi, &si)
+                    Kernels.store(vi, v + i); Kernels.store(mi, m + i); Kernels.store(si, s + i)
+                    i += 8
+                }
+                while i < n {
+                    var (vi, mi, si) = (SIMD2(v[i], 0), SIMD2(m[i], 0), SIMD2(s[i], 0))
+                    update(&vi, SIMD2(g[i], 0), &mi, &si)
+                    (v[i], m[i], s[i]) = (vi[0], mi[0], si[0])
+                    i += 1
                 }
             }
         }

@@ -14,6 +14,29 @@ import Testing
         #expect(p.gradient == nil && p.rowGradient == nil)
     }
 
+    /// Eleven elements (eight lanes and a tail), three steps with an L2 penalty: each element
+    /// follows Adam's formula computed here in Double.
+    @Test func adamMatchesItsFormulaOnEveryLane() {
+        let n = 11, lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, l2 = 0.1
+        var w = (0..<n).map { Double($0) / 4 - 1 }
+        let p = Parameter(Tensor(shape: [n], scalars: w.map(Float.init)))
+        var adam = Adam(learningRate: Float(lr), weightDecay: Float(l2))
+        var (m, v) = ([Double](repeating: 0, count: n), [Double](repeating: 0, count: n))
+        for t in 1...3 {
+            let g = (0..<n).map { Double(($0 * 7 + t * 3) % 5) - 2 }
+            p.accumulate(Tensor(shape: [n], scalars: g.map(Float.init)))
+            adam.step([p])
+            for i in 0..<n {
+                let gi = g[i] + l2 * w[i]
+                m[i] = b1 * m[i] + (1 - b1) * gi
+                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                let mHat = m[i] / (1 - pow(b1, Double(t))), vHat = v[i] / (1 - pow(b2, Double(t)))
+                w[i] -= lr * mHat / (vHat.squareRoot() + eps)
+            }
+        }
+        for (a, b) in zip(p.value.scalars, w) { #expect(abs(Double(a) - b) < 1e-5) }
+    }
+
     @Test func sgdMomentumMatchesHandComputation() {
         let p = Parameter(Tensor(shape: [1], scalars: [1]))
         var sgd = SGD(learningRate: 0.1, momentum: 0.9)
