@@ -18,7 +18,9 @@ import Foundation
 /// - `profile`: what the stored records say. The user's categorical attributes (as
 ///   `name=value`) and tags, hashed into `hashBuckets` columns; the item's tags, the same way;
 ///   the numeric attributes named in `userNumeric` and `itemNumeric` (signed log(1 + |x|), 0
-///   when missing); and the share of the item's tags that the user's tags hold.
+///   when missing), each also one-hot over its buckets when `numericBuckets` gives it
+///   boundaries (no column set when missing); and the share of the item's tags that the user's
+///   tags hold.
 public struct FeatureSpec: Codable, Sendable, Equatable {
     public enum Group: String, Codable, Sendable, CaseIterable {
         case channels, item, author, user, interest, context, profile
@@ -36,6 +38,10 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// `profile` group reads, a column each.
     public var userNumeric: [String] = []
     public var itemNumeric: [String] = []
+    /// Increasing boundaries per numeric attribute of `userNumeric` or `itemNumeric`: k
+    /// boundaries make k + 1 buckets, x < b₁, b₁ ≤ x < b₂, …, x ≥ b_k, for what a log cannot
+    /// express (a price band that converts, an age group).
+    public var numericBuckets: [String: [Double]] = [:]
 
     public init() {}
 
@@ -57,6 +63,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         ageBuckets = try c.decodeIfPresent([Double].self, forKey: .ageBuckets) ?? d.ageBuckets
         userNumeric = try c.decodeIfPresent([String].self, forKey: .userNumeric) ?? d.userNumeric
         itemNumeric = try c.decodeIfPresent([String].self, forKey: .itemNumeric) ?? d.itemNumeric
+        numericBuckets = try c.decodeIfPresent([String: [Double]].self, forKey: .numericBuckets) ?? d.numericBuckets
     }
 
     public func validate() throws {
@@ -73,6 +80,12 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
                   "ageBuckets", "must be positive hours in increasing order")
         for (field, names) in [("userNumeric", userNumeric), ("itemNumeric", itemNumeric)] {
             try check(names.allSatisfy { !$0.isEmpty } && Set(names).count == names.count, field, "must name distinct attributes")
+        }
+        for (name, bounds) in numericBuckets.sorted(by: { $0.key < $1.key }) {
+            try check(userNumeric.contains(name) || itemNumeric.contains(name), "numericBuckets.\(name)",
+                      "names an attribute neither userNumeric nor itemNumeric lists")
+            try check(!bounds.isEmpty && bounds.allSatisfy(\.isFinite) && zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 },
+                      "numericBuckets.\(name)", "must be finite boundaries in increasing order")
         }
     }
 

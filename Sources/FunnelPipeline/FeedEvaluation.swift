@@ -25,8 +25,9 @@ public enum FeedEvaluation {
         public var ranker: String
     }
 
-    public static func run(items: [Item], events: [Event], configuration: PipelineConfiguration, holdoutSeconds: TimeInterval = 86_400,
-                           n: Int = 50, users sampleSize: Int = 2_000, trainModels: Bool = true, seed: UInt64 = 7) async throws -> Report {
+    public static func run(_ data: StoreSnapshot, configuration: PipelineConfiguration, holdoutSeconds: TimeInterval = 86_400,
+                           n: Int = 50, sampleUsers sampleSize: Int = 2_000, trainModels: Bool = true, seed: UInt64 = 7) async throws -> Report {
+        let (items, users, events) = (data.items, data.users, data.events)
         guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to evaluate the feed on") }
         let split = end.addingTimeInterval(-holdoutSeconds)
         let history = events.filter { $0.timestamp < split }
@@ -43,10 +44,11 @@ public enum FeedEvaluation {
             if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff) {
                 twoTower = (trained.model, trained.features)
             }
-            let outcome = try? await RankerTraining.train(items: items, events: history, configuration: configuration, twoTower: twoTower)
+            let outcome = try? await RankerTraining.train(items: items, users: users, events: history, configuration: configuration,
+                                                         twoTower: twoTower)
             (ranker, preRanker) = (outcome?.ranker, outcome?.preRanker?.ranker)
         }
-        let pipeline = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, events: history, now: split,
+        let pipeline = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, users: users, events: history, now: split,
                                     ranker: ranker, preRanker: preRanker, twoTower: twoTower)
 
         var random = SplitMix64(seed: seed)

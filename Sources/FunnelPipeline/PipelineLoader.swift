@@ -98,14 +98,14 @@ public enum PipelineLoader {
     /// A pipeline over everything in the store now (or over `data` already read from it), with
     /// the store's latest models.
     public static func build(_ store: any Store, configuration: PipelineConfiguration, now: Date = Date(),
-                             data: (items: [Item], events: [Event])? = nil, registry: StageRegistry = .standard) async throws -> FeedPipeline {
-        let (items, events) = if let data { data } else { (try await catalogue(store), try await self.events(store)) }
+                             data: StoreSnapshot? = nil, registry: StageRegistry = .standard) async throws -> FeedPipeline {
+        let data = if let data { data } else { try await StoreSnapshot.read(store) }
         let ranker = try await latestRanker(store, configuration: configuration, registry: registry)
         var preRanker: (ranker: any Ranker, version: String)?
         if let name = configuration.preRanker { preRanker = try await latestRanker(store, configuration: configuration, named: name, registry: registry) }
         let twoTower = try await latestTwoTower(store)
         return try FeedPipeline(version: "\(Int(now.timeIntervalSince1970))-\(ranker?.version ?? "untrained")", configuration: configuration,
-                                items: items, users: try await users(store), events: events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
+                                items: data.items, users: data.users, events: data.events, now: now, ranker: ranker?.ranker, rankerVersion: ranker?.version,
                                 preRanker: preRanker?.ranker,
                                 twoTower: twoTower.map { ($0.model, $0.features) }, twoTowerVersion: twoTower?.version, registry: registry)
     }

@@ -143,7 +143,7 @@ public struct RankingFeatures: Sendable {
         var width = 0
         if spec.has(.item) { width += spec.windows.count * (Self.itemRates.count + 1) + 1 }
         if spec.has(.author) { width += spec.windows.count * (Self.authorRates.count + 1) }
-        if spec.has(.profile) { width += spec.hashBuckets + spec.itemNumeric.count }
+        if spec.has(.profile) { width += spec.hashBuckets + Self.numericNames(spec.itemNumeric, spec: spec).count }
         itemWidth = width
         func itemRow(_ itemID: String, author: String?) -> [Float] {
             var out: [Float] = []
@@ -156,7 +156,7 @@ public struct RankingFeatures: Sendable {
             if spec.has(.author) { rates(authorCounts, author ?? "", Self.authorRates, to: &out) }
             if spec.has(.profile) {
                 out += Self.hashed(item?.tags ?? [], buckets: spec.hashBuckets)
-                out += spec.itemNumeric.map { Self.signedLog(item?.numeric[$0]) }
+                out += Self.numericColumns(spec.itemNumeric, item?.numeric, spec: spec)
             }
             return out
         }
@@ -189,13 +189,16 @@ public struct RankingFeatures: Sendable {
             names += ["item:log-duration"]
         }
         if spec.has(.author) { rates("author", authorRates) }
-        if spec.has(.profile) { names += (0..<spec.hashBuckets).map { "profile:item-tag#\($0)" } + spec.itemNumeric.map { "profile:item:\($0)" } }
+        if spec.has(.profile) {
+            names += (0..<spec.hashBuckets).map { "profile:item-tag#\($0)" } + numericNames(spec.itemNumeric, spec: spec).map { "profile:item:" + $0 }
+        }
         if spec.has(.item) {
             names += ["item:freshness"] + spec.ageBuckets.map { "item:age<\($0.formatted())h" } + ["item:age>=\((spec.ageBuckets.last ?? 0).formatted())h"]
         }
         if spec.has(.user) { rates("user", userRates) }
         if spec.has(.profile) {
-            names += (0..<spec.hashBuckets).map { "profile:user#\($0)" } + spec.userNumeric.map { "profile:user:\($0)" } + ["profile:tag-overlap"]
+            names += (0..<spec.hashBuckets).map { "profile:user#\($0)" } + numericNames(spec.userNumeric, spec: spec).map { "profile:user:" + $0 }
+                + ["profile:tag-overlap"]
         }
         if spec.has(.interest) {
             names += ["interest:leaf-click", "interest:top-click", "interest:recent-leaf-share", "interest:follows-author", "interest:log-km", "interest:has-place"]
@@ -260,7 +263,31 @@ public struct RankingFeatures: Sendable {
     /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.
     private func userProfile(_ record: User?) -> [Float] {
         let keys = (record?.categorical ?? [:]).map { "\($0.key)=\($0.value)" } + (record?.tags ?? []).map { "tag:" + $0 }
-        return Self.hashed(keys, buckets: spec.hashBuckets) + spec.userNumeric.map { Self.signedLog(record?.numeric[$0]) }
+        return Self.hashed(keys, buckets: spec.hashBuckets) + Self.numericColumns(spec.userNumeric, record?.numeric, spec: spec)
+    }
+
+    /// The columns of the numeric attributes `names`: each one's signed log, then, when it has
+    /// boundaries, its bucket one-hot (none set when the value is missing).
+    static func numericColumns(_ names: [String], _ values: [String: Double]?, spec: FeatureSpec) -> [Float] {
+        var out: [Float] = []
+        for name in names {
+            let x = values?[name]
+            out.append(signedLog(x))
+            if let bounds = spec.numericBuckets[name] {
+                var buckets = [Float](repeating: 0, count: bounds.count + 1)
+                if let x, x.isFinite { buckets[bounds.firstIndex { x < $0 } ?? bounds.count] = 1 }
+                out += buckets
+            }
+        }
+        return out
+    }
+
+    /// The names of `numericColumns`' columns: `price`, then `price<10`, …, `price>=100`.
+    static func numericNames(_ names: [String], spec: FeatureSpec) -> [String] {
+        names.flatMap { name in
+            guard let bounds = spec.numericBuckets[name] else { return [name] }
+            return [name] + bounds.map { "\(name)<\($0.formatted())" } + ["\(name)>=\(bounds.last!.formatted())"]
+        }
     }
 
     /// How many of `values` fall in each of `buckets` by their stable hash.

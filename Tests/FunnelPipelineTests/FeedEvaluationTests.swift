@@ -24,7 +24,7 @@ import Testing
         click("u1", "i9", 31)
         var configuration = PipelineConfiguration()
         configuration.quotas = ["latest": 0]
-        let report = try await FeedEvaluation.run(items: items, events: events, configuration: configuration,
+        let report = try await FeedEvaluation.run(StoreSnapshot(items: items, events: events), configuration: configuration,
                                                   holdoutSeconds: 86_400, n: 1, trainModels: false)
         #expect(report.users == 2 && report.heldOutActions == 2)
         #expect(report.popularRecall == 0.5 && report.popularHitRate == 0.5, "i4 for u0, nothing for u1")
@@ -34,7 +34,8 @@ import Testing
 
     @Test func reportKeepsItsRelationsOnASimulatedFeed() async throws {
         let (items, events) = TwoTowerFeedTests.world
-        let r = try await FeedEvaluation.run(items: items, events: events, configuration: PipelineConfiguration(), n: 50, users: 300, trainModels: false)
+        let r = try await FeedEvaluation.run(StoreSnapshot(items: items, events: events), configuration: PipelineConfiguration(),
+                                             n: 50, sampleUsers: 300, trainModels: false)
         #expect(r.users == 300 && r.heldOutActions >= 300)
         #expect(r.feedRecall > 0 && r.feedRecall <= r.feedHitRate && r.popularRecall <= r.popularHitRate)
         #expect(r.channelRecall.values.allSatisfy { $0 <= r.candidateRecall + 1e-12 }, "merged candidates hold every channel's")

@@ -37,6 +37,7 @@ import Testing
         spec.priorStrength = 2
         spec.userNumeric = ["age", "income"]
         spec.itemNumeric = ["price"]
+        spec.numericBuckets = ["price": [5, 10], "age": [18, 30, 65]]
         var space = IDInterner()
         for item in items { _ = space.intern(item.id) }
         return RankingFeatures(spec: spec, channels: ["popular"], catalogue: Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) }),
@@ -114,6 +115,10 @@ import Testing
         #expect(i0["profile:item:price"] == Float(log1p(9.5)) && i1["profile:item:price"] == 0, "a missing attribute is 0")
         #expect((0..<8).map { i0["profile:user#\($0)"]! } == buckets(["plan=pro", "tag:food"]))
         #expect(i0["profile:user:age"] == Float(log1p(30.0)) && i0["profile:user:income"] == 0)
+        // Buckets: 9.5 is in [5, 10); 30 is in [30, 65), the lower boundary belonging to its bucket.
+        #expect(["price<5", "price<10", "price>=10"].map { i0["profile:item:" + $0]! } == [0, 1, 0])
+        #expect(["price<5", "price<10", "price>=10"].map { i1["profile:item:" + $0]! } == [0, 0, 0], "a missing attribute sets no bucket")
+        #expect(["age<18", "age<30", "age<65", "age>=65"].map { i0["profile:user:" + $0]! } == [0, 0, 1, 0])
         #expect(i0["profile:tag-overlap"] == 0.5 && i1["profile:tag-overlap"] == 0, "u's tag food is one of i0's two")
         let v = row("i0", row: 0, request: Self.features.request(user: "v", now: Self.now))
         #expect((0..<8).allSatisfy { v["profile:user#\($0)"] == 0 } && v["profile:user:age"] == 0, "v has no record")

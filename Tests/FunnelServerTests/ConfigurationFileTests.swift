@@ -27,6 +27,9 @@ import Testing
             expertUnits = [32]
             epochs = 4
             negativeSampling = { keepRate = 0.25 }
+            [pipeline.features]
+            itemNumeric = ["price"]
+            numericBuckets = { price = [10.0, 50.0] }
             """)
         var server = ServerConfiguration(apiKeys: ["cli"])
         file.apply(to: &server)
@@ -38,6 +41,7 @@ import Testing
         var settings = ModelSettings()
         (settings.experts, settings.expertUnits, settings.epochs, settings.negativeSampling) = (3, [32], 4, NegativeSampling(keepRate: 0.25))
         expected.models = ["mmoe": settings]
+        (expected.features.itemNumeric, expected.features.numericBuckets) = (["price"], ["price": [10, 50]])
         #expect(file.pipeline == expected)
         #expect(try ConfigurationFile.parse("").pipeline == nil)
     }
@@ -80,6 +84,9 @@ import Testing
             ("[pipeline.features]\nwindows = [7, 0]", "pipeline.features.windows must be one or more whole days"),
             ("[pipeline.features]\nhashBuckets = 0", "pipeline.features.hashBuckets must be within 1…1024"),
             ("[pipeline.features]\nageBuckets = [6.0, 1.0]", "pipeline.features.ageBuckets must be positive hours in increasing order"),
+            ("[pipeline.features.numericBuckets]\nprice = [10.0]", "pipeline.features.numericBuckets.price names an attribute neither"),
+            ("[pipeline.features]\nitemNumeric = [\"price\"]\n[pipeline.features.numericBuckets]\nprice = [10.0, 5.0]",
+             "pipeline.features.numericBuckets.price must be finite boundaries in increasing order"),
             ("[pipeline]\npriorStrength = 5.0", "unknown key pipeline.priorStrength"),
         ]
         for (text, phrase) in cases {

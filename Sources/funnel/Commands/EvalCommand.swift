@@ -103,8 +103,8 @@ extension EvalCommand {
         let data = try await FeedModels.read(store)
         let start = Date()
         let configuration = try ConfigurationFile.pipeline(at: config)
-        let r = try await FeedEvaluation.run(items: data.items, events: data.events, configuration: configuration,
-                                             holdoutSeconds: holdoutDays * 86_400, n: n, users: users, trainModels: !noTrain)
+        let r = try await FeedEvaluation.run(data, configuration: configuration, holdoutSeconds: holdoutDays * 86_400,
+                                             n: n, sampleUsers: users, trainModels: !noTrain)
         print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
                      r.users, r.heldOutActions, holdoutDays, r.ranker, Date().timeIntervalSince(start)))
         print("| list | Recall@\(n) | HR@\(n) |\n|---|---:|---:|")

@@ -7,16 +7,16 @@ import FunnelStore
 /// Training the feed's models from a store, for `funnel train` and the quickstart: the
 /// two-tower model (served as a channel), then the ranker over every channel including it.
 enum FeedModels {
-    static func read(_ store: any Store) async throws -> (items: [Item], events: [Event]) {
+    static func read(_ store: any Store) async throws -> StoreSnapshot {
         let start = Date()
-        let items = try await PipelineLoader.catalogue(store)
-        let events = try await PipelineLoader.events(store)
-        print("read \(items.count) items and \(events.count) events in \(String(format: "%.1f s", Date().timeIntervalSince(start)))")
-        return (items, events)
+        let data = try await StoreSnapshot.read(store)
+        print("read \(data.items.count) items, \(data.users.count) users and \(data.events.count) events in "
+              + String(format: "%.1f s", Date().timeIntervalSince(start)))
+        return data
     }
 
     /// Both models, each saved as a new version.
-    static func trainAll(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration) async throws {
+    static func trainAll(store: any Store, data: StoreSnapshot, configuration: PipelineConfiguration) async throws {
         let twoTower = try await trainTwoTower(store: store, data: data, configuration: configuration)
         try await trainRanker(store: store, data: data, configuration: configuration, twoTower: (twoTower.model, twoTower.features))
     }
@@ -24,7 +24,7 @@ enum FeedModels {
     /// The two-tower model, on the events before the ranker's examples (all events when no
     /// exposures are logged yet), so that the ranker can learn its channel's ranks honestly.
     @discardableResult
-    static func trainTwoTower(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration) async throws
+    static func trainTwoTower(store: any Store, data: StoreSnapshot, configuration: PipelineConfiguration) async throws
         -> TwoTowerFeedTraining.Outcome {
         let start = Date()
         let cutoff = (try? RankerTraining.examples(data.events, configuration: configuration))?.first?.timestamp
@@ -39,11 +39,11 @@ enum FeedModels {
 
     /// The ranker, with `twoTower` (by default the store's latest) among its channels.
     @discardableResult
-    static func trainRanker(store: any Store, data: (items: [Item], events: [Event]), configuration: PipelineConfiguration,
+    static func trainRanker(store: any Store, data: StoreSnapshot, configuration: PipelineConfiguration,
                             twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil) async throws -> RankerTraining.Outcome {
         let start = Date()
         let stored = twoTower == nil ? try await PipelineLoader.latestTwoTower(store) : nil
-        let outcome = try await RankerTraining.train(items: data.items, users: try await PipelineLoader.users(store), events: data.events,
+        let outcome = try await RankerTraining.train(items: data.items, users: data.users, events: data.events,
                                                      configuration: configuration,
                                                      twoTower: twoTower ?? stored.map { ($0.model, $0.features) })
         let version = try await PipelineLoader.save(outcome, to: store)

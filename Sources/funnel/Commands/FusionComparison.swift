@@ -52,20 +52,22 @@ struct FusionComparison: AsyncParsableCommand {
         var c = FeedWorld.Configuration()
         (c.seed, c.users, c.items, c.authors, c.days) = (seed, users, items, authors, days)
         let simulation = FeedSimulation(world: try FeedWorld(c))
-        var catalogue: [Item] = [], events: [Event] = []
+        var catalogue: [Item] = [], userRecords: [User] = [], events: [Event] = []
         while let batch = try simulation.nextBatch() {
             catalogue += batch.items
+            userRecords += batch.users
             events += batch.events
         }
         print(String(format: "simulated %d users, %d items, %d events in %.1f s", users, catalogue.count, events.count, Date().timeIntervalSince(started)))
 
         started = Date()
         let configuration = PipelineConfiguration()
-        let examples = try await RankerTraining.rankingExamples(items: catalogue, events: events, configuration: configuration)
+        let examples = try await RankerTraining.rankingExamples(items: catalogue, users: userRecords, events: events, configuration: configuration)
         let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: .init())
         print(String(format: "mmoe trained on %d exposures in %.1f s: click AUC %.4f", examples.count, Date().timeIntervalSince(started), report.metrics["click.auc"] ?? .nan))
         let now = events.map(\.timestamp).max()!.addingTimeInterval(1)
-        let pipeline = try FeedPipeline(version: "study", configuration: configuration, items: catalogue, events: events, now: now, ranker: ranker)
+        let pipeline = try FeedPipeline(version: "study", configuration: configuration, items: catalogue, users: userRecords,
+                                        events: events, now: now, ranker: ranker)
 
         // Each order's NDCG@k, per user, against the truth Σ wᵢ E[objectiveᵢ] with watch time as
         // log(1 + expected seconds), as the fusion weighs the predictions.

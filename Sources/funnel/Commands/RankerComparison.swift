@@ -76,7 +76,7 @@ struct RankerComparison: AsyncParsableCommand {
         if let exposures { configuration.trainingExposures = exposures }
         let data = try await FeedModels.read(opened)
         let twoTower = try await PipelineLoader.latestTwoTower(opened)
-        let examples = try await RankerTraining.rankingExamples(items: data.items, users: try await PipelineLoader.users(opened),
+        let examples = try await RankerTraining.rankingExamples(items: data.items, users: data.users,
                                                                 events: data.events, configuration: configuration,
                                                                 twoTower: twoTower.map { ($0.model, $0.features) },
                                                                 holdout: holdoutDays.map { $0 * 86_400 })
