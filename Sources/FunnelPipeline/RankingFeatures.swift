@@ -20,6 +20,8 @@ public struct RankingFeatures: Sendable {
     private let itemWidth: Int
     private let itemTable: [Float]
     private let itemFacts: [ItemFacts]
+    /// Every item's hashed tags (`StableHash`), one after another; `ItemFacts.tags` ranges over them.
+    private let itemTags: [UInt64]
     /// Category levels (leaves and tops) are numbered 0..<levelCount.
     private let levelCount: Int
     /// The row for an item the catalogue and the log do not know: the priors.
@@ -39,8 +41,9 @@ public struct RankingFeatures: Sendable {
         var location: GeoPoint?
         /// `location` on the unit sphere (w = 1), or zero when unknown.
         var place = SIMD4<Float>()
-        /// The item's tags, hashed (`StableHash`).
-        var tags: [UInt64] = []
+        /// Where the item's tags lie in `itemTags`: the facts hold no reference, so reading
+        /// them for each candidate copies plain bytes.
+        var tags: Range<Int32> = 0..<0
     }
 
     struct UserProfile: Sendable {
@@ -85,6 +88,7 @@ public struct RankingFeatures: Sendable {
         }
         var facts = [ItemFacts](repeating: ItemFacts(), count: space.count)
         var authorName: [String?] = Array(repeating: nil, count: space.count)
+        var tags: [UInt64] = []
         for (row, itemID) in space.ids.enumerated() {
             guard let item = catalogue[itemID] else { continue }
             let levels = item.categoryLevels
@@ -94,9 +98,12 @@ public struct RankingFeatures: Sendable {
             facts[row].location = item.location
             facts[row].place = item.location.map(Self.unitVector) ?? .zero
             facts[row].created = item.createdAt?.timeIntervalSince1970 ?? .nan
-            facts[row].tags = item.tags.map(StableHash.hash)
+            let start = Int32(tags.count)
+            tags += item.tags.map(StableHash.hash)
+            facts[row].tags = start..<Int32(tags.count)
         }
         itemFacts = facts
+        itemTags = tags
         levelCount = levelIDs.count
 
         // One pass over the log: windowed counts per item, author and user; each user's clicks
@@ -371,8 +378,9 @@ public struct RankingFeatures: Sendable {
         put(request.user)
         if spec.has(.profile) {
             put(request.profile)
-            let shared = request.tags.isEmpty ? 0 : facts.tags.reduce(0) { $0 + (request.tags.contains($1) ? 1 : 0) }
-            put(facts.tags.isEmpty ? 0 : Float(shared) / Float(facts.tags.count))
+            let tags = itemTags[Int(facts.tags.lowerBound)..<Int(facts.tags.upperBound)]
+            let shared = request.tags.isEmpty ? 0 : tags.reduce(0) { $0 + (request.tags.contains($1) ? 1 : 0) }
+            put(tags.isEmpty ? 0 : Float(shared) / Float(tags.count))
         }
         if spec.has(.interest) {
             put(request.levelClickLogits[facts.leaf >= 0 ? Int(facts.leaf) : levelCount])
