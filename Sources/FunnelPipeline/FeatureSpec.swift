@@ -21,12 +21,18 @@ import Foundation
 ///   when missing), each also one-hot over its buckets when `numericBuckets` gives it
 ///   boundaries (no column set when missing); and the share of the item's tags that the user's
 ///   tags hold.
+/// - `ids`: the item, its author, its leaf category and the user, each as a code naming the id
+///   (`id:item`, …; 0 when missing) that a model embeds: the multi-task ranker gives the ids
+///   frequent in its training rows vectors of their own and hashes the rest into shared ones
+///   (`idMinCount`, `idBuckets`); a linear ranker leaves these columns out.
 public struct FeatureSpec: Codable, Sendable, Equatable {
     public enum Group: String, Codable, Sendable, CaseIterable {
-        case channels, item, author, user, interest, context, profile
+        case channels, item, author, user, interest, context, profile, ids
     }
 
-    public var groups: [Group] = Group.allCases
+    /// Every group but `ids`, which a configuration adds: on the simulated worlds the
+    /// statistics already carry what ids would (see `Benchmarks/results/rankers-simulated.md`).
+    public var groups: [Group] = Group.allCases.filter { $0 != .ids }
     /// The statistics' windows, in days.
     public var windows: [Int] = [1, 7, 30]
     /// Pseudo-exposures (or pseudo-clicks) of every rate's prior.

@@ -2,6 +2,7 @@ import Foundation
 import FunnelData
 import FunnelIndex
 import FunnelRetrieval
+import FunnelStages
 
 /// The numbers the ranker sees for each candidate, the groups `FeatureSpec` names, computed
 /// from the catalogue and the event log up to one moment. What depends only on the item (its
@@ -44,6 +45,8 @@ public struct RankingFeatures: Sendable {
         /// Where the item's tags lie in `itemTags`: the facts hold no reference, so reading
         /// them for each candidate copies plain bytes.
         var tags: Range<Int32> = 0..<0
+        /// The `ids` group's codes of the item, its author and its leaf category.
+        var codes = SIMD4<Float>()
     }
 
     struct UserProfile: Sendable {
@@ -101,6 +104,7 @@ public struct RankingFeatures: Sendable {
             let start = Int32(tags.count)
             tags += item.tags.map(StableHash.hash)
             facts[row].tags = start..<Int32(tags.count)
+            facts[row].codes = SIMD4(Self.idCode(itemID), item.authorID.map(Self.idCode) ?? 0, item.categories.first.map(Self.idCode) ?? 0, 0)
         }
         itemFacts = facts
         itemTags = tags
@@ -214,6 +218,7 @@ public struct RankingFeatures: Sendable {
             names += ["context:hour-sin", "context:hour-cos", "context:weekday-sin", "context:weekday-cos"]
             names += (0..<spec.hashBuckets).map { "context:device#\($0)" } + (0..<spec.hashBuckets).map { "context:city#\($0)" }
         }
+        if spec.has(.ids) { names += ["item", "author", "category", "user"].map { RankingExamples.idPrefix + $0 } }
         return names
     }
 
@@ -232,6 +237,8 @@ public struct RankingFeatures: Sendable {
         /// The `profile` columns of the user's record, and its tags hashed.
         let profile: [Float]
         let tags: Set<UInt64>
+        /// The user's `ids` code.
+        let code: Float
     }
 
     /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`).
@@ -264,7 +271,7 @@ public struct RankingFeatures: Sendable {
                        levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
                        place: (location ?? record?.home ?? profile?.centre).map(Self.unitVector) ?? .zero,
                        profile: spec.has(.profile) ? userProfile(record) : [],
-                       tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [])
+                       tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [], code: Self.idCode(user))
     }
 
     /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.
@@ -395,6 +402,16 @@ public struct RankingFeatures: Sendable {
             put(both)
         }
         put(request.context)
+        if spec.has(.ids) {
+            let codes = known ? facts.codes : SIMD4(Self.idCode(candidate.item), 0, 0, 0)
+            for k in 0..<3 { put(codes[k]) }
+            put(request.code)
+        }
+    }
+
+    /// The code of an id in the `ids` columns: its stable hash in 1..<2²⁴, exact as a `Float`.
+    static func idCode(_ id: String) -> Float {
+        Float(StableHash.hash(id) % 16_777_215 + 1)
     }
 
     static func logit(_ p: Double) -> Float {

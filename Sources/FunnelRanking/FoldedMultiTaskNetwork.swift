@@ -5,6 +5,7 @@ import FunnelTensor
 /// every gate (`FeatureScaling.fold`), and those layers sit side by side in one
 /// `ServingLinear`: a batch costs one wide product, over the columns that vary between its
 /// candidates, where it cost a scaling pass, a narrow product per expert and one for the gates.
+/// Id columns' embeddings are laid beside the raw features and read unscaled.
 struct FoldedMultiTaskNetwork: Sendable {
     let network: MultiTaskNetwork
     /// `[input, experts × units + tasks × experts]`: the experts' first layers, then the gates.
@@ -14,6 +15,9 @@ struct FoldedMultiTaskNetwork: Sendable {
     init(_ network: MultiTaskNetwork, scaling: FeatureScaling) {
         self.network = network
         let layers = network.experts.map { $0.layers[0] } + network.gates
+        let embedded = network.idColumns * (network.ids?.dimension ?? 0)
+        let scaling = FeatureScaling(mean: scaling.mean + Array(repeating: 0, count: embedded),
+                                     deviation: scaling.deviation + Array(repeating: 1, count: embedded))
         let input = scaling.width
         units = network.experts[0].layers[0].outputSize
         let total = layers.reduce(0) { $0 + $1.outputSize }
@@ -29,10 +33,20 @@ struct FoldedMultiTaskNetwork: Sendable {
         first = ServingLinear(weights: weights, bias: bias)
     }
 
-    /// The logits `[rows, tasks]` of `rows` rows of raw features from `x` (only read).
-    func logits(_ x: UnsafePointer<Float>, rows: Int, in workspace: Workspace) -> Matrix {
+    /// The logits `[rows, tasks]` of `rows` rows of raw features from `x` (only read, `stride`
+    /// values apart: the dense features first) and their id columns' embedding rows `slots`.
+    func logits(_ x: UnsafePointer<Float>, rows: Int, stride: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
         let experts = network.experts, units = units
-        let y = first.forward(x, rows: rows, in: workspace)
+        let y: Matrix
+        if let ids = network.ids {
+            let dense = stride - network.idColumns
+            let full = workspace.matrix(rows: rows, columns: first.input)
+            for r in 0..<rows { (full.base + r * full.columns).update(from: x + r * stride, count: dense) }
+            ids.gather(slots, into: full, column: dense)
+            y = first.forward(full.base, rows: rows, in: workspace)
+        } else {
+            y = first.forward(x, rows: rows, in: workspace)
+        }
         let total = first.output
         // Each expert's first hidden layer is a block of columns of y, used in place: activated
         // row by row, and read by the expert's next layer with y's row length as its stride.

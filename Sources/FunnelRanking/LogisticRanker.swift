@@ -66,8 +66,10 @@ public struct LogisticRanker: TrainableRanker, Equatable {
         return Predictions(.click, p)
     }
 
-    /// Fits the click labels of `examples`, validating on their most recent rows.
+    /// Fits the click labels of `examples`, validating on their most recent rows. Id columns
+    /// name ids rather than measure anything, so a linear model leaves them out.
     public static func train(on examples: RankingExamples, configuration: Configuration) throws -> (LogisticRanker, TrainingReport) {
+        let examples = try examples.withoutIDColumns
         let width = examples.width
         guard let labels = examples.labels[.click] else { throw StageError("\(modelName) needs click labels") }
         let trainingCount = examples.validationStart, count = examples.count

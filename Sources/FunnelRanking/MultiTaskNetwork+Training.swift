@@ -30,38 +30,51 @@ extension MultiTaskNetwork {
         public let history: TrainingHistory
 
         /// Per task, the logits of `rows` of the unstandardised `features` (row-major, the
-        /// training width), through the forward-only path.
-        public func logits(_ features: [Float], rows: [Int]) -> [[Float]] {
-            network.taskLogits(RankingBatch(width: scaling.width, features: features), rows: rows, scaling: scaling)
+        /// training width) and their id rows `slots` (`idColumns` per row), through the
+        /// forward-only path.
+        public func logits(_ features: [Float], slots: [Int32] = [], rows: [Int]) -> [[Float]] {
+            network.taskLogits(RankingBatch(width: scaling.width, features: features), slots: slots, rows: rows, scaling: scaling)
         }
     }
 
-    /// Per task, the logits of `rows` of `batch` (standardised here by `scaling` when given),
-    /// in chunks through the forward-only path.
-    func taskLogits(_ batch: RankingBatch, rows: [Int], scaling: FeatureScaling? = nil) -> [[Float]] {
+    /// Per task, the logits of `rows` of `batch` (standardised here by `scaling` when given)
+    /// with their id rows in `slots`, in chunks through the forward-only path.
+    func taskLogits(_ batch: RankingBatch, slots: [Int32] = [], rows: [Int], scaling: FeatureScaling? = nil) -> [[Float]] {
         var out = [[Float]](repeating: [], count: taskCount)
         let chunk = 8_192
         for start in stride(from: 0, to: rows.count, by: chunk) {
             let part = rows[start..<min(rows.count, start + chunk)]
             let gathered = batch.rows(part).features
             let x = scaling?.apply(gathered) ?? gathered
-            let z = Workspace.borrow { workspace -> [Float] in logits(workspace.matrix(rows: part.count, copying: x), in: workspace).scalars }
+            let partSlots = slotRows(slots, part)
+            let z = Workspace.borrow { workspace -> [Float] in
+                logits(input(workspace.matrix(rows: part.count, copying: x), slots: partSlots, in: workspace), in: workspace).scalars
+            }
             for k in 0..<taskCount { out[k].append(contentsOf: stride(from: k, to: z.count, by: taskCount).map { z[$0] }) }
         }
         return out
     }
 
+    /// The id rows of `rows`, `idColumns` each, from `slots`.
+    func slotRows(_ slots: [Int32], _ rows: some Collection<Int>) -> [Int32] {
+        guard idColumns > 0 else { return [] }
+        return rows.flatMap { r in slots[(r * idColumns)..<((r + 1) * idColumns)] }
+    }
+
     /// Trains a network for `tasks` on `trainingRows` of `features` (row-major, `width`
-    /// columns, standardised by the training rows' statistics), early-stopped on the mean AUC
-    /// of the tasks over `validationRows`.
-    public static func fit(features: [Float], width: Int, trainingRows: [Int], validationRows: [Int],
+    /// columns, standardised by the training rows' statistics) and, with id columns, of
+    /// `slots` (`idColumns` rows of a table of `idRows` per example), early-stopped on the mean
+    /// AUC of the tasks over `validationRows`.
+    public static func fit(features: [Float], width: Int, slots: [Int32] = [], idColumns: Int = 0, idRows: Int = 0,
+                           trainingRows: [Int], validationRows: [Int],
                            tasks: [MultiTaskTarget], configuration: MultiTaskRanker.Configuration,
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
         precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
         let scaling = FeatureScaling(fitting: features, width: width, rows: trainingRows)
         let standardised = RankingBatch(width: width, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
-        let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, generator: &generator)
+        let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, idRows: idRows, idColumns: idColumns,
+                                       generator: &generator)
         let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
 
         var optimizer = Adam(learningRate: configuration.training.learningRate)
@@ -69,7 +82,8 @@ extension MultiTaskNetwork {
             loss: { graph, positions in
                 let rows = positions.map { trainingRows[$0] }
                 let x = standardised.rows(rows).features
-                let z = network.logits(graph.constant(Tensor(shape: [rows.count, width], scalars: x)), gateDropout: configuration.gateDropout)
+                let input = network.input(graph.constant(Tensor(shape: [rows.count, width], scalars: x)), slots: network.slotRows(slots, rows))
+                let z = network.logits(input, gateDropout: configuration.gateDropout)
                 let losses = tasks.indices.map { k in
                     graph.binaryCrossEntropy(logits: z.slice(axis: 1, start: k, length: 1).reshaped([rows.count]),
                                              labels: rows.map { tasks[k].targets[$0] },
@@ -78,7 +92,7 @@ extension MultiTaskNetwork {
                 return losses.dropFirst().reduce(losses[0], +)
             },
             validate: {
-                let scores = network.taskLogits(standardised, rows: validationRows)
+                let scores = network.taskLogits(standardised, slots: slots, rows: validationRows)
                 let aucs = tasks.indices.map { Metrics.auc(scores: scores[$0], labels: validationOutcomes[$0]) }
                 return aucs.reduce(0, +) / Double(aucs.count)
             },

@@ -1,14 +1,24 @@
 import FunnelTensor
 
 /// The layers of a multi-task model: experts mixed per task by a softmax gate (MMoE), or one
-/// shared bottom, then a small tower and a one-logit head per task.
+/// shared bottom, then a small tower and a one-logit head per task. The experts and gates read
+/// the dense features, then, with id columns, each column's embedding side by side.
 public final class MultiTaskNetwork: Module, @unchecked Sendable {
+    /// One table for every id column's rows (`IDVocabulary.offset` places each), if any.
+    let ids: Embedding?
+    let idColumns: Int
     let experts: [MLP]
     let gates: [Linear]
     let towers: [MLP]
     let heads: [Linear]
 
-    public init(input: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, generator: inout SeededGenerator) {
+    /// `input` dense features; `idColumns` id columns whose embeddings share `idRows` rows.
+    public init(input dense: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, idRows: Int = 0, idColumns: Int = 0,
+                generator: inout SeededGenerator) {
+        self.idColumns = idColumns
+        ids = idColumns > 0 ? Embedding(rows: idRows, dimension: c.ids.dimension, standardDeviation: 0.05, generator: &generator) : nil
+        ids?.table.l2Penalty = c.ids.l2
+        let input = dense + idColumns * (ids?.dimension ?? 0)
         let expertCount = c.architecture == .mmoe ? c.experts : 1
         let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
         experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
@@ -19,6 +29,24 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     }
 
     public var taskCount: Int { towers.count }
+
+    /// What the experts and gates read: the dense features `x` (`[batch, dense]`), then the
+    /// embeddings of the rows `slots` (`[batch, idColumns]`, row-major) side by side.
+    public func input(_ x: Node, slots: [Int32]) -> Node {
+        guard let ids else { return x }
+        let batch = x.value.shape[0]
+        let embedded = ids(slots, shape: [batch, idColumns], in: x.graph).reshaped([batch, idColumns * ids.dimension])
+        return x.graph.concat([x, embedded], axis: 1)
+    }
+
+    /// `input` without a graph: `x`'s dense columns, then the embeddings, in a new matrix.
+    public func input(_ x: Matrix, slots: [Int32], in workspace: Workspace) -> Matrix {
+        guard let ids else { return x }
+        let full = workspace.matrix(rows: x.rows, columns: x.columns + idColumns * ids.dimension)
+        for r in 0..<x.rows { (full.base + r * full.columns).update(from: x.base + r * x.columns, count: x.columns) }
+        ids.gather(slots, into: full, column: x.columns)
+        return full
+    }
 
     /// One logit column per task, [batch, tasks].
     public func logits(_ x: Node, gateDropout: Float) -> Node {
@@ -65,6 +93,7 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     }
 
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        if let ids { FunnelTensor.visit("ids", ids, visit) }
         FunnelTensor.visit("experts", experts, visit)
         FunnelTensor.visit("gates", gates, visit)
         FunnelTensor.visit("towers", towers, visit)

@@ -46,7 +46,25 @@ extension MultiTaskRanker {
         // which is a positive of weight T plus a negative of weight 1 per exposure.
         var configuration = configuration
         configuration.objectives = objectives
-        configuration.featureNames = examples.featureNames
+        // The dense columns, then the id columns, each id column with a vocabulary of the
+        // training rows' ids and one row per example into the shared embedding table.
+        let names = examples.featureNames, width = examples.width
+        let idColumns = names.indices.filter { RankingExamples.isIDColumn(names[$0]) }
+        let denseColumns = names.indices.filter { !RankingExamples.isIDColumn(names[$0]) }
+        guard !denseColumns.isEmpty else { throw StageError("\(modelName) needs at least one feature besides id columns") }
+        configuration.featureNames = (denseColumns + idColumns).map { names[$0] }
+        var vocabularies: [IDVocabulary] = []
+        for column in idColumns {
+            vocabularies.append(IDVocabulary(fitting: examples.features, width: width, column: column, rows: kept,
+                                             minCount: configuration.ids.minCount, buckets: configuration.ids.buckets,
+                                             offset: vocabularies.last.map { $0.offset + $0.rowCount } ?? 0))
+        }
+        if !idColumns.isEmpty { configuration.idEmbedding = configuration.ids }
+        let dense = idColumns.isEmpty ? examples.features
+            : (0..<examples.count).flatMap { r in denseColumns.map { examples.features[r * width + $0] } }
+        let slots = (0..<examples.count).flatMap { r in
+            zip(idColumns, vocabularies).map { column, vocabulary in vocabulary.row(of: examples.features[r * width + column]) }
+        }
         var tasks: [MultiTaskTarget] = []
         for objective in objectives {
             let labels = examples.labels[objective]!
@@ -63,13 +81,14 @@ extension MultiTaskRanker {
             }
         }
 
-        let fit = MultiTaskNetwork.fit(features: examples.features, width: examples.width, trainingRows: kept,
+        let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
+                                       idRows: vocabularies.reduce(0) { $0 + $1.rowCount }, trainingRows: kept,
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
-        let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network)
+        let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
         // Per objective: AUC, per-user AUC and, for probabilities, log loss and expected
         // calibration error (deciles) of the served predictions on the validation rows.
-        let scores = fit.logits(examples.features, rows: Array(validationRows))
+        let scores = fit.logits(dense, slots: slots, rows: Array(validationRows))
         var interned: [String: Int32] = [:]
         let groups = validationRows.map { row in
             let user = examples.users[row]
@@ -95,6 +114,9 @@ extension MultiTaskRanker {
         var tensors: [String: Tensor] = ["scaling.mean": Tensor(shape: [scaling.width], scalars: scaling.mean),
                                          "scaling.deviation": Tensor(shape: [scaling.width], scalars: scaling.deviation)]
         for (name, parameter) in network.namedParameters { tensors[name] = parameter.value }
+        for (k, vocabulary) in vocabularies.enumerated() {
+            tensors["vocabulary.\(k)"] = Tensor(shape: [vocabulary.frequent.count], scalars: vocabulary.frequent)
+        }
         return try SavedModel(model: Self.modelName, version: version, configuration: configuration, tensors: tensors,
                               metrics: report?.metrics ?? [:], trainingWindow: window)
     }
@@ -102,17 +124,32 @@ extension MultiTaskRanker {
     public init(saved: SavedModel) throws {
         let (manifest, tensors) = try saved.open(as: Self.modelName, configuration: Configuration.self)
         let configuration = manifest.configuration
-        let width = configuration.featureNames.count
+        let idNames = configuration.featureNames.filter(RankingExamples.isIDColumn)
+        let width = configuration.featureNames.count - idNames.count
         guard let objectives = configuration.objectives, !objectives.isEmpty, width > 0 else {
             throw StageError("\(Self.modelName) artifact: its configuration names no objectives or features")
+        }
+        guard configuration.featureNames.suffix(idNames.count).allSatisfy(RankingExamples.isIDColumn) else {
+            throw StageError("\(Self.modelName) artifact: its id columns do not follow its other features")
+        }
+        var vocabularies: [IDVocabulary] = []
+        for (k, name) in idNames.enumerated() {
+            guard let frequent = tensors["vocabulary.\(k)"], frequent.rank == 1,
+                  zip(frequent.scalars, frequent.scalars.dropFirst()).allSatisfy({ $0 < $1 }) else {
+                throw StageError("\(Self.modelName) artifact: no vocabulary for its id column '\(name)'")
+            }
+            vocabularies.append(IDVocabulary(frequent: frequent.scalars, buckets: configuration.ids.buckets,
+                                             offset: vocabularies.last.map { $0.offset + $0.rowCount } ?? 0))
         }
         guard let mean = tensors["scaling.mean"], let deviation = tensors["scaling.deviation"],
               mean.shape == [width], deviation.shape == [width] else {
             throw StageError("\(Self.modelName) artifact: the feature scaling does not have one value per feature (\(width))")
         }
         var generator = SeededGenerator(seed: 0)
-        let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration, generator: &generator)
+        let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration,
+                                       idRows: vocabularies.reduce(0) { $0 + $1.rowCount }, idColumns: idNames.count, generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
-        self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network)
+        self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network,
+                  vocabularies: vocabularies)
     }
 }

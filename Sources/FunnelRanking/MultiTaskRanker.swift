@@ -20,6 +20,19 @@ public struct MultiTaskRanker: TrainableRanker {
         case sharedBottom = "shared-bottom"
     }
 
+    /// How id columns (`id:…` features) are embedded: each id's vector width, how often an id
+    /// must occur among the training rows to get a row of its own, how many rows the rarer ids
+    /// of a column share (by hash), and the L2 penalty on the rows a batch touches (ids are
+    /// what a model memorises first).
+    public struct IDEmbedding: Codable, Sendable, Equatable {
+        public var dimension = 8
+        public var minCount = 5
+        public var buckets = 1_000
+        public var l2: Float = 0.1
+
+        public init() {}
+    }
+
     public struct Configuration: Codable, Sendable, Equatable {
         public var architecture = Architecture.mmoe
         /// The objectives to learn, among those the examples label; by default all of them.
@@ -37,6 +50,11 @@ public struct MultiTaskRanker: TrainableRanker {
         public var watchTimeScale: Float = 1
         /// Negative down-sampling while training, if set.
         public var negativeSampling: NegativeSampling?
+        /// The id columns' embedding (nil: the defaults; an artifact saved before id columns
+        /// existed has none, and loads).
+        public var idEmbedding: IDEmbedding?
+
+        var ids: IDEmbedding { idEmbedding ?? IDEmbedding() }
 
         public init(architecture: Architecture = .mmoe) { self.architecture = architecture }
     }
@@ -75,6 +93,18 @@ public struct MultiTaskRanker: TrainableRanker {
             try sampling.validate()
             c.negativeSampling = sampling
         }
+        var ids = c.ids
+        for (field, value, least, set) in [("idDimension", settings.idDimension, 1, \IDEmbedding.dimension),
+                                            ("idMinCount", settings.idMinCount, 1, \.minCount), ("idBuckets", settings.idBuckets, 1, \.buckets)] {
+            guard let value else { continue }
+            guard value >= least, value <= 1 << 20 else { throw StageError("\(field) must be within \(least)…\(1 << 20), got \(value)") }
+            ids[keyPath: set] = value
+        }
+        if let l2 = settings.idL2 {
+            guard l2.isFinite, l2 >= 0 else { throw StageError("idL2 must be a finite number, not negative, got \(l2)") }
+            ids.l2 = l2
+        }
+        if ids != c.ids { c.idEmbedding = ids }
         return c
     }
 
@@ -82,6 +112,8 @@ public struct MultiTaskRanker: TrainableRanker {
     public let objectives: [Objective]
     let network: MultiTaskNetwork
     let scaling: FeatureScaling
+    /// One per id column, in the order of `featureNames`' last columns.
+    let vocabularies: [IDVocabulary]
     /// The network with the scaling folded in, for serving.
     let folded: FoldedMultiTaskNetwork
 
@@ -99,13 +131,30 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// The logits `[batch, objectives]` through the forward-only path that serving uses.
     public func logits(_ batch: RankingBatch, in workspace: Workspace) -> Matrix {
-        batch.features.withUnsafeBufferPointer { folded.logits($0.baseAddress!, rows: batch.count, in: workspace) }
+        batch.features.withUnsafeBufferPointer {
+            folded.logits($0.baseAddress!, rows: batch.count, stride: batch.width, slots: slots(batch), in: workspace)
+        }
     }
 
     /// The same logits through the training graph (in inference mode when `graph` is).
     public func logits(_ batch: RankingBatch, in graph: Graph) -> Node {
-        let x = graph.constant(Tensor(shape: [batch.count, batch.width], scalars: scaling.apply(batch.features)))
-        return network.logits(x, gateDropout: graph.isTraining ? configuration.gateDropout : 0)
+        let dense = RankingBatch(width: batch.width, features: batch.features, columns: vocabularies.isEmpty ? nil : Array(0..<scaling.width))
+        let x = graph.constant(Tensor(shape: [batch.count, scaling.width], scalars: scaling.apply(dense.features)))
+        return network.logits(network.input(x, slots: slots(batch)), gateDropout: graph.isTraining ? configuration.gateDropout : 0)
+    }
+
+    /// Each row's embedding row per id column (the batch's last columns).
+    func slots(_ batch: RankingBatch) -> [Int32] {
+        guard !vocabularies.isEmpty else { return [] }
+        let dense = scaling.width
+        var slots: [Int32] = []
+        slots.reserveCapacity(batch.count * vocabularies.count)
+        batch.features.withUnsafeBufferPointer { x in
+            for r in 0..<batch.count {
+                for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: x[r * batch.width + dense + k])) }
+            }
+        }
+        return slots
     }
 
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the
@@ -121,8 +170,8 @@ public struct MultiTaskRanker: TrainableRanker {
         return objective.isProbability ? 1 / (1 + exp(-z)) : exp(z) * Double(configuration.watchTimeScale)
     }
 
-    init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork) {
-        (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
+    init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork, vocabularies: [IDVocabulary] = []) {
+        (self.configuration, self.scaling, self.network, self.vocabularies) = (configuration, scaling, network, vocabularies)
         folded = FoldedMultiTaskNetwork(network, scaling: scaling)
         objectives = configuration.objectives ?? []
     }

@@ -18,6 +18,11 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public var gateDropout: Float?
     public var dropout: Float?
     public var negativeSampling: NegativeSampling?
+    /// Id columns: embedding width, occurrences for a row of one's own, shared rows per column.
+    public var idDimension: Int?
+    public var idMinCount: Int?
+    public var idBuckets: Int?
+    public var idL2: Float?
 
     public init() {}
 
@@ -41,6 +46,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         let set: [String: Bool] = [
             "objectives": objectives != nil, "experts": experts != nil, "expertUnits": expertUnits != nil, "towerUnits": towerUnits != nil,
             "gateDropout": gateDropout != nil, "dropout": dropout != nil, "negativeSampling": negativeSampling != nil,
+            "idDimension": idDimension != nil, "idMinCount": idMinCount != nil, "idBuckets": idBuckets != nil,
+            "idL2": idL2 != nil,
         ]
         if let field = unused.first(where: { set[$0] == true }) {
             throw StageError("\(model) has no setting '\(field)'")
@@ -48,5 +55,6 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     }
 
     /// The names of the model fields, for a model to refuse those it lacks.
-    public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling"]
+    public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling",
+                                     "idDimension", "idMinCount", "idBuckets", "idL2"]
 }

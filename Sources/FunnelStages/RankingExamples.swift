@@ -51,6 +51,24 @@ public struct RankingExamples: Sendable {
     public var trainingRows: Range<Int> { 0..<validationStart }
     public var validationRows: Range<Int> { validationStart..<count }
 
+    /// The prefix of id columns' names (`id:item`, `id:author`, …). Such a column holds a code
+    /// naming one id, not a quantity: a model embeds it, or leaves it out (`withoutIDColumns`).
+    public static let idPrefix = "id:"
+
+    public static func isIDColumn(_ name: String) -> Bool { name.hasPrefix(idPrefix) }
+
+    /// These examples without their id columns, for a model that reads quantities only.
+    public var withoutIDColumns: RankingExamples {
+        get throws {
+            let kept = featureNames.indices.filter { !Self.isIDColumn(featureNames[$0]) }
+            guard kept.count < width else { return self }
+            let count = count, width = width
+            return try RankingExamples(featureNames: kept.map { featureNames[$0] },
+                                       features: (0..<count).flatMap { r in kept.map { features[r * width + $0] } },
+                                       labels: labels, users: users, validationStart: validationStart, window: window)
+        }
+    }
+
     /// The batch of the validation rows, to score them with a trained ranker.
     public var validationBatch: RankingBatch {
         RankingBatch(width: width, features: Array(features[(validationStart * width)...]))

@@ -33,6 +33,7 @@ import Testing
             Event(userID: "v", itemID: "i1", type: .click, timestamp: at(days: 0.1)),
         ]
         var spec = FeatureSpec()
+        spec.groups.append(.ids)
         spec.windows = [1, 7]
         spec.priorStrength = 2
         spec.userNumeric = ["age", "income"]
@@ -130,5 +131,22 @@ import Testing
         #expect(abs(w0["interest:log-km"]! - Float(log1p(343.5))) < 0.01)
         let visiting = row("i0", row: 0, request: Self.features.request(user: "w", now: Self.now, location: Self.paris))
         #expect(visiting["interest:log-km"] == 0, "the request's location comes before the home")
+    }
+
+    /// The `ids` columns name the item, its author, its leaf category and the user by codes:
+    /// the same id the same code, whole numbers in 1..<2²⁴, 0 for what is missing.
+    @Test func idColumnsNameTheItemItsAuthorCategoryAndUser() {
+        let u = Self.features.request(user: "u", now: Self.now), v = Self.features.request(user: "v", now: Self.now)
+        let i0 = row("i0", row: 0, request: u), i1 = row("i1", row: 1, request: u), unknown = row("x", row: -1, request: v)
+        let codes = ["item", "author", "category", "user"].map { "id:" + $0 }
+        #expect(codes.allSatisfy { Self.features.names.contains($0) })
+        for r in [i0, i1] {
+            for name in codes { #expect(r[name]! >= 1 && r[name]! < 16_777_216 && r[name]!.rounded() == r[name]!, "\(name) \(r[name]!)") }
+        }
+        #expect(i0["id:item"] != i1["id:item"] && i0["id:category"] != i1["id:category"])
+        #expect(i0["id:author"] == i1["id:author"], "one author, a0")
+        #expect(i0["id:user"] == i1["id:user"] && unknown["id:user"] != i0["id:user"])
+        #expect(unknown["id:item"]! >= 1 && unknown["id:author"] == 0 && unknown["id:category"] == 0, "an unknown item has only its own id")
+        #expect(row("x", row: -1, request: u)["id:item"] == unknown["id:item"])
     }
 }
