@@ -86,7 +86,7 @@ extension Graph {
         let dz = Tensor(shape: probabilities.shape) { out, n in
             probabilities.scalars.withUnsafeBufferPointer { p in
                 Compute.parallel(n, minimumChunk: 65_536) { _, range in
-                    for i in range { out[i] = scale * p[i] }
+                    Kernels.scale(p.baseAddress! + range.lowerBound, by: scale, into: out + range.lowerBound, count: range.count)
                 }
             }
             for r in 0..<rows { out[r * cols + Int(targets[r])] -= scale }

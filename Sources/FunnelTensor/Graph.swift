@@ -98,7 +98,7 @@ public final class Graph {
         } else {
             gradients[id]!.scalars.withUnsafeMutableBufferPointer { dst in
                 g.scalars.withUnsafeBufferPointer { src in
-                    for i in 0..<dst.count { dst[i] += src[i] }
+                    Kernels.addScaled(src.baseAddress!, scale: 1, into: dst.baseAddress!, count: dst.count)
                 }
             }
         }
