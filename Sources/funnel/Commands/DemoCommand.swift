@@ -6,13 +6,13 @@ import FunnelRanking
 import FunnelRetrieval
 import FunnelTensor
 
-/// The main job for now: DCN-v2 trained on Frappe (saved, reloaded, ranking apps for a context)
-/// and a two-tower model trained on MovieLens-100K (evaluated against popularity, retrieving
-/// movies for a user).
+/// The reference models: CTR models trained on Frappe (DCN-v2 by default, or FM and DeepFM;
+/// each saved, reloaded, ranking apps for a context) and a two-tower model trained on
+/// MovieLens-100K (evaluated against popularity, retrieving movies for a user).
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Train DCN-v2 on Frappe and a two-tower model on MovieLens-100K; report their quality and show recommendations."
+        abstract: "Train CTR models on Frappe and a two-tower model on MovieLens-100K; report their quality and show recommendations."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -23,17 +23,26 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Where to save the trained models.")
     var output: String = "runs"
 
+    @Option(help: "Learning rate of the Frappe models (default 1e-3).")
+    var learningRate: Float = 1e-3
+
+    enum ModelName: String, ExpressibleByArgument, CaseIterable { case fm, deepfm, dcnV2 = "dcn-v2", twoTower = "two-tower" }
+
+    @Option(parsing: .upToNextOption, help: "The models to train, each saved in a folder of its own: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")) (the first three on Frappe, the last on MovieLens-100K).")
+    var models: [ModelName] = [.dcnV2, .twoTower]
+
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
+        guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
     }
 
     func run() async throws {
         global.apply()
-        try rankApps()
-        try retrieveMovies()
+        if models.contains(where: { $0 != .twoTower }) { try rankApps() }
+        if models.contains(.twoTower) { try retrieveMovies() }
     }
 
-    /// DCN-v2 on Frappe: train, report, save, reload, rank apps for a context.
+    /// The Frappe models: train, report, save, reload, rank apps for a context.
     private func rankApps() throws {
         let directory = global.dataRoot.appendingPathComponent("frappe", isDirectory: true)
         guard FileManager.default.fileExists(atPath: directory.appendingPathComponent("frappe.train.libfm").path) else {
@@ -42,22 +51,36 @@ struct DemoCommand: AsyncParsableCommand {
         print("Loading Frappe from \(directory.path)…")
         let frappe = try Frappe.load(from: directory)
         print("train \(frappe.train.count) examples (\(String(format: "%.1f", 100 * frappe.train.positiveRate))% positive), validation \(frappe.validation.count)")
+        let (fields, vocabulary) = (frappe.train.fieldCount, Frappe.vocabularySize)
+        for name in models {
+            switch name {
+            case .dcnV2:
+                try rankApps(frappe, name: "dcn-v2", configuration: DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary), make: DCNv2.init)
+            case .deepfm:
+                try rankApps(frappe, name: "deepfm", configuration: DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary), make: DeepFM.init)
+            case .fm:
+                try rankApps(frappe, name: "fm", configuration: .factorizationMachine(fieldCount: fields, vocabularySize: vocabulary), make: DeepFM.init)
+            case .twoTower:
+                continue
+            }
+        }
+    }
 
-        let configuration = DCNv2.Configuration(fieldCount: frappe.train.fieldCount, vocabularySize: Frappe.vocabularySize)
-        let model = DCNv2(configuration)
-        print("DCN-v2: \(model.parameterCount) parameters, \(global.threads) thread(s)")
-        let training = TrainingConfiguration(epochs: epochs, batchSize: 4096, learningRate: 1e-3)
-        let progress = Progress(label: "dcn-v2")
+    private func rankApps<Model: CTRModel, C: Codable & Sendable>(_ frappe: Frappe, name: String, configuration: C, make: (C) -> Model) throws {
+        let model = make(configuration)
+        print("\n\(name): \(model.parameterCount) parameters, \(global.threads) thread(s)")
+        let training = TrainingConfiguration(epochs: epochs, batchSize: 4096, learningRate: learningRate)
+        let progress = Progress(label: name)
         let history = CTRTraining.fit(model, train: frappe.train, validation: frappe.validation, configuration: training) {
             progress.handle($0, metric: "val AUC")
         }
         let result = CTRTraining.evaluate(model, on: frappe.validation)
         print(String(format: "best epoch %d: validation AUC %.4f, log loss %.4f", history.bestEpoch ?? 0, result.auc, result.logLoss))
 
-        let url = URL(fileURLWithPath: output, isDirectory: true).appendingPathComponent("dcn-v2-frappe")
-        try ModelArtifact.save(model, model: "dcn-v2", version: "frappe-\(history.bestEpoch ?? 0)", configuration: configuration,
+        let url = URL(fileURLWithPath: output, isDirectory: true).appendingPathComponent("\(name)-frappe")
+        try ModelArtifact.save(model, model: name, version: "frappe-\(history.bestEpoch ?? 0)", configuration: configuration,
                                metrics: ["validation_auc": result.auc, "validation_logloss": result.logLoss], to: url)
-        let reloaded = DCNv2(configuration)
+        let reloaded = make(configuration)
         try ModelArtifact.loadWeights(into: reloaded, from: url)
         let check = CTRTraining.evaluate(reloaded, on: frappe.validation)
         print(String(format: "saved to %@ (reloaded: AUC %.4f)", url.path, check.auc))
@@ -109,7 +132,7 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     /// Ranks every app for the context of the first validation example.
-    private func showRecommendations(_ model: DCNv2, _ frappe: Frappe) {
+    private func showRecommendations(_ model: some CTRModel, _ frappe: Frappe) {
         let fields = frappe.validation.fieldCount
         let context = Array(frappe.validation.ids[0..<fields])
         let itemField = Frappe.fields.firstIndex(of: "item")!
