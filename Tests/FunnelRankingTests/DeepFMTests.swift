@@ -67,19 +67,7 @@ import Testing
             : .factorizationMachine(fieldCount: 4, vocabularySize: 50)
         configuration.deep.hiddenUnits = withDeepPart ? [32, 16] : []
         let model = DeepFM(configuration)
-        var generator = SeededGenerator(seed: 4)
-        model.embedding.table.value = .randomNormal(shape: model.embedding.table.shape, generator: &generator)
-        model.weights.table.value = .randomNormal(shape: model.weights.table.shape, generator: &generator)
         model.bias.value = Tensor(shape: [1], scalars: [0.3])
-        for norm in model.deep?.norms ?? [] {
-            norm.runningMean.value = .randomNormal(shape: norm.runningMean.shape, generator: &generator)
-            norm.runningVariance.value = Tensor.randomNormal(shape: norm.runningVariance.shape, generator: &generator).map { abs($0) + 0.5 }
-        }
-        let batch = 33
-        let ids = (0..<(batch * 4)).map { _ in Int32(generator.nextInt(below: 50)) }
-        let expected = model.logits(ids: ids, batch: batch, in: Graph(mode: .inference)).value.scalars
-        let forward = Workspace.borrow { model.logits(ids: ids, batch: batch, in: $0).scalars }
-        let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-        #expect(forward.count == batch && worst <= 1e-5, "largest relative difference \(worst)")
+        CTRForwardPathTests.expectForwardIsTheGraphs(model, tables: [model.embedding.table, model.weights.table], norms: model.deep?.norms ?? [])
     }
 }
