@@ -33,8 +33,8 @@ public struct DeepFM: CTRModel {
     public let configuration: Configuration
     public let embedding: Embedding
     /// The first-order weight of every feature, as a one-wide embedding.
-    public let weights: Embedding
-    public let bias: Parameter
+    /// The first-order part: a weight per feature and a bias.
+    public let linear: LogisticRegression
     public let deep: MLP?
     public let head: Linear?
 
@@ -43,10 +43,10 @@ public struct DeepFM: CTRModel {
         var generator = SeededGenerator(seed: configuration.seed)
         let c = configuration
         embedding = Embedding(rows: c.vocabularySize, dimension: c.embeddingDimension, standardDeviation: c.embeddingStandardDeviation, generator: &generator)
-        weights = Embedding(rows: c.vocabularySize, dimension: 1, standardDeviation: 1e-4, generator: &generator)
         embedding.table.l2Penalty = c.embeddingL2
-        weights.table.l2Penalty = c.embeddingL2
-        bias = Parameter(Tensor(zeros: [1]))
+        var first = LogisticRegression.Configuration(fieldCount: c.fieldCount, vocabularySize: c.vocabularySize)
+        (first.l2, first.seed) = (c.embeddingL2, c.seed)
+        linear = LogisticRegression(first)
         if c.deep.hiddenUnits.isEmpty {
             (deep, head) = (nil, nil)
         } else {
@@ -58,8 +58,7 @@ public struct DeepFM: CTRModel {
     public func logits(ids: [Int32], batch: Int, in graph: Graph) -> Node {
         let c = configuration
         let v = embedding(ids, shape: [batch, c.fieldCount], in: graph)
-        let firstOrder = weights(ids, shape: [batch, c.fieldCount], in: graph).reshaped([batch, c.fieldCount]).sum(axis: 1)
-        var z = firstOrder + FactorizationMachine.interactions(v) + graph.parameter(bias)
+        var z = linear.logits(ids: ids, batch: batch, in: graph) + FactorizationMachine.interactions(v)
         if let deep, let head {
             z = z + head(deep(v.reshaped([batch, c.fieldCount * c.embeddingDimension]))).reshaped([batch])
         }
@@ -70,19 +69,10 @@ public struct DeepFM: CTRModel {
         let c = configuration
         let v = workspace.matrix(rows: batch, columns: c.fieldCount * c.embeddingDimension)
         embedding.gather(ids, into: v)
-        let w = workspace.matrix(rows: batch, columns: c.fieldCount)
-        weights.gather(ids, into: w)
-        let out: Matrix
+        let out = linear.logits(ids: ids, batch: batch, in: workspace)
         if let deep, let head {
-            out = head.forward(deep.forward(v, in: workspace), in: workspace)
-        } else {
-            out = workspace.zeros(rows: batch, columns: 1)
-        }
-        let b = bias.value.scalars[0]
-        for r in 0..<batch {
-            var sum = b
-            for f in 0..<c.fieldCount { sum += w.base[r * c.fieldCount + f] }
-            out.base[r] += sum
+            let z = head.forward(deep.forward(v, in: workspace), in: workspace)
+            for r in 0..<batch { out.base[r] += z.base[r] }
         }
         FactorizationMachine.addInteractions(v, fields: c.fieldCount, to: out.base)
         return out
@@ -90,8 +80,7 @@ public struct DeepFM: CTRModel {
 
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         FunnelTensor.visit("embedding", embedding, visit)
-        FunnelTensor.visit("weights", weights, visit)
-        visit("bias", bias)
+        FunnelTensor.visit("linear", linear, visit)
         if let deep { FunnelTensor.visit("deep", deep, visit) }
         if let head { FunnelTensor.visit("head", head, visit) }
     }

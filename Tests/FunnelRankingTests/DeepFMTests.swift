@@ -67,7 +67,7 @@ import Testing
             : .factorizationMachine(fieldCount: 4, vocabularySize: 50)
         configuration.deep.hiddenUnits = withDeepPart ? [32, 16] : []
         let model = DeepFM(configuration)
-        model.bias.value = Tensor(shape: [1], scalars: [0.3])
-        CTRForwardPathTests.expectForwardIsTheGraphs(model, tables: [model.embedding.table, model.weights.table], norms: model.deep?.norms ?? [])
+        model.linear.bias.value = Tensor(shape: [1], scalars: [0.3])
+        CTRForwardPathTests.expectForwardIsTheGraphs(model, tables: [model.embedding.table, model.linear.weights.table], norms: model.deep?.norms ?? [])
     }
 }
