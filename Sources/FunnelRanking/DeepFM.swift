@@ -32,7 +32,6 @@ public struct DeepFM: CTRModel {
 
     public let configuration: Configuration
     public let embedding: Embedding
-    /// The first-order weight of every feature, as a one-wide embedding.
     /// The first-order part: a weight per feature and a bias.
     public let linear: LogisticRegression
     public let deep: MLP?

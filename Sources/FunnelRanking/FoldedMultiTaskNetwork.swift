@@ -15,7 +15,7 @@ struct FoldedMultiTaskNetwork: Sendable {
     init(_ network: MultiTaskNetwork, scaling: FeatureScaling) {
         self.network = network
         let layers = network.experts.map { $0.layers[0] } + network.gates
-        let embedded = network.idColumns * (network.ids?.dimension ?? 0)
+        let embedded = network.embeddedWidth
         let scaling = FeatureScaling(mean: scaling.mean + Array(repeating: 0, count: embedded),
                                      deviation: scaling.deviation + Array(repeating: 1, count: embedded))
         let input = scaling.width
@@ -37,16 +37,9 @@ struct FoldedMultiTaskNetwork: Sendable {
     /// values apart: the dense features first) and their id columns' embedding rows `slots`.
     func logits(_ x: UnsafePointer<Float>, rows: Int, stride: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
         let experts = network.experts, units = units
-        let y: Matrix
-        if let ids = network.ids {
-            let dense = stride - network.idColumns
-            let full = workspace.matrix(rows: rows, columns: first.input)
-            for r in 0..<rows { (full.base + r * full.columns).update(from: x + r * stride, count: dense) }
-            ids.gather(slots, into: full, column: dense)
-            y = first.forward(full.base, rows: rows, in: workspace)
-        } else {
-            y = first.forward(x, rows: rows, in: workspace)
-        }
+        let y = network.ids == nil ? first.forward(x, rows: rows, in: workspace)
+            : first.forward(network.input(rows: rows, x, stride: stride, dense: stride - network.idColumns, slots: slots, in: workspace).base,
+                            rows: rows, in: workspace)
         let total = first.output
         // Each expert's first hidden layer is a block of columns of y, used in place: activated
         // row by row, and read by the expert's next layer with y's row length as its stride.

@@ -40,3 +40,8 @@ public struct IDVocabulary: Sendable, Equatable {
         return Int32(offset + 1 + frequent.count) + Int32(UInt32(code) % UInt32(buckets))
     }
 }
+
+extension [IDVocabulary] {
+    /// The rows of the table these columns share: where the next column's rows would start.
+    var tableRows: Int { last.map { $0.offset + $0.rowCount } ?? 0 }
+}

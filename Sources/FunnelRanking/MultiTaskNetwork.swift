@@ -30,21 +30,28 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
 
     public var taskCount: Int { towers.count }
 
+    /// The columns the id embeddings add to the dense features.
+    var embeddedWidth: Int { idColumns * (ids?.dimension ?? 0) }
+
     /// What the experts and gates read: the dense features `x` (`[batch, dense]`), then the
     /// embeddings of the rows `slots` (`[batch, idColumns]`, row-major) side by side.
     public func input(_ x: Node, slots: [Int32]) -> Node {
         guard let ids else { return x }
         let batch = x.value.shape[0]
-        let embedded = ids(slots, shape: [batch, idColumns], in: x.graph).reshaped([batch, idColumns * ids.dimension])
+        let embedded = ids(slots, shape: [batch, idColumns], in: x.graph).reshaped([batch, embeddedWidth])
         return x.graph.concat([x, embedded], axis: 1)
     }
 
     /// `input` without a graph: `x`'s dense columns, then the embeddings, in a new matrix.
     public func input(_ x: Matrix, slots: [Int32], in workspace: Workspace) -> Matrix {
-        guard let ids else { return x }
-        let full = workspace.matrix(rows: x.rows, columns: x.columns + idColumns * ids.dimension)
-        for r in 0..<x.rows { (full.base + r * full.columns).update(from: x.base + r * x.columns, count: x.columns) }
-        ids.gather(slots, into: full, column: x.columns)
+        ids == nil ? x : input(rows: x.rows, x.base, stride: x.columns, dense: x.columns, slots: slots, in: workspace)
+    }
+
+    /// `input` from `rows` rows whose first `dense` values, `stride` apart, are the dense features.
+    func input(rows: Int, _ x: UnsafePointer<Float>, stride: Int, dense: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
+        let full = workspace.matrix(rows: rows, columns: dense + embeddedWidth)
+        for r in 0..<rows { (full.base + r * full.columns).update(from: x + r * stride, count: dense) }
+        ids?.gather(slots, into: full, column: dense)
         return full
     }
 

@@ -57,11 +57,10 @@ extension MultiTaskRanker {
         for column in idColumns {
             vocabularies.append(IDVocabulary(fitting: examples.features, width: width, column: column, rows: kept,
                                              minCount: configuration.ids.minCount, buckets: configuration.ids.buckets,
-                                             offset: vocabularies.last.map { $0.offset + $0.rowCount } ?? 0))
+                                             offset: vocabularies.tableRows))
         }
         if !idColumns.isEmpty { configuration.idEmbedding = configuration.ids }
-        let dense = idColumns.isEmpty ? examples.features
-            : (0..<examples.count).flatMap { r in denseColumns.map { examples.features[r * width + $0] } }
+        let dense = try examples.withoutIDColumns.features
         let slots = (0..<examples.count).flatMap { r in
             zip(idColumns, vocabularies).map { column, vocabulary in vocabulary.row(of: examples.features[r * width + column]) }
         }
@@ -82,7 +81,7 @@ extension MultiTaskRanker {
         }
 
         let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
-                                       idRows: vocabularies.reduce(0) { $0 + $1.rowCount }, trainingRows: kept,
+                                       idRows: vocabularies.tableRows, trainingRows: kept,
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
         let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
@@ -139,7 +138,7 @@ extension MultiTaskRanker {
                 throw StageError("\(Self.modelName) artifact: no vocabulary for its id column '\(name)'")
             }
             vocabularies.append(IDVocabulary(frequent: frequent.scalars, buckets: configuration.ids.buckets,
-                                             offset: vocabularies.last.map { $0.offset + $0.rowCount } ?? 0))
+                                             offset: vocabularies.tableRows))
         }
         guard let mean = tensors["scaling.mean"], let deviation = tensors["scaling.deviation"],
               mean.shape == [width], deviation.shape == [width] else {
@@ -147,7 +146,7 @@ extension MultiTaskRanker {
         }
         var generator = SeededGenerator(seed: 0)
         let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration,
-                                       idRows: vocabularies.reduce(0) { $0 + $1.rowCount }, idColumns: idNames.count, generator: &generator)
+                                       idRows: vocabularies.tableRows, idColumns: idNames.count, generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
         self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network,
                   vocabularies: vocabularies)
