@@ -28,12 +28,19 @@ public enum CTRTraining {
 
     /// Click probabilities for every example, computed in inference mode.
     public static func predict(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192) -> [Float] {
+        logits(model, on: data, batchSize: batchSize).map(sigmoid)
+    }
+
+    /// The logits of every example, through the forward-only path.
+    public static func logits(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(data.count)
         var start = 0
         while start < data.count {
             let rows = start..<min(data.count, start + batchSize)
-            out.append(contentsOf: predict(model, ids: data.ids(of: rows), batch: rows.count))
+            Workspace.borrow { workspace in
+                out.append(contentsOf: model.logits(ids: data.ids(of: rows), batch: rows.count, in: workspace).scalars)
+            }
             start = rows.upperBound
         }
         return out
@@ -42,13 +49,17 @@ public enum CTRTraining {
     /// Click probabilities for `batch` examples given row-major field ids, through the
     /// forward-only path.
     public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int) -> [Float] {
-        Workspace.borrow { workspace in
-            model.logits(ids: ids, batch: batch, in: workspace).scalars.map { 1 / (1 + Foundation.exp(-$0)) }
-        }
+        Workspace.borrow { workspace in model.logits(ids: ids, batch: batch, in: workspace).scalars.map(sigmoid) }
+    }
+
+    public static func sigmoid(_ logit: Float) -> Float { 1 / (1 + Foundation.exp(-logit)) }
+
+    /// AUC and log loss of probabilities against labels.
+    public static func evaluate(probabilities p: [Float], labels: [Float]) -> Evaluation {
+        Evaluation(auc: Metrics.auc(scores: p, labels: labels), logLoss: Metrics.logLoss(probabilities: p, labels: labels))
     }
 
     public static func evaluate(_ model: some CTRModel, on data: FieldDataset) -> Evaluation {
-        let p = predict(model, on: data)
-        return Evaluation(auc: Metrics.auc(scores: p, labels: data.labels), logLoss: Metrics.logLoss(probabilities: p, labels: data.labels))
+        evaluate(probabilities: predict(model, on: data), labels: data.labels)
     }
 }

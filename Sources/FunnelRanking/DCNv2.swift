@@ -11,6 +11,8 @@ public struct DCNv2: CTRModel {
         public var vocabularySize: Int
         public var embeddingDimension = 10
         public var crossLayers = 4
+        /// The rank of each cross layer's matrix (nil = full rank, fields × embedding dimension).
+        public var crossRank: Int?
         public var structure = Structure.parallel
         /// Defaults follow BARS's tuned DCN-v2 on Frappe_x1 (dropout 0.4, embedding L2 0.05).
         public var deep = MLP.Configuration(hiddenUnits: [400, 400, 400], activation: .relu, dropout: 0.4, batchNorm: true)
@@ -36,7 +38,7 @@ public struct DCNv2: CTRModel {
         let width = configuration.fieldCount * configuration.embeddingDimension
         embedding = Embedding(rows: configuration.vocabularySize, dimension: configuration.embeddingDimension, generator: &generator)
         embedding.table.l2Penalty = configuration.embeddingL2
-        cross = CrossNetwork(dimension: width, depth: configuration.crossLayers, generator: &generator)
+        cross = CrossNetwork(dimension: width, depth: configuration.crossLayers, rank: configuration.crossRank, generator: &generator)
         deep = MLP(input: width, configuration.deep, generator: &generator)
         let headInput = configuration.structure == .parallel ? width + deep.outputSize : deep.outputSize
         head = Linear(input: headInput, output: 1, generator: &generator)

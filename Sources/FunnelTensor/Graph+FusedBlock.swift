@@ -44,14 +44,14 @@ extension Graph {
             ensure(bn.gamma.shape == [cols] && bn.beta.shape == [cols] && bn.runningMean.shape == [cols],
                          "fusedBlock: batch-norm parameters must be [\(cols)] for input \(v.shape)")
             let gamma = bn.gamma.value.scalars, beta = bn.beta.value.scalars
-            if isTraining {
+            if let momentum = runningStatisticsMomentum(bn.momentum) {
                 var variance = [Float](repeating: 0, count: cols)
                 Graph.columnMeanAndVariance(v, mean: &mean, variance: &variance)
                 let unbias = rows > 1 ? Float(rows) / Float(rows - 1) : 1
                 for j in 0..<cols {
                     rstd[j] = 1 / (variance[j] + bn.epsilon).squareRoot()
-                    bn.runningMean.value.scalars[j] += bn.momentum * (mean[j] - bn.runningMean.value.scalars[j])
-                    bn.runningVariance.value.scalars[j] += bn.momentum * (variance[j] * unbias - bn.runningVariance.value.scalars[j])
+                    bn.runningMean.value.scalars[j] += momentum * (mean[j] - bn.runningMean.value.scalars[j])
+                    bn.runningVariance.value.scalars[j] += momentum * (variance[j] * unbias - bn.runningVariance.value.scalars[j])
                 }
             } else {
                 mean = bn.runningMean.value.scalars

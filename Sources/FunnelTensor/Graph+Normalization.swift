@@ -71,8 +71,9 @@ extension Graph {
         accumulate(beta, Tensor(shape: [cols], scalars: dBeta))
     }
 
-    /// Batch normalisation of `[batch, features]`. In training it normalises with the batch's
-    /// statistics and moves the running ones towards them; in inference it uses the running ones.
+    /// Batch normalisation of `[batch, features]`. In training (and in `.statistics` mode) it
+    /// normalises with the batch's statistics and moves the running ones towards them; in
+    /// inference it uses the running ones.
     public func batchNorm(_ x: Node, gamma: Node, beta: Node, runningMean: inout Tensor, runningVariance: inout Tensor,
                           momentum: Float = 0.1, epsilon: Float = 1e-5) -> Node {
         let v = x.value
@@ -80,7 +81,7 @@ extension Graph {
         ensure(gamma.shape == [cols] && beta.shape == [cols] && runningMean.shape == [cols],
                      "batchNorm: parameters must be [\(cols)] for input \(v.shape)")
         let vg = gamma.value, vb = beta.value
-        if !isTraining {
+        guard let momentum = runningStatisticsMomentum(momentum) else {
             let out = Tensor(shape: v.shape) { y, _ in
                 let scale = (0..<cols).map { vg.scalars[$0] / (runningVariance.scalars[$0] + epsilon).squareRoot() }
                 let shift = (0..<cols).map { vb.scalars[$0] - runningMean.scalars[$0] * scale[$0] }
@@ -121,6 +122,7 @@ extension Graph {
             runningMean.scalars[j] += momentum * (mean[j] - runningMean.scalars[j])
             runningVariance.scalars[j] += momentum * (variance[j] * unbias - runningVariance.scalars[j])
         }
+        guard isTraining else { return constant(out) }
         return result(out, .batchNorm(x.id, gamma.id, beta.id, normalized, rstd), inputs: x.id, gamma.id, beta.id)
     }
 

@@ -4,7 +4,14 @@
 /// In inference mode the same layer code runs without records, and dropout and batch norm
 /// switch to their inference behaviour.
 public final class Graph {
-    public enum Mode: Sendable { case training, inference }
+    public enum Mode: Equatable, Sendable {
+        case training, inference
+        /// Forward only, to re-estimate batch norm's running statistics once the weights are
+        /// fixed: batch norm normalises with the batch's own statistics and folds them into the
+        /// running ones as an equal-weight average (`batch` counts from 0, which replaces
+        /// them); dropout is off, as it is when the statistics are used.
+        case statistics(batch: Int)
+    }
 
     public let mode: Mode
     /// Random stream for dropout and other stochastic ops.
@@ -24,6 +31,16 @@ public final class Graph {
     }
 
     public var isTraining: Bool { mode == .training }
+
+    /// How far batch norm moves its running statistics towards this batch's, or nil when it
+    /// should normalise with the running statistics instead (inference).
+    func runningStatisticsMomentum(_ momentum: Float) -> Float? {
+        switch mode {
+        case .training: momentum
+        case .inference: nil
+        case .statistics(let batch): 1 / Float(batch + 1)
+        }
+    }
 
     /// A node that holds a fixed tensor; no gradient flows into it.
     public func constant(_ t: Tensor) -> Node {

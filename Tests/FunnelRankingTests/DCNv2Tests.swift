@@ -19,10 +19,13 @@ import Testing
         return FieldDataset(fieldCount: 3, ids: ids, labels: labels, vocabularySize: 25)
     }
 
-    @Test func learnsACrossThatLogisticRegressionCannot() {
+    /// Full rank and rank 2 (of a 12-wide x_0) both fit the parity cross.
+    @Test(arguments: [nil, 2] as [Int?])
+    func learnsACrossThatLogisticRegressionCannot(_ rank: Int?) {
         let train = Self.parityTask(count: 4000, seed: 1), validation = Self.parityTask(count: 1000, seed: 2)
         var config = DCNv2.Configuration(fieldCount: 3, vocabularySize: 25)
         config.embeddingDimension = 4
+        config.crossRank = rank
         config.deep = .init(hiddenUnits: [32, 32], dropout: 0, batchNorm: false)
         config.embeddingL2 = 0
         let dcn = DCNv2(config)
@@ -33,6 +36,24 @@ import Testing
         let dcnAUC = CTRTraining.evaluate(dcn, on: validation).auc, lrAUC = CTRTraining.evaluate(lr, on: validation).auc
         #expect(dcnAUC > 0.99, "DCN-v2 AUC \(dcnAUC)")
         #expect(lrAUC < 0.6, "logistic regression AUC \(lrAUC)")
+    }
+
+    /// A low-rank cross layer is x_0 ⊙ (x V Uᵀ + b) + x, by hand on one row, with U and V
+    /// the layer's two maps; its parameters are the full-rank layer's plus the projections.
+    @Test func lowRankCrossLayerByHand() {
+        var generator = SeededGenerator(seed: 6)
+        let cross = CrossNetwork(dimension: 3, depth: 1, rank: 1, generator: &generator)
+        #expect(cross.rank == 1 && Set(cross.namedParameters.map(\.name)) == ["layers.0.weight", "layers.0.bias", "projections.0.weight"])
+        let x: [Float] = [0.5, -1, 2]
+        let v = cross.projections[0].weight.value.scalars, u = cross.layers[0].weight.value.scalars
+        let b = cross.layers[0].bias!.value.scalars
+        let projected = zip(x, v).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+        let expected = (0..<3).map { x[$0] * (projected * u[$0] + b[$0]) + x[$0] }
+        let graph = Graph(mode: .inference)
+        let out = cross(graph.constant(Tensor(shape: [1, 3], scalars: x))).value.scalars
+        #expect(zip(out, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(out) vs \(expected)")
+        let served = Workspace.borrow { cross.forward($0.matrix(rows: 1, copying: x), in: $0).scalars }
+        #expect(zip(served, expected).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
     /// On Frappe (BARS Frappe_x1) DCN-v2 must reach validation AUC ≥ 0.978 within 10 epochs
@@ -73,10 +94,11 @@ import Testing
         #expect(forward.count == batch && worst <= 1e-5, "largest relative difference \(worst)")
     }
 
-    @Test(arguments: [DCNv2.Configuration.Structure.parallel, .stacked])
-    func dcnV2ForwardIsTheGraphs(_ structure: DCNv2.Configuration.Structure) {
+    @Test(arguments: [DCNv2.Configuration.Structure.parallel, .stacked], [nil, 5] as [Int?])
+    func dcnV2ForwardIsTheGraphs(_ structure: DCNv2.Configuration.Structure, _ rank: Int?) {
         var configuration = DCNv2.Configuration(fieldCount: 4, vocabularySize: 50)
         configuration.structure = structure
+        configuration.crossRank = rank
         configuration.deep.hiddenUnits = [32, 16]
         let model = DCNv2(configuration)
         Self.expectForwardIsTheGraphs(model, tables: [model.embedding.table], norms: model.deep.norms)

@@ -6,7 +6,7 @@ import FunnelRanking
 import FunnelRetrieval
 import FunnelTensor
 
-/// The reference models: CTR models trained on Frappe (DCN-v2 by default, or FM and DeepFM;
+/// The reference models: CTR models trained on Frappe (DCN-v2 by default, or FM, DeepFM and FiBiNet;
 /// each saved, reloaded, ranking apps for a context) and a two-tower model trained on
 /// MovieLens-100K (evaluated against popularity, retrieving movies for a user).
 struct DemoCommand: AsyncParsableCommand {
@@ -26,9 +26,12 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Learning rate of the Frappe models (default 1e-3).")
     var learningRate: Float = 1e-3
 
-    enum ModelName: String, ExpressibleByArgument, CaseIterable { case fm, deepfm, dcnV2 = "dcn-v2", twoTower = "two-tower" }
+    @Option(help: "Seed of the Frappe models' initial weights and of the order of their training examples.")
+    var seed: UInt64 = 2021
 
-    @Option(parsing: .upToNextOption, help: "The models to train, each saved in a folder of its own: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")) (the first three on Frappe, the last on MovieLens-100K).")
+    enum ModelName: String, ExpressibleByArgument, CaseIterable { case fm, deepfm, fibinet, dcnV2 = "dcn-v2", twoTower = "two-tower" }
+
+    @Option(parsing: .upToNextOption, help: "The models to train, each saved in a folder of its own: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")) (the first four on Frappe, the last on MovieLens-100K).")
     var models: [ModelName] = [.dcnV2, .twoTower]
 
     func validate() throws {
@@ -52,24 +55,43 @@ struct DemoCommand: AsyncParsableCommand {
         let frappe = try Frappe.load(from: directory)
         print("train \(frappe.train.count) examples (\(String(format: "%.1f", 100 * frappe.train.positiveRate))% positive), validation \(frappe.validation.count)")
         let (fields, vocabulary) = (frappe.train.fieldCount, Frappe.vocabularySize)
+        var logits: [[Float]] = []
         for name in models {
             switch name {
             case .dcnV2:
-                try rankApps(frappe, name: "dcn-v2", configuration: DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary), make: DCNv2.init)
+                var c = DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary)
+                c.seed = seed
+                logits.append(try rankApps(frappe, name: "dcn-v2", configuration: c, make: DCNv2.init))
             case .deepfm:
-                try rankApps(frappe, name: "deepfm", configuration: DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary), make: DeepFM.init)
+                var c = DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary)
+                c.seed = seed
+                logits.append(try rankApps(frappe, name: "deepfm", configuration: c, make: DeepFM.init))
+            case .fibinet:
+                var c = FiBiNet.Configuration(fieldCount: fields, vocabularySize: vocabulary)
+                c.seed = seed
+                logits.append(try rankApps(frappe, name: "fibinet", configuration: c, make: FiBiNet.init))
             case .fm:
-                try rankApps(frappe, name: "fm", configuration: .factorizationMachine(fieldCount: fields, vocabularySize: vocabulary), make: DeepFM.init)
+                var c = DeepFM.Configuration.factorizationMachine(fieldCount: fields, vocabularySize: vocabulary)
+                c.seed = seed
+                logits.append(try rankApps(frappe, name: "fm", configuration: c, make: DeepFM.init))
             case .twoTower:
                 continue
             }
         }
+        if logits.count > 1 {
+            let mean = logits[0].indices.map { i in logits.reduce(0) { $0 + $1[i] } / Float(logits.count) }
+            let e = CTRTraining.evaluate(probabilities: mean.map(CTRTraining.sigmoid), labels: frappe.validation.labels)
+            print(String(format: "\nensemble of the %d models (mean logit): validation AUC %.4f, log loss %.4f", logits.count, e.auc, e.logLoss))
+            print("score saved models on any libfm file: funnel eval --model \(output)/<name>-frappe … --libfm FILE")
+        }
     }
 
-    private func rankApps<Model: CTRModel, C: Codable & Sendable>(_ frappe: Frappe, name: String, configuration: C, make: (C) -> Model) throws {
+    /// Trains, reports, saves, reloads and ranks apps with one Frappe model; returns its
+    /// validation logits.
+    private func rankApps<Model: CTRModel, C: Codable & Sendable>(_ frappe: Frappe, name: String, configuration: C, make: (C) -> Model) throws -> [Float] {
         let model = make(configuration)
         print("\n\(name): \(model.parameterCount) parameters, \(global.threads) thread(s)")
-        let training = TrainingConfiguration(epochs: epochs, batchSize: 4096, learningRate: learningRate)
+        let training = TrainingConfiguration(epochs: epochs, batchSize: 4096, learningRate: learningRate, seed: seed)
         let progress = Progress(label: name)
         let history = CTRTraining.fit(model, train: frappe.train, validation: frappe.validation, configuration: training) {
             progress.handle($0, metric: "val AUC")
@@ -86,6 +108,7 @@ struct DemoCommand: AsyncParsableCommand {
         print(String(format: "saved to %@ (reloaded: AUC %.4f)", url.path, check.auc))
 
         showRecommendations(model, frappe)
+        return CTRTraining.logits(model, on: frappe.validation)
     }
 
     /// The two-tower model on MovieLens-100K: leave-last-out, early-stopped on validation HR@10,

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import FunnelData
 import FunnelEval
 import FunnelPipeline
+import FunnelRanking
 import FunnelRetrieval
 import FunnelServer
 import FunnelStore
@@ -40,10 +42,13 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, ExpressibleByArgument, CaseIterable { case popularity, itemcf, swing, usercf }
+    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf }
 
-    @Option(help: "Models: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
-    var model: [Model] = Model.allCases
+    @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
+    var model: [String] = []
+
+    @Option(help: "Score the saved CTR models given by --model on this libfm file (AUC and log loss; with several models, also their ensemble, the mean of their logits).")
+    var libfm: String?
 
     @Option(help: "Sampled negatives per user.")
     var negatives: Int = 100
@@ -57,7 +62,25 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
+    /// The baselines named by `--model`, all by default.
+    var baselines: [Model] {
+        get throws {
+            guard !model.isEmpty else { return Model.allCases }
+            return try model.map {
+                guard let m = Model(rawValue: $0) else {
+                    throw ValidationError("unknown baseline '\($0)'; expected one of \(Model.allCases.map(\.rawValue).joined(separator: ", ")), or saved CTR model folders with --libfm")
+                }
+                return m
+            }
+        }
+    }
+
     func validate() throws {
+        if libfm != nil {
+            guard !model.isEmpty else { throw ValidationError("--libfm needs at least one --model folder holding a saved CTR model") }
+        } else {
+            _ = try baselines
+        }
         guard negatives >= 1 else { throw ValidationError("--negatives must be at least 1, got \(negatives)") }
         guard holdoutDays > 0, n >= 1, users >= 1 else { throw ValidationError("--holdout-days, --n and --users must be positive") }
     }
@@ -68,12 +91,16 @@ struct EvalCommand: AsyncParsableCommand {
             try await evaluateFeed(on: try await StoreLocation.open(store))
             return
         }
+        if let libfm {
+            try scoreCTRModels(on: libfm)
+            return
+        }
         var results: [BaselineEvaluation] = []
         print("| dataset | model | users | items | sampled HR@10 | sampled NDCG@10 | full HR@10 | full NDCG@10 | full Recall@50 |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
         for d in dataset {
             let (interactions, users, items) = try d.load(from: global.dataRoot)
-            for m in model {
+            for m in try baselines {
                 let r = switch m {
                 case .popularity: BaselineEvaluation.popularity(d, interactions: interactions, userCount: users, itemCount: items,
                                                                 negatives: negatives, sampling: sampling, seed: seed)
@@ -99,6 +126,42 @@ struct EvalCommand: AsyncParsableCommand {
 }
 
 extension EvalCommand {
+    struct CTRScore: Codable {
+        var model: String
+        var folder: String
+        var auc: Double
+        var logLoss: Double
+    }
+
+    /// Scores each saved CTR model (and, with several, the mean of their logits) on a libfm file.
+    func scoreCTRModels(on libfm: String) throws {
+        let models = try model.map { try SavedCTRModel(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
+        let data = try LibFMReader.read(URL(fileURLWithPath: libfm), vocabularySize: models.map(\.vocabularySize).min())
+        print("\(libfm): \(data.count) examples, \(data.fieldCount) fields, \(String(format: "%.1f", 100 * data.positiveRate))% positive\n")
+        var scores: [CTRScore] = [], sum = [Float](repeating: 0, count: data.count)
+        for (saved, folder) in zip(models, model) {
+            guard saved.fieldCount == data.fieldCount else {
+                throw ValidationError("\(libfm) has \(data.fieldCount) fields per example, but the '\(saved.name)' model in \(folder) reads \(saved.fieldCount)")
+            }
+            let logits = CTRTraining.logits(saved.model, on: data)
+            for i in sum.indices { sum[i] += logits[i] }
+            let e = CTRTraining.evaluate(probabilities: logits.map(CTRTraining.sigmoid), labels: data.labels)
+            scores.append(CTRScore(model: "\(saved.name) (\(saved.version))", folder: folder, auc: e.auc, logLoss: e.logLoss))
+        }
+        if models.count > 1 {
+            let e = CTRTraining.evaluate(probabilities: sum.map { CTRTraining.sigmoid($0 / Float(models.count)) }, labels: data.labels)
+            scores.append(CTRScore(model: "ensemble (mean logit)", folder: "", auc: e.auc, logLoss: e.logLoss))
+        }
+        print("| model | folder | AUC | log loss |\n|---|---|---:|---:|")
+        for s in scores { print(String(format: "| %@ | %@ | %.4f | %.4f |", s.model, s.folder, s.auc, s.logLoss)) }
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(scores).write(to: URL(fileURLWithPath: json), options: .atomic)
+            print("wrote \(json)")
+        }
+    }
+
     func evaluateFeed(on store: any Store) async throws {
         let data = try await FeedModels.read(store)
         let start = Date()
