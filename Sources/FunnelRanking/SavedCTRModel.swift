@@ -5,7 +5,7 @@ import FunnelTensor
 /// the type (`kinds`), so that any saved model can be scored on data it never saw.
 public struct SavedCTRModel {
     /// The manifest model names a CTR artifact can carry.
-    public static let kinds = ["fm", "deepfm", "dcn-v2", "fibinet"]
+    public static let kinds = ["fm", "deepfm", "dcn-v2", "fibinet", "ppnet"]
 
     public let name: String
     public let version: String
@@ -26,6 +26,8 @@ public struct SavedCTRModel {
             try self.init(saved, kind, DCNv2.init) { ($0.fieldCount, $0.vocabularySize) }
         case "fibinet":
             try self.init(saved, kind, FiBiNet.init) { ($0.fieldCount, $0.vocabularySize) }
+        case "ppnet":
+            try self.init(saved, kind, PPNet.init) { ($0.fieldCount, $0.vocabularySize) }
         default:
             throw ModelArtifactError.invalidManifest(directory.path,
                 "'\(kind)' is not a CTR model; expected one of \(Self.kinds.joined(separator: ", "))")

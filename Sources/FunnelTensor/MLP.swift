@@ -29,11 +29,19 @@ public struct MLP: Module {
     public var outputSize: Int { layers.last?.outputSize ?? 0 }
 
     public func callAsFunction(_ x: Node) -> Node {
+        callAsFunction(x, scales: [])
+    }
+
+    /// The blocks with each block's output multiplied, unit by unit and example by example, by
+    /// `scales[i]` (`[batch, hiddenUnits[i]]`) when given: learning hidden-unit contributions
+    /// (LHUC), as PPNet's gates do.
+    public func callAsFunction(_ x: Node, scales: [Node]) -> Node {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer(h)
             let norm = configuration.batchNorm ? norms[i].state(in: h.graph) : nil
             h = h.graph.fusedBlock(h, batchNorm: norm, activation: configuration.activation, dropout: configuration.dropout)
+            if i < scales.count { h = h * scales[i] }
         }
         return h
     }
@@ -47,12 +55,15 @@ public struct MLP: Module {
 extension MLP {
     /// The blocks without a graph, for serving: each linear map, then batch norm with its
     /// running statistics and the activation in one pass in place; dropout is off.
-    public func forward(_ x: Matrix, in workspace: Workspace) -> Matrix {
+    public func forward(_ x: Matrix, scales: [Matrix] = [], in workspace: Workspace) -> Matrix {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer.forward(h, in: workspace)
             if configuration.batchNorm { norms[i].forward(h) }
             configuration.activation.apply(h)
+            if i < scales.count {
+                for j in 0..<h.count { h.base[j] *= scales[i].base[j] }
+            }
         }
         return h
     }

@@ -6,7 +6,7 @@ import FunnelRanking
 import FunnelRetrieval
 import FunnelTensor
 
-/// The reference models: CTR models trained on Frappe (DCN-v2 by default, or FM, DeepFM and FiBiNet;
+/// The reference models: CTR models trained on Frappe (DCN-v2 by default, or FM, DeepFM, FiBiNet and PPNet;
 /// each saved, reloaded, ranking apps for a context) and a two-tower model trained on
 /// MovieLens-100K (evaluated against popularity, retrieving movies for a user).
 struct DemoCommand: AsyncParsableCommand {
@@ -29,9 +29,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Seed of the Frappe models' initial weights and of the order of their training examples.")
     var seed: UInt64 = 2021
 
-    enum ModelName: String, ExpressibleByArgument, CaseIterable { case fm, deepfm, fibinet, dcnV2 = "dcn-v2", twoTower = "two-tower" }
+    enum ModelName: String, ExpressibleByArgument, CaseIterable { case fm, deepfm, fibinet, ppnet, dcnV2 = "dcn-v2", twoTower = "two-tower" }
 
-    @Option(parsing: .upToNextOption, help: "The models to train, each saved in a folder of its own: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")) (the first four on Frappe, the last on MovieLens-100K).")
+    @Option(parsing: .upToNextOption, help: "The models to train, each saved in a folder of its own: \(ModelName.allCases.map(\.rawValue).joined(separator: ", ")) (all but the last on Frappe, the last on MovieLens-100K).")
     var models: [ModelName] = [.dcnV2, .twoTower]
 
     func validate() throws {
@@ -70,6 +70,10 @@ struct DemoCommand: AsyncParsableCommand {
                 var c = FiBiNet.Configuration(fieldCount: fields, vocabularySize: vocabulary)
                 c.seed = seed
                 logits.append(try rankApps(frappe, name: "fibinet", configuration: c, make: FiBiNet.init))
+            case .ppnet:
+                var c = PPNet.Configuration(fieldCount: fields, vocabularySize: vocabulary)
+                c.seed = seed
+                logits.append(try rankApps(frappe, name: "ppnet", configuration: c, make: PPNet.init))
             case .fm:
                 var c = DeepFM.Configuration.factorizationMachine(fieldCount: fields, vocabularySize: vocabulary)
                 c.seed = seed

@@ -141,7 +141,7 @@ extension EvalCommand {
         var scores: [CTRScore] = [], sum = [Float](repeating: 0, count: data.count)
         for (saved, folder) in zip(models, model) {
             guard saved.fieldCount == data.fieldCount else {
-                throw ValidationError("\(libfm) has \(data.fieldCount) fields per example, but the '\(saved.name)' model in \(folder) reads \(saved.fieldCount)")
+                throw CommandFailure("\(libfm) has \(data.fieldCount) fields per example, but the '\(saved.name)' model in \(folder) reads \(saved.fieldCount)")
             }
             let logits = CTRTraining.logits(saved.model, on: data)
             for i in sum.indices { sum[i] += logits[i] }
