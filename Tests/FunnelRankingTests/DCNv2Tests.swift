@@ -40,6 +40,14 @@ import Testing
 
     /// A low-rank cross layer is x_0 ⊙ (x V Uᵀ + b) + x, by hand on one row, with U and V
     /// the layer's two maps; its parameters are the full-rank layer's plus the projections.
+    /// `model`'s validation AUC on the parity task after training at learning rate 0.01.
+    static func parityAUC(_ model: some CTRModel, epochs: Int = 40) -> Double {
+        let train = parityTask(count: 4000, seed: 1), validation = parityTask(count: 1000, seed: 2)
+        CTRTraining.fit(model, train: train, validation: validation,
+                        configuration: TrainingConfiguration(epochs: epochs, batchSize: 256, learningRate: 0.01, patience: 5))
+        return CTRTraining.evaluate(model, on: validation).auc
+    }
+
     @Test func lowRankCrossLayerByHand() {
         var generator = SeededGenerator(seed: 6)
         let cross = CrossNetwork(dimension: 3, depth: 1, rank: 1, generator: &generator)

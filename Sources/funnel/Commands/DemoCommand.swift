@@ -59,25 +59,20 @@ struct DemoCommand: AsyncParsableCommand {
         for name in models {
             switch name {
             case .dcnV2:
-                var c = DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary)
-                c.seed = seed
-                logits.append(try rankApps(frappe, name: "dcn-v2", configuration: c, make: DCNv2.init))
+                logits.append(try rankApps(frappe, name: "dcn-v2", configuration: DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary),
+                                           seed: \.seed, make: DCNv2.init))
             case .deepfm:
-                var c = DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary)
-                c.seed = seed
-                logits.append(try rankApps(frappe, name: "deepfm", configuration: c, make: DeepFM.init))
+                logits.append(try rankApps(frappe, name: "deepfm", configuration: DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary),
+                                           seed: \.seed, make: DeepFM.init))
             case .fibinet:
-                var c = FiBiNet.Configuration(fieldCount: fields, vocabularySize: vocabulary)
-                c.seed = seed
-                logits.append(try rankApps(frappe, name: "fibinet", configuration: c, make: FiBiNet.init))
+                logits.append(try rankApps(frappe, name: "fibinet", configuration: FiBiNet.Configuration(fieldCount: fields, vocabularySize: vocabulary),
+                                           seed: \.seed, make: FiBiNet.init))
             case .ppnet:
-                var c = PPNet.Configuration(fieldCount: fields, vocabularySize: vocabulary)
-                c.seed = seed
-                logits.append(try rankApps(frappe, name: "ppnet", configuration: c, make: PPNet.init))
+                logits.append(try rankApps(frappe, name: "ppnet", configuration: PPNet.Configuration(fieldCount: fields, vocabularySize: vocabulary),
+                                           seed: \.seed, make: PPNet.init))
             case .fm:
-                var c = DeepFM.Configuration.factorizationMachine(fieldCount: fields, vocabularySize: vocabulary)
-                c.seed = seed
-                logits.append(try rankApps(frappe, name: "fm", configuration: c, make: DeepFM.init))
+                logits.append(try rankApps(frappe, name: "fm", configuration: .factorizationMachine(fieldCount: fields, vocabularySize: vocabulary),
+                                           seed: \.seed, make: DeepFM.init))
             case .twoTower:
                 continue
             }
@@ -92,7 +87,10 @@ struct DemoCommand: AsyncParsableCommand {
 
     /// Trains, reports, saves, reloads and ranks apps with one Frappe model; returns its
     /// validation logits.
-    private func rankApps<Model: CTRModel, C: Codable & Sendable>(_ frappe: Frappe, name: String, configuration: C, make: (C) -> Model) throws -> [Float] {
+    private func rankApps<Model: CTRModel, C: Codable & Sendable>(_ frappe: Frappe, name: String, configuration: C,
+                                                                  seed seedPath: WritableKeyPath<C, UInt64>, make: (C) -> Model) throws -> [Float] {
+        var configuration = configuration
+        configuration[keyPath: seedPath] = seed
         let model = make(configuration)
         print("\n\(name): \(model.parameterCount) parameters, \(global.threads) thread(s)")
         let training = TrainingConfiguration(epochs: epochs, batchSize: 4096, learningRate: learningRate, seed: seed)
