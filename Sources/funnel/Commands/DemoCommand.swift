@@ -26,6 +26,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Learning rate of the Frappe models (default 1e-3).")
     var learningRate: Float = 1e-3
 
+    @Option(help: "DCN-v2's cross layers as products of two rank-r matrices (default: full rank).")
+    var crossRank: Int?
+
     @Option(help: "Seed of the Frappe models' initial weights and of the order of their training examples.")
     var seed: UInt64 = 2021
 
@@ -37,6 +40,7 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1, got \(epochs)") }
         guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be a positive number, got \(learningRate)") }
+        if let crossRank, crossRank < 1 { throw ValidationError("--cross-rank must be at least 1, got \(crossRank)") }
     }
 
     func run() async throws {
@@ -59,8 +63,9 @@ struct DemoCommand: AsyncParsableCommand {
         for name in models {
             switch name {
             case .dcnV2:
-                logits.append(try rankApps(frappe, name: "dcn-v2", configuration: DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary),
-                                           seed: \.seed, make: DCNv2.init))
+                var c = DCNv2.Configuration(fieldCount: fields, vocabularySize: vocabulary)
+                c.crossRank = crossRank
+                logits.append(try rankApps(frappe, name: "dcn-v2", configuration: c, seed: \.seed, make: DCNv2.init))
             case .deepfm:
                 logits.append(try rankApps(frappe, name: "deepfm", configuration: DeepFM.Configuration(fieldCount: fields, vocabularySize: vocabulary),
                                            seed: \.seed, make: DeepFM.init))
