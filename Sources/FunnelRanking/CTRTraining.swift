@@ -54,6 +54,12 @@ public enum CTRTraining {
 
     public static func sigmoid(_ logit: Float) -> Float { 1 / (1 + Foundation.exp(-logit)) }
 
+    /// An ensemble's logits: the mean, example by example, of its members' (all of one length).
+    public static func meanLogits(_ members: [[Float]]) -> [Float] {
+        guard let first = members.first else { return [] }
+        return first.indices.map { i in members.reduce(0) { $0 + $1[i] } / Float(members.count) }
+    }
+
     /// AUC and log loss of probabilities against labels.
     public static func evaluate(probabilities p: [Float], labels: [Float]) -> Evaluation {
         Evaluation(auc: Metrics.auc(scores: p, labels: labels), logLoss: Metrics.logLoss(probabilities: p, labels: labels))

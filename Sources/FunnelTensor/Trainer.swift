@@ -88,12 +88,13 @@ public struct Trainer {
         var stale = 0
         var step = 0
         let batches = (exampleCount + c.batchSize - 1) / c.batchSize
+        func batchRows(_ b: Int) -> ArraySlice<Int> { order[(b * c.batchSize)..<min(exampleCount, (b + 1) * c.batchSize)] }
         for epoch in 1...max(1, c.epochs) {
             order.shuffle(using: &generator)
             let start = Date()
             var total = 0.0
             for b in 0..<batches {
-                let rows = order[(b * c.batchSize)..<min(exampleCount, (b + 1) * c.batchSize)]
+                let rows = batchRows(b)
                 optimizer.learningRate = c.schedule.rate(at: step, base: baseRate)
                 let graph = Graph(mode: .training, seed: generator.next())
                 let l = loss(graph, rows)
@@ -107,8 +108,7 @@ public struct Trainer {
             }
             if c.batchNormStatisticsBatches > 0 && hasRunningStatistics {
                 for b in 0..<min(batches, c.batchNormStatisticsBatches) {
-                    let rows = order[(b * c.batchSize)..<min(exampleCount, (b + 1) * c.batchSize)]
-                    _ = loss(Graph(mode: .statistics(batch: b)), rows)
+                    _ = loss(Graph(mode: .statistics(batch: b)), batchRows(b))
                 }
             }
             let seconds = Date().timeIntervalSince(start)

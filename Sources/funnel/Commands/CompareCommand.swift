@@ -18,10 +18,10 @@ func meanAndDeviation(_ values: [Double]) -> String {
     return String(format: "%.4f ± %.4f", mean, variance.squareRoot())
 }
 
-/// Writes `value` as pretty, key-sorted JSON.
+/// Writes `value` as pretty, key-sorted JSON, atomically (a reader never sees half a file).
 func writeJSON(_ value: some Encodable, to path: String) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try encoder.encode(value).write(to: URL(fileURLWithPath: path))
+    try encoder.encode(value).write(to: URL(fileURLWithPath: path), options: .atomic)
     print("wrote \(path)")
 }

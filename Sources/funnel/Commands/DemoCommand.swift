@@ -83,8 +83,7 @@ struct DemoCommand: AsyncParsableCommand {
             }
         }
         if logits.count > 1 {
-            let mean = logits[0].indices.map { i in logits.reduce(0) { $0 + $1[i] } / Float(logits.count) }
-            let e = CTRTraining.evaluate(probabilities: mean.map(CTRTraining.sigmoid), labels: frappe.validation.labels)
+            let e = CTRTraining.evaluate(probabilities: CTRTraining.meanLogits(logits).map(CTRTraining.sigmoid), labels: frappe.validation.labels)
             print(String(format: "\nensemble of the %d models (mean logit): validation AUC %.4f, log loss %.4f", logits.count, e.auc, e.logLoss))
             print("score saved models on any libfm file: funnel eval --model \(output)/<name>-frappe … --libfm FILE")
         }

@@ -116,12 +116,7 @@ struct EvalCommand: AsyncParsableCommand {
                              r.sampledHR10, r.sampledNDCG10, r.fullHR10, r.fullNDCG10, r.fullRecall50))
             }
         }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(results).write(to: URL(fileURLWithPath: json), options: .atomic)
-            print("wrote \(json)")
-        }
+        if let json { try writeJSON(results, to: json) }
     }
 }
 
@@ -138,28 +133,22 @@ extension EvalCommand {
         let models = try model.map { try SavedCTRModel(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
         let data = try LibFMReader.read(URL(fileURLWithPath: libfm), vocabularySize: models.map(\.vocabularySize).min())
         print("\(libfm): \(data.count) examples, \(data.fieldCount) fields, \(String(format: "%.1f", 100 * data.positiveRate))% positive\n")
-        var scores: [CTRScore] = [], sum = [Float](repeating: 0, count: data.count)
+        var scores: [CTRScore] = [], logits: [[Float]] = []
         for (saved, folder) in zip(models, model) {
             guard saved.fieldCount == data.fieldCount else {
                 throw CommandFailure("\(libfm) has \(data.fieldCount) fields per example, but the '\(saved.name)' model in \(folder) reads \(saved.fieldCount)")
             }
-            let logits = CTRTraining.logits(saved.model, on: data)
-            for i in sum.indices { sum[i] += logits[i] }
-            let e = CTRTraining.evaluate(probabilities: logits.map(CTRTraining.sigmoid), labels: data.labels)
+            logits.append(CTRTraining.logits(saved.model, on: data))
+            let e = CTRTraining.evaluate(probabilities: logits.last!.map(CTRTraining.sigmoid), labels: data.labels)
             scores.append(CTRScore(model: "\(saved.name) (\(saved.version))", folder: folder, auc: e.auc, logLoss: e.logLoss))
         }
         if models.count > 1 {
-            let e = CTRTraining.evaluate(probabilities: sum.map { CTRTraining.sigmoid($0 / Float(models.count)) }, labels: data.labels)
+            let e = CTRTraining.evaluate(probabilities: CTRTraining.meanLogits(logits).map(CTRTraining.sigmoid), labels: data.labels)
             scores.append(CTRScore(model: "ensemble (mean logit)", folder: "", auc: e.auc, logLoss: e.logLoss))
         }
         print("| model | folder | AUC | log loss |\n|---|---|---:|---:|")
         for s in scores { print(String(format: "| %@ | %@ | %.4f | %.4f |", s.model, s.folder, s.auc, s.logLoss)) }
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(scores).write(to: URL(fileURLWithPath: json), options: .atomic)
-            print("wrote \(json)")
-        }
+        if let json { try writeJSON(scores, to: json) }
     }
 
     func evaluateFeed(on store: any Store) async throws {
@@ -175,12 +164,7 @@ extension EvalCommand {
         print("\n| candidates | recall |\n|---|---:|")
         for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) { print(String(format: "| %@ | %.4f |", channel, recall)) }
         print(String(format: "| all, merged | %.4f |", r.candidateRecall))
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(r).write(to: URL(fileURLWithPath: json), options: .atomic)
-            print("wrote \(json)")
-        }
+        if let json { try writeJSON(r, to: json) }
     }
 }
 
