@@ -28,7 +28,7 @@ public struct CrossNetwork: Module {
     public func callAsFunction(_ x0: Node) -> Node {
         var x = x0
         for (l, layer) in layers.enumerated() {
-            x = x0 * layer(projections.isEmpty ? x : projections[l](x)) + x
+            x = x0.graph.multiplyAdd(x0, layer(projections.isEmpty ? x : projections[l](x)), x)
         }
         return x
     }

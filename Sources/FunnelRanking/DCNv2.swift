@@ -47,12 +47,10 @@ public struct DCNv2: CTRModel {
     public func logits(ids: [Int32], batch: Int, in graph: Graph) -> Node {
         let c = configuration
         let x0 = embedding(ids, shape: [batch, c.fieldCount], in: graph).reshaped([batch, c.fieldCount * c.embeddingDimension])
-        let features: Node
         switch c.structure {
-        case .parallel: features = graph.concat([cross(x0), deep(x0)], axis: 1)
-        case .stacked: features = deep(cross(x0))
+        case .parallel: return head([cross(x0), deep(x0)]).reshaped([batch])
+        case .stacked: return head(deep(cross(x0))).reshaped([batch])
         }
-        return head(features).reshaped([batch])
     }
 
     public func logits(ids: [Int32], batch: Int, in workspace: Workspace) -> Matrix {

@@ -1,11 +1,14 @@
-/// Draws dropout decisions four at a time from one 64-bit random word (16 bits each), so masks
-/// cost a quarter of a generator call per element.
+/// Draws dropout decisions: from a generator, four at a time from one 64-bit word (16 bits
+/// each); or per row from a hash of each element's position, eight lanes at a time.
 struct DropoutMask: Sendable {
     /// An element is kept when its 16-bit draw is below this.
     let threshold: UInt64
+    /// The same for a 32-bit draw.
+    let threshold32: UInt32
 
     init(keep: Float) {
         threshold = UInt64((Double(keep) * 65536).rounded())
+        threshold32 = UInt32(min((Double(keep) * 4_294_967_296).rounded(), 4_294_967_295))
     }
 
     /// Writes 1 (keep) or 0 (drop) for `count` elements.
@@ -23,21 +26,35 @@ struct DropoutMask: Sendable {
     }
 
     /// Fills the mask of one row from (`seed`, `row`), so any thread can draw any row and get the
-    /// same mask. Each 64-bit word is a hash of its position (SplitMix64's finaliser over a
-    /// counter), not the next state of a generator: no word waits for the one before, so the
-    /// loop runs at the width of the vector unit instead of at the latency of a state update.
+    /// same mask. Each element's draw is a 32-bit hash of its position under a per-row key, not
+    /// the next state of a generator: eight lanes at once in vector registers, with 32-bit
+    /// multiplies (the vector unit has no 64-bit one before AVX-512).
     @inline(__always)
     func fill(_ out: UnsafeMutablePointer<Float>, count: Int, seed: UInt64, row: Int) {
-        let start = Self.mix(seed &+ UInt64(truncatingIfNeeded: row) &* 0x9E37_79B9_7F4A_7C15)
-        /// The decisions of word `w` into its `n` (at most four) elements.
-        @inline(__always)
-        func decide(_ w: Int, _ n: Int) {
-            let word = Self.mix(start &+ UInt64(truncatingIfNeeded: w) &* 0x9E37_79B9_7F4A_7C15)
-            for k in 0..<n { out[4 * w + k] = (word >> (16 * UInt64(k))) & 0xFFFF < threshold ? 1 : 0 }
+        let key = Self.mix(seed &+ UInt64(truncatingIfNeeded: row) &* 0x9E37_79B9_7F4A_7C15)
+        let low = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: key))
+        let high = SIMD8<UInt32>(repeating: UInt32(truncatingIfNeeded: key >> 32))
+        let limit = SIMD8<UInt32>(repeating: threshold32)
+        let one = SIMD8<Float>(repeating: 1), zero = SIMD8<Float>(repeating: 0)
+        var position = SIMD8<UInt32>(0, 1, 2, 3, 4, 5, 6, 7)
+        var i = 0
+        while i < count {
+            var z = (position &* 0x9E37_79B9) ^ low
+            z ^= z &>> 16
+            z &*= 0x7FEB_352D
+            z ^= high
+            z ^= z &>> 15
+            z &*= 0x846C_A68B
+            z ^= z &>> 16
+            let decisions = zero.replacing(with: one, where: z .< limit)
+            if i + 8 <= count {
+                UnsafeMutableRawPointer(out + i).storeBytes(of: decisions, as: SIMD8<Float>.self)
+            } else {
+                for k in 0..<(count - i) { out[i + k] = decisions[k] }
+            }
+            position &+= 8
+            i += 8
         }
-        let whole = count / 4
-        for w in 0..<whole { decide(w, 4) }
-        if whole * 4 < count { decide(whole, count - whole * 4) }
     }
 
     /// SplitMix64's finaliser: a bijection of 64-bit words that spreads every input bit.

@@ -40,6 +40,37 @@ extension Graph {
         }
     }
 
+    /// a ⊙ b + c over three tensors of one shape, in one pass (a DCN cross layer's
+    /// x₀ ⊙ (W x + b) + x), where two binary ops would make two passes and a temporary.
+    public func multiplyAdd(_ a: Node, _ b: Node, _ c: Node) -> Node {
+        let va = a.value, vb = b.value, vc = c.value
+        ensure(va.shape == vb.shape && vb.shape == vc.shape,
+               "multiplyAdd: shapes \(va.shape), \(vb.shape) and \(vc.shape) differ")
+        let out = Tensor(shape: va.shape) { y, n in
+            va.scalars.withUnsafeBufferPointer { pa in
+                vb.scalars.withUnsafeBufferPointer { pb in
+                    vc.scalars.withUnsafeBufferPointer { pc in
+                        Kernels.multiplyAdd(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, y, count: n)
+                    }
+                }
+            }
+        }
+        return result(out, .multiplyAdd(a.id, b.id, c.id), inputs: a.id, b.id, c.id)
+    }
+
+    func multiplyAddBackward(_ a: Int, _ b: Int, _ c: Int, _ g: Tensor) {
+        g.scalars.withUnsafeBufferPointer { pg in
+            for (target, factor) in [(a, b), (b, a)] {
+                values[factor].scalars.withUnsafeBufferPointer { pf in
+                    accumulate(target) { d, beta in
+                        Kernels.multiplyAdd(pg.baseAddress!, pf.baseAddress!, beta: beta, d, count: pg.count)
+                    }
+                }
+            }
+        }
+        accumulate(c, g)
+    }
+
     /// y = x * scale + shift.
     public func affine(_ x: Node, scale: Float, shift: Float = 0) -> Node {
         result(x.value.map { $0 * scale + shift }, .affine(x.id, scale), inputs: x.id)

@@ -78,15 +78,10 @@ extension Graph {
             v.scalars.withUnsafeBufferPointer { px in
                 Compute.parallel(rows, chunks: chunks) { chunk, range in
                     let keep = columns[2 + chunk]
-                    keep.update(repeating: 1, count: cols)
                     for r in range {
-                        let xr = px.baseAddress! + r * cols, yr = y + r * cols
                         if dropping { mask.fill(keep, count: cols, seed: maskSeed, row: r) }
-                        if relu {
-                            for j in 0..<cols { yr[j] = max(xr[j] * pa[j] + pb[j], 0) * keep[j] }
-                        } else {
-                            for j in 0..<cols { yr[j] = (xr[j] * pa[j] + pb[j]) * keep[j] }
-                        }
+                        Kernels.affineActivation(px.baseAddress! + r * cols, a: pa, b: pb, relu: relu,
+                                                 keep: dropping ? UnsafePointer(keep) : nil, y + r * cols, count: cols)
                     }
                 }
             }
@@ -100,23 +95,23 @@ extension Graph {
         return result(out, .fusedBlock(record), inputList: inputs)
     }
 
-    /// Column means and biased variances of a `[rows, cols]` matrix (two passes, vectorised across
-    /// columns, rows split across threads).
+    /// Column means and biased variances of a `[rows, cols]` matrix, in one pass over sums
+    /// shifted by the first row (vectorised across columns, rows split across threads).
     static func columnMeanAndVariance(_ v: Tensor, mean: inout [Float], variance: inout [Float]) {
         let (rows, cols) = v.matrixShape
+        guard rows > 0 else { return }
         v.scalars.withUnsafeBufferPointer { p in
             mean.withUnsafeMutableBufferPointer { m in
                 variance.withUnsafeMutableBufferPointer { s in
-                    columnSums(rows: rows, cols: cols, into: [m.baseAddress!]) { r, sums in
-                        let x = p.baseAddress! + r * cols
-                        for j in 0..<cols { sums[0][j] += x[j] }
+                    let shift = p.baseAddress!
+                    columnSums(rows: rows, cols: cols, into: [m.baseAddress!, s.baseAddress!]) { r, sums in
+                        Kernels.addShiftedMoments(shift + r * cols, shift: shift, sum: sums[0], sumOfSquares: sums[1], count: cols)
                     }
-                    for j in 0..<cols { m[j] /= Float(rows) }
-                    columnSums(rows: rows, cols: cols, into: [s.baseAddress!]) { r, sums in
-                        let x = p.baseAddress! + r * cols
-                        for j in 0..<cols { let d = x[j] - m[j]; sums[0][j] += d * d }
+                    for j in 0..<cols {
+                        let d = m[j] / Float(rows)
+                        m[j] = shift[j] + d
+                        s[j] = max(s[j] / Float(rows) - d * d, 0)
                     }
-                    for j in 0..<cols { s[j] /= Float(rows) }
                 }
             }
         }
@@ -146,51 +141,50 @@ extension Graph {
     func fusedBlockBackward(_ record: FusedBlockRecord, output: Int, _ g: Tensor) {
         let vx = values[record.input], vy = values[output]
         let (rows, cols) = vx.matrixShape
-        // dz: the gradient at the batch-norm output, before activation and dropout.
-        var dz = Tensor(shape: vx.shape) { out, n in
-            g.scalars.withUnsafeBufferPointer { pg in
-                vy.scalars.withUnsafeBufferPointer { py in
-                    if record.relu {
-                        Compute.parallel(rows, minimumChunk: 128) { _, range in
-                            Kernels.reluBackward(pg.baseAddress! + range.lowerBound * cols, py.baseAddress! + range.lowerBound * cols,
-                                                 scale: record.keepScale, out + range.lowerBound * cols, count: range.count * cols)
-                        }
-                    } else if let (seed, mask) = record.dropoutMask {
-                        let keep = ColumnScratch(count: cols, arrays: 1)
-                        defer { keep.release() }
-                        for r in 0..<rows {
-                            mask.fill(keep[0], count: cols, seed: seed, row: r)
-                            for j in 0..<cols { out[r * cols + j] = pg[r * cols + j] * keep[0][j] * record.keepScale }
-                        }
-                    } else {
-                        let s = record.keepScale
-                        for i in 0..<n { out[i] = pg[i] * s }
-                    }
-                }
-            }
-        }
-        guard record.gamma >= 0 else {
-            accumulate(record.input, dz)
-            return
-        }
+        let hasBatchNorm = record.gamma >= 0
         let columns = ColumnScratch(count: cols, arrays: 6)
         defer { columns.release() }
         let (mean, rstd, sumDz, sumDzXhat, c1, c3) = (columns[0], columns[1], columns[2], columns[3], columns[4], columns[5])
-        mean.update(from: record.mean, count: cols)
-        rstd.update(from: record.rstd, count: cols)
-        sumDz.update(repeating: 0, count: cols)
-        sumDzXhat.update(repeating: 0, count: cols)
-        vx.scalars.withUnsafeBufferPointer { px in
-            dz.scalars.withUnsafeBufferPointer { pd in
-                Graph.columnSums(rows: rows, cols: cols, into: [sumDz, sumDzXhat]) { r, sums in
-                    let xr = px.baseAddress! + r * cols, dr = pd.baseAddress! + r * cols
-                    let (s0, s1) = (sums[0], sums[1])
-                    for j in 0..<cols {
-                        s0[j] += dr[j]
-                        s1[j] += dr[j] * (xr[j] - mean[j]) * rstd[j]
+        if hasBatchNorm {
+            mean.update(from: record.mean, count: cols)
+            rstd.update(from: record.rstd, count: cols)
+        }
+        // dz: the gradient at the batch-norm output, before activation and dropout; with batch
+        // norm, its column sums are gathered in the same pass over the rows.
+        var dz = Tensor(shape: vx.shape) { out, _ in
+            g.scalars.withUnsafeBufferPointer { pg in
+                vy.scalars.withUnsafeBufferPointer { py in
+                    vx.scalars.withUnsafeBufferPointer { px in
+                        /// Row `r` of dz.
+                        func gradient(_ r: Int) {
+                            let gr = pg.baseAddress! + r * cols, dr = out + r * cols
+                            if record.relu {
+                                Kernels.reluBackward(gr, py.baseAddress! + r * cols, scale: record.keepScale, dr, count: cols)
+                            } else if let (seed, mask) = record.dropoutMask {
+                                withUnsafeTemporaryAllocation(of: Float.self, capacity: cols) { keep in
+                                    mask.fill(keep.baseAddress!, count: cols, seed: seed, row: r)
+                                    for j in 0..<cols { dr[j] = gr[j] * keep[j] * record.keepScale }
+                                }
+                            } else {
+                                Kernels.scale(gr, by: record.keepScale, into: dr, count: cols)
+                            }
+                        }
+                        if hasBatchNorm {
+                            Graph.columnSums(rows: rows, cols: cols, into: [sumDz, sumDzXhat]) { r, sums in
+                                gradient(r)
+                                Kernels.addNormalizedGradientSums(out + r * cols, px.baseAddress! + r * cols, mean: mean, rstd: rstd,
+                                                                  sumDz: sums[0], sumDzXhat: sums[1], count: cols)
+                            }
+                        } else {
+                            Compute.parallel(rows, minimumChunk: 128) { _, range in range.forEach(gradient) }
+                        }
                     }
                 }
             }
+        }
+        guard hasBatchNorm else {
+            accumulate(record.input, dz)
+            return
         }
         if wants(record.input) {
             let n = Float(rows)
@@ -200,14 +194,15 @@ extension Graph {
                     c3[j] = sumDzXhat[j] / n * rstd[j]
                 }
             }
-            vx.scalars.withUnsafeBufferPointer { px in
-                dz.scalars.withUnsafeMutableBufferPointer { pd in
-                    Compute.parallel(rows, minimumChunk: 128) { _, range in
-                        for r in range {
-                            let xr = px.baseAddress! + r * cols, dr = pd.baseAddress! + r * cols
-                            for j in 0..<cols {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: cols) { meanDz in
+                for j in 0..<cols { meanDz[j] = sumDz[j] / n }
+                vx.scalars.withUnsafeBufferPointer { px in
+                    dz.scalars.withUnsafeMutableBufferPointer { pd in
+                        Compute.parallel(rows, minimumChunk: 128) { _, range in
+                            for r in range {
                                 // dx = γ·rstd · (dz − mean(dz) − x̂ · mean(dz·x̂))
-                                dr[j] = c1[j] * (dr[j] - sumDz[j] / n - (xr[j] - mean[j]) * c3[j])
+                                Kernels.batchNormInputGradient(pd.baseAddress! + r * cols, px.baseAddress! + r * cols, mean: mean,
+                                                               meanDz: meanDz.baseAddress!, c1: c1, c3: c3, count: cols)
                             }
                         }
                     }

@@ -31,49 +31,51 @@ extension Graph {
                         k: ta ? rowsA : colsA, scale: scale, g)
     }
 
-    /// Accumulates the gradients of `batch` stacked products scale · op(A_i) · op(B_i) into `a` and `b`.
+    /// Accumulates the gradients of `batch` stacked products scale · op(A_i) · op(B_i) into `a` and
+    /// `b`, each product writing straight into the gradient gathered so far.
     func productBackward(_ a: Int, _ b: Int, _ ta: Bool, _ tb: Bool, batch: Int, m: Int, n: Int, k: Int, scale: Float, _ g: Tensor) {
         let va = values[a], vb = values[b]
         let aSize = va.count / batch, bSize = vb.count / batch
-        var ga = wants(a) ? Tensor(zeros: va.shape) : nil, gb = wants(b) ? Tensor(zeros: vb.shape) : nil
         g.scalars.withUnsafeBufferPointer { pg in
             va.scalars.withUnsafeBufferPointer { pa in
                 vb.scalars.withUnsafeBufferPointer { pb in
-                    withOptionalPointer(&ga) { da in
-                        withOptionalPointer(&gb) { db in
-                            for i in 0..<batch {
-                                Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale,
-                                                       a: pa.baseAddress! + i * aSize, b: pb.baseAddress! + i * bSize,
-                                                       g: pg.baseAddress! + i * m * n,
-                                                       da: da.map { $0 + i * aSize }, db: db.map { $0 + i * bSize })
-                            }
+                    accumulate(a) { da, beta in
+                        for i in 0..<batch {
+                            Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale, beta: beta,
+                                                   a: pa.baseAddress! + i * aSize, b: pb.baseAddress! + i * bSize,
+                                                   g: pg.baseAddress! + i * m * n, da: da + i * aSize, db: nil)
+                        }
+                    }
+                    accumulate(b) { db, beta in
+                        for i in 0..<batch {
+                            Graph.productGradients(ta, tb, m: m, n: n, k: k, scale: scale, beta: beta,
+                                                   a: pa.baseAddress! + i * aSize, b: pb.baseAddress! + i * bSize,
+                                                   g: pg.baseAddress! + i * m * n, da: nil, db: db + i * bSize)
                         }
                     }
                 }
             }
         }
-        if let ga { accumulate(a, ga) }
-        if let gb { accumulate(b, gb) }
     }
 
     /// The gradients of C = scale · op(A) · op(B) (op(A) is m × k, op(B) is k × n) given dC, written
-    /// into `da` and `db` where they are wanted:
+    /// into `da` and `db` (β times what they held, plus the gradient) where they are wanted:
     /// C = A B → dA = dC Bᵀ, dB = Aᵀ dC;  C = Aᵀ B → dA = B dCᵀ;  C = A Bᵀ → dB = dCᵀ A.
-    static func productGradients(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, scale: Float,
+    static func productGradients(_ ta: Bool, _ tb: Bool, m: Int, n: Int, k: Int, scale: Float, beta: Float = 0,
                                  a: UnsafePointer<Float>, b: UnsafePointer<Float>, g: UnsafePointer<Float>,
                                  da: UnsafeMutablePointer<Float>?, db: UnsafeMutablePointer<Float>?) {
         if let da {
             if !ta {
-                BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: scale, a: g, b: b, c: da)
+                BLAS.gemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, alpha: scale, a: g, b: b, beta: beta, c: da)
             } else {
-                BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: scale, a: b, b: g, c: da)
+                BLAS.gemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, alpha: scale, a: b, b: g, beta: beta, c: da)
             }
         }
         if let db {
             if !tb {
-                BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: scale, a: a, b: g, c: db)
+                BLAS.gemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, alpha: scale, a: a, b: g, beta: beta, c: db)
             } else {
-                BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: scale, a: g, b: a, c: db)
+                BLAS.gemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, alpha: scale, a: g, b: a, beta: beta, c: db)
             }
         }
     }
@@ -143,10 +145,4 @@ extension Graph {
             accumulate(b, Broadcast.reduce(g, to: values[b].shape))
         }
     }
-}
-
-/// A pointer to the elements of an optional tensor, nil when it is absent.
-func withOptionalPointer<R>(_ t: inout Tensor?, _ body: (UnsafeMutablePointer<Float>?) -> R) -> R {
-    guard t != nil else { return body(nil) }
-    return t!.scalars.withUnsafeMutableBufferPointer { body($0.baseAddress) }
 }

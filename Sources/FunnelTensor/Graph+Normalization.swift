@@ -95,12 +95,7 @@ extension Graph {
             return constant(out)
         }
         var mean = [Float](repeating: 0, count: cols), variance = [Float](repeating: 0, count: cols)
-        v.scalars.withUnsafeBufferPointer { p in
-            for r in 0..<rows { for j in 0..<cols { mean[j] += p[r * cols + j] } }
-            for j in 0..<cols { mean[j] /= Float(rows) }
-            for r in 0..<rows { for j in 0..<cols { let d = p[r * cols + j] - mean[j]; variance[j] += d * d } }
-            for j in 0..<cols { variance[j] /= Float(rows) }
-        }
+        Graph.columnMeanAndVariance(v, mean: &mean, variance: &variance)
         let rstd = variance.map { 1 / ($0 + epsilon).squareRoot() }
         var normalized = Tensor(zeros: v.shape)
         let out = Tensor(shape: v.shape) { y, _ in

@@ -29,6 +29,7 @@ enum Record {
     case pool(Int, [Int], Graph.BagPooling)
     case weightedSum(Int, Int)
     case pairwiseProducts(Int, Int)
+    case multiplyAdd(Int, Int, Int)
 }
 
 extension Graph {
@@ -62,6 +63,7 @@ extension Graph {
         case let .pool(x, lengths, pooling): poolBackward(x, lengths, pooling, g)
         case let .weightedSum(values, weights): weightedSumBackward(values, weights, g)
         case let .pairwiseProducts(left, right): pairwiseProductsBackward(left, right, g)
+        case let .multiplyAdd(a, b, c): multiplyAddBackward(a, b, c, g)
         }
     }
 }

@@ -121,5 +121,19 @@ public final class Graph {
         }
     }
 
+    /// Adds a gradient for node `id` that `write` computes straight into its storage: the
+    /// gradient gathered so far with β = 1, or fresh uninitialised storage with β = 0, as a BLAS
+    /// call's β wants. Saves zeroing a buffer and the pass that would add it in.
+    func accumulate(_ id: Int, writing write: (UnsafeMutablePointer<Float>, _ beta: Float) -> Void) {
+        guard needsGradient[id] else { return }
+        if var gathered = gradients[id] {
+            gradients[id] = nil  // leaves `gathered` the only reference, so writing does not copy
+            gathered.scalars.withUnsafeMutableBufferPointer { write($0.baseAddress!, 1) }
+            gradients[id] = gathered
+        } else {
+            gradients[id] = Tensor(shape: values[id].shape) { p, _ in write(p, 0) }
+        }
+    }
+
     func wants(_ id: Int) -> Bool { needsGradient[id] }
 }

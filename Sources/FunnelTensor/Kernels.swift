@@ -100,6 +100,113 @@ enum Kernels {
         while i < n { y[i] += scale * x[i]; i += 1 }
     }
 
+    /// y = max(x · a + b, 0) · keep (or without the max when `relu` is false), column by column:
+    /// batch norm reduced to a per-column affine map, the activation and the dropout mask in one
+    /// pass over a row. `keep` may be nil (nothing dropped).
+    @inline(__always)
+    static func affineActivation(_ x: UnsafePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, relu: Bool,
+                                 keep: UnsafePointer<Float>?, _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        let zero = Vector(repeating: 0)
+        while i + Vector.scalarCount <= n {
+            var v = load(x + i) * load(a + i) + load(b + i)
+            if relu { v = v.replacing(with: zero, where: v .< zero) }
+            if let keep { v *= load(keep + i) }
+            store(v, y + i)
+            i += Vector.scalarCount
+        }
+        while i < n {
+            var v = x[i] * a[i] + b[i]
+            if relu { v = max(v, 0) }
+            y[i] = v * (keep?[i] ?? 1)
+            i += 1
+        }
+    }
+
+    /// sum += x − shift and sumOfSquares += (x − shift)²: one pass for a column's mean and
+    /// variance, shifted by a sample of the column so that the squares do not cancel.
+    @inline(__always)
+    static func addShiftedMoments(_ x: UnsafePointer<Float>, shift: UnsafePointer<Float>, sum: UnsafeMutablePointer<Float>,
+                                  sumOfSquares: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            let d = load(x + i) - load(shift + i)
+            store(load(sum + i) + d, sum + i)
+            store(load(sumOfSquares + i) + d * d, sumOfSquares + i)
+            i += Vector.scalarCount
+        }
+        while i < n {
+            let d = x[i] - shift[i]
+            sum[i] += d
+            sumOfSquares[i] += d * d
+            i += 1
+        }
+    }
+
+    /// The two column sums batch norm's backward pass needs: sumDz += dz and
+    /// sumDzXhat += dz · x̂, with x̂ = (x − mean) · rstd.
+    @inline(__always)
+    static func addNormalizedGradientSums(_ dz: UnsafePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                          rstd: UnsafePointer<Float>, sumDz: UnsafeMutablePointer<Float>,
+                                          sumDzXhat: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            let d = load(dz + i)
+            store(load(sumDz + i) + d, sumDz + i)
+            store(load(sumDzXhat + i) + d * (load(x + i) - load(mean + i)) * load(rstd + i), sumDzXhat + i)
+            i += Vector.scalarCount
+        }
+        while i < n {
+            sumDz[i] += dz[i]
+            sumDzXhat[i] += dz[i] * (x[i] - mean[i]) * rstd[i]
+            i += 1
+        }
+    }
+
+    /// dz ← c1 · (dz − meanDz − (x − mean) · c3) in place: batch norm's input gradient.
+    @inline(__always)
+    static func batchNormInputGradient(_ dz: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                       meanDz: UnsafePointer<Float>, c1: UnsafePointer<Float>, c3: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            let v = load(c1 + i) * (load(dz + i) - load(meanDz + i) - (load(x + i) - load(mean + i)) * load(c3 + i))
+            store(v, dz + i)
+            i += Vector.scalarCount
+        }
+        while i < n {
+            dz[i] = c1[i] * (dz[i] - meanDz[i] - (x[i] - mean[i]) * c3[i])
+            i += 1
+        }
+    }
+
+    /// y = a · b + c over `n` scalars (`y` may be `c`).
+    @inline(__always)
+    static func multiplyAdd(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafePointer<Float>,
+                            _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        while i + Vector.scalarCount <= n {
+            store(load(a + i) * load(b + i) + load(c + i), y + i)
+            i += Vector.scalarCount
+        }
+        while i < n { y[i] = a[i] * b[i] + c[i]; i += 1 }
+    }
+
+    /// y = a · b + β · y over `n` scalars, β being 0 (y uninitialised) or 1.
+    @inline(__always)
+    static func multiplyAdd(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, beta: Float,
+                            _ y: UnsafeMutablePointer<Float>, count n: Int) {
+        if beta == 0 {
+            var i = 0
+            while i + Vector.scalarCount <= n {
+                store(load(a + i) * load(b + i), y + i)
+                i += Vector.scalarCount
+            }
+            while i < n { y[i] = a[i] * b[i]; i += 1 }
+        } else {
+            multiplyAdd(a, b, y, y, count: n)
+        }
+    }
+
     /// y = scale · x over `n` scalars.
     @inline(__always)
     static func scale(_ x: UnsafePointer<Float>, by scale: Float, into y: UnsafeMutablePointer<Float>, count n: Int) {

@@ -18,6 +18,28 @@ public struct Linear: Module {
         return g.linear(x, weight: g.parameter(weight), bias: bias.map { g.parameter($0) })
     }
 
+    /// The layer applied to the column-wise concatenation of `parts` without building it: each
+    /// part meets its own rows of W and the products are summed. Cheaper than a concatenation
+    /// (a copy of every input forward and backward) when the output is narrower than the input,
+    /// as a prediction head is.
+    public func callAsFunction(_ parts: [Node]) -> Node {
+        ensure(!parts.isEmpty && parts.reduce(0) { $0 + ($1.shape.last ?? 0) } == inputSize,
+               "Linear: parts of widths \(parts.map { $0.shape.last ?? 0 }) do not make \(inputSize) inputs")
+        guard parts.count > 1 else { return callAsFunction(parts[0]) }
+        let g = parts[0].graph
+        let w = g.parameter(weight)
+        var offset = 0
+        var sum: Node?
+        for (i, part) in parts.enumerated() {
+            let width = part.shape.last!
+            let y = g.linear(part, weight: w.slice(axis: 0, start: offset, length: width),
+                             bias: i == 0 ? bias.map { g.parameter($0) } : nil)
+            sum = sum.map { $0 + y } ?? y
+            offset += width
+        }
+        return sum!
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         visit("weight", weight)
         if let bias { visit("bias", bias) }

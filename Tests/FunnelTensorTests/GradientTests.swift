@@ -107,6 +107,53 @@ import Testing
         }
     }
 
+    /// The fused block over rows wider than a vector register (whole vectors and a tail).
+    @Test(arguments: [Activation.relu, .identity])
+    func fusedBlockOnWideRows(_ activation: Activation) {
+        var r = Random(10)
+        let (m, n) = (5, 19)
+        let mean = Parameter(Tensor(zeros: [n]), isTrainable: false), variance = Parameter(Tensor(repeating: 1, shape: [n]), isTrainable: false)
+        // A smaller step than the default: more elements mean more chances to cross a ReLU's kink.
+        expectGradientsMatch([r.tensor([m, n]), r.tensor([n]), r.tensor([n])], epsilon: 4e-3, probes: 48) { x in
+            let state = Graph.BatchNormState(gamma: x[1], beta: x[2], runningMean: mean, runningVariance: variance)
+            return x[0].graph.fusedBlock(x[0], batchNorm: state, activation: activation, dropout: 0.3)
+        }
+    }
+
+    /// a ⊙ b + c, alone and as a cross layer (x₀ ⊙ (x₀ W) + x₀, the input reaching the output
+    /// three ways), on rows wider than a vector register.
+    @Test(arguments: seeds)
+    func multiplyAdd(seed: UInt64) {
+        var r = Random(seed)
+        let (m, n) = (r.dim(2...4), r.dim(9...20))
+        expectGradientsMatch([r.tensor([m, n]), r.tensor([m, n]), r.tensor([m, n])]) { $0[0].graph.multiplyAdd($0[0], $0[1], $0[2]) }
+        expectGradientsMatch([r.tensor([m, n]), r.tensor([n, n])]) { $0[0].graph.multiplyAdd($0[0], $0[0].graph.matmul($0[0], $0[1]), $0[0]) }
+    }
+
+    /// A linear layer over parts of its input equals the layer over their concatenation, in
+    /// value and in every gradient.
+    @Test func linearOverParts() {
+        var r = Random(11)
+        var generator = SeededGenerator(seed: 11)
+        let layer = Linear(input: 7, output: 3, generator: &generator)
+        let (a, b) = (r.tensor([4, 2]), r.tensor([4, 5]))
+        expectGradientsMatch([a, b]) { layer($0) }
+        func run(_ f: (Graph, Node, Node) -> Node) -> (value: [Float], gradients: [[Float]]) {
+            layer.weight.gradient = nil
+            layer.bias!.gradient = nil
+            let g = Graph(mode: .training)
+            let (pa, pb) = (Parameter(a), Parameter(b))
+            let y = f(g, g.parameter(pa), g.parameter(pb))
+            g.backward((y * y).sum())
+            return (y.value.scalars, [pa, pb, layer.weight, layer.bias!].map { $0.gradient!.scalars })
+        }
+        let parts = run { _, x, y in layer([x, y]) }
+        let whole = run { g, x, y in layer(g.concat([x, y], axis: 1)) }
+        for (p, w) in zip([parts.value] + parts.gradients, [whole.value] + whole.gradients) {
+            for (u, v) in zip(p, w) { #expect(abs(u - v) < 1e-5) }
+        }
+    }
+
     /// The fused block equals the separate ops it replaces, in training and in inference.
     @Test func fusedBlockMatchesSeparateOps() {
         var r = Random(9)
