@@ -156,6 +156,20 @@ def main():
     result["dcn_v2_score_1000_p50_ms"] = 1000 * times[len(times) // 2]
     result["dcn_v2_score_1000_p99_ms"] = 1000 * times[int(len(times) * 0.99)]
 
+    # The same in bfloat16 (autocast: products in bfloat16, oneDNN's AMX kernels where the CPU
+    # has them), beside Funnel's bfloat16 products.
+    times = []
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+        for _ in range(20):
+            model(candidates)
+        for _ in range(200):
+            start = time.perf_counter()
+            torch.sigmoid(model(candidates).float())
+            times.append(time.perf_counter() - start)
+    times.sort()
+    result["dcn_v2_score_1000_bf16_p50_ms"] = 1000 * times[len(times) // 2]
+    result["dcn_v2_score_1000_bf16_p99_ms"] = 1000 * times[int(len(times) * 0.99)]
+
     # Two-tower, batch 1024, dimension 64.
     user_ids, user_vocab, genres, pairs = movielens(args.data)
     user_t = torch.from_numpy(user_ids)

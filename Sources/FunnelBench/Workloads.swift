@@ -39,8 +39,8 @@ public enum Workloads {
         }
 
         /// Scores `count` candidates in inference mode, as a ranker does per request.
-        public func score(candidates count: Int) -> [Float] {
-            CTRTraining.predict(model, ids: data.ids(of: 0..<count), batch: count)
+        public func score(candidates count: Int, precision: Precision = .float32) -> [Float] {
+            CTRTraining.predict(model, ids: data.ids(of: 0..<count), batch: count, precision: precision)
         }
     }
 

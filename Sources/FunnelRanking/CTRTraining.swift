@@ -27,18 +27,19 @@ public enum CTRTraining {
     }
 
     /// Click probabilities for every example, computed in inference mode.
-    public static func predict(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192) -> [Float] {
-        logits(model, on: data, batchSize: batchSize).map(sigmoid)
+    public static func predict(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192, precision: Precision = .float32) -> [Float] {
+        logits(model, on: data, batchSize: batchSize, precision: precision).map(sigmoid)
     }
 
     /// The logits of every example, through the forward-only path.
-    public static func logits(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192) -> [Float] {
+    public static func logits(_ model: some CTRModel, on data: FieldDataset, batchSize: Int = 8192, precision: Precision = .float32) -> [Float] {
         var out: [Float] = []
         out.reserveCapacity(data.count)
         var start = 0
         while start < data.count {
             let rows = start..<min(data.count, start + batchSize)
             Workspace.borrow { workspace in
+                workspace.precision = precision
                 out.append(contentsOf: model.logits(ids: data.ids(of: rows), batch: rows.count, in: workspace).scalars)
             }
             start = rows.upperBound
@@ -48,8 +49,11 @@ public enum CTRTraining {
 
     /// Click probabilities for `batch` examples given row-major field ids, through the
     /// forward-only path.
-    public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int) -> [Float] {
-        Workspace.borrow { workspace in model.logits(ids: ids, batch: batch, in: workspace).scalars.map(sigmoid) }
+    public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int, precision: Precision = .float32) -> [Float] {
+        Workspace.borrow { workspace in
+            workspace.precision = precision
+            return model.logits(ids: ids, batch: batch, in: workspace).scalars.map(sigmoid)
+        }
     }
 
     public static func sigmoid(_ logit: Float) -> Float { 1 / (1 + Foundation.exp(-logit)) }

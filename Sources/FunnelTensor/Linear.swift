@@ -59,6 +59,10 @@ extension Linear {
         ensure(parts.allSatisfy { $0.rows == rows } && parts.reduce(0) { $0 + $1.columns } == inputSize,
                "Linear.forward: inputs of \(parts.map { [$0.rows, $0.columns] }) do not make [\(rows), \(inputSize)]")
         let y = biasRows(rows, in: workspace)
+        if parts.count == 1, runsInBFloat16(rows: rows, in: workspace) {
+            weight.bfloat16Weights.product(m: rows, a: parts[0].base, lda: inputSize, beta: bias == nil ? 0 : 1, c: y.base, in: workspace)
+            return y
+        }
         weight.value.scalars.withUnsafeBufferPointer { w in
             var offset = 0
             for (i, part) in parts.enumerated() {
@@ -75,11 +79,21 @@ extension Linear {
     /// of columns inside a wider matrix, read in place.
     public func forward(rows: Int, _ x: UnsafePointer<Float>, stride: Int, in workspace: Workspace) -> Matrix {
         let y = biasRows(rows, in: workspace)
+        if runsInBFloat16(rows: rows, in: workspace) {
+            weight.bfloat16Weights.product(m: rows, a: x, lda: stride, beta: bias == nil ? 0 : 1, c: y.base, in: workspace)
+            return y
+        }
         weight.value.scalars.withUnsafeBufferPointer { w in
             BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: inputSize,
                       a: x, lda: stride, b: w.baseAddress!, beta: bias == nil ? 0 : 1, c: y.base)
         }
         return y
+    }
+
+    /// Whether this product runs on bfloat16 tiles: asked for, available, and large enough on
+    /// every side to fill them (narrower ones stay in float32, where padding would waste the tile).
+    private func runsInBFloat16(rows: Int, in workspace: Workspace) -> Bool {
+        workspace.precision == .bfloat16 && rows >= 16 && inputSize >= 16 && outputSize >= 16 && BFloat16Weights.isAvailable
     }
 
     /// `[rows, outputSize]` holding the bias in every row (uninitialised without one).

@@ -1,10 +1,16 @@
+import Synchronization
+
 /// A trainable tensor with its gradient and optimizer state.
 ///
 /// Layers hold parameters by reference so a graph can add gradients into them during the
 /// backward pass; layers themselves stay value types with an explicit parameter walk.
 /// A parameter belongs to one training loop at a time.
 public final class Parameter: @unchecked Sendable {
-    public var value: Tensor
+    public var value: Tensor {
+        didSet { bfloat16.withLock { $0 = nil } }
+    }
+    /// The value packed for bfloat16 products, made on first use and dropped when the value changes.
+    private let bfloat16 = Mutex<BFloat16Weights?>(nil)
     /// Dense gradient, summed over the graph's uses.
     public var gradient: Tensor?
     /// Row gradient of an embedding table: only the rows a batch touched.
@@ -30,6 +36,16 @@ public final class Parameter: @unchecked Sendable {
     }
 
     public var shape: [Int] { value.shape }
+
+    /// The value (a matrix) rounded to bfloat16 and packed for the tile kernel, once per value.
+    var bfloat16Weights: BFloat16Weights {
+        bfloat16.withLock { packed in
+            if let packed { return packed }
+            let made = BFloat16Weights(value)
+            packed = made
+            return made
+        }
+    }
 
     public func zeroGradient() {
         gradient = nil

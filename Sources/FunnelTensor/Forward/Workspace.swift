@@ -9,6 +9,8 @@ import Synchronization
 public final class Workspace: @unchecked Sendable {
     private var blocks: [UnsafeMutableBufferPointer<Float>] = []
     private var used = 0
+    /// The arithmetic of the products run in this workspace; `reset` returns it to float32.
+    public var precision = Precision.float32
 
     public init(capacity: Int = 1 << 16) {
         blocks = [.allocate(capacity: max(capacity, 1))]
@@ -50,6 +52,7 @@ public final class Workspace: @unchecked Sendable {
     /// grown during the last use are merged into one, so the next use of that size fits.
     public func reset() {
         used = 0
+        precision = .float32
         guard blocks.count > 1 else { return }
         let total = blocks.reduce(0) { $0 + $1.count }
         for block in blocks { block.deallocate() }

@@ -65,6 +65,11 @@ struct ModelsBench: AsyncParsableCommand {
         let latencies = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000) }
         result["dcn_v2_score_1000_p50_ms"] = 1000 * Measure.quantile(latencies, 0.5)
         result["dcn_v2_score_1000_p99_ms"] = 1000 * Measure.quantile(latencies, 0.99)
+        if Precision.bfloat16IsAvailable {
+            let bfloat16 = Measure.latencies(iterations: 200) { _ = dcn.score(candidates: 1000, precision: .bfloat16) }
+            result["dcn_v2_score_1000_bf16_p50_ms"] = 1000 * Measure.quantile(bfloat16, 0.5)
+            result["dcn_v2_score_1000_bf16_p99_ms"] = 1000 * Measure.quantile(bfloat16, 0.99)
+        }
         let scoringLimit = Workloads.MatmulLimit(dcnV2: data, batchSize: 1000, forwardOnly: true)
         let limitLatencies = Measure.latencies(iterations: 200) { scoringLimit.step() }
         result["dcn_v2_score_1000_matmul_limit_p50_ms"] = 1000 * Measure.quantile(limitLatencies, 0.5)

@@ -36,6 +36,7 @@ struct DoctorCommand: ParsableCommand {
         let correct = error < 1e-4
         print("products:        \(correct ? "correct" : "WRONG") (largest relative error \(String(format: "%.1e", error)) against a double-precision loop)")
         print("sgemm 1024³:     \(String(format: "%.0f", gflops())) GFLOP/s")
+        print("bfloat16:        \(Precision.bfloat16IsAvailable ? "AMX-BF16 tiles (scoring with --precision bfloat16)" : "not available (no AMX-BF16 tiles); scoring runs in float32")")
         if !correct { throw CommandFailure("the BLAS kernels in use compute wrong products on this CPU") }
         if library.isBest()?.isBest == false {
             throw CommandFailure("the kernels in use are not the best for this CPU (see 'kernel in use' above)")

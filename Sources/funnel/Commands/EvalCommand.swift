@@ -7,6 +7,7 @@ import FunnelRanking
 import FunnelRetrieval
 import FunnelServer
 import FunnelStore
+import FunnelTensor
 
 /// Evaluates baselines on the public datasets under the standard protocols, or, with `--store`,
 /// the whole feed on a store's own log.
@@ -50,6 +51,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Score the saved CTR models given by --model on this libfm file (AUC and log loss; with several models, also their ensemble, the mean of their logits).")
     var libfm: String?
 
+    @Option(help: "With --libfm: the products' arithmetic, \(Precision.allCases.map(\.rawValue).joined(separator: " or ")) (bfloat16 needs a CPU with AMX-BF16).")
+    var precision: Precision = .float32
+
     @Option(help: "Sampled negatives per user.")
     var negatives: Int = 100
 
@@ -80,6 +84,9 @@ struct EvalCommand: AsyncParsableCommand {
             guard !model.isEmpty else { throw ValidationError("--libfm needs at least one --model folder holding a saved CTR model") }
         } else {
             _ = try baselines
+        }
+        if precision == .bfloat16 && !Precision.bfloat16IsAvailable {
+            throw ValidationError("--precision bfloat16 needs a CPU with AMX-BF16 tiles, which this one lacks (or the kernel does not allow); use float32")
         }
         guard negatives >= 1 else { throw ValidationError("--negatives must be at least 1, got \(negatives)") }
         guard holdoutDays > 0, n >= 1, users >= 1 else { throw ValidationError("--holdout-days, --n and --users must be positive") }
@@ -132,13 +139,13 @@ extension EvalCommand {
     func scoreCTRModels(on libfm: String) throws {
         let models = try model.map { try SavedCTRModel(directory: URL(fileURLWithPath: $0, isDirectory: true)) }
         let data = try LibFMReader.read(URL(fileURLWithPath: libfm), vocabularySize: models.map(\.vocabularySize).min())
-        print("\(libfm): \(data.count) examples, \(data.fieldCount) fields, \(String(format: "%.1f", 100 * data.positiveRate))% positive\n")
+        print("\(libfm): \(data.count) examples, \(data.fieldCount) fields, \(String(format: "%.1f", 100 * data.positiveRate))% positive; products in \(precision.rawValue)\n")
         var scores: [CTRScore] = [], logits: [[Float]] = []
         for (saved, folder) in zip(models, model) {
             guard saved.fieldCount == data.fieldCount else {
                 throw CommandFailure("\(libfm) has \(data.fieldCount) fields per example, but the '\(saved.name)' model in \(folder) reads \(saved.fieldCount)")
             }
-            logits.append(CTRTraining.logits(saved.model, on: data))
+            logits.append(CTRTraining.logits(saved.model, on: data, precision: precision))
             let e = CTRTraining.evaluate(probabilities: logits.last!.map(CTRTraining.sigmoid), labels: data.labels)
             scores.append(CTRScore(model: "\(saved.name) (\(saved.version))", folder: folder, auc: e.auc, logLoss: e.logLoss))
         }
@@ -170,3 +177,5 @@ extension EvalCommand {
 
 extension EvaluationDataset: ExpressibleByArgument {}
 extension SampledRanking.Sampling: ExpressibleByArgument {}
+
+extension Precision: ExpressibleByArgument {}
