@@ -12,11 +12,17 @@ public enum Compute {
     /// The number of threads numeric work may use (1 by default, so runs are reproducible).
     public static var threads: Int { threadCount }
 
+    /// Whether products are split across Funnel's own threads, each running single-threaded
+    /// BLAS, instead of BLAS's threads (which spin between calls and take a core from the
+    /// elementwise kernels). On with more than one thread; `FUNNEL_SPLIT_PRODUCTS=0` turns it off.
+    nonisolated(unsafe) public private(set) static var blasSplitsProducts = false
+
     /// Sets the number of threads for BLAS and the parallel kernels.
     public static func setThreads(_ n: Int) {
         ensure(n >= 1, "thread count must be at least 1, got \(n)")
         threadCount = n
-        BLASLibrary.shared.threads = n
+        blasSplitsProducts = n > 1 && getenv("FUNNEL_SPLIT_PRODUCTS").map { String(cString: $0) } != "0"
+        BLASLibrary.shared.threads = blasSplitsProducts ? 1 : n
     }
 
     /// Applies the defaults once, before the first graph runs: loads the BLAS library, which

@@ -21,7 +21,9 @@ import Testing
         let state = Graph.BatchNormState(gamma: g.parameter(gamma), beta: g.parameter(beta), runningMean: mean, runningVariance: variance)
         let h = g.fusedBlock(g.parameter(x), batchNorm: state, activation: .relu, dropout: 0.25)
         let logits = g.matmul(h, h, transposeB: true, scale: 0.01)
-        let loss = g.softmaxCrossEntropy(logits: logits, targets: (0..<1024).map { Int32($0 % 7) })
+        // A product with few rows and many columns, which splits by columns across threads.
+        let wide = g.matmul(h, g.constant(r.tensor([1024, 256])), transposeA: true)
+        let loss = g.softmaxCrossEntropy(logits: logits, targets: (0..<1024).map { Int32($0 % 7) }) + wide.squared().mean() * 1e-3
         let output = h.value.scalars
         g.backward(loss)
         var adam = Adam(learningRate: 0.01)

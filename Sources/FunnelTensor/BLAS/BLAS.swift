@@ -11,7 +11,7 @@ public enum BLAS {
     @inlinable
     public static func gemm(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                             alpha: Float = 1, a: UnsafePointer<Float>, lda: Int? = nil, b: UnsafePointer<Float>, ldb: Int? = nil,
-                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil) {
+                            beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int? = nil, split: Bool = true) {
         guard m > 0, n > 0 else { return }
         let ldc = ldc ?? n
         if k == 0 {
@@ -21,6 +21,27 @@ public enum BLAS {
                 else if beta != 1 { for j in 0..<n { row[j] *= beta } }
             }
             return
+        }
+        let chunks = split && Compute.blasSplitsProducts ? min(Compute.threads, m * n * k / (1 << 21)) : 1
+        if chunks > 1 {
+            // Rows of C when there are enough of them, else columns: each chunk one single-threaded
+            // product on its own thread.
+            let lda = lda ?? (transposeA ? m : k), ldb = ldb ?? (transposeB ? k : n)
+            if m >= 64 * chunks {
+                Compute.parallel(m, chunks: chunks) { _, rows in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: rows.count, n: n, k: k, alpha: alpha,
+                         a: a + rows.lowerBound * (transposeA ? 1 : lda), lda: lda, b: b, ldb: ldb, beta: beta,
+                         c: c + rows.lowerBound * ldc, ldc: ldc, split: false)
+                }
+                return
+            } else if n >= 64 * chunks {
+                Compute.parallel(n, chunks: chunks) { _, columns in
+                    gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: columns.count, k: k, alpha: alpha,
+                         a: a, lda: lda, b: b + columns.lowerBound * (transposeB ? ldb : 1), ldb: ldb, beta: beta,
+                         c: c + columns.lowerBound, ldc: ldc, split: false)
+                }
+                return
+            }
         }
         BLASLibrary.shared.sgemm(rowMajor,
                                  transposeA ? transpose : noTranspose,

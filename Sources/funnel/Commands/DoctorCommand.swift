@@ -30,7 +30,7 @@ struct DoctorCommand: ParsableCommand {
         print("library's pick:  \(library.pickedKernel ?? "unknown")")
         print("kernel in use:   \(library.summary)")
         if let notice = library.choice.notice { print("notice:          \(notice)") }
-        print("threads:         \(library.threads)")
+        print("threads:         \(Compute.threads)\(Compute.blasSplitsProducts ? " (products split across them, BLAS single-threaded in each)" : "")")
 
         let error = BLASSelfCheck.maximumRelativeError()
         let correct = error < 1e-4
