@@ -49,11 +49,21 @@ public enum CTRTraining {
 
     /// Click probabilities for `batch` examples given row-major field ids, through the
     /// forward-only path.
+    /// With several threads, the rows split among them and each runs the whole network on its
+    /// share (no hand-off between layers).
     public static func predict(_ model: some CTRModel, ids: [Int32], batch: Int, precision: Precision = .float32) -> [Float] {
-        Workspace.borrow { workspace in
-            workspace.precision = precision
-            return model.logits(ids: ids, batch: batch, in: workspace).scalars.map(sigmoid)
+        var probabilities = [Float](repeating: 0, count: batch)
+        let fields = batch > 0 ? ids.count / batch : 0
+        probabilities.withUnsafeMutableBufferPointer { out in
+            Compute.parallel(batch, minimumChunk: 256) { _, rows in
+                Workspace.borrow { workspace in
+                    workspace.precision = precision
+                    let logits = model.logits(ids: Array(ids[(rows.lowerBound * fields)..<(rows.upperBound * fields)]), batch: rows.count, in: workspace)
+                    for (i, z) in logits.scalars.enumerated() { out[rows.lowerBound + i] = sigmoid(z) }
+                }
+            }
         }
+        return probabilities
     }
 
     public static func sigmoid(_ logit: Float) -> Float { 1 / (1 + Foundation.exp(-logit)) }

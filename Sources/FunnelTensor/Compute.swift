@@ -1,3 +1,4 @@
+import CThreadState
 import Dispatch
 #if canImport(Glibc)
 import CMalloc
@@ -44,14 +45,16 @@ public enum Compute {
     }()
 
     /// How many chunks `parallel` splits `count` items into: one per thread, but no chunk
-    /// smaller than `minimumChunk` items, so small work stays on the calling thread.
+    /// smaller than `minimumChunk` items, so small work stays on the calling thread; one inside
+    /// a chunk of an outer `parallel`, whose split already occupies the threads.
     @inlinable
     public static func chunkCount(_ count: Int, minimumChunk: Int) -> Int {
-        max(1, min(threads, count / max(1, minimumChunk)))
+        funnel_parallel_depth() > 0 ? 1 : max(1, min(threads, count / max(1, minimumChunk)))
     }
 
     /// Runs `body(chunk, range)` over `0..<count` split into `chunks` contiguous ranges, on
-    /// separate threads when there is more than one. Chunks must write disjoint memory.
+    /// separate threads when there is more than one (and this is not already a chunk of an outer
+    /// `parallel`: then the chunks run in turn here). Chunks must write disjoint memory.
     @inlinable
     public static func parallel(_ count: Int, chunks: Int, _ body: (Int, Range<Int>) -> Void) {
         if chunks <= 1 {
@@ -59,13 +62,22 @@ public enum Compute {
             return
         }
         let size = (count + chunks - 1) / chunks
+        if funnel_parallel_depth() > 0 {
+            for c in 0..<chunks {
+                let start = min(count, c * size)
+                body(c, start..<min(count, start + size))
+            }
+            return
+        }
         withoutActuallyEscaping(body) { escaping in
             // Each chunk touches a disjoint range, so sharing the closure across threads is safe.
             nonisolated(unsafe) let run = escaping
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
                 // With size rounded up, the last chunks may start past the end: they get empty ranges.
                 let start = min(count, c * size)
+                funnel_enter_parallel()
                 run(c, start..<min(count, start + size))
+                funnel_leave_parallel()
             }
         }
     }

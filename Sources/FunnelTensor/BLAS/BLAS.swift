@@ -22,7 +22,7 @@ public enum BLAS {
             }
             return
         }
-        let chunks = split && Compute.blasSplitsProducts ? min(Compute.threads, m * n * k / (1 << 21)) : 1
+        let chunks = split && Compute.blasSplitsProducts ? Compute.chunkCount(m * n * k, minimumChunk: 1 << 21) : 1
         if chunks > 1 {
             // Rows of C when there are enough of them, else columns: each chunk one single-threaded
             // product on its own thread.
