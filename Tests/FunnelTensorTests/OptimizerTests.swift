@@ -104,6 +104,21 @@ import Testing
         #expect(table.value.scalars == [1, 1, 1, 1, 0.95, 0.95])
     }
 
+    /// A step writes the values where they are: it never copies a table (a parameter's value
+    /// is observed, to drop its packed bfloat16 copy, and an observer must not cost a copy).
+    @Test func stepsUpdateValuesInPlace() {
+        let table = Parameter(Tensor(repeating: 1, shape: [1000, 4]), isEmbeddingTable: true)
+        let dense = Parameter(Tensor(repeating: 1, shape: [8, 4]))
+        func address(_ p: Parameter) -> UInt { p.value.scalars.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } }
+        let before = [address(table), address(dense)]
+        table.accumulateRows([3], [1, 1, 1, 1])
+        dense.accumulate(Tensor(repeating: 1, shape: [8, 4]))
+        var adam = Adam(learningRate: 0.1)
+        adam.step([table, dense])
+        #expect([address(table), address(dense)] == before)
+        #expect(table.value.scalars[12] < 1 && dense.value.scalars[0] < 1)
+    }
+
     @Test func clippingScalesToTheGlobalNorm() {
         let a = Parameter(Tensor(zeros: [2])), b = Parameter(Tensor(zeros: [2, 1]), isEmbeddingTable: true)
         a.accumulate(Tensor(shape: [2], scalars: [3, 0]))
