@@ -38,18 +38,18 @@ enum Kernels {
         let low = Vector(repeating: -87.3), high = Vector(repeating: 88.7)
         var v = x.replacing(with: low, where: x .< low)
         v = v.replacing(with: high, where: v .> high)
-        let magic: Float = 12_582_912
-        let t = v * 1.442_695_04 + magic
+        // Fused multiply-adds throughout (`addingProduct`): the compiler does not fuse a * b + c
+        // on its own, and the polynomial is a chain of them.
+        let magic = Vector(repeating: 12_582_912)
+        let t = magic.addingProduct(v, Vector(repeating: 1.442_695_04))
         let n = t - magic
-        let r = v - n * 0.693_359_375 + n * 2.121_944_4e-4
+        let r = v.addingProduct(n, Vector(repeating: -0.693_359_375)).addingProduct(n, Vector(repeating: 2.121_944_4e-4))
         var p = Vector(repeating: 1.987_569_15e-4)
-        p = p * r + 1.398_199_950_7e-3
-        p = p * r + 8.333_451_907_3e-3
-        p = p * r + 4.166_579_589_4e-2
-        p = p * r + 1.666_666_545_9e-1
-        p = p * r + 5.000_000_120_1e-1
-        p = p * (r * r) + r + 1
-        let integer = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: magic.bitPattern)
+        for c: Float in [1.398_199_950_7e-3, 8.333_451_907_3e-3, 4.166_579_589_4e-2, 1.666_666_545_9e-1, 5.000_000_120_1e-1] {
+            p = Vector(repeating: c).addingProduct(p, r)
+        }
+        p = (r + 1).addingProduct(p, r * r)
+        let integer = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: Float(12_582_912).bitPattern)
         return p * unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
     }
 
