@@ -61,25 +61,29 @@ public enum Compute {
             body(0, 0..<count)
             return
         }
-        let size = (count + chunks - 1) / chunks
+        let size = chunkSize(count, chunks: chunks)
+        // With size rounded up, the last chunks may start past the end: they get empty ranges.
+        @Sendable func range(_ c: Int) -> Range<Int> { min(count, c * size)..<min(count, c * size + size) }
         if funnel_parallel_depth() > 0 {
-            for c in 0..<chunks {
-                let start = min(count, c * size)
-                body(c, start..<min(count, start + size))
-            }
+            for c in 0..<chunks { body(c, range(c)) }
             return
         }
         withoutActuallyEscaping(body) { escaping in
             // Each chunk touches a disjoint range, so sharing the closure across threads is safe.
             nonisolated(unsafe) let run = escaping
             DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                // With size rounded up, the last chunks may start past the end: they get empty ranges.
-                let start = min(count, c * size)
                 funnel_enter_parallel()
-                run(c, start..<min(count, start + size))
+                run(c, range(c))
                 funnel_leave_parallel()
             }
         }
+    }
+
+    /// The items in each chunk when `parallel` splits `count` items into `chunks` (the last may
+    /// hold fewer), for callers that give each chunk scratch of its own.
+    @inlinable
+    public static func chunkSize(_ count: Int, chunks: Int) -> Int {
+        (count + chunks - 1) / max(1, chunks)
     }
 
     /// `parallel` with the chunk count chosen by `chunkCount`.

@@ -40,7 +40,8 @@ enum Kernels {
         v = v.replacing(with: high, where: v .> high)
         // Fused multiply-adds throughout (`addingProduct`): the compiler does not fuse a * b + c
         // on its own, and the polynomial is a chain of them.
-        let magic = Vector(repeating: 12_582_912)
+        let magicScalar: Float = 12_582_912
+        let magic = Vector(repeating: magicScalar)
         let t = magic.addingProduct(v, Vector(repeating: 1.442_695_04))
         let n = t - magic
         let r = v.addingProduct(n, Vector(repeating: -0.693_359_375)).addingProduct(n, Vector(repeating: 2.121_944_4e-4))
@@ -49,7 +50,7 @@ enum Kernels {
             p = Vector(repeating: c).addingProduct(p, r)
         }
         p = (r + 1).addingProduct(p, r * r)
-        let integer = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: Float(12_582_912).bitPattern)
+        let integer = unsafeBitCast(t, to: SIMD8<Int32>.self) &- Int32(bitPattern: magicScalar.bitPattern)
         return p * unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
     }
 

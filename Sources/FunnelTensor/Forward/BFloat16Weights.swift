@@ -24,8 +24,7 @@ final class BFloat16Weights: @unchecked Sendable {
     /// the rows split across threads, each with scratch from `workspace`.
     func product(m: Int, a: UnsafePointer<Float>, lda: Int, beta: Float, c: UnsafeMutablePointer<Float>, in workspace: Workspace) {
         let chunks = Compute.chunkCount(m, minimumChunk: 64)
-        let size = (m + chunks - 1) / chunks
-        let scratchCount = (funnel_amx_scratch_count(size, rows) + 1) / 2
+        let scratchCount = (funnel_amx_scratch_count(Compute.chunkSize(m, chunks: chunks), rows) + 1) / 2
         let scratch = workspace.matrix(rows: chunks, columns: scratchCount)
         Compute.parallel(m, chunks: chunks) { chunk, range in
             let buffer = UnsafeMutableRawPointer(scratch.base + chunk * scratchCount).assumingMemoryBound(to: UInt16.self)
