@@ -43,7 +43,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
     ],
     targets: [
-        .systemLibrary(name: "CMalloc"),
+        .target(name: "CMalloc"),
         .systemLibrary(name: "CPrefetch"),
         .systemLibrary(name: "CInt8Kernels"),
         .systemLibrary(name: "CCPUCheck"),

@@ -26,7 +26,7 @@ extension Activation {
         case .relu: for i in 0..<n { p[i] = max(p[i], 0) }
         case .gelu: for i in 0..<n { p[i] = 0.5 * p[i] * (1 + erf(p[i] * Float(0.5).squareRoot())) }
         case .tanh: for i in 0..<n { p[i] = Foundation.tanh(p[i]) }
-        case .sigmoid: for i in 0..<n { p[i] = Graph.sigmoid(p[i]) }
+        case .sigmoid: Kernels.sigmoid(p, p, count: n)
         }
     }
 }

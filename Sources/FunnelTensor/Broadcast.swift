@@ -61,6 +61,10 @@ enum Broadcast {
                             let base = r * cols
                             for j in 0..<cols { out[base + j] = f(pa[j], pb[base + j]) }
                         }
+                    } else if let axes = middleAxis(b.shape, of: a.shape) {
+                        overSteps(axes, steps: pa.baseAddress!, rows: pb.baseAddress!, out) { f($0, $1) }
+                    } else if let axes = middleAxis(a.shape, of: b.shape) {
+                        overSteps(axes, steps: pb.baseAddress!, rows: pa.baseAddress!, out) { f($1, $0) }
                     } else {
                         let sa = strides(of: a.shape, in: outShape)
                         let sb = strides(of: b.shape, in: outShape)
@@ -87,6 +91,12 @@ enum Broadcast {
                     Graph.columnSums(rows: n / cols, cols: cols, into: [po.baseAddress!]) { r, sums in
                         Kernels.addScaled(g + r * cols, scale: 1, into: sums[0], count: cols)
                     }
+                } else if let (outer, middle, inner) = middleAxis(shape, of: g.shape) {
+                    for r in 0..<outer {
+                        for m in 0..<middle {
+                            Kernels.addScaled(pg.baseAddress! + (r * middle + m) * inner, scale: 1, into: po.baseAddress! + r * inner, count: inner)
+                        }
+                    }
                 } else {
                     let so = strides(of: shape, in: g.shape)
                     forEachOffset(g.shape, so, so) { i, o, _ in po[o] += pg[i] }
@@ -94,6 +104,27 @@ enum Broadcast {
             }
         }
         return out
+    }
+
+    /// out[r, m, :] = f(steps[r, m, :], rows[r, :]) for `axes` (p, m, q): a row's vector with
+    /// each step of its sequence (attention), contiguous inner loops.
+    @inline(__always)
+    static func overSteps(_ axes: (Int, Int, Int), steps: UnsafePointer<Float>, rows: UnsafePointer<Float>,
+                          _ out: UnsafeMutablePointer<Float>, _ f: (Float, Float) -> Float) {
+        let (outer, middle, inner) = axes
+        for r in 0..<outer {
+            for m in 0..<middle {
+                let base = (r * middle + m) * inner, row = r * inner
+                for j in 0..<inner { out[base + j] = f(steps[base + j], rows[row + j]) }
+            }
+        }
+    }
+
+    /// (p, m, q) when `small` is `[p, 1, q]` and `large` is `[p, m, q]`: one row's vector broadcast
+    /// over the steps of its sequence.
+    static func middleAxis(_ small: [Int], of large: [Int]) -> (Int, Int, Int)? {
+        guard small.count == 3, large.count == 3, small[1] == 1, small[0] == large[0], small[2] == large[2] else { return nil }
+        return (large[0], large[1], large[2])
     }
 
     /// Whether `small` equals the trailing axes of `large` (after dropping leading 1s).

@@ -30,18 +30,16 @@ public enum Compute {
     /// takes `threads` as it loads (OpenBLAS otherwise starts with one thread per core, and results
     /// would depend on the machine).
     ///
-    /// It also keeps freed tensor memory in the process for reuse (Linux): training frees and
-    /// allocates the same multi-megabyte buffers every step, and glibc's defaults hand them back
-    /// to the kernel, so every step paid page faults to get them again. Set
-    /// `FUNNEL_MALLOC_TUNING=0` to opt out of that part.
+    /// Freed tensor memory stays in the process for reuse, and threads share one malloc arena
+    /// (Linux, glibc; `CMalloc` sets both as the library loads, before any thread has an arena):
+    /// training frees and allocates the same multi-megabyte buffers every step, and glibc's
+    /// defaults hand them back to the kernel, so every step paid page faults to get them again;
+    /// a worker thread's own arena is a heap of at most 64 MiB, so tensors that outgrew it (every
+    /// async command steps on such a thread) were mapped and unmapped afresh each step (DIN:
+    /// 16,000 page faults a step). `FUNNEL_MALLOC_TUNING=0` opts out.
     static let configured: Void = {
         _ = BLASLibrary.shared
-        #if canImport(Glibc)
-        if getenv("FUNNEL_MALLOC_TUNING").map({ String(cString: $0) }) != "0" {
-            _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-            _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
-        }
-        #endif
+        _ = funnel_malloc_tuned()   // also keeps the settings' object file in every link
     }()
 
     /// How many chunks `parallel` splits `count` items into: one per thread, but no chunk

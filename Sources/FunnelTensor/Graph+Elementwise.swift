@@ -81,7 +81,8 @@ extension Graph {
         let out: Tensor
         switch op {
         case .relu: out = v.map { max($0, 0) }
-        case .sigmoid: out = v.map(Graph.sigmoid)
+        case .sigmoid:
+            out = Tensor(shape: v.shape) { y, n in v.scalars.withUnsafeBufferPointer { Kernels.sigmoid($0.baseAddress!, y, count: n) } }
         case .tanh: out = v.map { Foundation.tanh($0) }
         case .gelu: out = v.map { 0.5 * $0 * (1 + erf($0 * Float(0.5).squareRoot())) }
         case .exp: out = v.map { Foundation.exp($0) }

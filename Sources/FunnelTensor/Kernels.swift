@@ -233,6 +233,21 @@ enum Kernels {
         return total
     }
 
+    /// out[i] = 1 / (1 + e^−x[i]) over `n` scalars (`out` may be `x`); the vector exp clamps its
+    /// argument, so no lane overflows.
+    static func sigmoid(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        let one = Vector(repeating: 1)
+        while i + Vector.scalarCount <= n {
+            store(one / (one + exp(-load(x + i))), out + i)
+            i += Vector.scalarCount
+        }
+        while i < n {
+            out[i] = Graph.sigmoid(x[i])
+            i += 1
+        }
+    }
+
     /// x[i] = e^x[i] in place over `n` scalars.
     static func exp(_ x: UnsafeMutablePointer<Float>, count n: Int) {
         var i = 0

@@ -70,10 +70,13 @@ public struct Trainer {
     /// - Parameters:
     ///   - loss: builds the scalar loss of the examples at the given rows in the given graph.
     ///   - validate: scores the current model; higher is better.
+    ///   - arrange: orders the examples before each epoch (batches are consecutive runs of
+    ///     them); a plain shuffle when nil. Length-bucketed sequences use it.
     @discardableResult
     public func fit<O: Optimizer>(_ model: some Module, exampleCount: Int, optimizer: inout O,
                                   loss: (Graph, ArraySlice<Int>) -> Node,
                                   validate: () -> Double,
+                                  arrange: ((inout [Int], inout SeededGenerator) -> Void)? = nil,
                                   onEvent: (TrainingEvent) -> Void = { _ in }) -> TrainingHistory {
         let c = configuration
         ensure(c.batchSize > 0 && exampleCount > 0, "training needs examples and a positive batch size")
@@ -90,7 +93,7 @@ public struct Trainer {
         let batches = (exampleCount + c.batchSize - 1) / c.batchSize
         func batchRows(_ b: Int) -> ArraySlice<Int> { order[(b * c.batchSize)..<min(exampleCount, (b + 1) * c.batchSize)] }
         for epoch in 1...max(1, c.epochs) {
-            order.shuffle(using: &generator)
+            if let arrange { arrange(&order, &generator) } else { order.shuffle(using: &generator) }
             let start = Date()
             var total = 0.0
             for b in 0..<batches {

@@ -35,6 +35,19 @@ import Testing
         #expect(sum.shape == [2, 2, 3])
         #expect(sum.value.scalars == [11, 12, 13, 21, 22, 23, 14, 15, 16, 24, 25, 26])
         #expect((a * g.constant(Tensor(2))).value.scalars == [2, 4, 6, 8, 10, 12])
+        // A row's vector over each step of its sequence, both ways round.
+        let steps = g.constant(Tensor(shape: [2, 2, 3], scalars: (1...12).map(Float.init)))
+        let rows = g.constant(Tensor(shape: [2, 1, 3], scalars: [0, 10, 20, 30, 40, 50]))
+        #expect((steps + rows).value.scalars == [1, 12, 23, 4, 15, 26, 37, 48, 59, 40, 51, 62])
+        #expect((rows - steps).value.scalars == [-1, 8, 17, -4, 5, 14, 23, 32, 41, 20, 29, 38])
+    }
+
+    /// The vector sigmoid, over a range wide enough to saturate both ends, against the formula
+    /// in double precision.
+    @Test func sigmoidMatchesReference() {
+        let x = (0..<1001).map { Float($0 - 500) * 0.2 }
+        let y = Graph(mode: .inference).constant(Tensor(shape: [1001], scalars: x)).sigmoid().value.scalars
+        close(y, x.map { Float(1 / (1 + Foundation.exp(-Double($0)))) }, tolerance: 1e-6)
     }
 
     @Test func reductionsAndShapes() {

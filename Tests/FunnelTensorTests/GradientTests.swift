@@ -10,7 +10,8 @@ import Testing
         var r = Random(seed)
         let (m, n, k) = (r.dim(), r.dim(), r.dim())
         let cases: [([Int], [Int])] = [([m, n], [m, n]), ([m, n], [n]), ([m, n], [m, 1]), ([m, n], [1]),
-                                       ([n], [m, n]), ([k, 1, n], [m, 1]), ([1, m, 1], [k, 1, n])]
+                                       ([n], [m, n]), ([k, 1, n], [m, 1]), ([1, m, 1], [k, 1, n]),
+                                       ([k, m, n], [k, 1, n]), ([k, 1, n], [k, m, n])]
         for (sa, sb) in cases {
             let b = op == .divide ? r.positive(sb) : r.tensor(sb)
             expectGradientsMatch([r.tensor(sa), b]) { $0[0].graph.binary(op, $0[0], $0[1]) }
