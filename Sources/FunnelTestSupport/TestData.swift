@@ -15,6 +15,12 @@ public enum TestData {
         }
     }
 
+    /// SASRec's Amazon Games sequence file (`SequenceFile`).
+    public static var amazonGames: URL? {
+        DataDirectory.dataset("sasrec-amazon-games").map { $0.appendingPathComponent("Video.txt") }
+            .flatMap { FileManager.default.fileExists(atPath: $0.path) ? $0 : nil }
+    }
+
     public static let missingMessage = "dataset not found under $FUNNEL_DATA or ../shared/data"
 
     /// A fresh temporary directory, removed with the rest of this process's when the process exits.

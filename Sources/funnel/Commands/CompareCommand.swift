@@ -7,7 +7,7 @@ struct CompareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Compare ranking models: multi-task learning on UCI Adult, or every ranker on a store's log.",
-        subcommands: [AdultComparison.self, RankerComparison.self, FusionComparison.self]
+        subcommands: [AdultComparison.self, RankerComparison.self, FusionComparison.self, SequenceComparison.self]
     )
 }
 

@@ -1,0 +1,89 @@
+import FunnelTensor
+
+/// DIN's activation unit (Zhou et al., KDD 2018): a small network scores each step of a
+/// behaviour sequence against the candidate from the step's vector h, the candidate's t and
+/// their interactions, and the sequence is pooled by those scores, so the same history
+/// summarises differently for each candidate.
+///
+/// The paper's input [h, t, h − t, h ⊙ t] times one matrix is the same family of functions as
+/// [h, h ⊙ t] · W_h + t · W_t (the h − t block folds into the other two), which is what this
+/// computes: the candidate's part once per row rather than once per step.
+public struct TargetAttention: Module {
+    public struct Configuration: Codable, Hashable, Sendable {
+        /// The scoring network's hidden layers (DIN: 80, 40).
+        public var hiddenUnits: [Int] = [80, 40]
+        public var activation: Activation = .sigmoid
+        public var normalization: Normalization = .softmax
+
+        public init(hiddenUnits: [Int] = [80, 40], activation: Activation = .sigmoid, normalization: Normalization = .softmax) {
+            (self.hiddenUnits, self.activation, self.normalization) = (hiddenUnits, activation, normalization)
+        }
+    }
+
+    /// How step scores become pooling weights.
+    public enum Normalization: String, Codable, Hashable, Sendable, CaseIterable {
+        /// A softmax over the sequence's steps: the pooled vector is a weighted mean.
+        case softmax
+        /// The scores as they are, as in the paper, so that the pooled vector's size says how
+        /// much of the history bears on the candidate.
+        case none
+    }
+
+    public let configuration: Configuration
+    public let dimension: Int
+    /// The first layer's step part, over [h, h ⊙ t].
+    public let step: Linear
+    /// The first layer's candidate part, over t.
+    public let candidate: Linear
+    /// The later hidden layers, then the score.
+    public let hidden: [Linear]
+    public let score: Linear
+
+    public init(dimension: Int, _ configuration: Configuration = Configuration(), generator: inout SeededGenerator) {
+        precondition(dimension > 0 && !configuration.hiddenUnits.isEmpty && configuration.hiddenUnits.allSatisfy { $0 > 0 },
+               "TargetAttention: needs a positive dimension and at least one positive hidden layer, got \(dimension) and \(configuration.hiddenUnits)")
+        (self.configuration, self.dimension) = (configuration, dimension)
+        let units = configuration.hiddenUnits
+        step = Linear(input: 2 * dimension, output: units[0], generator: &generator)
+        candidate = Linear(input: dimension, output: units[0], bias: false, generator: &generator)
+        hidden = zip(units, units.dropFirst()).map { Linear(input: $0, output: $1, generator: &generator) }
+        score = Linear(input: units.last!, output: 1, generator: &generator)
+    }
+
+    /// The pooling weight of each step of `history` (`[batch, steps, d]`) for `target`
+    /// (`[batch, d]`): `[batch, steps]`, 0 past each row's length.
+    public func weights(history: Node, target: Node, lengths: [Int]) -> Node {
+        let graph = history.graph
+        let shape = history.shape
+        precondition(shape.count == 3 && shape[2] == dimension && target.shape == [shape[0], dimension] && lengths.count == shape[0],
+               "TargetAttention: history [batch, steps, \(dimension)], target [batch, \(dimension)] and a length per row expected, got \(shape), \(target.shape) and \(lengths.count) lengths")
+        let (batch, steps, d) = (shape[0], shape[1], dimension)
+        let units = configuration.hiddenUnits[0]
+        let interaction = history * target.reshaped([batch, 1, d])
+        let first = step([history.reshaped([batch * steps, d]), interaction.reshaped([batch * steps, d])]).reshaped([batch, steps, units])
+            + candidate(target).reshaped([batch, 1, units])
+        var h = configuration.activation(first).reshaped([batch * steps, units])
+        for layer in hidden { h = configuration.activation(layer(h)) }
+        let scores = score(h).reshaped([batch, steps])
+        switch configuration.normalization {
+        case .softmax:
+            return graph.softmax(scores, lengths: lengths)
+        case .none:
+            var mask = Tensor(zeros: [batch, steps])
+            for (row, length) in lengths.enumerated() { for t in 0..<length { mask.scalars[row * steps + t] = 1 } }
+            return graph.masked(scores, mask: mask, fill: 0)
+        }
+    }
+
+    /// The history pooled for each row's target: `[batch, d]`.
+    public func callAsFunction(history: Node, target: Node, lengths: [Int]) -> Node {
+        history.graph.weightedSum(history, weights: weights(history: history, target: target, lengths: lengths))
+    }
+
+    public func visitParameters(_ visit: (String, Parameter) -> Void) {
+        FunnelTensor.visit("step", step, visit)
+        FunnelTensor.visit("candidate", candidate, visit)
+        for (k, layer) in hidden.enumerated() { FunnelTensor.visit("hidden.\(k)", layer, visit) }
+        FunnelTensor.visit("score", score, visit)
+    }
+}
