@@ -23,6 +23,8 @@ import sys
 
 METRICS = [
     ("dcn_v2_train_examples_per_second", "DCN-v2 training, batch 4096 (examples/s)", "higher"),
+    ("deepfm_train_examples_per_second", "DeepFM training, batch 4096 (examples/s)", "higher"),
+    ("din_train_examples_per_second", "DIN training, 1,024 rows with histories of 50, d 64 (examples/s)", "higher"),
     ("two_tower_train_examples_per_second", "Two-tower training, batch 1024, d 64 (examples/s)", "higher"),
     ("dcn_v2_score_1000_p50_ms", "DCN-v2 scoring 1,000 candidates, p50 (ms)", "lower"),
     ("dcn_v2_score_1000_p99_ms", "DCN-v2 scoring 1,000 candidates, p99 (ms)", "lower"),

@@ -4,6 +4,13 @@ Same architectures, shapes, batch sizes, optimizer and data as `funnel bench`:
   - DCN-v2 on Frappe_x1: 10 fields, embedding 10, 4 full-rank cross layers, parallel DNN
     [400, 400, 400] with batch norm, ReLU and dropout 0.4, Adam 1e-3, batch 4096 (no embedding
     penalty on either side).
+  - DeepFM on Frappe_x1: embedding 10, a weight per feature and a bias, the pairwise term, DNN
+    [400, 400, 400] with batch norm, ReLU and dropout 0.2, Adam 1e-3, batch 4096.
+  - DIN shaped like Amazon Games (23,715 items, vectors of 64): the candidate's vector and the
+    history pooled by attention ([h, h*t] -> 80 plus t -> 80, sigmoid, 40,
+    sigmoid, 1; softmax over 50 steps, each item plus a recency vector) into [200, 80] ReLU and a
+    head, plus a bias per item; 512 positions with one negative each, Adam 1e-3 (the embedding
+    tables sparse with SparseAdam, as Funnel updates only the rows a batch touches).
   - Two-tower on MovieLens-100K: user tower (5 one-hot fields × 32 → 256 → 64), item tower
     (item id × 32 + mean of genre embeddings × 32 → 256 → 64), cosine / 0.05, in-batch softmax
     with logQ correction, Adam 1e-3, batch 1024.
@@ -61,6 +68,48 @@ class DCNv2(nn.Module):
     def forward(self, ids):
         x0 = self.embedding(ids).flatten(1)
         return self.head(torch.cat([self.cross(x0), self.deep(x0)], dim=1)).squeeze(1)
+
+
+class DeepFM(nn.Module):
+    def __init__(self, vocab=5382, fields=10, dim=10, hidden=(400, 400, 400), dropout=0.2):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, dim)
+        self.weight = nn.Embedding(vocab, 1)
+        self.bias = nn.Parameter(torch.zeros(1))
+        layers, size = [], fields * dim
+        for h in hidden:
+            layers += [nn.Linear(size, h), nn.BatchNorm1d(h), nn.ReLU(), nn.Dropout(dropout)]
+            size = h
+        self.deep = nn.Sequential(*layers)
+        self.head = nn.Linear(size, 1)
+
+    def forward(self, ids):
+        v = self.embedding(ids)
+        pairwise = 0.5 * (v.sum(1).pow(2) - v.pow(2).sum(1)).sum(1)
+        return self.weight(ids).sum((1, 2)) + self.bias + pairwise + self.head(self.deep(v.flatten(1))).squeeze(1)
+
+
+class DIN(nn.Module):
+    def __init__(self, items=23715, dim=64, steps=50, attention=(80, 40), hidden=(200, 80)):
+        super().__init__()
+        self.items = nn.Embedding(items + 1, dim, sparse=True)
+        self.recency = nn.Embedding(steps, dim, sparse=True)
+        self.item_bias = nn.Embedding(items, 1, sparse=True)
+        self.step = nn.Linear(2 * dim, attention[0])
+        self.candidate = nn.Linear(dim, attention[0], bias=False)
+        self.attention_hidden = nn.Linear(attention[0], attention[1])
+        self.score = nn.Linear(attention[1], 1)
+        self.deep = nn.Sequential(nn.Linear(3 * dim, hidden[0]), nn.ReLU(), nn.Linear(hidden[0], hidden[1]), nn.ReLU())
+        self.head = nn.Linear(hidden[1], 1)
+
+    def forward(self, targets, histories, recency, mask):
+        t = self.items(targets)
+        h = self.items(histories) + self.recency(recency)
+        a = torch.sigmoid(self.step(torch.cat([h, h * t.unsqueeze(1)], 2)) + self.candidate(t).unsqueeze(1))
+        scores = self.score(torch.sigmoid(self.attention_hidden(a))).squeeze(2).masked_fill(~mask, float("-inf"))
+        pooled = (torch.softmax(scores, 1).unsqueeze(2) * h).sum(1)
+        x = torch.cat([t, pooled, pooled * t], 1)
+        return self.head(self.deep(x)).squeeze(1) + self.item_bias(targets).squeeze(1)
 
 
 class Tower(nn.Module):
@@ -169,6 +218,38 @@ def main():
     times.sort()
     result["dcn_v2_score_1000_bf16_p50_ms"] = 1000 * times[len(times) // 2]
     result["dcn_v2_score_1000_bf16_p99_ms"] = 1000 * times[int(len(times) * 0.99)]
+
+    # DeepFM, batch 4096.
+    deepfm = DeepFM()
+    optimizer_fm = torch.optim.Adam(deepfm.parameters(), lr=1e-3)
+    deepfm.train()
+    def deepfm_step(rows):
+        optimizer_fm.zero_grad(set_to_none=True)
+        loss = F.binary_cross_entropy_with_logits(deepfm(ids_t[rows]), labels_t[rows])
+        loss.backward()
+        optimizer_fm.step()
+    result["deepfm_train_examples_per_second"] = throughput(deepfm_step, batches, batch)
+
+    # DIN, 512 positions and a negative each (1,024 rows), histories of 50.
+    din = DIN()
+    sparse = [din.items.weight, din.recency.weight, din.item_bias.weight]
+    dense = [p for p in din.parameters() if all(p is not q for q in sparse)]
+    optimizers = [torch.optim.SparseAdam(sparse, lr=1e-3), torch.optim.Adam(dense, lr=1e-3)]
+    recency = torch.arange(49, -1, -1).repeat(1024, 1)
+    mask = torch.ones(1024, 50, dtype=torch.bool)
+    din_labels = torch.tensor([1.0, 0.0]).repeat(512)
+    def din_batch():
+        histories = torch.randint(0, 23715, (512, 50)).repeat_interleave(2, dim=0)
+        return torch.randint(0, 23715, (1024,)), histories
+    def din_step(batch):
+        targets, histories = batch
+        for o in optimizers:
+            o.zero_grad(set_to_none=True)
+        loss = F.binary_cross_entropy_with_logits(din(targets, histories, recency, mask), din_labels)
+        loss.backward()
+        for o in optimizers:
+            o.step()
+    result["din_train_examples_per_second"] = throughput(din_step, [din_batch() for _ in range(args.steps + 3)], 1024)
 
     # Two-tower, batch 1024, dimension 64.
     user_ids, user_vocab, genres, pairs = movielens(args.data)

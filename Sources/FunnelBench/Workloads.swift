@@ -7,23 +7,19 @@ import FunnelTensor
 /// The measured workloads, shared by `funnel bench` and the benchmark package so both time
 /// exactly the same code. Each mirrors a workload of `Benchmarks/peers/pytorch_models.py`.
 public enum Workloads {
-    /// One DCN-v2 training step (forward, backward, Adam) per call on Frappe-shaped batches.
-    public final class DCNv2Training {
+    /// One training step (forward, backward, Adam) of a CTR model per call on Frappe-shaped
+    /// batches; the models as the PyTorch peer builds them, without the embedding penalty.
+    public final class CTRModelTraining<Model: CTRModel> {
         public let batchSize: Int
-        let model: DCNv2
+        let model: Model
         let data: FieldDataset
         var optimizer = Adam(learningRate: 1e-3)
         var order: [Int]
         var cursor = 0
         var generator = SeededGenerator(seed: 2021)
 
-        public init(data: FieldDataset, batchSize: Int = 4096) {
-            self.data = data
-            self.batchSize = batchSize
-            // The PyTorch peer's model: default DCN-v2 without the embedding penalty.
-            var configuration = DCNv2.Configuration(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize)
-            configuration.embeddingL2 = 0
-            model = DCNv2(configuration)
+        public init(_ model: Model, data: FieldDataset, batchSize: Int = 4096) {
+            (self.model, self.data, self.batchSize) = (model, data, batchSize)
             order = Array(0..<data.count).shuffled(using: &generator)
         }
 
@@ -41,6 +37,55 @@ public enum Workloads {
         /// Scores `count` candidates in inference mode, as a ranker does per request.
         public func score(candidates count: Int, precision: Precision = .float32) -> [Float] {
             CTRTraining.predict(model, ids: data.ids(of: 0..<count), batch: count, precision: precision)
+        }
+    }
+
+    /// DCN-v2 at its defaults (4 cross layers, DNN [400, 400, 400], batch norm, dropout 0.4).
+    public static func dcnV2Training(data: FieldDataset) -> CTRModelTraining<DCNv2> {
+        var configuration = DCNv2.Configuration(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize)
+        configuration.embeddingL2 = 0
+        return CTRModelTraining(DCNv2(configuration), data: data)
+    }
+
+    /// DeepFM at its defaults (embedding 10, DNN [400, 400, 400], batch norm, dropout 0.2).
+    public static func deepFMTraining(data: FieldDataset) -> CTRModelTraining<DeepFM> {
+        var configuration = DeepFM.Configuration(fieldCount: data.fieldCount, vocabularySize: data.vocabularySize)
+        configuration.embeddingL2 = 0
+        return CTRModelTraining(DeepFM(configuration), data: data)
+    }
+
+    /// One DIN training step per call at its defaults, shaped like Amazon Games (23,715 items,
+    /// vectors of 64): 512 positions, each with one sampled negative, every history 50 items long
+    /// (random ids: the step's cost does not depend on them).
+    public final class DINTraining {
+        public let batchSize = 1024
+        let model: DIN
+        var optimizer = Adam(learningRate: 1e-3)
+        var generator = SeededGenerator(seed: 2021)
+
+        public init() {
+            var configuration = DIN.Configuration(itemCount: 23_715, userCount: 31_013)
+            configuration.embeddingL2 = 0
+            model = DIN(configuration)
+        }
+
+        public func step() {
+            let c = model.configuration
+            var users: [Int32] = [], targets: [Int32] = [], histories: [ArraySlice<Int32>] = []
+            for _ in 0..<(batchSize / 2) {
+                let user = Int32(generator.nextInt(below: c.userCount))
+                let history = (0..<c.maxLength).map { _ in Int32(generator.nextInt(below: c.itemCount)) }[...]
+                for _ in 0..<2 {
+                    users.append(user)
+                    targets.append(Int32(generator.nextInt(below: c.itemCount)))
+                    histories.append(history)
+                }
+            }
+            let batch = SequenceBatch(users: users, targets: targets, histories: histories, maxLength: c.maxLength, padding: model.padding)
+            let graph = Graph(mode: .training, seed: generator.next())
+            let labels = (0..<batchSize).map { Float(1 - $0 % 2) }
+            graph.backward(graph.binaryCrossEntropy(logits: model.logits(batch, in: graph), labels: labels))
+            optimizer.step(model.trainableParameters)
         }
     }
 

@@ -43,7 +43,7 @@ let benchmarks: @Sendable () -> Void = {
     // Reference models: one training step per iteration; throughput × batch = examples/s.
     let frappe = (try? LibFMReader.read(data.appendingPathComponent("frappe/frappe.train.libfm"), vocabularySize: 5382))
         ?? Workloads.syntheticFrappe()
-    let dcn = Workloads.DCNv2Training(data: frappe)
+    let dcn = Workloads.dcnV2Training(data: frappe)
     Benchmark("DCN-v2 train step, batch 4096" + suffix, configuration: .init(metrics: metrics, maxDuration: .seconds(10))) { benchmark in
         for _ in benchmark.scaledIterations { dcn.step() }
     }

@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
 struct ModelsBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "Measure DCN-v2 and two-tower training throughput and DCN-v2 scoring latency; prints JSON."
+        abstract: "Measure DCN-v2, DeepFM, DIN and two-tower training throughput and DCN-v2 scoring latency; prints JSON."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -30,7 +30,7 @@ struct ModelsBench: AsyncParsableCommand {
     @Option(help: "Timed training steps per model.")
     var steps: Int = 40
 
-    enum Model: String, ExpressibleByArgument, CaseIterable { case all, dcn, twoTower = "two-tower" }
+    enum Model: String, ExpressibleByArgument, CaseIterable { case all, dcn, twoTower = "two-tower", deepfm, din }
 
     @Option(help: "Which model to measure: \(Model.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: Model = .all
@@ -39,8 +39,16 @@ struct ModelsBench: AsyncParsableCommand {
         global.apply()
         var result: [String: Any] = ["peer": "funnel", "threads": global.threads, "blas": BLASLibrary.shared.summary,
                                       "blas_kernel": BLASLibrary.shared.kernel ?? "unknown"]
-        if model != .twoTower { measureDCN(into: &result) }
-        if model != .dcn, let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
+        if model == .all || model == .dcn { measureDCN(into: &result) }
+        if model == .all || model == .deepfm {
+            let deepFM = Workloads.deepFMTraining(data: frappe(into: &result))
+            result["deepfm_train_examples_per_second"] = Double(deepFM.batchSize) / Measure.seconds(iterations: steps) { deepFM.step() }
+        }
+        if model == .all || model == .din {
+            let din = Workloads.DINTraining()
+            result["din_train_examples_per_second"] = Double(din.batchSize) / Measure.seconds(iterations: steps) { din.step() }
+        }
+        if model == .all || model == .twoTower, let movieLens = try? MovieLens100K.load(from: global.dataRoot.appendingPathComponent("ml-100k")) {
             let tower = Workloads.TwoTowerTraining(movieLens: movieLens)
             let towerSeconds = Measure.seconds(iterations: steps) { tower.step() }
             result["two_tower_train_examples_per_second"] = Double(tower.batchSize) / towerSeconds
@@ -49,12 +57,17 @@ struct ModelsBench: AsyncParsableCommand {
         try printJSON(result)
     }
 
+    /// Frappe's training split, or synthetic data of its shape where the dataset is absent.
+    private func frappe(into result: inout [String: Any]) -> FieldDataset {
+        let file = global.dataRoot.appendingPathComponent("frappe").appendingPathComponent("frappe.train.libfm")
+        let frappe = try? LibFMReader.read(file, vocabularySize: 5382)
+        result["frappe_data"] = frappe == nil ? "synthetic" : "frappe"
+        return frappe ?? Workloads.syntheticFrappe()
+    }
+
     private func measureDCN(into result: inout [String: Any]) {
-        let frappeDirectory = global.dataRoot.appendingPathComponent("frappe")
-        let frappe = (try? LibFMReader.read(frappeDirectory.appendingPathComponent("frappe.train.libfm"), vocabularySize: 5382))
-        result["dcn_v2_data"] = frappe == nil ? "synthetic" : "frappe"
-        let data = frappe ?? Workloads.syntheticFrappe()
-        let dcn = Workloads.DCNv2Training(data: data)
+        let data = frappe(into: &result)
+        let dcn = Workloads.dcnV2Training(data: data)
         let seconds = Measure.seconds(iterations: steps) { dcn.step() }
         result["dcn_v2_train_examples_per_second"] = Double(dcn.batchSize) / seconds
         let limit = Workloads.MatmulLimit(dcnV2: data, batchSize: dcn.batchSize)
