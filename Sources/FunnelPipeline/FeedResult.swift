@@ -81,6 +81,10 @@ public struct FeedResult: Codable, Sendable {
     public var timings = StageTimings()
 
     enum CodingKeys: String, CodingKey { case user, items, explanation }
+
+    public init(user: String, items: [Entry], explanation: Explanation? = nil, isColdStart: Bool = false, timings: StageTimings = StageTimings()) {
+        (self.user, self.items, self.explanation, self.isColdStart, self.timings) = (user, items, explanation, isColdStart, timings)
+    }
 }
 
 /// Seconds spent in each stage of one feed, and in each retrieval channel (which run

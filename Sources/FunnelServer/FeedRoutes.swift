@@ -29,7 +29,7 @@ struct FeedRoutes {
         metrics.record(result.timings)
         if result.isColdStart { metrics.coldStartFeeds.increment() }
         exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now, context: EventContext(device: device, city: city)) })
-        return try JSONBody.response(result)
+        return try JSONBody.feedResponse(result)
     }
 
     func ranked(_ request: Request, latest: Bool) throws -> Response {

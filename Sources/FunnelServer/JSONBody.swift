@@ -1,4 +1,5 @@
 import Foundation
+import FunnelPipeline
 import Hummingbird
 
 /// Request and response bodies as JSON, dates in ISO 8601, with errors that say what was wrong
@@ -43,6 +44,58 @@ enum JSONBody {
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A feed as `response(result)` writes it, written directly (`feedBytes`) when it can be.
+    static func feedResponse(_ result: FeedResult) throws -> Response {
+        guard let bytes = feedBytes(result) else { return try response(result) }
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// The encoder's JSON of a feed without explanations (keys sorted, numbers and strings as
+    /// it writes them), written without its per-value dispatch, which took 3% of a server's CPU
+    /// at 1,000 feeds/s; nil for a feed with explanations or a score that is not finite.
+    static func feedBytes(_ result: FeedResult) -> [UInt8]? {
+        guard result.explanation == nil, result.items.allSatisfy({ $0.channels == nil && $0.predictions == nil && $0.score.isFinite }) else {
+            return nil
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32 + 48 * result.items.count)
+        bytes += Array(#"{"items":["#.utf8)
+        for (k, entry) in result.items.enumerated() {
+            bytes += Array((k == 0 ? #"{"item":"# : #",{"item":"#).utf8)
+            appendString(entry.item, to: &bytes)
+            bytes += Array(#","score":"#.utf8)
+            var number = entry.score.description
+            if number.hasSuffix(".0") { number.removeLast(2) }
+            bytes += Array(number.utf8)
+            bytes.append(UInt8(ascii: "}"))
+        }
+        bytes += Array(#"],"user":"#.utf8)
+        appendString(result.user, to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// `text` as a JSON string, escaped as the encoder escapes it (quote, backslash, slash and
+    /// control characters; the rest as UTF-8).
+    private static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes += [UInt8(ascii: "\\"), byte]
+            case 0x0A: bytes += Array(#"\n"#.utf8)
+            case 0x0D: bytes += Array(#"\r"#.utf8)
+            case 0x09: bytes += Array(#"\t"#.utf8)
+            case 0x08: bytes += Array(#"\b"#.utf8)
+            case 0x0C: bytes += Array(#"\f"#.utf8)
+            case ..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
     }
 
     /// "record 3, field 'context.hour': expected Int" rather than Foundation's paragraph.
