@@ -54,30 +54,16 @@ import Testing
         (configuration.dimension, configuration.embeddingL2, configuration.embeddingStandardDeviation) = (3, 0, 0.5)
         configuration.attention = .init(hiddenUnits: [4, 3], activation: .tanh)
         configuration.deep = .init(hiddenUnits: [5], activation: .tanh)
+        configuration.userEmbedding = true
         let model = DIN(configuration)
         var generator = SeededGenerator(seed: 8)
         model.itemBias.table.value = .randomNormal(shape: model.itemBias.table.shape, generator: &generator)
         let batch = SequenceBatch(users: [0, 2, 1], targets: [3, 5, 0], histories: [[1, 4, 2], [6], []], maxLength: 3, padding: model.padding)
-        func total() -> Double { Double(model.logits(batch, in: Graph(mode: .inference)).value.scalars.reduce(0, +)) }
-        let graph = Graph(mode: .training)
-        graph.backward(model.logits(batch, in: graph).sum())
-        let epsilon: Float = 1e-2
-        for (name, parameter) in model.namedParameters {
-            var analytic = parameter.gradient?.scalars ?? [Float](repeating: 0, count: parameter.value.count)
-            if let rows = parameter.rowGradient {
-                let width = parameter.value.matrixShape.columns
-                for (k, row) in rows.rows.enumerated() { for j in 0..<width { analytic[Int(row) * width + j] += rows.values[k * width + j] } }
-            }
-            for i in stride(from: 0, to: parameter.value.count, by: 2) {
-                let saved = parameter.value.scalars[i]
-                parameter.value.scalars[i] = saved + epsilon
-                let up = total()
-                parameter.value.scalars[i] = saved - epsilon
-                let down = total()
-                parameter.value.scalars[i] = saved
-                let numeric = (up - down) / Double(2 * epsilon)
-                #expect(abs(Double(analytic[i]) - numeric) < 2e-2 * max(1, abs(numeric)), "\(pooling) \(name)[\(i)]: \(analytic[i]) vs \(numeric)")
-            }
+        expectParameterGradientsMatch(model) {
+            let graph = Graph(mode: .training)
+            graph.backward(model.logits(batch, in: graph).sum())
+        } total: {
+            Double(model.logits(batch, in: Graph(mode: .inference)).value.scalars.reduce(0, +))
         }
         // The padding row is never read through a weight.
         if let rows = model.items.table.rowGradient {
