@@ -110,7 +110,7 @@ import Testing
         for pooling in [DIN.Pooling.none, .attention] {
             let c = DIN.Configuration(itemCount: file.itemCount, userCount: file.userCount, pooling: pooling)
             hits[pooling] = study.run(c, training: TrainingConfiguration(epochs: 4, batchSize: 512, learningRate: 1e-3, patience: 4),
-                                      validation: validation, test: test).result.testHR10
+                                      negatives: 1, validation: validation, test: test).result.testHR10
         }
         #expect(hits[.attention]! > 0.6 && hits[.attention]! > hits[.none]! + 0.1, "\(hits)")
     }

@@ -49,7 +49,7 @@ struct SequenceComparison: AsyncParsableCommand {
     var l2: Float = 1e-3
 
     @Option(help: "Sampled negatives per training position.")
-    var negatives = 1
+    var negatives = 4
 
     @Option(help: "Positions per batch.")
     var batchSize = 512
