@@ -1,13 +1,13 @@
 import FunnelTensor
 
-/// A ranker over a user's behaviour sequence: the candidate's item vector, the user's, and the
-/// sequence pooled by `pooling`, into an MLP, plus a bias per item. With attention pooling it is
+/// A ranker over a user's behaviour sequence: the candidate's item vector (and, if configured,
+/// the user's) and the sequence pooled by `pooling`, into an MLP, plus a bias per item. With attention pooling it is
 /// DIN (Zhou et al., KDD 2018, `TargetAttention`); with mean pooling, the LastN baseline; with
 /// none, the same ranker without the sequence. History and candidates share one item table.
 public struct DIN: Module {
     /// How the behaviour sequence enters.
     public enum Pooling: String, Codable, Hashable, Sendable, CaseIterable {
-        /// Left out: user and candidate only.
+        /// Left out: the candidate (and the user's vector) only.
         case none
         /// The mean of the last `maxLength` items' vectors (LastN).
         case mean

@@ -61,17 +61,17 @@ enum JSONBody {
         }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(32 + 48 * result.items.count)
-        bytes += Array(#"{"items":["#.utf8)
+        bytes += #"{"items":["#.utf8
         for (k, entry) in result.items.enumerated() {
-            bytes += Array((k == 0 ? #"{"item":"# : #",{"item":"#).utf8)
+            bytes += (k == 0 ? #"{"item":"# : #",{"item":"#).utf8
             appendString(entry.item, to: &bytes)
-            bytes += Array(#","score":"#.utf8)
+            bytes += #","score":"#.utf8
             var number = entry.score.description
             if number.hasSuffix(".0") { number.removeLast(2) }
-            bytes += Array(number.utf8)
+            bytes += number.utf8
             bytes.append(UInt8(ascii: "}"))
         }
-        bytes += Array(#"],"user":"#.utf8)
+        bytes += #"],"user":"#.utf8
         appendString(result.user, to: &bytes)
         bytes.append(UInt8(ascii: "}"))
         return bytes
@@ -84,14 +84,15 @@ enum JSONBody {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes += [UInt8(ascii: "\\"), byte]
-            case 0x0A: bytes += Array(#"\n"#.utf8)
-            case 0x0D: bytes += Array(#"\r"#.utf8)
-            case 0x09: bytes += Array(#"\t"#.utf8)
-            case 0x08: bytes += Array(#"\b"#.utf8)
-            case 0x0C: bytes += Array(#"\f"#.utf8)
+            case 0x0A: bytes += #"\n"#.utf8
+            case 0x0D: bytes += #"\r"#.utf8
+            case 0x09: bytes += #"\t"#.utf8
+            case 0x08: bytes += #"\b"#.utf8
+            case 0x0C: bytes += #"\f"#.utf8
             case ..<0x20:
                 let hex = Array("0123456789abcdef".utf8)
-                bytes += Array(#"\u00"#.utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+                bytes += #"\u00"#.utf8
+                bytes += [hex[Int(byte >> 4)], hex[Int(byte & 15)]]
             default: bytes.append(byte)
             }
         }
