@@ -62,10 +62,10 @@ public struct TwoTower: Module, @unchecked Sendable {
     /// The in-batch softmax loss of matching pairs (row i of each batch is a positive pair);
     /// `logQ` holds log sampling probabilities of the batch's items when corrected.
     public func inBatchSoftmaxLoss(users: FeatureTable.Batch, items: FeatureTable.Batch, logQ: [Float]?, in graph: Graph) -> Node {
-        let logits = graph.matmul(userVectors(users, in: graph), itemVectors(items, in: graph), transposeB: true,
-                                  scale: 1 / configuration.temperature)
         let correction = configuration.logQCorrection ? logQ.map { Tensor(shape: [$0.count], scalars: $0.map { -$0 }) } : nil
-        return graph.softmaxCrossEntropy(logits: logits, targets: (0..<Int32(users.count)).map { $0 }, correction: correction)
+        return graph.productSoftmaxCrossEntropy(queries: userVectors(users, in: graph), keys: itemVectors(items, in: graph),
+                                                scale: 1 / configuration.temperature,
+                                                targets: (0..<Int32(users.count)).map { $0 }, correction: correction)
     }
 
     public func visitParameters(_ visit: (String, Parameter) -> Void) {

@@ -55,19 +55,10 @@ extension Graph {
                         Compute.parallel(rows, chunks: chunks) { chunk, range in
                             var total: Double = 0
                             for r in range {
-                                let x = p.baseAddress! + r * cols, y = out + r * cols
-                                if correction != nil, let base = c.baseAddress {
-                                    let cr = correctionPerRow ? base + r * cols : base
-                                    for j in 0..<cols { y[j] = x[j] + cr[j] }
-                                } else {
-                                    y.update(from: x, count: cols)
-                                }
-                                let target = y[Int(targets[r])]
-                                let m = Kernels.maximum(y, count: cols)
-                                let s = Kernels.expShifted(y, shift: m, y, count: cols)
-                                let inv = 1 / s
-                                for j in 0..<cols { y[j] *= inv }
-                                total += Double(m + Foundation.log(s) - target)
+                                let y = out + r * cols
+                                y.update(from: p.baseAddress! + r * cols, count: cols)
+                                let shift = correction == nil ? nil : c.baseAddress! + (correctionPerRow ? r * cols : 0)
+                                total += Graph.softmaxRow(y, count: cols, adding: shift, target: Int(targets[r]))
                             }
                             losses[chunk] = total
                         }
@@ -119,7 +110,7 @@ extension Graph {
     public func infoNCE(queries: Node, keys: Node, temperature: Float, correction: Tensor? = nil) -> Node {
         ensure(queries.shape == keys.shape && queries.value.rank == 2,
                      "infoNCE: queries \(queries.shape) and keys \(keys.shape) must be matching matrices")
-        let logits = matmul(l2Normalize(queries), l2Normalize(keys), transposeB: true, scale: 1 / temperature)
-        return softmaxCrossEntropy(logits: logits, targets: (0..<Int32(queries.shape[0])).map { $0 }, correction: correction)
+        return productSoftmaxCrossEntropy(queries: l2Normalize(queries), keys: l2Normalize(keys), scale: 1 / temperature,
+                                          targets: (0..<Int32(queries.shape[0])).map { $0 }, correction: correction)
     }
 }

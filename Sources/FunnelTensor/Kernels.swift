@@ -79,15 +79,29 @@ enum Kernels {
     @inline(__always)
     static func maximum(_ x: UnsafePointer<Float>, count n: Int) -> Float {
         var i = 0
-        var m = Vector(repeating: -.infinity)
-        while i + Vector.scalarCount <= n {
-            let v = load(x + i)
-            m = m.replacing(with: v, where: v .> m)
-            i += Vector.scalarCount
+        // Four running maxima, so that each step does not wait on the previous comparison.
+        var m0 = Vector(repeating: -.infinity), m1 = m0, m2 = m0, m3 = m0
+        let width = Vector.scalarCount
+        while i + 4 * width <= n {
+            m0 = larger(m0, load(x + i))
+            m1 = larger(m1, load(x + i + width))
+            m2 = larger(m2, load(x + i + 2 * width))
+            m3 = larger(m3, load(x + i + 3 * width))
+            i += 4 * width
         }
-        var result = m.max()
+        while i + width <= n {
+            m0 = larger(m0, load(x + i))
+            i += width
+        }
+        var result = larger(larger(m0, m1), larger(m2, m3)).max()
         while i < n { result = Swift.max(result, x[i]); i += 1 }
         return result
+    }
+
+    /// The lane-wise larger of `a` and `b` (one `vmaxps`).
+    @inline(__always)
+    static func larger(_ a: Vector, _ b: Vector) -> Vector {
+        a.replacing(with: b, where: b .> a)
     }
 
     /// y += scale · x over `n` scalars.

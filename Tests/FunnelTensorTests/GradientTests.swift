@@ -254,6 +254,46 @@ import Testing
         }
     }
 
+    /// The similarity softmax against finite differences, with a correction per key or per
+    /// logit, more keys than queries, and a scale.
+    @Test(arguments: seeds)
+    func productSoftmax(seed: UInt64) {
+        var r = Random(seed)
+        let (n, c, d) = (r.dim(2...6), r.dim(2...8), r.dim(2...6))
+        let targets = (0..<n).map { _ in Int32(r.dim(0...(c - 1))) }
+        for correction in [nil, r.tensor([c]), r.tensor([n, c])] {
+            expectGradientsMatch([r.tensor([n, d]), r.tensor([c, d])]) {
+                $0[0].graph.productSoftmaxCrossEntropy(queries: $0[0], keys: $0[1], scale: 0.7, targets: targets, correction: correction)
+            }
+        }
+    }
+
+    /// With enough keys that the queries go in several blocks (the last one short), the fused
+    /// loss and its gradients equal those of the product followed by the softmax.
+    @Test func productSoftmaxInBlocksMatchesComposition() {
+        var r = Random(8)
+        let (n, c, d) = (150, 9_000, 8)
+        let queries = r.tensor([n, d]), keys = r.tensor([c, d]), correction = r.tensor([c])
+        let targets = r.ids(n, below: c)
+        func run(fused: Bool) -> (loss: Float, queries: [Float], keys: [Float]) {
+            let q = Parameter(queries), k = Parameter(keys)
+            let g = Graph(mode: .training)
+            let (nq, nk) = (g.parameter(q), g.parameter(k))
+            let loss = fused
+                ? g.productSoftmaxCrossEntropy(queries: nq, keys: nk, scale: 0.5, targets: targets, correction: correction)
+                : g.softmaxCrossEntropy(logits: g.matmul(nq, nk, transposeB: true, scale: 0.5), targets: targets, correction: correction)
+            g.backward(loss)
+            return (loss.value.scalar, q.gradient!.scalars, k.gradient!.scalars)
+        }
+        let (fused, composed) = (run(fused: true), run(fused: false))
+        #expect(abs(fused.loss - composed.loss) <= 1e-5 * abs(composed.loss))
+        for (a, b) in [(fused.queries, composed.queries), (fused.keys, composed.keys)] {
+            let largest = b.map(abs).max()!
+            #expect(largest > 0)
+            #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 * largest })
+        }
+    }
+
     /// Attention over a behaviour sequence as DIN scores it: a softmax over each row's real
     /// steps, pooling of the values under those weights, and masked mean/sum pooling.
     @Test(arguments: seeds)

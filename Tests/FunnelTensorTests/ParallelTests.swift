@@ -23,7 +23,11 @@ import Testing
         let logits = g.matmul(h, h, transposeB: true, scale: 0.01)
         // A product with few rows and many columns, which splits by columns across threads.
         let wide = g.matmul(h, g.constant(r.tensor([1024, 256])), transposeA: true)
+        // A similarity softmax whose query blocks split across threads, each summing key gradients apart.
+        let keys = g.matmul(g.constant(r.tensor([2048, 1024])), h, scale: 0.03)
+        let similarity = g.productSoftmaxCrossEntropy(queries: h, keys: keys, scale: 0.1, targets: (0..<1024).map { Int32($0 * 2) })
         let loss = g.softmaxCrossEntropy(logits: logits, targets: (0..<1024).map { Int32($0 % 7) }) + wide.squared().mean() * 1e-3
+            + similarity
         let output = h.value.scalars
         g.backward(loss)
         var adam = Adam(learningRate: 0.01)
