@@ -57,7 +57,7 @@ public enum FeedEvaluation {
         sample = Array(sample.prefix(sampleSize))
 
         let retriever = pipeline.retriever
-        let state = LiveState()
+        let state = LiveState(for: pipeline.configuration)
         var feedRecall = 0.0, feedHits = 0, popularRecall = 0.0, popularHits = 0, candidateRecall = 0.0
         var channelRecall: [String: Double] = [:]
         for user in sample {

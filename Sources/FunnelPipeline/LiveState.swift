@@ -17,6 +17,11 @@ public final class LiveState: @unchecked Sendable {
         filterConfiguration = c
     }
 
+    /// A live state whose exposure filters span the configuration's `exposureDays`.
+    public convenience init(for configuration: PipelineConfiguration) {
+        self.init(exposureDays: configuration.exposureDays)
+    }
+
     public func recordExposures(_ items: [String], to user: String, at time: Date) {
         lock.withLock {
             var filter = exposures[user] ?? ExposureFilter(filterConfiguration)

@@ -21,11 +21,14 @@ public struct FunnelAPI: Sendable {
     let reloader: PipelineReloader
     let metrics = ServerMetrics.shared
 
-    public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder = PipelineHolder(),
+    /// Without `pipelines`, the server starts empty, its exposure filters spanning
+    /// `pipelineConfiguration.exposureDays` (read at start; a reload cannot resize live filters).
+    public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder? = nil,
                 pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), configurationFile: URL? = nil,
                 logger: Logger = Logger(label: "funnel.server")) {
         self.store = store
         self.configuration = configuration
+        let pipelines = pipelines ?? PipelineHolder(state: LiveState(for: pipelineConfiguration))
         self.pipelines = pipelines
         self.pipelineConfiguration = pipelineConfiguration
         self.configurationFile = configurationFile

@@ -39,7 +39,7 @@ struct FeedBench: AsyncParsableCommand {
         let started = Date()
         let pipeline = try await PipelineLoader.build(opened, configuration: configuration)
         let buildSeconds = Date().timeIntervalSince(started)
-        let state = LiveState()
+        let state = LiveState(for: configuration)
         var random = SplitMix64(seed: 7)
         let clock = ContinuousClock()
         var total: [Double] = [], stages: [String: Double] = [:], channels: [String: Double] = [:]

@@ -59,7 +59,7 @@ struct QuickstartCommand: AsyncParsableCommand {
               + String(format: "built in %.1f s", Date().timeIntervalSince(building)))
         if let notice = pipeline.rankerNotice { print("warning: \(notice)") }
 
-        let state = LiveState()
+        let state = LiveState(for: pipeline.configuration)
         let someone = try await target.eventPage(after: 0, limit: 1).events.first?.userID ?? "user-0"
         for user in [someone, "someone-new"] {
             let feed = await pipeline.feed(FeedRequest(user: user, n: 10, explain: true), state: state)

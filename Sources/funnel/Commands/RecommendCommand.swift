@@ -44,7 +44,7 @@ struct RecommendCommand: AsyncParsableCommand {
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
               + String(format: "built in %.1f s", Date().timeIntervalSince(started)))
         if let notice = pipeline.rankerNotice { print("warning: \(notice)") }
-        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: LiveState())
+        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: LiveState(for: configuration))
         print("\nfeed for \(user)\(feed.isColdStart ? " (no history: cold start)" : ""):")
         FeedTable.print(feed, pipeline: pipeline)
         if explain, let e = feed.explanation {
