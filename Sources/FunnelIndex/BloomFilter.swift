@@ -12,9 +12,15 @@ public struct BloomFilter: Sendable, Equatable {
     public private(set) var insertedCount = 0
 
     public init(expectedCount n: Int, falsePositiveRate p: Double) {
+        let size = Self.size(expectedCount: n, falsePositiveRate: p)
+        self.init(bitCount: size.bitCount, hashCount: size.hashCount)
+    }
+
+    /// The bits and hashes of a filter for n keys at false-positive rate p.
+    public static func size(expectedCount n: Int, falsePositiveRate p: Double) -> (bitCount: Int, hashCount: Int) {
         guard n > 0, p > 0, p < 1 else { fatalError("a Bloom filter needs n > 0 and 0 < p < 1, got n \(n), p \(p)") }
         let m = max(64, Int((-Double(n) * log(p) / (log(2) * log(2))).rounded(.up)))
-        self.init(bitCount: m, hashCount: max(1, Int((Double(m) / Double(n) * log(2)).rounded())))
+        return (m, max(1, Int((Double(m) / Double(n) * log(2)).rounded())))
     }
 
     public init(bitCount: Int, hashCount: Int) {
@@ -53,6 +59,30 @@ public struct BloomFilter: Sendable, Equatable {
             if words[bit >> 6] & (1 << UInt64(bit & 63)) == 0 { return false }
         }
         return true
+    }
+
+    /// Adds every key of `other`, a filter of the same size: the bitwise OR of the two. The
+    /// count becomes the estimate of distinct keys from the bits set, −(m/k) ln(1 − X/m), since a
+    /// key in both (a union of a filter with an older copy of itself) must not count twice.
+    public mutating func formUnion(_ other: BloomFilter) {
+        precondition(isCompatible(with: other), "a union of Bloom filters of different sizes")
+        var set = 0
+        for w in words.indices {
+            words[w] |= other.words[w]
+            set += words[w].nonzeroBitCount
+        }
+        let m = Double(bitCount)
+        insertedCount = set >= bitCount ? max(insertedCount, other.insertedCount)
+            : Int((-m / Double(hashCount) * log(1 - Double(set) / m)).rounded())
+    }
+
+    /// Whether the two filters have the same bits and hashes, so that one can take the other's keys.
+    public func isCompatible(with other: BloomFilter) -> Bool {
+        bitCount == other.bitCount && hashCount == other.hashCount
+    }
+
+    func hasSize(_ size: (bitCount: Int, hashCount: Int)) -> Bool {
+        bitCount == size.bitCount && hashCount == size.hashCount
     }
 
     /// Two independent-looking hashes from one: the key's hash and a remix of it (odd, so the

@@ -21,8 +21,13 @@ public struct ExposureFilter: Sendable, Equatable {
     /// Live segments by index (⌊time / segmentSeconds⌋), oldest first.
     private(set) var segments: [(index: Int64, filter: BloomFilter)] = []
 
+    /// Each segment's bits and hashes under this configuration.
+    private let segmentSize: (bitCount: Int, hashCount: Int)
+
     public init(_ configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        segmentSize = BloomFilter.size(expectedCount: configuration.expectedPerSegment,
+                                       falsePositiveRate: configuration.falsePositiveRate / Double(configuration.segmentCount))
     }
 
     public static func == (a: ExposureFilter, b: ExposureFilter) -> Bool {
@@ -39,16 +44,32 @@ public struct ExposureFilter: Sendable, Equatable {
     public mutating func insert(_ item: String, at time: Date) {
         let index = segmentIndex(time)
         if let newest = segments.last?.index, index <= newest - Int64(configuration.segmentCount) { return }
-        if let k = segments.firstIndex(where: { $0.index == index }) {
+        if let k = segments.firstIndex(where: { $0.index == index && $0.filter.hasSize(segmentSize) }) {
             segments[k].filter.insert(item)
             return
         }
-        var filter = BloomFilter(expectedCount: configuration.expectedPerSegment,
-                                 falsePositiveRate: configuration.falsePositiveRate / Double(configuration.segmentCount))
+        var filter = BloomFilter(bitCount: segmentSize.bitCount, hashCount: segmentSize.hashCount)
         filter.insert(item)
         segments.append((index, filter))
         segments.sort { $0.index < $1.index }
         expire(before: segments[segments.count - 1].index - Int64(configuration.segmentCount) + 1)
+    }
+
+    /// Adds everything `other` recorded, such as the same user's filter saved by another
+    /// server: segments of the same time are OR-ed, and a segment this filter lacks is taken as
+    /// it is. A segment sized differently (the filter was saved under another configuration)
+    /// is kept beside this filter's own for its time rather than dropped, so changing the
+    /// configuration forgets nothing that is still in the window.
+    public mutating func formUnion(_ other: ExposureFilter) {
+        for (index, filter) in other.segments {
+            if let k = segments.firstIndex(where: { $0.index == index && $0.filter.isCompatible(with: filter) }) {
+                segments[k].filter.formUnion(filter)
+            } else {
+                segments.append((index, filter))
+            }
+        }
+        segments.sort { $0.index < $1.index }
+        if let newest = segments.last?.index { expire(before: newest - Int64(configuration.segmentCount) + 1) }
     }
 
     /// Whether `item` was (probably) shown within the window ending at `now`.

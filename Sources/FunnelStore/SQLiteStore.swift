@@ -246,6 +246,25 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func mergeUserStates(kind: String, _ updates: [String: Data],
+                                merge: @escaping @Sendable (Data?, Data) -> Data) async throws -> [String: Data] {
+        guard !updates.isEmpty else { return [:] }
+        return try await writer.write { db in
+            let now = Date().timeIntervalSince1970
+            var written: [String: Data] = [:]
+            for (user, update) in updates {
+                let stored = try Data.fetchOne(db, sql: "SELECT data FROM user_state WHERE kind = ? AND user_id = ?", arguments: [kind, user])
+                let merged = merge(stored, update)
+                try db.execute(sql: """
+                    INSERT INTO user_state (kind, user_id, data, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(kind, user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
+                    """, arguments: [kind, user, merged, now])
+                written[user] = merged
+            }
+            return written
+        }
+    }
+
     public func deleteUserState(kind: String, user: String) async throws -> Bool {
         try await writer.write { db in
             try db.execute(sql: "DELETE FROM user_state WHERE kind = ? AND user_id = ?", arguments: [kind, user])

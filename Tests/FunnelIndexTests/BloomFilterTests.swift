@@ -45,4 +45,16 @@ import Testing
         #expect(StableHash.mix(0x9E37_79B9_7F4A_7C15) == 0xE220_A839_7B1D_CDAF)
         #expect(StableHash.hash("a") == StableHash.mix(0xAF63_DC4C_8601_EC8C))
     }
+
+    /// The union answers for the keys of both, and its count estimates the distinct keys (a key
+    /// in both counts once) from the bits set.
+    @Test func unionCountsDistinctKeys() {
+        var a = BloomFilter(expectedCount: 1_000, falsePositiveRate: 0.01), b = a
+        for k in 0..<600 { a.insert("k\(k)") }
+        for k in 300..<900 { b.insert("k\(k)") }
+        a.formUnion(b)
+        #expect((0..<900).allSatisfy { a.contains("k\($0)") })
+        #expect(abs(a.insertedCount - 900) < 30, "estimated \(a.insertedCount) distinct keys of 900")
+        #expect(!a.isCompatible(with: BloomFilter(expectedCount: 10, falsePositiveRate: 0.01)))
+    }
 }

@@ -41,4 +41,42 @@ import Testing
         #expect(throws: BloomFilterError.self) { try ExposureFilter(serialized: filter.serialized.dropLast(3)) }
         #expect(throws: BloomFilterError.self) { try ExposureFilter(serialized: Data([9, 0, 0, 0, 1, 2])) }
     }
+
+    /// Two servers' filters of one user merge into one that holds both, whichever merges first,
+    /// and merging a filter with an older copy of itself changes nothing it answers.
+    @Test func unionHoldsBothSides() {
+        var a = ExposureFilter(), b = ExposureFilter()
+        for k in 0..<40 { a.insert("a\(k)", at: Self.day(Double(k % 4) + 0.5)) }
+        let older = a
+        for k in 0..<40 { b.insert("b\(k)", at: Self.day(Double(k % 5) + 0.5)) }
+        a.insert("a-late", at: Self.day(4.5))
+        var ab = a, ba = b
+        ab.formUnion(b)
+        ba.formUnion(a)
+        #expect(ab == ba)
+        let now = Self.day(4.9)
+        for k in 0..<40 { #expect(ab.contains("a\(k)", now: now) && ab.contains("b\(k)", now: now)) }
+        #expect(ab.contains("a-late", now: now))
+        var again = ab
+        again.formUnion(older)
+        #expect(again == ab)
+    }
+
+    /// A filter saved under another configuration (another expected load) keeps its segments
+    /// beside the new ones, and the union still drops what left the window.
+    @Test func unionAcrossConfigurations() {
+        var small = ExposureFilter.Configuration()
+        small.expectedPerSegment = 50
+        var old = ExposureFilter(small), current = ExposureFilter()
+        old.insert("old", at: Self.day(1.5))
+        old.insert("gone", at: Self.day(-9))
+        current.insert("new", at: Self.day(1.6))
+        current.formUnion(old)
+        #expect(current.contains("old", now: Self.day(2)) && current.contains("new", now: Self.day(2)))
+        #expect(!current.contains("gone", now: Self.day(2)))
+        current.insert("newer", at: Self.day(1.7))
+        #expect(current.contains("newer", now: Self.day(2)))
+        let restored = try? ExposureFilter(serialized: current.serialized)
+        #expect(restored == current)
+    }
 }

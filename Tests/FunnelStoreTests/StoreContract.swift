@@ -33,6 +33,33 @@ enum StoreContract {
         #expect(try await store.deleteUserState(kind: "cache", user: "alice"))
         #expect(try await !store.deleteUserState(kind: "cache", user: "alice"))
         #expect(try await store.userState(kind: "cache", user: "alice") == nil)
+        try await mergedUserState(store)
+    }
+
+    /// Merges see what is stored, and concurrent mergers (two servers adding to one user's
+    /// state) lose nothing of each other's: each adds its bytes to a list, and every byte of
+    /// every merger ends up in the stored list.
+    static func mergedUserState(_ store: some Store) async throws {
+        let append: @Sendable (Data?, Data) -> Data = { stored, update in (stored ?? Data()) + update }
+        #expect(try await store.mergeUserStates(kind: "log", [:], merge: append) == [:])
+        let first = try await store.mergeUserStates(kind: "log", ["alice": Data([1]), "bob": Data([2])], merge: append)
+        #expect(first == ["alice": Data([1]), "bob": Data([2])])
+        #expect(try await store.mergeUserStates(kind: "log", ["alice": Data([3])], merge: append) == ["alice": Data([1, 3])])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for merger in 0..<4 {
+                group.addTask {
+                    for round in 0..<10 {
+                        _ = try await store.mergeUserStates(kind: "log", ["carol": Data([UInt8(merger * 10 + round)]), "alice": Data([200])], merge: append)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let carol = try #require(try await store.userState(kind: "log", user: "carol"))
+        let expected: [UInt8] = (0..<4).flatMap { m in (0..<10).map { UInt8(m * 10 + $0) } }
+        #expect(carol.sorted() == expected.sorted())
+        #expect(try await store.userState(kind: "log", user: "alice")?.count == 42)
+        #expect(try await store.userState(kind: "exposure", user: "carol") == nil)
     }
 
     /// Yields the given batches, then fails with `failure` if set.
