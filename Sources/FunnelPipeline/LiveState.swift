@@ -4,11 +4,25 @@ import FunnelIndex
 /// What changes between rebuilds of the pipeline and must survive them: each user's exposure
 /// filter (what they were shown lately) and the items hidden or deleted since the catalogue was
 /// read. Shared by every pipeline version the server swaps in.
+///
+/// A server that saves the filters (`trackUnsaved()`) also keeps what each user was shown since
+/// the last save, and when each user's filter last took in the stored one.
 public final class LiveState: @unchecked Sendable {
+    private struct UserExposures {
+        var filter: ExposureFilter?
+        /// When the stored filter was last merged in (nil: never, this process).
+        var syncedAt: ContinuousClock.Instant?
+    }
+
+    /// The user-state kind under which the exposure filters are stored.
+    public static let storedKind = "exposure-filter"
+
     private let lock = NSLock()
-    private var exposures: [String: ExposureFilter] = [:]
+    private var exposures: [String: UserExposures] = [:]
+    /// Exposures not yet handed to `takeUnsaved`, per user; nil when nothing saves them.
+    private var unsaved: [String: [(items: [String], time: Date)]]?
     private var removed: Set<String> = []
-    private let filterConfiguration: ExposureFilter.Configuration
+    public let filterConfiguration: ExposureFilter.Configuration
 
     /// `expectedPerDay`: exposures a user's daily segment is sized for.
     public init(exposureDays: Int = 7, expectedPerDay: Int = 200) {
@@ -22,20 +36,58 @@ public final class LiveState: @unchecked Sendable {
         self.init(exposureDays: configuration.exposureDays)
     }
 
+    /// From now on, keeps what feeds show until `takeUnsaved()` hands it to a saver.
+    public func trackUnsaved() {
+        lock.withLock { if unsaved == nil { unsaved = [:] } }
+    }
+
     public func recordExposures(_ items: [String], to user: String, at time: Date) {
         lock.withLock {
-            var filter = exposures[user] ?? ExposureFilter(filterConfiguration)
+            var filter = exposures[user]?.filter ?? ExposureFilter(filterConfiguration)
             for item in items { filter.insert(item, at: time) }
-            exposures[user] = filter
+            exposures[user, default: UserExposures()].filter = filter
+            unsaved?[user, default: []].append((items, time))
         }
     }
+
+    /// The exposures recorded since the last call, as one filter per user, for a saver to merge
+    /// into the store; they are then no longer kept here as unsaved.
+    public func takeUnsaved() -> [String: ExposureFilter] {
+        let taken = lock.withLock {
+            defer { if unsaved != nil { unsaved = [:] } }
+            return unsaved ?? [:]
+        }
+        return taken.mapValues { shown in
+            var filter = ExposureFilter(filterConfiguration)
+            for (items, time) in shown { for item in items { filter.insert(item, at: time) } }
+            return filter
+        }
+    }
+
+    /// Merges what the store holds for `user` (nil: nothing) into their live filter and notes
+    /// the time, so that `lastSynced` tells when to read it again.
+    public func takeIn(stored: ExposureFilter?, for user: String, at instant: ContinuousClock.Instant) {
+        lock.withLock {
+            var entry = exposures[user, default: UserExposures()]
+            if let stored {   // into a filter of this configuration, whatever the stored one was saved under
+                var filter = entry.filter ?? ExposureFilter(filterConfiguration)
+                filter.formUnion(stored)
+                entry.filter = filter
+            }
+            entry.syncedAt = max(entry.syncedAt ?? instant, instant)
+            exposures[user] = entry
+        }
+    }
+
+    /// When `user`'s filter last took in the stored one, in this process.
+    public func lastSynced(_ user: String) -> ContinuousClock.Instant? { lock.withLock { exposures[user]?.syncedAt } }
 
     public func isRemoved(_ item: String) -> Bool { lock.withLock { removed.contains(item) } }
 
     /// What one request checks against, taken under one lock: the user's exposure filter and
     /// the removed items (both copied on write, so taking them costs nothing).
     public func view(for user: String) -> (exposures: ExposureFilter?, removed: Set<String>) {
-        lock.withLock { (exposures[user], removed) }
+        lock.withLock { (exposures[user]?.filter, removed) }
     }
 
     /// Keeps a hidden or deleted item out of every feed from now on.

@@ -28,6 +28,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         public var maximumBodyBytes: Int?
         public var reloadCheckSeconds: Double?
         public var rebuildEverySeconds: Double?
+        public var exposureSaveSeconds: Double?
+        public var exposureRefreshSeconds: Double?
     }
 
     public var server: Server?
@@ -67,7 +69,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         for (name, value) in [("maximumBatch", file.server?.maximumBatch), ("maximumBodyBytes", file.server?.maximumBodyBytes)] {
             if let value, value < 1 { throw PipelineError("\(source): server.\(name) must be positive, got \(value)") }
         }
-        for (name, value) in [("reloadCheckSeconds", file.server?.reloadCheckSeconds), ("rebuildEverySeconds", file.server?.rebuildEverySeconds)] {
+        for (name, value) in [("reloadCheckSeconds", file.server?.reloadCheckSeconds), ("rebuildEverySeconds", file.server?.rebuildEverySeconds),
+                              ("exposureSaveSeconds", file.server?.exposureSaveSeconds), ("exposureRefreshSeconds", file.server?.exposureRefreshSeconds)] {
             if let value, !(value >= 0 && value.isFinite) { throw PipelineError("\(source): server.\(name) must be 0 or more seconds, got \(value)") }
         }
         return file
@@ -84,6 +87,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         if let bytes = server.maximumBodyBytes { configuration.maximumBodyBytes = bytes }
         if let seconds = server.reloadCheckSeconds { configuration.reloadCheckSeconds = seconds }
         if let seconds = server.rebuildEverySeconds { configuration.rebuildEverySeconds = seconds }
+        if let seconds = server.exposureSaveSeconds { configuration.exposureSaveSeconds = seconds }
+        if let seconds = server.exposureRefreshSeconds { configuration.exposureRefreshSeconds = seconds }
     }
 
     private static func describe(_ error: DecodingError) -> String {

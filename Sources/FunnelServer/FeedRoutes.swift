@@ -9,6 +9,7 @@ import Hummingbird
 struct FeedRoutes {
     let holder: PipelineHolder
     let exposures: EventLogWriter
+    let exposureFilters: ExposureFilterSync?
     let reloader: PipelineReloader
     let metrics: ServerMetrics
 
@@ -22,6 +23,7 @@ struct FeedRoutes {
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let explain = try QueryValues.flag(request, "explain")
         let location = try QueryValues.location(request, "location")
+        await exposureFilters?.prepare(user)
         let now = Date()
         let device = request.uri.queryParameters["device"].map(String.init), city = request.uri.queryParameters["city"].map(String.init)
         let result = await pipeline.feed(FeedRequest(user: user, n: n, now: now, location: location, device: device, city: city, explain: explain),

@@ -18,6 +18,8 @@ public struct FunnelAPI: Sendable {
     /// A `funnel.toml` whose `[pipeline]` table every reload reads again.
     public let configurationFile: URL?
     let exposures: EventLogWriter
+    /// Saves and reads the exposure filters (nil: `exposureSaveSeconds` is 0).
+    let exposureFilters: ExposureFilterSync?
     let reloader: PipelineReloader
     let metrics = ServerMetrics.shared
 
@@ -33,6 +35,13 @@ public struct FunnelAPI: Sendable {
         self.pipelineConfiguration = pipelineConfiguration
         self.configurationFile = configurationFile
         exposures = EventLogWriter(store: store, logger: logger, metrics: ServerMetrics.shared)
+        if configuration.exposureSaveSeconds > 0 {
+            pipelines.state.trackUnsaved()
+            exposureFilters = ExposureFilterSync(store: store, state: pipelines.state, saveEvery: .seconds(configuration.exposureSaveSeconds),
+                                                 refreshAfter: .seconds(configuration.exposureRefreshSeconds), metrics: ServerMetrics.shared, logger: logger)
+        } else {
+            exposureFilters = nil
+        }
         reloader = PipelineReloader(holder: pipelines, store: store, configuration: pipelineConfiguration, configurationFile: configurationFile,
                                     server: configuration, metrics: ServerMetrics.shared, logger: logger)
     }
@@ -101,7 +110,7 @@ public struct FunnelAPI: Sendable {
             pipelines.state.remove(id)
             return try JSONBody.response(["hidden": id])
         }
-        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, reloader: reloader, metrics: metrics)
+        let feeds = FeedRoutes(holder: pipelines, exposures: exposures, exposureFilters: exposureFilters, reloader: reloader, metrics: metrics)
         writes.post("admin/reload") { _, _ in try await feeds.reload() }
 
         let scrape = configuration.readsNeedKey ? router.group().add(middleware: keys) : router.group()
@@ -145,7 +154,7 @@ public struct FunnelAPI: Sendable {
     public func application(logger: Logger = Logger(label: "funnel.server"),
                             onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(router: router(), configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Funnel"),
-                    services: [exposures, reloader],
+                    services: [exposures, reloader] + (exposureFilters.map { [$0] } ?? []),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) }, logger: logger)
     }
 

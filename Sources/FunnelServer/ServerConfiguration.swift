@@ -19,6 +19,13 @@ public struct ServerConfiguration: Sendable {
     /// Age at which the pipeline is rebuilt so that new items and events reach the channels
     /// (0: never on its own).
     public var rebuildEverySeconds = 3_600.0
+    /// How often the exposures feeds showed are merged into the user-state store, so that a
+    /// restart forgets at most this much (0: kept in memory only, and lost on restart).
+    public var exposureSaveSeconds = 0.2
+    /// Age at which a user's copy of their stored exposure filter is read again before a feed,
+    /// to take in what other servers on the same store showed them. It is always read on the
+    /// user's first feed in the process.
+    public var exposureRefreshSeconds = 1.0
 
     public init(host: String = "127.0.0.1", port: Int = 8080, apiKeys: Set<String> = [], readsNeedKey: Bool = false) {
         self.host = host

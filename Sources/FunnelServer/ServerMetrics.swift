@@ -5,7 +5,8 @@ import Synchronization
 
 /// The server's Prometheus metrics, served at `/metrics`: requests and their latency per route,
 /// method and status (Hummingbird's `MetricsMiddleware`, renamed here), the time of each feed
-/// stage and retrieval channel, events ingested, exposures logged, and the pipeline serving.
+/// stage and retrieval channel, events ingested, exposures logged, exposure filters saved and
+/// read, and the pipeline serving.
 /// One registry per process: swift-metrics is bootstrapped with it once.
 public final class ServerMetrics: Sendable {
     public static let shared = ServerMetrics()
@@ -17,6 +18,9 @@ public final class ServerMetrics: Sendable {
     let exposuresLogged: Prometheus.Counter
     let exposuresDropped: Prometheus.Counter
     let coldStartFeeds: Prometheus.Counter
+    let exposureFiltersRead: Prometheus.Counter
+    let exposureFiltersSaved: Prometheus.Counter
+    let exposureFilterErrors: Prometheus.Counter
     let pipelineItems: Prometheus.Gauge
     let pipelineBuiltAt: Prometheus.Gauge
     let reloads: Prometheus.Counter
@@ -50,6 +54,9 @@ public final class ServerMetrics: Sendable {
         eventsIngested = counter("events_ingested", "Events stored through POST /v1/events")
         exposuresLogged = counter("exposures_logged", "Exposures written to the event log by feeds")
         exposuresDropped = counter("exposures_dropped", "Exposures the event log failed to store")
+        exposureFiltersRead = counter("exposure_filters_read", "Users' exposure filters read from the user-state store before a feed")
+        exposureFiltersSaved = counter("exposure_filters_saved", "Users' exposure filters merged into the user-state store")
+        exposureFilterErrors = counter("exposure_filter_errors", "Exposure filters not read or saved (the store failed; retried) or dropped (did not decode)")
         coldStartFeeds = counter("cold_start_feeds", "Feeds for users with no history")
         reloads = counter("pipeline_reloads", "Pipelines built and swapped in")
         failedReloads = counter("pipeline_failed_reloads", "Reloads refused or failed; the previous pipeline served on")

@@ -12,6 +12,8 @@ import Testing
             port = 9000
             apiKeys = ["k1", "k2"]
             readsNeedKey = true
+            exposureSaveSeconds = 0.5
+            exposureRefreshSeconds = 3.0
 
             [pipeline]
             mmrLambda = 0.5
@@ -34,6 +36,7 @@ import Testing
         var server = ServerConfiguration(apiKeys: ["cli"])
         file.apply(to: &server)
         #expect(server.host == "0.0.0.0" && server.port == 9000 && server.apiKeys == ["cli", "k1", "k2"] && server.readsNeedKey)
+        #expect(server.exposureSaveSeconds == 0.5 && server.exposureRefreshSeconds == 3)
         #expect(server.maximumBatch == ServerConfiguration().maximumBatch, "left out, left at the default")
         var expected = PipelineConfiguration()
         (expected.mmrLambda, expected.quotas, expected.ranker) = (0.5, ["latest": 0, "itemcf": 150], "mmoe")
@@ -62,6 +65,7 @@ import Testing
             ("[pipeline]\nneighboursPerItem = 0", "pipeline.neighboursPerItem must be at least 1"),
             ("[pipeline.quotas]\nlatest = -1", "pipeline.quotas must not be negative"),
             ("[server]\nport = 70000", "server.port must be 0…65535"),
+            ("[server]\nexposureSaveSeconds = -1.0", "server.exposureSaveSeconds must be 0 or more seconds"),
             ("[server\nport = 1", "funnel.toml:1:"),
             ("[pipeline]\nranker = \"mmoee\"", "unknown ranker 'mmoee'; the rankers are logistic-regression, mmoe"),
             ("[pipeline]\nreranker = \"dpp\"", "unknown reranker 'dpp'"),

@@ -19,7 +19,12 @@ struct TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-api-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("funnel.sqlite").path)
+        try await with(store: try SQLiteStore(path: folder.appendingPathComponent("funnel.sqlite").path), configure, configurationFile: configurationFile, body)
+    }
+
+    /// Runs `body` against a server on `store`, then stops it.
+    static func with(store: any Store, _ configure: (inout ServerConfiguration) -> Void = { _ in }, configurationFile: URL? = nil,
+                     _ body: (TestServer) async throws -> Void) async throws {
         var configuration = ServerConfiguration(port: 0, apiKeys: [key])
         configuration.buildAtStart = false   // the tests build with POST /v1/admin/reload
         configure(&configuration)

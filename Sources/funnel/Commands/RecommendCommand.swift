@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FunnelData
+import FunnelIndex
 import FunnelPipeline
 import FunnelServer
 import FunnelStore
@@ -44,7 +45,14 @@ struct RecommendCommand: AsyncParsableCommand {
         print("pipeline \(pipeline.version): \(pipeline.itemCount) items, ranked by \(pipeline.rankerName), "
               + String(format: "built in %.1f s", Date().timeIntervalSince(started)))
         if let notice = pipeline.rankerNotice { print("warning: \(notice)") }
-        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: LiveState(for: configuration))
+        // What the server has saved as shown to the user stays out, as it would in their feed.
+        let state = LiveState(for: configuration)
+        if let saved = try await opened.userState(kind: LiveState.storedKind, user: user) {
+            do { state.takeIn(stored: try ExposureFilter(serialized: saved), for: user, at: .now) } catch {
+                print("warning: the saved exposure filter of \(user) does not decode and is left out: \(error)")
+            }
+        }
+        let feed = await pipeline.feed(FeedRequest(user: user, n: n, location: location.flatMap { GeoPoint(parsing: $0) }, explain: true), state: state)
         print("\nfeed for \(user)\(feed.isColdStart ? " (no history: cold start)" : ""):")
         FeedTable.print(feed, pipeline: pipeline)
         if explain, let e = feed.explanation {

@@ -1,13 +1,12 @@
 import Foundation
 import FunnelStore
-import FunnelTestSupport
 
 /// A fresh database on the test server, so concurrent tests never see each other's rows.
-struct PostgresTestDatabase {
-    let name: String
-    let url: String
+public struct PostgresTestDatabase: Sendable {
+    public let name: String
+    public let url: String
 
-    static func create() async throws -> PostgresTestDatabase {
+    public static func create() async throws -> PostgresTestDatabase {
         let name = "funnel_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         // From template0, which nobody connects to, and retried: suites running in parallel create
         // databases at the same moment, and PostgreSQL refuses a copy of a template in use.
@@ -24,7 +23,7 @@ struct PostgresTestDatabase {
         return PostgresTestDatabase(name: name, url: components.string!)
     }
 
-    func drop() async throws {
+    public func drop() async throws {
         try await PostgresStore.connect(PostgresTestServer.url).execute("DROP DATABASE \(name) WITH (FORCE)")
     }
 }
