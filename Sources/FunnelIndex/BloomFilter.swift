@@ -96,31 +96,35 @@ public struct BloomFilter: Sendable, Equatable {
     static let magic: [UInt8] = Array("FBF1".utf8)
 
     /// A compact, versioned encoding: magic, m, k, inserted count, then the bit words (little-endian).
-    public var serialized: Data {
-        var data = Data(Self.magic)
-        for value in [UInt64(bitCount), UInt64(hashCount), UInt64(insertedCount)] + words {
-            withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) }
-        }
-        return data
+    public var serialized: Data { encoded().data }
+
+    func encoded() -> BinaryWriter {
+        var writer = BinaryWriter(capacity: 28 + 8 * words.count)
+        write(to: &writer)
+        return writer
+    }
+
+    func write(to writer: inout BinaryWriter) {
+        writer.append(Self.magic)
+        for value in [UInt64(bitCount), UInt64(hashCount), UInt64(insertedCount)] { writer.append(value) }
+        writer.append(words: words)
     }
 
     public init(serialized data: Data) throws {
-        let bytes = [UInt8](data)
-        func word(_ k: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for b in 0..<8 { value |= UInt64(bytes[4 + 8 * k + b]) << UInt64(8 * b) }
-            return value
-        }
-        guard bytes.count >= 28, Array(bytes[0..<4]) == Self.magic, (bytes.count - 4) % 8 == 0 else {
-            throw BloomFilterError("not a Bloom filter (bad magic or length \(bytes.count))")
-        }
-        let m = word(0), k = word(1)
-        guard m > 0, m <= UInt64(Int32.max) * 64, k > 0, k <= 64, (bytes.count - 28) / 8 == Int((m + 63) / 64) else {
-            throw BloomFilterError("corrupt Bloom filter header (m \(m), k \(k), \(bytes.count) bytes)")
+        var reader = BinaryReader(data, what: "Bloom filter")
+        try self.init(from: &reader)
+        guard reader.remaining == 0 else { throw BloomFilterError("Bloom filter: \(reader.remaining) bytes after the bits") }
+    }
+
+    init(from reader: inout BinaryReader) throws {
+        guard (try? reader.readBytes(4)) == Self.magic else { throw BloomFilterError("not a Bloom filter (bad magic)") }
+        let m = try reader.read(UInt64.self), k = try reader.read(UInt64.self), count = try reader.read(UInt64.self)
+        guard m > 0, m <= UInt64(Int32.max) * 64, k > 0, k <= 64 else {
+            throw BloomFilterError("corrupt Bloom filter header (m \(m), k \(k))")
         }
         self.init(bitCount: Int(m), hashCount: Int(k))
-        insertedCount = Int(clamping: word(2))
-        words = (0..<words.count).map { word(3 + $0) }
+        insertedCount = Int(clamping: count)
+        words = try reader.readWords(words.count)
     }
 }
 

@@ -90,40 +90,46 @@ public struct ExposureFilter: Sendable, Equatable {
 
     // MARK: Bytes
 
-    /// JSON configuration and segment indices, then each segment's filter bytes.
-    private struct Header: Codable {
-        var configuration: Configuration
-        var segments: [Int64]
-        var sizes: [Int]
-    }
+    static let magic: [UInt8] = Array("FEF2".utf8)
 
+    /// A compact, versioned encoding (little-endian): magic; the configuration (expected per
+    /// segment, false-positive rate, segment seconds, segment count); the number of segments;
+    /// then each segment's index and its Bloom filter. Read on every feed of a user whose filter
+    /// is stored, so no text header.
     public var serialized: Data {
-        let filters = segments.map(\.filter.serialized)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // the same filter gives the same bytes
-        let header = try! encoder.encode(Header(configuration: configuration, segments: segments.map(\.index), sizes: filters.map(\.count)))
-        var data = Data()
-        withUnsafeBytes(of: UInt32(header.count).littleEndian) { data.append(contentsOf: $0) }
-        data.append(header)
-        for filter in filters { data.append(filter) }
-        return data
+        var writer = BinaryWriter(capacity: 40 + segments.reduce(0) { $0 + 36 + 8 * ($1.filter.bitCount + 63) / 64 })
+        writer.append(Self.magic)
+        writer.append(UInt32(clamping: configuration.expectedPerSegment))
+        writer.append(configuration.falsePositiveRate)
+        writer.append(configuration.segmentSeconds)
+        writer.append(UInt32(clamping: configuration.segmentCount))
+        writer.append(UInt32(segments.count))
+        for (index, filter) in segments {
+            writer.append(index)
+            filter.write(to: &writer)
+        }
+        return writer.data
     }
 
     public init(serialized data: Data) throws {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 4 else { throw BloomFilterError("exposure filter: \(bytes.count) bytes is too short") }
-        let headerSize = Int(bytes[0]) | Int(bytes[1]) << 8 | Int(bytes[2]) << 16 | Int(bytes[3]) << 24
-        guard bytes.count >= 4 + headerSize,
-              let header = try? JSONDecoder().decode(Header.self, from: Data(bytes[4..<(4 + headerSize)])),
-              header.segments.count == header.sizes.count, header.sizes.allSatisfy({ $0 >= 0 }),
-              header.sizes.reduce(4 + headerSize, +) == bytes.count else {
-            throw BloomFilterError("exposure filter: corrupt header")
+        var reader = BinaryReader(data, what: "exposure filter")
+        guard (try? reader.readBytes(4)) == Self.magic else { throw BloomFilterError("not an exposure filter (bad magic)") }
+        var c = Configuration()
+        c.expectedPerSegment = Int(try reader.read(UInt32.self))
+        c.falsePositiveRate = try reader.read(Double.self)
+        c.segmentSeconds = try reader.read(Double.self)
+        c.segmentCount = Int(try reader.read(UInt32.self))
+        guard c.expectedPerSegment > 0, c.falsePositiveRate > 0, c.falsePositiveRate < 1, c.segmentSeconds > 0, c.segmentSeconds.isFinite,
+              (1...10_000).contains(c.segmentCount) else {
+            throw BloomFilterError("exposure filter: corrupt configuration")
         }
-        self.init(header.configuration)
-        var offset = 4 + headerSize
-        for (index, size) in zip(header.segments, header.sizes) {
-            segments.append((index, try BloomFilter(serialized: Data(bytes[offset..<(offset + size)]))))
-            offset += size
+        self.init(c)
+        let count = Int(try reader.read(UInt32.self))
+        guard count <= reader.remaining / 36 else { throw BloomFilterError("exposure filter: \(count) segments cannot fit") }
+        for _ in 0..<count {
+            let index = try reader.read(Int64.self)
+            segments.append((index, try BloomFilter(from: &reader)))
         }
+        guard reader.remaining == 0 else { throw BloomFilterError("exposure filter: \(reader.remaining) bytes after the last segment") }
     }
 }

@@ -64,24 +64,24 @@ final class ExposureFilterSync: Service, Sendable {
         var updates = state.takeUnsaved()
         Self.add(retry.withLock { failed in defer { failed = [:] }; return failed }, to: &updates)
         guard !updates.isEmpty else { return }
-        let started = ContinuousClock.now
+        let started = ContinuousClock.now, now = Date()
+        let merged = Mutex<[String: ExposureFilter]>([:])
         let logger = self.logger, metrics = self.metrics
         do {
-            let written = try await store.mergeUserStates(kind: LiveState.storedKind, updates.mapValues(\.serialized)) { stored, update in
-                guard var merged = try? ExposureFilter(serialized: update) else { return update }
+            try await store.mergeUserStates(kind: LiveState.storedKind, users: Array(updates.keys)) { [updates] user, stored in
+                var filter = updates[user]!
                 if let stored {
-                    if let previous = try? ExposureFilter(serialized: stored) {
-                        merged.formUnion(previous)
-                    } else {
+                    do { filter.formUnion(try ExposureFilter(serialized: stored)) } catch {
                         metrics.exposureFilterErrors.increment()
-                        logger.error("a stored exposure filter did not decode and was replaced by the new exposures alone")
+                        logger.error("the stored exposure filter of user \(user) does not decode; replaced by the new exposures alone: \(error)")
                     }
                 }
-                merged.expire(now: Date())
-                return merged.serialized
+                filter.expire(now: now)
+                merged.withLock { $0[user] = filter }
+                return filter.serialized
             }
-            for (user, data) in written { state.takeIn(stored: decode(data, user: user), for: user, at: started) }
-            metrics.exposureFiltersSaved.increment(by: Int64(written.count))
+            for (user, filter) in merged.withLock({ $0 }) { state.takeIn(stored: filter, for: user, at: started) }
+            metrics.exposureFiltersSaved.increment(by: Int64(updates.count))
         } catch {
             retry.withLock { failed in Self.add(updates, to: &failed) }
             metrics.exposureFilterErrors.increment()

@@ -66,7 +66,9 @@ public struct FunnelAPI: Sendable {
             guard let pipeline = pipelines.current else {
                 return try JSONBody.response(["status": "building the pipeline"], status: .serviceUnavailable)
             }
-            return try JSONBody.response(["status": "ready", "pipeline": pipeline.version, "ranker": pipeline.rankerName])
+            var status = ["status": "ready", "pipeline": pipeline.version, "ranker": pipeline.rankerName]
+            status["rankerNotice"] = pipeline.rankerNotice
+            return try JSONBody.response(status)
         }
 
         let writes = router.group("/v1").add(middleware: keys)

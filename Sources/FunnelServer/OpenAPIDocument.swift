@@ -232,7 +232,10 @@ enum OpenAPIDocument {
         "type": "object"
       },
       "Status": {
-        "properties": {"pipeline": {"type": "string"}, "ranker": {"type": "string"}, "status": {"type": "string"}},
+        "properties": {
+          "pipeline": {"type": "string"}, "ranker": {"type": "string"}, "status": {"type": "string"},
+          "rankerNotice": {"description": "why the configured ranker is not the one serving, and what to retrain", "type": "string"}
+        },
         "required": ["status"],
         "type": "object"
       },

@@ -23,6 +23,7 @@ public final class ServerMetrics: Sendable {
     let exposureFilterErrors: Prometheus.Counter
     let pipelineItems: Prometheus.Gauge
     let pipelineBuiltAt: Prometheus.Gauge
+    let rankerSetAside: Prometheus.Gauge
     let reloads: Prometheus.Counter
     let failedReloads: Prometheus.Counter
 
@@ -62,6 +63,7 @@ public final class ServerMetrics: Sendable {
         failedReloads = counter("pipeline_failed_reloads", "Reloads refused or failed; the previous pipeline served on")
         pipelineItems = gauge("pipeline_items", "count", "Items in the catalogue of the pipeline serving")
         pipelineBuiltAt = gauge("pipeline_built", "timestamp_seconds", "When the pipeline serving was built")
+        rankerSetAside = gauge("pipeline_ranker_set_aside", "", "1 when the configured ranker (or pre-ranker) is not serving: none trained, or trained for other features; see /v1/ready")
     }
 
     private static var stageDuration: MetricNameDescriptor {
@@ -81,6 +83,7 @@ public final class ServerMetrics: Sendable {
     func serving(_ pipeline: FeedPipeline) {
         pipelineItems.set(Int64(pipeline.itemCount))
         pipelineBuiltAt.set(pipeline.builtAt.timeIntervalSince1970)
+        rankerSetAside.set(Int64(pipeline.rankerNotice == nil ? 0 : 1))
     }
 
     /// The text exposition of every metric.

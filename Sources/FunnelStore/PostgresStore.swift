@@ -278,26 +278,22 @@ public final class PostgresStore: Store {
 
     /// Mergers of one kind queue on a transaction-scoped advisory lock: a row lock cannot hold
     /// back two servers inserting the same new user's first row.
-    public func mergeUserStates(kind: String, _ updates: [String: Data],
-                                merge: @escaping @Sendable (Data?, Data) -> Data) async throws -> [String: Data] {
-        guard !updates.isEmpty else { return [:] }
-        let users = Array(updates.keys), lockName = "funnel.user_state." + kind, now = Date().timeIntervalSince1970
-        var written: [String: Data] = [:]
+    public func mergeUserStates(kind: String, users: [String], merge: @escaping @Sendable (String, Data?) -> Data) async throws {
+        guard !users.isEmpty else { return }
+        let lockName = "funnel.user_state." + kind, now = Date().timeIntervalSince1970
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))", logger: Self.logger)
             var stored: [String: Data] = [:]
             let rows = try await connection.query("SELECT user_id, data FROM user_state WHERE kind = \(kind) AND user_id = ANY(\(users))",
                                                   logger: Self.logger)
             for try await (user, data) in rows.decode((String, ByteBuffer).self) { stored[user] = Data(data.readableBytesView) }
-            for user in users { written[user] = merge(stored[user], updates[user]!) }
-            let blobs = users.map { ByteBuffer(bytes: written[$0]!) }
+            let blobs = users.map { ByteBuffer(bytes: merge($0, stored[$0])) }
             try await connection.query("""
                 INSERT INTO user_state (kind, user_id, data, updated_at)
                 SELECT \(kind), u, d, \(now) FROM UNNEST(\(users)::text[], \(blobs)::bytea[]) AS t(u, d)
                 ON CONFLICT (kind, user_id) DO UPDATE SET data = EXCLUDED.data, updated_at = EXCLUDED.updated_at
                 """, logger: Self.logger)
         }
-        return written
     }
 
     public func deleteUserState(kind: String, user: String) async throws -> Bool {

@@ -246,22 +246,17 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func mergeUserStates(kind: String, _ updates: [String: Data],
-                                merge: @escaping @Sendable (Data?, Data) -> Data) async throws -> [String: Data] {
-        guard !updates.isEmpty else { return [:] }
-        return try await writer.write { db in
+    public func mergeUserStates(kind: String, users: [String], merge: @escaping @Sendable (String, Data?) -> Data) async throws {
+        guard !users.isEmpty else { return }
+        try await writer.write { db in
             let now = Date().timeIntervalSince1970
-            var written: [String: Data] = [:]
-            for (user, update) in updates {
+            for user in users {
                 let stored = try Data.fetchOne(db, sql: "SELECT data FROM user_state WHERE kind = ? AND user_id = ?", arguments: [kind, user])
-                let merged = merge(stored, update)
                 try db.execute(sql: """
                     INSERT INTO user_state (kind, user_id, data, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(kind, user_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at
-                    """, arguments: [kind, user, merged, now])
-                written[user] = merged
+                    """, arguments: [kind, user, merge(user, stored), now])
             }
-            return written
         }
     }
 

@@ -74,13 +74,11 @@ public protocol UserStateStore: Sendable {
     /// Replaces the user's blob of this kind.
     func saveUserState(kind: String, user: String, data: Data) async throws
     func userState(kind: String, user: String) async throws -> Data?
-    /// Writes, for each user of `updates`, `merge(stored, update)` over the stored blob (nil
-    /// when there is none), in one transaction that no other merge of this kind interleaves
-    /// with, also from another process on the same store; returns what was written. For state
-    /// that several servers add to, such as exposure filters, where a plain save would drop
-    /// what another server wrote in between.
-    func mergeUserStates(kind: String, _ updates: [String: Data],
-                         merge: @escaping @Sendable (_ stored: Data?, _ update: Data) -> Data) async throws -> [String: Data]
+    /// Writes, for each of `users`, `merge(user, stored)` over their stored blob (nil when there
+    /// is none), in one transaction that no other merge of this kind interleaves with, also
+    /// from another process on the same store. For state that several servers add to, such as
+    /// exposure filters, where a plain save would drop what another server wrote in between.
+    func mergeUserStates(kind: String, users: [String], merge: @escaping @Sendable (_ user: String, _ stored: Data?) -> Data) async throws
     /// Returns false when there was none.
     func deleteUserState(kind: String, user: String) async throws -> Bool
 }

@@ -40,16 +40,22 @@ enum StoreContract {
     /// state) lose nothing of each other's: each adds its bytes to a list, and every byte of
     /// every merger ends up in the stored list.
     static func mergedUserState(_ store: some Store) async throws {
-        let append: @Sendable (Data?, Data) -> Data = { stored, update in (stored ?? Data()) + update }
-        #expect(try await store.mergeUserStates(kind: "log", [:], merge: append) == [:])
-        let first = try await store.mergeUserStates(kind: "log", ["alice": Data([1]), "bob": Data([2])], merge: append)
-        #expect(first == ["alice": Data([1]), "bob": Data([2])])
-        #expect(try await store.mergeUserStates(kind: "log", ["alice": Data([3])], merge: append) == ["alice": Data([1, 3])])
+        let append: @Sendable (Data) -> @Sendable (String, Data?) -> Data = { update in { _, stored in (stored ?? Data()) + update } }
+        try await store.mergeUserStates(kind: "log", users: [], merge: append(Data([9])))
+        try await store.mergeUserStates(kind: "log", users: ["alice", "bob"]) { user, stored in
+            #expect(stored == nil)
+            return Data(user == "alice" ? [1] : [2])
+        }
+        try await store.mergeUserStates(kind: "log", users: ["alice"], merge: append(Data([3])))
+        #expect(try await store.userState(kind: "log", user: "alice") == Data([1, 3]))
+        #expect(try await store.userState(kind: "log", user: "bob") == Data([2]))
         try await withThrowingTaskGroup(of: Void.self) { group in
             for merger in 0..<4 {
                 group.addTask {
                     for round in 0..<10 {
-                        _ = try await store.mergeUserStates(kind: "log", ["carol": Data([UInt8(merger * 10 + round)]), "alice": Data([200])], merge: append)
+                        try await store.mergeUserStates(kind: "log", users: ["carol", "alice"]) { user, stored in
+                            (stored ?? Data()) + [user == "alice" ? 200 : UInt8(merger * 10 + round)]
+                        }
                     }
                 }
             }

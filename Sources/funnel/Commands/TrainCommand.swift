@@ -7,17 +7,19 @@ import FunnelRetrieval
 import FunnelServer
 import FunnelStore
 
-/// Builds a neighbour index (ItemCF or Swing: item → items; UserCF: user → users) from stored
-/// events or an event file and saves it as a versioned artifact; or trains the feed's models
-/// (the two-tower channel, the ranker) from a store.
+/// Trains the feed's models (the two-tower channel, the ranker) from a store and saves them as
+/// versioned artifacts the server loads; or builds a neighbour index (ItemCF or Swing: item →
+/// items; UserCF: user → users) from stored events or an event file into a file, to inspect,
+/// time or evaluate. The server builds its own neighbour indexes from the event log at every
+/// rebuild, so that they are never older than the rebuild interval; it reads no index file.
 struct TrainCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Build an ItemCF, Swing or UserCF index, or train the feed's two-tower model or ranker, and save it as a versioned artifact.",
+        abstract: "Train the feed's two-tower model or ranker into the store, or build an ItemCF, Swing or UserCF index into a file.",
         discussion: """
-            Events come from --store (every stored event) or from --events, a CSV file with the columns user, item, type and timestamp (as `funnel simulate --out` writes). The index is saved into --store as the artifact named after the model, and to --out when given.
+            itemcf, swing, usercf: events come from --store (every stored event) or from --events, a CSV file with the columns user, item, type and timestamp (as `funnel simulate --out` writes), and the index goes to --out. The server does not read it: it builds these indexes from the event log itself at every rebuild (`rebuildEverySeconds`), so that they follow the log.
 
-            `funnel train feed --store S` trains both of the feed's models: `two-tower` (the user and item towers on the positive actions logged in S, before the ranker's examples; reports validation Recall@50 beside popularity's) and then `ranker` (logistic regression on the exposures logged in S, labelled by the clicks that followed within a day, over every channel including the two-tower one; reports validation AUC beside the untrained order's). Each is saved as a new version; a running server reloads on its own when it sees one.
+            `funnel train feed --store S` trains both of the feed's models: `two-tower` (the user and item towers on the positive actions logged in S, before the ranker's examples; reports validation Recall@50 beside popularity's) and then `ranker` (the ranker that [pipeline] ranker names, MMoE by default, on the exposures logged in S, labelled by what the user did within a day, over every channel including the two-tower one; reports validation AUC beside the untrained order's). Each is saved as a new version; a running server reloads on its own when it sees one.
             """
     )
 
@@ -32,13 +34,13 @@ struct TrainCommand: AsyncParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "The store to read events from (unless --events) and to save the index into.")
+    @Option(help: "The store: what ranker, two-tower and feed train from and save into; what itemcf, swing and usercf read events from (unless --events).")
     var store: String?
 
     @Option(help: "Read events from this CSV file instead of the store.")
     var events: String?
 
-    @Option(help: "Also write the index to this file.")
+    @Option(help: "itemcf, swing, usercf: the file to write the index to.")
     var out: String?
 
     @Option(help: "Neighbours kept per item (per user for usercf).")
@@ -47,9 +49,6 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Swing: users sampled per item.")
     var maxUsersPerItem = 200
 
-    @Option(help: "Artifact version (default: the current time, yyyyMMdd-HHmmss).")
-    var version: String?
-
     @Option(help: "ranker, two-tower, feed: a funnel.toml whose [pipeline] table configures the feed (its ranker, channels and quotas), as the server reads it.")
     var config: String?
 
@@ -57,6 +56,9 @@ struct TrainCommand: AsyncParsableCommand {
         guard store != nil || events != nil else { throw ValidationError("give --store, --events or both") }
         guard !model.trainsFromStore || (store != nil && events == nil && out == nil) else { throw ValidationError("\(model.rawValue) trains from --store alone") }
         guard model.trainsFromStore || config == nil else { throw ValidationError("--config configures the feed's models (ranker, two-tower, feed), not \(model.rawValue)") }
+        guard model.trainsFromStore || out != nil else {
+            throw ValidationError("\(model.rawValue) writes its index to a file: give --out (the server builds its own from the event log at every rebuild)")
+        }
         guard k >= 1, maxUsersPerItem >= 2 else { throw ValidationError("--k must be ≥ 1 and --max-users-per-item ≥ 2") }
     }
 
@@ -75,8 +77,6 @@ struct TrainCommand: AsyncParsableCommand {
         }
         let start = Date()
         var builder = EventMatrixBuilder()
-        var target: (any Store)?
-        if let store { target = try await StoreLocation.open(store) }
         if let events {
             let mapping = ColumnMapping(kind: .events, columns: ["user": "user", "item": "item", "type": "type", "timestamp": "timestamp"])
             var reader = try RowReader.csv(URL(fileURLWithPath: events), mapping: mapping)
@@ -86,7 +86,8 @@ struct TrainCommand: AsyncParsableCommand {
                 case .records(let records, _): for case .event(let e) in records { builder.add(e) }
                 }
             }
-        } else if let target {
+        } else if let store {
+            let target = try await StoreLocation.open(store)
             var cursor: Int64 = 0
             while true {
                 let page = try await target.eventPage(after: cursor, limit: 100_000)
@@ -113,26 +114,10 @@ struct TrainCommand: AsyncParsableCommand {
         }
         let built = Date()
         let index = NeighbourIndex(model: model.rawValue, ids: model == .usercf ? builder.users : builder.items, lists: lists)
-        let blob = index.serialized
-        let version = version ?? Self.timestamp()
-        if let out { try blob.write(to: URL(fileURLWithPath: out), options: .atomic) }
-        if let target {
-            let manifest: [String: Any] = ["model": model.rawValue, "version": version, "k": k, "events": builder.eventCount,
-                                           "users": builder.users.count, "items": builder.items.count, "pairs": builder.pairCount]
-            try await target.saveArtifact(StoredArtifact(name: model.rawValue, version: version,
-                                                         manifest: try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys]), blob: blob))
-        }
-        print(String(format: "%@: %d events, %d users, %d items, %d pairs; read %.1f s, matrix %.2f s, built %.2f s (%d threads); %d neighbour entries; peak memory %.0f MiB; version %@",
+        if let out { try index.serialized.write(to: URL(fileURLWithPath: out), options: .atomic) }
+        print(String(format: "%@: %d events, %d users, %d items, %d pairs; read %.1f s, matrix %.2f s, built %.2f s (%d threads); %d neighbour entries; peak memory %.0f MiB; written to %@",
                      model.rawValue, builder.eventCount, builder.users.count, builder.items.count, builder.pairCount,
                      loaded.timeIntervalSince(start), assembled.timeIntervalSince(loaded), built.timeIntervalSince(assembled), global.threads, lists.neighbours.count,
-                     Measure.peakMemoryMiB, version))
-    }
-
-    static func timestamp() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        return f.string(from: Date())
+                     Measure.peakMemoryMiB, out ?? ""))
     }
 }
