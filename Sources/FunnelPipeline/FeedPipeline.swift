@@ -180,6 +180,19 @@ public struct FeedPipeline: Sendable {
             return (at - lap).seconds
         }
         let context = indexes.context(for: request.user, now: now, location: request.location)
+        var retriever = self.retriever
+        let cacheQuota = configuration.quota(of: state.cache.name)
+        if cacheQuota > 0 { retriever.sources.append(.init(state.cache, quota: cacheQuota)) }
+        // Items written since the build, in the channels they extend, under those channels' names.
+        let fresh = state.freshItems
+        if !fresh.isEmpty {
+            let catalogue = self.catalogue
+            for kind in [FreshItemsChannel.Kind.latest, .followedAuthors] {
+                let channel = FreshItemsChannel(fresh, kind: kind) { catalogue[$0]?.authorID ?? fresh.item($0)?.authorID }
+                let quota = configuration.quota(of: channel.name)
+                if quota > 0 { retriever.sources.append(.init(channel, quota: quota)) }
+            }
+        }
         let retrieved = await retriever.retrieve(for: context)
         timings.retrieve = split()
         timings.channels = retrieved.seconds
@@ -192,7 +205,10 @@ public struct FeedPipeline: Sendable {
         Prefetch.elements(of: served, at: retrieved.candidates.map(\.row))
         for candidate in retrieved.candidates {
             let item = candidate.row
-            guard item >= 0, served[Int(item)].isAvailable(at: now), live.removed.isEmpty || !live.removed.contains(candidate.item) else {
+            // An item written since the build is judged by what was written (a new one has no row).
+            let written = fresh.isEmpty ? nil : fresh.item(candidate.item)
+            let available = written?.isAvailable(at: now) ?? (item >= 0 && served[Int(item)].isAvailable(at: now))
+            guard available, live.removed.isEmpty || !live.removed.contains(candidate.item) else {
                 unavailable += 1
                 continue
             }
@@ -229,8 +245,9 @@ public struct FeedPipeline: Sendable {
         let shortlist = Array(kept.indices.filter { scores[$0] >= threshold && scores[$0].isFinite }
             .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
         timings.rank = split()
+        func levels(_ k: Int) -> [Int32] { keptItems[k] >= 0 ? served[Int(keptItems[k])].levels : [] }
         let order = reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-            CategorySimilarity.jaccard(served[Int(keptItems[shortlist[a]])].levels, served[Int(keptItems[shortlist[b]])].levels)
+            CategorySimilarity.jaccard(levels(shortlist[a]), levels(shortlist[b]))
         }
         let entries = order.map { position -> FeedResult.Entry in
             let k = shortlist[position], candidate = kept[k]
@@ -242,6 +259,13 @@ public struct FeedPipeline: Sendable {
             return entry
         }
         state.recordExposures(entries.map(\.item), to: request.user, at: now)
+        if cacheQuota > 0 {
+            // What the ranker put high but the feed had no room for waits in the user's cache.
+            let shown = Set(order.map { shortlist[$0] })
+            state.cache.markShown(entries.map(\.item), for: request.user)
+            state.cache.add(shortlist.lazy.filter { !shown.contains($0) }.prefix(request.n).map { ScoredItem(item: kept[$0].item, score: scores[$0]) },
+                            for: request.user, at: now)
+        }
         timings.rerank = split()
 
         var explanation: FeedResult.Explanation?
@@ -306,8 +330,11 @@ extension FeedPipeline {
         available(indexes.popular.ranking, n, excluded)
     }
 
-    public func latestItems(_ n: Int, excluding excluded: (String) -> Bool = { _ in false }) -> [String] {
-        available(indexes.latest.ranking, n, excluded)
+    /// The newest available items: those written since the build (`fresh`) before the rest.
+    public func latestItems(_ n: Int, fresh: FreshItems = FreshItems(), excluding excluded: (String) -> Bool = { _ in false }) -> [String] {
+        let written = fresh.latest(now: Date(), limit: n).map(\.item).filter { !excluded($0) }
+        let known = Set(written)
+        return written + available(indexes.latest.ranking, n, { excluded($0) || known.contains($0) }).prefix(n - written.count)
     }
 
     /// Items like `item` by ItemCF (Swing where ItemCF knows none), available ones only.

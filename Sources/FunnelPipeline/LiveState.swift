@@ -1,9 +1,11 @@
 import Foundation
+import FunnelData
 import FunnelIndex
+import FunnelRetrieval
 
 /// What changes between rebuilds of the pipeline and must survive them: each user's exposure
-/// filter (what they were shown lately) and the items hidden or deleted since the catalogue was
-/// read. Shared by every pipeline version the server swaps in.
+/// filter (what they were shown lately), their cache of ranked items not yet shown, and the
+/// items hidden or deleted since the catalogue was read. Shared by every pipeline version the server swaps in.
 ///
 /// A server that saves the filters (`trackUnsaved()`) also keeps what each user was shown since
 /// the last save, and when each user's filter last took in the stored one.
@@ -22,7 +24,12 @@ public final class LiveState: @unchecked Sendable {
     /// Exposures not yet handed to `takeUnsaved`, per user; nil when nothing saves them.
     private var unsaved: [String: [(items: [String], time: Date)]]?
     private var removed: Set<String> = []
+    private var fresh = FreshItems()
+    /// Serialises writers of `fresh`, which rebuild it outside `lock` (feeds never wait on that).
+    private let freshWriters = NSLock()
     public let filterConfiguration: ExposureFilter.Configuration
+    /// The cache channel: per user, what the ranker put high in a feed that had no room for it.
+    public let cache = CacheChannel(maximumAge: 86_400, capacity: 50)
 
     /// `expectedPerDay`: exposures a user's daily segment is sized for.
     public init(exposureDays: Int = 7, expectedPerDay: Int = 200) {
@@ -84,6 +91,29 @@ public final class LiveState: @unchecked Sendable {
 
     public func isRemoved(_ item: String) -> Bool { lock.withLock { removed.contains(item) } }
 
+    /// Items written since the pipeline serving was built: feeds offer them at once.
+    public var freshItems: FreshItems { lock.withLock { fresh } }
+
+    /// Notes items written at `time`: hidden ones leave every feed, visible ones come back and
+    /// reach the feeds at once (new ones through the latest and followed-authors channels).
+    public func write(_ items: [Item], at time: Date) {
+        freshWriters.withLock {
+            let next = lock.withLock { fresh }.adding(items, at: time)
+            lock.withLock {
+                fresh = next
+                for item in items { if item.isHidden { removed.insert(item.id) } else { removed.remove(item.id) } }
+            }
+        }
+    }
+
+    /// Forgets the fresh items a pipeline built from the store at `time` has read.
+    public func pipelineBuilt(at time: Date) {
+        freshWriters.withLock {
+            let next = lock.withLock { fresh }.dropping(writtenBefore: time)
+            lock.withLock { fresh = next }
+        }
+    }
+
     /// What one request checks against, taken under one lock: the user's exposure filter and
     /// the removed items (both copied on write, so taking them costs nothing).
     public func view(for user: String) -> (exposures: ExposureFilter?, removed: Set<String>) {
@@ -93,6 +123,4 @@ public final class LiveState: @unchecked Sendable {
     /// Keeps a hidden or deleted item out of every feed from now on.
     public func remove(_ item: String) { _ = lock.withLock { removed.insert(item) } }
 
-    /// Lets an item back in (it was upserted visible again).
-    public func restore(_ item: String) { _ = lock.withLock { removed.remove(item) } }
 }

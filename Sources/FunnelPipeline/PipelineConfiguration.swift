@@ -44,6 +44,10 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Every channel a feed can have, by the name its quota takes.
+    public static let channels = ["itemcf", "swing", "usercf", "popular", "trending", "latest", "nearby", "same-city",
+                                  "author-followed", "author-interacted", "author-similar", "two-tower", "cache"]
+
     /// The quota of the channel named `channel`.
     public func quota(of channel: String) -> Int { quotas[channel] ?? defaultQuota }
 
@@ -85,6 +89,9 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         }
         func check(_ ok: Bool, _ field: String, _ rule: String) throws {
             if !ok { throw PipelineError("pipeline.\(field) \(rule)") }
+        }
+        if let unknown = quotas.keys.sorted().first(where: { !Self.channels.contains($0) }) {
+            throw PipelineError("pipeline.quotas: unknown channel '\(unknown)'; the channels are \(Self.channels.joined(separator: ", "))")
         }
         try check(quotas.values.allSatisfy { $0 >= 0 }, "quotas", "must not be negative")
         try check(defaultQuota >= 0, "defaultQuota", "must not be negative")

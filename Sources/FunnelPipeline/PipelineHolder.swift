@@ -15,5 +15,8 @@ public final class PipelineHolder: @unchecked Sendable {
 
     public var current: FeedPipeline? { lock.withLock { pipeline } }
 
-    public func swap(_ next: FeedPipeline) { lock.withLock { pipeline = next } }
+    public func swap(_ next: FeedPipeline) {
+        lock.withLock { pipeline = next }
+        state.pipelineBuilt(at: next.builtAt)
+    }
 }

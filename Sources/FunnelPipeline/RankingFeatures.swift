@@ -364,11 +364,16 @@ public struct RankingFeatures: Sendable {
         let facts = known ? itemFacts[Int(row)] : ItemFacts()
         if spec.has(.channels) {
             (out + i).update(repeating: 0, count: channels.count)
-            for p in candidate.provenance {
-                if p.source < columns.count, let k = columns[p.source], out[i + k] == 0 { out[i + k] = 1 / Float(1 + p.rank) }
+            // Channels without a column (the per-user cache, which training cannot replay) add
+            // nothing, not even to the count of channels proposing.
+            var proposing = 0
+            for p in candidate.provenance where p.source < columns.count {
+                guard let k = columns[p.source] else { continue }
+                proposing += 1
+                if out[i + k] == 0 { out[i + k] = 1 / Float(1 + p.rank) }
             }
             i += channels.count
-            put(Float(candidate.provenance.count))
+            put(Float(proposing))
         }
         if known {
             itemTable.withUnsafeBufferPointer { (out + i).update(from: $0.baseAddress! + Int(row) * itemWidth, count: itemWidth) }

@@ -82,7 +82,7 @@ public struct FunnelAPI: Sendable {
             let items = try await batch([Item].self, from: request)
             try validate(items) { try $0.validate() }
             try await store.upsertItems(items)
-            for item in items { if item.isHidden { pipelines.state.remove(item.id) } else { pipelines.state.restore(item.id) } }
+            pipelines.state.write(items, at: Date())
             return try JSONBody.response(["upserted": items.count])
         }
         writes.post("events") { request, _ in

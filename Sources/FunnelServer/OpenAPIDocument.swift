@@ -79,7 +79,10 @@ enum OpenAPIDocument {
                 }
               },
               {
-                "properties": {"type": {"enum": ["rating"], "type": "string"}, "value": {"type": "number"}},
+                "properties": {
+                  "type": {"enum": ["rating"], "type": "string"},
+                  "value": {"description": "stored, read by no stage: a rating counts as interest of weight 1 whatever its value", "type": "number"}
+                },
                 "required": ["value"]
               }
             ]
@@ -89,16 +92,22 @@ enum OpenAPIDocument {
       },
       "EventContext": {
         "properties": {
-          "city": {"nullable": true, "type": "string"},
-          "device": {"nullable": true, "type": "string"},
-          "hour": {"maximum": 23, "minimum": 0, "nullable": true, "type": "integer"}
+          "city": {"description": "of an exposure: the context features rankers train on (hashed)", "nullable": true, "type": "string"},
+          "device": {"description": "of an exposure: the context features rankers train on (hashed)", "nullable": true, "type": "string"},
+          "hour": {
+            "description": "stored, read by no stage: the hour features come from the timestamp",
+            "maximum": 23, "minimum": 0, "nullable": true, "type": "integer"
+          }
         },
         "type": "object"
       },
       "EventFields": {
         "properties": {
           "context": {"allOf": [{"$ref": "#/components/schemas/EventContext"}], "nullable": true},
-          "itemDuration": {"minimum": 0, "nullable": true, "type": "number"},
+          "itemDuration": {
+            "description": "seconds; with watchedSeconds, the completion and watch-time objectives and statistics",
+            "minimum": 0, "nullable": true, "type": "number"
+          },
           "itemID": {"maxLength": 256, "minLength": 1, "type": "string"},
           "timestamp": {
             "description": "a date from 1970 to 2199",
@@ -190,38 +199,50 @@ enum OpenAPIDocument {
       },
       "Item": {
         "properties": {
-          "authorID": {"maxLength": 256, "minLength": 1, "nullable": true, "type": "string"},
+          "authorID": {
+            "description": "the author channels (followed, interacted, similar) and the author statistics of the rankers",
+            "maxLength": 256, "minLength": 1, "nullable": true, "type": "string"
+          },
           "categories": {
-            "description": "paths such as games/puzzle",
+            "description": "paths such as games/puzzle: the rankers' category and interest features, and the reranker's similarity",
             "items": {"pattern": "^[^/]+(/[^/]+)*$", "type": "string"},
             "nullable": true,
             "type": "array"
           },
           "contentVector": {
+            "description": "stored, read by no stage yet",
             "items": {"maximum": 3.4028234663852886e+38, "minimum": -3.4028234663852886e+38, "type": "number"},
             "nullable": true,
             "type": "array"
           },
           "createdAt": {
-            "description": "a date from 1970 to 2199",
+            "description": "a date from 1970 to 2199: the latest channel and the rankers' item-age features",
             "format": "date-time",
             "nullable": true,
             "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
             "type": "string"
           },
           "expiresAt": {
-            "description": "a date from 1970 to 2199",
+            "description": "a date from 1970 to 2199, after which the item is not served",
             "format": "date-time",
             "nullable": true,
             "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
             "type": "string"
           },
           "id": {"maxLength": 256, "minLength": 1, "type": "string"},
-          "isHidden": {"nullable": true, "type": "boolean"},
-          "location": {"allOf": [{"$ref": "#/components/schemas/GeoPoint"}], "nullable": true},
-          "numeric": {"additionalProperties": {"type": "number"}, "nullable": true, "type": "object"},
-          "tags": {"items": {"type": "string"}, "nullable": true, "type": "array"},
-          "text": {"nullable": true, "type": "string"}
+          "isHidden": {"description": "a hidden item is never served", "nullable": true, "type": "boolean"},
+          "location": {
+            "allOf": [{"$ref": "#/components/schemas/GeoPoint"}],
+            "description": "the nearby and same-city channels, and the rankers' distance feature",
+            "nullable": true
+          },
+          "numeric": {
+            "additionalProperties": {"type": "number"},
+            "description": "the rankers read those [pipeline.features] itemNumeric names",
+            "nullable": true, "type": "object"
+          },
+          "tags": {"description": "hashed into the rankers' item features", "items": {"type": "string"}, "nullable": true, "type": "array"},
+          "text": {"description": "stored, read by no stage yet", "nullable": true, "type": "string"}
         },
         "required": ["id"],
         "type": "object"
@@ -241,18 +262,30 @@ enum OpenAPIDocument {
       },
       "User": {
         "properties": {
-          "categorical": {"additionalProperties": {"type": "string"}, "nullable": true, "type": "object"},
+          "categorical": {
+            "additionalProperties": {"type": "string"},
+            "description": "hashed into the rankers' profile features",
+            "nullable": true, "type": "object"
+          },
           "createdAt": {
-            "description": "a date from 1970 to 2199",
+            "description": "a date from 1970 to 2199; stored, read by no stage yet",
             "format": "date-time",
             "nullable": true,
             "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
             "type": "string"
           },
-          "home": {"allOf": [{"$ref": "#/components/schemas/GeoPoint"}], "nullable": true},
+          "home": {
+            "allOf": [{"$ref": "#/components/schemas/GeoPoint"}],
+            "description": "where the user is when a feed gives no location: the rankers' distance feature",
+            "nullable": true
+          },
           "id": {"maxLength": 256, "minLength": 1, "type": "string"},
-          "numeric": {"additionalProperties": {"type": "number"}, "nullable": true, "type": "object"},
-          "tags": {"items": {"type": "string"}, "nullable": true, "type": "array"}
+          "numeric": {
+            "additionalProperties": {"type": "number"},
+            "description": "the rankers read those [pipeline.features] userNumeric names",
+            "nullable": true, "type": "object"
+          },
+          "tags": {"description": "hashed into the rankers' profile features", "items": {"type": "string"}, "nullable": true, "type": "array"}
         },
         "required": ["id"],
         "type": "object"

@@ -33,4 +33,65 @@ import Testing
             #expect(again.explanation?.removedByFilter["exposed"] == 10, "30 candidates, all shown before: 20 shown again")
         }
     }
+
+    /// What the ranker put high but the feed had no room for comes back through the cache
+    /// channel in the user's next feed; with its quota at 0 nothing is cached.
+    @Test func rankedButNotShownComesBackFromTheCache() async {
+        let state = LiveState()
+        let first = await Self.pipeline.feed(FeedRequest(user: "newcomer", n: 5, now: Self.now), state: state).items.map(\.item)
+        #expect(first.count == 5)
+        let second = await Self.pipeline.feed(FeedRequest(user: "newcomer", n: 5, now: Self.now.addingTimeInterval(60), explain: true), state: state)
+        let byCache = second.explanation?.retrievedByChannel["cache"] ?? 0
+        #expect(byCache == 5, "the next five of the first shortlist are cached")
+        #expect(second.items.allSatisfy { !first.contains($0.item) })
+        #expect(second.items.contains { $0.channels?.contains { $0.channel == "cache" } == true })
+
+        var off = PipelineConfiguration()
+        off.quotas = ["cache": 0]
+        let pipeline = try! FeedPipeline(version: "no-cache", configuration: off, items: [Item(id: "a"), Item(id: "b"), Item(id: "c")],
+                                         events: [], now: Self.now, ranker: nil)
+        let quiet = LiveState()
+        _ = await pipeline.feed(FeedRequest(user: "v1", n: 1, now: Self.now), state: quiet)
+        #expect(quiet.cache.userCount == 0)
+    }
+
+    /// The channel names quotas accept are those of the pipeline's channels (and the cache).
+    @Test func quotaNamesAreTheChannels() {
+        #expect(Set(PipelineConfiguration.channels) == Set(Self.pipeline.channels.map(\.name) + ["two-tower", "cache"]))
+    }
+
+    /// An item written after the build reaches feeds at once: through the latest channel, and
+    /// through the followed-authors channel for a user who follows its author; written hidden,
+    /// it leaves them; a pipeline built later has it and the state forgets it.
+    @Test func itemsWrittenSinceTheBuildAreServedAtOnce() async {
+        let items = (0..<40).map { Item(id: "i\($0)", categories: ["c\($0 % 4)"], authorID: "a\($0 % 5)", createdAt: Self.now.addingTimeInterval(-86_400 * Double(1 + $0))) }
+        let events = [Event(userID: "fan", itemID: "i7", type: .followAuthor, timestamp: Self.now.addingTimeInterval(-600))]
+            + (0..<40).map { Event(userID: "v\($0 % 6)", itemID: "i\($0)", type: .click, timestamp: Self.now.addingTimeInterval(-3600)) }
+        var configuration = PipelineConfiguration()
+        configuration.quotas = ["latest": 3]
+        let pipeline = try! FeedPipeline(version: "fresh", configuration: configuration, items: items, events: events, now: Self.now, ranker: nil)
+        let state = LiveState()
+        let later = Self.now.addingTimeInterval(30)
+        let new = Item(id: "new", categories: ["c9"], authorID: "a2", createdAt: Self.now.addingTimeInterval(10))
+        state.write([new], at: Self.now.addingTimeInterval(20))
+
+        let fan = await pipeline.feed(FeedRequest(user: "fan", n: 40, now: later, explain: true), state: state)
+        let entry = fan.items.first { $0.item == "new" }
+        #expect(entry?.channels?.contains { $0.channel == "author-followed" } == true, "the fan follows a2 (by following i7's author)")
+        #expect(entry?.channels?.contains { $0.channel == "latest" } == true)
+        let stranger = await pipeline.feed(FeedRequest(user: "stranger", n: 50, now: later, explain: true), state: state)
+        #expect(stranger.items.first { $0.item == "new" }?.channels?.map(\.channel) == ["latest"])
+        #expect(pipeline.latestItems(2, fresh: state.freshItems).first == "new")
+        #expect(pipeline.latestItems(2).first != "new")
+
+        var hidden = new
+        hidden.isHidden = true
+        state.write([hidden], at: Self.now.addingTimeInterval(25))
+        let after = await pipeline.feed(FeedRequest(user: "fan", n: 40, now: later), state: state)
+        #expect(!after.items.contains { $0.item == "new" })
+        state.write([new], at: Self.now.addingTimeInterval(26))
+        #expect(state.freshItems.item("new") == new)
+        state.pipelineBuilt(at: Self.now.addingTimeInterval(60))
+        #expect(state.freshItems.isEmpty)
+    }
 }

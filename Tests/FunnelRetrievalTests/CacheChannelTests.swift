@@ -24,4 +24,17 @@ import Testing
         #expect(try await Self.retrieve(cache, "u", at: Self.t0.addingTimeInterval(3700)) == ["e", "c"])
         #expect(try await Self.retrieve(cache, "u", at: Self.t0.addingTimeInterval(9000)).isEmpty)
     }
+
+    /// The caches of users who never come back are swept once expired, so memory stays bounded
+    /// by the active users.
+    @Test func expiredCachesAreSwept() {
+        let cache = CacheChannel(maximumAge: 3600, capacity: 3)
+        cache.add([ScoredItem(item: "a", score: 1)], for: "gone", at: Self.t0)
+        cache.add([], for: "nobody", at: Self.t0)
+        #expect(cache.userCount == 1)
+        for k in 0..<CacheChannel.sweepEvery {
+            cache.add([ScoredItem(item: "a", score: 1)], for: "u\(k % 7)", at: Self.t0.addingTimeInterval(7200))
+        }
+        #expect(cache.userCount == 7, "the expired cache of 'gone' is swept")
+    }
 }

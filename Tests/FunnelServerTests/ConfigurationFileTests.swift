@@ -64,6 +64,7 @@ import Testing
             ("[pipeline]\nmmrLambda = 1.5", "pipeline.mmrLambda must be within 0…1"),
             ("[pipeline]\nneighboursPerItem = 0", "pipeline.neighboursPerItem must be at least 1"),
             ("[pipeline.quotas]\nlatest = -1", "pipeline.quotas must not be negative"),
+            ("[pipeline.quotas]\nlastest = 10", "pipeline.quotas: unknown channel 'lastest'; the channels are itemcf, swing"),
             ("[server]\nport = 70000", "server.port must be 0…65535"),
             ("[server]\nexposureSaveSeconds = -1.0", "server.exposureSaveSeconds must be 0 or more seconds"),
             ("[server\nport = 1", "funnel.toml:1:"),

@@ -15,6 +15,10 @@ public final class CacheChannel: RetrievalChannel, @unchecked Sendable {
 
     /// Per user: item → entry. Guarded by `lock` (hence the unchecked Sendable).
     private var entries: [String: [String: Entry]] = [:]
+    /// Adds since the last sweep of expired entries: users who never come back would otherwise
+    /// keep their caches for ever.
+    private var addsSinceSweep = 0
+    public static let sweepEvery = 10_000
     private let lock = NSLock()
 
     private func withEntries<T>(_ body: (inout [String: [String: Entry]]) -> T) -> T {
@@ -39,9 +43,20 @@ public final class CacheChannel: RetrievalChannel, @unchecked Sendable {
                 let kept = cache.sorted { ($0.value.score, $1.key) > ($1.value.score, $0.key) }.prefix(capacity)
                 cache = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
             }
-            all[user] = cache
+            all[user] = cache.isEmpty ? nil : cache
+            addsSinceSweep += 1
+            if addsSinceSweep >= Self.sweepEvery {
+                addsSinceSweep = 0
+                all = all.compactMapValues { entries in
+                    let live = entries.filter { time.timeIntervalSince($0.value.added) <= maximumAge }
+                    return live.isEmpty ? nil : live
+                }
+            }
         }
     }
+
+    /// Users with something cached.
+    public var userCount: Int { withEntries { $0.count } }
 
     /// Removes items that were shown to the user.
     public func markShown(_ items: some Sequence<String>, for user: String) {

@@ -1,0 +1,96 @@
+import Foundation
+import FunnelData
+
+/// Items written since the pipeline serving was built, so that they reach feeds within seconds
+/// rather than at the next rebuild: the newest first (for the latest channel) and by author
+/// (for the followed-authors channel). Immutable: a write makes a new one, and a feed takes the
+/// one current at its start.
+public struct FreshItems: Sendable {
+    /// Offered at most: the newest, by creation time. (Every written item is remembered until
+    /// the next rebuild reads it from the store.)
+    public static let capacity = 10_000
+
+    /// Each item with the moment it was written.
+    let written: [String: (item: Item, at: Date)]
+    /// Visible items, newest first.
+    public let newest: [Item]
+    /// Visible items by author, newest first.
+    let byAuthor: [String: [Item]]
+
+    public init() { self.init(written: [:]) }
+
+    init(written: [String: (item: Item, at: Date)]) {
+        let visible = written.values.map(\.item).filter { !$0.isHidden }
+            .sorted { ($0.createdAt ?? .distantPast, $0.id) > ($1.createdAt ?? .distantPast, $1.id) }
+        let kept = visible.prefix(Self.capacity)
+        newest = Array(kept)
+        byAuthor = Dictionary(grouping: kept.filter { $0.authorID != nil }, by: { $0.authorID! })
+        self.written = written
+    }
+
+    public var isEmpty: Bool { newest.isEmpty }
+
+    /// The item as last written, if it was written since the build (hidden ones included).
+    public func item(_ id: String) -> Item? { written[id]?.item }
+
+    /// With `items` written at `time` (hidden ones count as written, so that an older fresh copy
+    /// is not served).
+    public func adding(_ items: [Item], at time: Date) -> FreshItems {
+        var next = written
+        for item in items { next[item.id] = (item, time) }
+        return FreshItems(written: next)
+    }
+
+    /// Without what was written before `time`: a pipeline built from the store at `time` has it.
+    public func dropping(writtenBefore time: Date) -> FreshItems {
+        FreshItems(written: written.filter { $0.value.at >= time })
+    }
+
+    /// The newest available items as the latest channel scores them (creation time).
+    public func latest(now: Date, limit: Int) -> [ScoredItem] {
+        var result: [ScoredItem] = []
+        for item in newest where result.count < limit {
+            guard let created = item.createdAt, created <= now, item.isAvailable(at: now) else { continue }
+            result.append(ScoredItem(item: item.id, score: created.timeIntervalSince1970))
+        }
+        return result
+    }
+
+    /// The fresh items of `authors`, newest first.
+    public func items(by authors: Set<String>, now: Date, limit: Int) -> [ScoredItem] {
+        var result: [ScoredItem] = []
+        for author in authors.sorted() {
+            for item in byAuthor[author] ?? [] where item.isAvailable(at: now) {
+                result.append(ScoredItem(item: item.id, score: item.createdAt?.timeIntervalSince1970 ?? 0))
+            }
+        }
+        return Array(result.sorted(by: ScoredItem.bestFirst).prefix(limit))
+    }
+}
+
+/// A fresh-items source for a feed, under the name of the channel it extends (`latest` or
+/// `author-followed`), so that the ranker reads it in that channel's column.
+public struct FreshItemsChannel: RetrievalChannel {
+    public enum Kind: Sendable { case latest, followedAuthors }
+
+    public let name: String
+    let fresh: FreshItems
+    let kind: Kind
+    /// The author of an item the user acted on (to find whom they follow).
+    let authorOf: @Sendable (String) -> String?
+
+    public init(_ fresh: FreshItems, kind: Kind, authorOf: @escaping @Sendable (String) -> String?) {
+        (self.fresh, self.kind, self.authorOf) = (fresh, kind, authorOf)
+        name = kind == .latest ? "latest" : "author-followed"
+    }
+
+    public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        switch kind {
+        case .latest:
+            return fresh.latest(now: context.now, limit: limit).filter { !context.hasActedOn($0) }
+        case .followedAuthors:
+            let followed = Set(context.recentActions.filter { $0.type == .followAuthor }.compactMap { authorOf($0.itemID) })
+            return followed.isEmpty ? [] : fresh.items(by: followed, now: context.now, limit: limit).filter { !context.hasActedOn($0) }
+        }
+    }
+}
