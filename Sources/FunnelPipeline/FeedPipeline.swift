@@ -183,7 +183,11 @@ public struct FeedPipeline: Sendable {
         var retriever = self.retriever
         let cacheQuota = configuration.quota(of: state.cache.name)
         if cacheQuota > 0 { retriever.sources.append(.init(state.cache, quota: cacheQuota)) }
-        // Items written since the build, in the channels they extend, under those channels' names.
+        // What was written since the build, in the channels it extends, under those channels' names.
+        let engagement = state.recentEngagement
+        if !engagement.isEmpty, configuration.quota(of: engagement.name) > 0 {
+            retriever.sources.append(.init(engagement, quota: configuration.quota(of: engagement.name)))
+        }
         let fresh = state.freshItems
         if !fresh.isEmpty {
             let catalogue = self.catalogue

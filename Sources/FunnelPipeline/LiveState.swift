@@ -25,6 +25,8 @@ public final class LiveState: @unchecked Sendable {
     private var unsaved: [String: [(items: [String], time: Date)]]?
     private var removed: Set<String> = []
     private var fresh = FreshItems()
+    /// The engagement written since the build, for the trending channel.
+    public let recentEngagement = RecentEngagement()
     /// Serialises writers of `fresh`, which rebuild it outside `lock` (feeds never wait on that).
     private let freshWriters = NSLock()
     public let filterConfiguration: ExposureFilter.Configuration
@@ -106,12 +108,16 @@ public final class LiveState: @unchecked Sendable {
         }
     }
 
-    /// Forgets the fresh items a pipeline built from the store at `time` has read.
+    /// Notes events written: their engagement joins the trending channel at once.
+    public func write(_ events: [Event]) { recentEngagement.record(events) }
+
+    /// Forgets the fresh items and the engagement a pipeline built from the store at `time` has read.
     public func pipelineBuilt(at time: Date) {
         freshWriters.withLock {
             let next = lock.withLock { fresh }.dropping(writtenBefore: time)
             lock.withLock { fresh = next }
         }
+        recentEngagement.restart(at: time)
     }
 
     /// What one request checks against, taken under one lock: the user's exposure filter and

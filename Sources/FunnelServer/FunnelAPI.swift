@@ -98,6 +98,7 @@ public struct FunnelAPI: Sendable {
             try await store.appendEvents(events)
             metrics.eventsIngested.increment(by: Int64(events.count))
             pipelines.current?.indexes.lastN.record(events)
+            pipelines.state.write(events)
             return try JSONBody.response(["inserted": events.count])
         }
         writes.delete("items/:id") { _, context in

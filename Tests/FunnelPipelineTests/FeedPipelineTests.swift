@@ -94,4 +94,26 @@ import Testing
         state.pipelineBuilt(at: Self.now.addingTimeInterval(60))
         #expect(state.freshItems.isEmpty)
     }
+
+    /// Engagement written since the build joins the trending channel at once, and a pipeline
+    /// built later (which has read it) takes over.
+    @Test func engagementSinceTheBuildTrendsAtOnce() async {
+        let items = (0..<40).map { Item(id: "i\($0)", categories: ["c\($0 % 4)"], createdAt: Self.now.addingTimeInterval(-86_400)) }
+        let events = (0..<20).map { Event(userID: "v\($0 % 6)", itemID: "i\($0)", type: .click, timestamp: Self.now.addingTimeInterval(-3600)) }
+        var configuration = PipelineConfiguration()
+        configuration.quotas = ["latest": 0, "popular": 5, "trending": 5]
+        let pipeline = try! FeedPipeline(version: "trend", configuration: configuration, items: items, events: events, now: Self.now, ranker: nil)
+        let state = LiveState()
+        state.pipelineBuilt(at: Self.now)
+        let later = Self.now.addingTimeInterval(60)
+        let before = await pipeline.feed(FeedRequest(user: "stranger", n: 10, now: later), state: state)
+        #expect(!before.items.contains { $0.item == "i33" })
+        state.write((0..<5).map { Event(userID: "w\($0)", itemID: "i33", type: .like, timestamp: Self.now.addingTimeInterval(30)) }
+                    + [Event(userID: "w9", itemID: "i34", type: .exposure, timestamp: Self.now.addingTimeInterval(30))])
+        let after = await pipeline.feed(FeedRequest(user: "stranger", n: 10, now: later, explain: true), state: state)
+        #expect(after.items.first { $0.item == "i33" }?.channels?.map(\.channel) == ["trending"])
+        #expect(!after.items.contains { $0.item == "i34" }, "an exposure is no engagement")
+        state.pipelineBuilt(at: Self.now.addingTimeInterval(45))
+        #expect(state.recentEngagement.isEmpty)
+    }
 }
