@@ -4,8 +4,9 @@ import FunnelIndex
 import FunnelRetrieval
 
 /// What changes between rebuilds of the pipeline and must survive them: each user's exposure
-/// filter (what they were shown lately), their cache of ranked items not yet shown, and the
-/// items hidden or deleted since the catalogue was read. Shared by every pipeline version the server swaps in.
+/// filter (what they were shown lately) and cache of ranked items not yet shown; the items
+/// written, hidden or deleted and the engagement written since the catalogue and the log were
+/// read. Shared by every pipeline version the server swaps in.
 ///
 /// A server that saves the filters (`trackUnsaved()`) also keeps what each user was shown since
 /// the last save, and when each user's filter last took in the stored one.
