@@ -1,12 +1,22 @@
 import Foundation
+import FunnelData
 
 /// The pipeline version in service. Requests take the current one at their start and finish
 /// on it; `swap` puts a new one in for the requests that start after, so a reload never fails
 /// or stalls a request.
+///
+/// Events written while a new version is built reach the version serving, not the one being
+/// built (which read the log, up to its build time, before they came): the holder keeps the
+/// events written since the serving version's build and replays the later ones into the new
+/// version's LastN index as it swaps it in.
 public final class PipelineHolder: @unchecked Sendable {
     private let lock = NSLock()
     private var pipeline: FeedPipeline?
+    /// The latest events written since the serving version was built, at most `eventCapacity`
+    /// (a build takes seconds; what came before it started is in what it read).
+    private var written: [Event] = []
     public let state: LiveState
+    static let eventCapacity = 200_000
 
     public init(_ pipeline: FeedPipeline? = nil, state: LiveState = LiveState()) {
         self.pipeline = pipeline
@@ -15,8 +25,23 @@ public final class PipelineHolder: @unchecked Sendable {
 
     public var current: FeedPipeline? { lock.withLock { pipeline } }
 
+    /// Records written events in the serving version's LastN index and in the live state.
+    public func record(_ events: [Event]) {
+        lock.withLock {
+            pipeline?.indexes.lastN.record(events)
+            written += events
+            if written.count > Self.eventCapacity { written.removeFirst(written.count - Self.eventCapacity) }
+        }
+        state.write(events)
+    }
+
     public func swap(_ next: FeedPipeline) {
-        lock.withLock { pipeline = next }
+        lock.withLock {
+            let missed = written.filter { $0.timestamp > next.builtAt }
+            next.indexes.lastN.record(missed)
+            written = missed
+            pipeline = next
+        }
         state.pipelineBuilt(at: next.builtAt)
     }
 }

@@ -97,8 +97,7 @@ public struct FunnelAPI: Sendable {
             }
             try await store.appendEvents(events)
             metrics.eventsIngested.increment(by: Int64(events.count))
-            pipelines.current?.indexes.lastN.record(events)
-            pipelines.state.write(events)
+            pipelines.record(events)
             return try JSONBody.response(["inserted": events.count])
         }
         writes.delete("items/:id") { _, context in

@@ -116,4 +116,23 @@ import Testing
         state.pipelineBuilt(at: Self.now.addingTimeInterval(45))
         #expect(state.recentEngagement.isEmpty)
     }
+
+    /// Events written while a new version was being built reach it when it is swapped in: it
+    /// read the log before they came.
+    @Test func eventsWrittenDuringABuildReachTheNewVersion() async {
+        let items = (0..<10).map { Item(id: "i\($0)", createdAt: Self.now.addingTimeInterval(-86_400)) }
+        func build(at time: Date) -> FeedPipeline {
+            try! FeedPipeline(version: "v", configuration: PipelineConfiguration(), items: items, events: [], now: time, ranker: nil)
+        }
+        let holder = PipelineHolder(build(at: Self.now))
+        let next = build(at: Self.now.addingTimeInterval(60))   // read the log a minute in
+        let before = Event(userID: "u", itemID: "i1", type: .click, timestamp: Self.now.addingTimeInterval(30))
+        let during = Event(userID: "u", itemID: "i2", type: .like, timestamp: Self.now.addingTimeInterval(90))
+        holder.record([before, during])
+        #expect(holder.current?.indexes.lastN.actions(of: "u").count == 2)
+        holder.swap(next)
+        #expect(next.indexes.lastN.actions(of: "u").map(\.itemID) == ["i2"], "what came after its build is replayed, not what it read")
+        holder.record([Event(userID: "u", itemID: "i3", type: .click, timestamp: Self.now.addingTimeInterval(120))])
+        #expect(next.indexes.lastN.actions(of: "u").map(\.itemID) == ["i3", "i2"])
+    }
 }
