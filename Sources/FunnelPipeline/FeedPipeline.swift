@@ -190,9 +190,13 @@ public struct FeedPipeline: Sendable {
         }
         let fresh = state.freshItems
         if !fresh.isEmpty {
-            let catalogue = self.catalogue
+            let authors = indexes.followedAuthors
             for kind in [FreshItemsChannel.Kind.latest, .followedAuthors] {
-                let channel = FreshItemsChannel(fresh, kind: kind) { catalogue[$0]?.authorID ?? fresh.item($0)?.authorID }
+                // Followed in the log or lately, also through a follow of a fresh item's author.
+                let channel = FreshItemsChannel(fresh, kind: kind) { context in
+                    authors.followedAuthorIDs(for: context).union(context.recentActions.lazy
+                        .filter { $0.type == .followAuthor }.compactMap { fresh.item($0.itemID)?.authorID })
+                }
                 let quota = configuration.quota(of: channel.name)
                 if quota > 0 { retriever.sources.append(.init(channel, quota: quota)) }
             }

@@ -69,6 +69,18 @@ import Testing
         #expect(got.map(\.item) == ["a2", "b1"] && got.map(\.score) == [4, 1])
     }
 
+    /// A follow long gone from the user's latest actions still counts: the channel keeps the
+    /// follows of the log it was built from.
+    @Test func followsOutliveTheLatestActions() async throws {
+        let log = [Self.event("u", "b1", .followAuthor), Self.event("w", "a1", .followAuthor)]
+        let followed = AuthorChannel(kind: .followed, items: Self.catalogue, quality: Self.quality, now: Self.now, follows: log)
+        let recent = (0..<60).map { _ in Self.event("u", "c1", .click) }
+        #expect(try await followed.retrieve(for: Self.context(recent), limit: 10).map(\.item) == ["b1", "b2"])
+        let withoutLog = AuthorChannel(kind: .followed, items: Self.catalogue, quality: Self.quality, now: Self.now)
+        #expect(try await withoutLog.retrieve(for: Self.context(recent), limit: 10).isEmpty)
+        #expect(followed.followedAuthorIDs(for: Self.context(recent + [Self.event("u", "c1", .followAuthor)])) == ["bob", "carol"])
+    }
+
     @Test func similarAuthorsShareAudiences() async throws {
         // v1 and v2 like both alice and carol; v3 likes bob and dave.
         let history = [("v1", "a1"), ("v1", "c1"), ("v2", "a2"), ("v2", "c1"), ("v3", "b1"), ("v3", "d1")].map { Self.event($0.0, $0.1, .like) }

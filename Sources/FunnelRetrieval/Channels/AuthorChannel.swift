@@ -3,7 +3,8 @@ import FunnelData
 
 /// Items from authors the user is close to, each author contributing their best recent items.
 ///
-/// - `followed`: authors the user followed (a follow-author event on one of their items);
+/// - `followed`: authors the user followed (a follow-author event on one of their items), in
+///   the log it was built from (`follows`) or among their latest actions since;
 /// - `interacted`: authors of items the user engaged with, weighted by the interest weights;
 /// - `similar`: authors whose audiences overlap those of the user's interacted authors, from an
 ///   author-to-author index (ItemCF over authors: users × authors, built offline).
@@ -21,6 +22,11 @@ public struct AuthorChannel: RetrievalChannel {
     /// Author → their available items, best first.
     let itemsOf: [[ScoredItem]]
     let similarAuthors: NeighbourIndex?
+    /// The `followed` kind: each user's followed authors in the log the channel was built from,
+    /// however long ago (their latest actions hold only the last few dozen).
+    let followedBy: [String: [Int32]]
+    /// Each author's id, by index.
+    let authorNames: [String]
     /// Each author's row in `similarAuthors` and each row's author (−1 where the other lacks it).
     let similarRowOf: [Int32]
     let authorOfSimilarRow: [Int32]
@@ -32,8 +38,9 @@ public struct AuthorChannel: RetrievalChannel {
 
     /// `quality` ranks an author's items (e.g. decayed popularity); only items available at `now`
     /// are kept. Items are tagged with their rows in `space` when one is given.
+    /// `follows`: the log's events, of which the `followed` kind keeps the follow-author ones.
     public init(kind: Kind, items: some Sequence<Item>, quality: [String: Double], now: Date, space: IDInterner? = nil,
-                similarAuthors: NeighbourIndex? = nil) {
+                similarAuthors: NeighbourIndex? = nil, follows: some Sequence<Event> = [Event]()) {
         name = "author-" + kind.rawValue
         self.kind = kind
         let authored = items.filter { $0.authorID != nil }
@@ -50,6 +57,14 @@ public struct AuthorChannel: RetrievalChannel {
         if let space {
             for (item, author) in authorOf { if let row = space.lookup(item) { authorOfRow[Int(row)] = author } }
         }
+        var followedBy: [String: Set<Int32>] = [:]
+        if kind == .followed {
+            for event in follows where event.type == .followAuthor && event.timestamp <= now {
+                if let author = authorOf[event.itemID] { followedBy[event.userID, default: []].insert(author) }
+            }
+        }
+        self.followedBy = followedBy.mapValues { $0.sorted() }
+        authorNames = authors.ids
         self.authorOf = authorOf
         self.authorOfRow = authorOfRow
         self.itemsOf = itemsOf.map { $0.sorted(by: ScoredItem.bestFirst) }
@@ -80,9 +95,20 @@ public struct AuthorChannel: RetrievalChannel {
         return authorOf[context.recentActions[k].itemID]
     }
 
+    /// The ids of the authors the user follows, as the `followed` kind knows them (the log it
+    /// was built from and the latest actions), for channels of items it has not indexed.
+    public func followedAuthorIDs(for context: RetrievalContext) -> Set<String> {
+        var followed = Set((followedBy[context.userID] ?? []).map { authorNames[Int($0)] })
+        for (k, event) in context.recentActions.enumerated() where event.type == .followAuthor {
+            if let author = author(ofAction: k, in: context) { followed.insert(authorNames[Int(author)]) }
+        }
+        return followed
+    }
+
     /// The authors this channel draws from for the user, with their weights, in no order.
     func authors(for context: RetrievalContext) -> TopK {
         var weight: [Int32: Double] = [:]
+        if kind == .followed { for author in followedBy[context.userID] ?? [] { weight[author] = 1 } }
         for (k, event) in context.recentActions.enumerated() {
             guard let author = author(ofAction: k, in: context) else { continue }
             switch kind {

@@ -76,11 +76,11 @@ public struct FreshItemsChannel: RetrievalChannel {
     public let name: String
     let fresh: FreshItems
     let kind: Kind
-    /// The author of an item the user acted on (to find whom they follow).
-    let authorOf: @Sendable (String) -> String?
+    /// The ids of the authors the user follows.
+    let followed: @Sendable (RetrievalContext) -> Set<String>
 
-    public init(_ fresh: FreshItems, kind: Kind, authorOf: @escaping @Sendable (String) -> String?) {
-        (self.fresh, self.kind, self.authorOf) = (fresh, kind, authorOf)
+    public init(_ fresh: FreshItems, kind: Kind, followed: @escaping @Sendable (RetrievalContext) -> Set<String>) {
+        (self.fresh, self.kind, self.followed) = (fresh, kind, followed)
         name = kind == .latest ? "latest" : "author-followed"
     }
 
@@ -89,7 +89,7 @@ public struct FreshItemsChannel: RetrievalChannel {
         case .latest:
             return fresh.latest(now: context.now, limit: limit).filter { !context.hasActedOn($0) }
         case .followedAuthors:
-            let followed = Set(context.recentActions.filter { $0.type == .followAuthor }.compactMap { authorOf($0.itemID) })
+            let followed = followed(context)
             return followed.isEmpty ? [] : fresh.items(by: followed, now: context.now, limit: limit).filter { !context.hasActedOn($0) }
         }
     }

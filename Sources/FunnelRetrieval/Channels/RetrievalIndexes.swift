@@ -65,7 +65,7 @@ public struct RetrievalIndexes: Sendable {
         nearby = GeohashChannel(name: "nearby", precision: 5, items: items, quality: quality, now: now, space: space)
         sameCity = GeohashChannel(name: "same-city", precision: 4, items: items, quality: quality, now: now, space: space)
         let authorOf = Dictionary(items.compactMap { item in item.authorID.map { (item.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        followedAuthors = AuthorChannel(kind: .followed, items: items, quality: quality, now: now, space: space)
+        followedAuthors = AuthorChannel(kind: .followed, items: items, quality: quality, now: now, space: space, follows: past)
         interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now, space: space)
         similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now, space: space,
                                        similarAuthors: AuthorChannel.similarAuthorIndex(past, authorOf: { authorOf[$0] }))
