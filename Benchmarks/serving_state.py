@@ -11,7 +11,7 @@ control: filters in memory only). The store must hold a world (`funnel quickstar
 
   python3 Benchmarks/serving_state.py restart --store postgres://postgres:postgres@127.0.0.1:5432/world
   python3 Benchmarks/serving_state.py two-servers --store postgres://postgres:postgres@127.0.0.1:5432/world
-  python3 Benchmarks/serving_state.py fresh-item --store /tmp/world.sqlite --rate 500
+  python3 Benchmarks/serving_state.py fresh-item --store /tmp/world.sqlite --rate 500 [--user u68 --author a6]
 """
 import argparse, datetime, json, os, signal, sqlite3, subprocess, tempfile, time, urllib.request
 
@@ -92,7 +92,7 @@ def follower(store):
 
 
 def fresh_item(args):
-    user, author = follower(args.store)
+    user, author = (args.user, args.author) if args.user and args.author else follower(args.store)
     process, base = serve(args.store, args.port, args.no_save)
     load = subprocess.Popen([FUNNEL, "bench", "load", "--url", base, "--rates", str(args.rate), "--duration", "40",
                              "--server-pid", str(process.pid)], stdout=subprocess.PIPE, text=True)
@@ -129,5 +129,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--user", help="fresh-item: the follower to watch (with --author; default: one whose follow is recent)")
+    parser.add_argument("--author", help="fresh-item: the author the new items are by")
     args = parser.parse_args()
     print(json.dumps({"restart": restart, "two-servers": two_servers, "fresh-item": fresh_item}[args.what](args)))
