@@ -77,9 +77,7 @@ public struct BloomFilter: Sendable, Equatable {
     }
 
     /// Whether the two filters have the same bits and hashes, so that one can take the other's keys.
-    public func isCompatible(with other: BloomFilter) -> Bool {
-        bitCount == other.bitCount && hashCount == other.hashCount
-    }
+    public func isCompatible(with other: BloomFilter) -> Bool { hasSize((other.bitCount, other.hashCount)) }
 
     func hasSize(_ size: (bitCount: Int, hashCount: Int)) -> Bool {
         bitCount == size.bitCount && hashCount == size.hashCount
@@ -96,12 +94,10 @@ public struct BloomFilter: Sendable, Equatable {
     static let magic: [UInt8] = Array("FBF1".utf8)
 
     /// A compact, versioned encoding: magic, m, k, inserted count, then the bit words (little-endian).
-    public var serialized: Data { encoded().data }
-
-    func encoded() -> BinaryWriter {
+    public var serialized: Data {
         var writer = BinaryWriter(capacity: 28 + 8 * words.count)
         write(to: &writer)
-        return writer
+        return writer.data
     }
 
     func write(to writer: inout BinaryWriter) {
