@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting"]),
         .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelIndex", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
-                                                                "FunnelStages", "FunnelTesting", "FunnelRanking"]),
+                                                                "FunnelStages", "FunnelTesting", "FunnelRanking", "FunnelTestSupport"]),
         .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelIndex", "FunnelTestSupport", "FunnelRanking", "FunnelStages", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),

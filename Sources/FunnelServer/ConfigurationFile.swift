@@ -30,6 +30,8 @@ public struct ConfigurationFile: Decodable, Sendable {
         public var rebuildEverySeconds: Double?
         public var exposureSaveSeconds: Double?
         public var exposureRefreshSeconds: Double?
+
+        public init() {}
     }
 
     public var server: Server?

@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelTestSupport
 import Testing
 
 /// The ranker's training examples on a simulated log: each example's statistics as of the start

@@ -4,6 +4,7 @@ import FunnelPipeline
 import FunnelRetrieval
 import FunnelStore
 import FunnelTensor
+import FunnelTestSupport
 import Testing
 
 /// The feed's two-tower model: its features by hand, its quality on a simulated feed against

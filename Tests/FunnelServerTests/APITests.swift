@@ -218,6 +218,26 @@ import Testing
         }
     }
 
+    /// `rebuildEverySeconds` rebuilds the pipeline from the store on schedule, with nothing
+    /// else changed; 0 never does.
+    @Test(arguments: [1.0, 0]) func rebuildsOnSchedule(every seconds: Double) async throws {
+        try await TestServer.with({ $0.reloadCheckSeconds = 0.1; $0.rebuildEverySeconds = seconds }) { (server: TestServer) async throws in
+            try await Self.smallWorld(server)
+            func version() async throws -> String? {
+                let feed = try await server.call("GET", "/v1/feed/newcomer?n=3&explain=true", key: nil).json as? [String: Any]
+                return (feed?["explanation"] as? [String: Any])?["pipelineVersion"] as? String
+            }
+            let first = try #require(try await version())
+            var rebuilt = false
+            for _ in 0..<30 where !rebuilt {
+                try await Task.sleep(for: .milliseconds(100))
+                rebuilt = try await version() != first
+            }
+            let last = try await version() ?? "none"
+            #expect(rebuilt == (seconds > 0), "versions: \(first), then \(last)")
+        }
+    }
+
     /// With no admin call, the server reloads when its configuration file changes and when a
     /// newer ranker is saved in the store; feeds keep answering throughout.
     @Test func reloadsOnItsOwnWhenTheFileOrTheRankerChanges() async throws {
