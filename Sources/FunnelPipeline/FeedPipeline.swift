@@ -183,20 +183,23 @@ public struct FeedPipeline: Sendable {
         var retriever = self.retriever
         let cacheQuota = configuration.quota(of: state.cache.name)
         if cacheQuota > 0 { retriever.sources.append(.init(state.cache, quota: cacheQuota)) }
-        // What was written since the build, in the channels it extends, under those channels' names.
-        let engagement = state.recentEngagement
-        if !engagement.isEmpty, configuration.quota(of: engagement.name) > 0 {
-            retriever.sources.append(.init(engagement, quota: configuration.quota(of: engagement.name)))
+        // What was written since the build: engagement re-ranks the popular and trending lists,
+        // and new items join the channels they extend, under those channels' names.
+        for live in [state.popular, state.trending] where live.hasWrites {
+            if let k = retriever.sources.firstIndex(where: { $0.channel.name == live.name }) { retriever.sources[k].channel = live }
         }
         let fresh = state.freshItems
         if !fresh.isEmpty {
             let authors = indexes.followedAuthors
-            for kind in [FreshItemsChannel.Kind.latest, .followedAuthors] {
-                // Followed in the log or lately, also through a follow of a fresh item's author.
-                let channel = FreshItemsChannel(fresh, kind: kind) { context in
-                    authors.followedAuthorIDs(for: context).union(context.recentActions.lazy
-                        .filter { $0.type == .followAuthor }.compactMap { fresh.item($0.itemID)?.authorID })
-                }
+            // Followed in the log or lately, also through a follow of a fresh item's author.
+            let followed: @Sendable (RetrievalContext) -> Set<String> = { context in
+                authors.followedAuthorIDs(for: context).union(context.recentActions.lazy
+                    .filter { $0.type == .followAuthor }.compactMap { fresh.item($0.itemID)?.authorID })
+            }
+            let kinds: [FreshItemsChannel.Kind] = [.latest, .followedAuthors(followed: followed)]
+                + (request.location == nil ? [] : [indexes.nearby, indexes.sameCity].map { .located(name: $0.name, precision: $0.precision) })
+            for kind in kinds {
+                let channel = FreshItemsChannel(fresh, kind: kind)
                 let quota = configuration.quota(of: channel.name)
                 if quota > 0 { retriever.sources.append(.init(channel, quota: quota)) }
             }
@@ -332,10 +335,13 @@ public struct FeedPipeline: Sendable {
 }
 
 extension FeedPipeline {
-    /// The `n` most popular, or newest, available items that `excluded` does not refuse: the
-    /// cold-start lists.
-    public func popularItems(_ n: Int, excluding excluded: (String) -> Bool = { _ in false }) -> [String] {
-        available(indexes.popular.ranking, n, excluded)
+    /// The `n` most popular available items that `excluded` does not refuse, with the engagement
+    /// written since the build (`live`) counted: a cold-start list.
+    public func popularItems(_ n: Int, live: LiveRanking? = nil, excluding excluded: (String) -> Bool = { _ in false }) -> [String] {
+        guard let live, live.hasWrites else { return available(indexes.popular.ranking, n, excluded) }
+        let listed = available(live.ranked(limit: .max), n, excluded)
+        let known = Set(listed)
+        return listed + available(indexes.popular.ranking, n - listed.count, { excluded($0) || known.contains($0) })
     }
 
     /// The newest available items: those written since the build (`fresh`) before the rest.

@@ -26,8 +26,9 @@ public final class LiveState: @unchecked Sendable {
     private var unsaved: [String: [(items: [String], time: Date)]]?
     private var removed: Set<String> = []
     private var fresh = FreshItems()
-    /// The engagement written since the build, for the trending channel.
-    public let recentEngagement = RecentEngagement()
+    /// The popular and trending lists with the engagement written since the build.
+    public let popular = LiveRanking(name: "popular", halfLife: nil)
+    public let trending = LiveRanking(name: "trending", halfLife: RetrievalIndexes.Parameters().trendingHalfLife)
     /// Serialises writers of `fresh`, which rebuild it outside `lock` (feeds never wait on that).
     private let freshWriters = NSLock()
     public let filterConfiguration: ExposureFilter.Configuration
@@ -109,16 +110,22 @@ public final class LiveState: @unchecked Sendable {
         }
     }
 
-    /// Notes events written: their engagement joins the trending channel at once.
-    public func write(_ events: [Event]) { recentEngagement.record(events) }
+    /// Notes events written: their engagement reaches the popular and trending lists at once.
+    public func write(_ events: [Event]) {
+        popular.record(events)
+        trending.record(events)
+    }
 
-    /// Forgets the fresh items and the engagement a pipeline built from the store at `time` has read.
-    public func pipelineBuilt(at time: Date) {
+    /// Forgets the fresh items and the engagement that `pipeline`, built from the store, has
+    /// read; the popular and trending lists go on from its own.
+    public func pipelineBuilt(_ pipeline: FeedPipeline) {
+        let time = pipeline.builtAt
         freshWriters.withLock {
             let next = lock.withLock { fresh }.dropping(writtenBefore: time)
             lock.withLock { fresh = next }
         }
-        recentEngagement.restart(at: time)
+        popular.restart(at: time, built: pipeline.indexes.popular.ranking)
+        trending.restart(at: time, built: pipeline.indexes.trending.ranking)
     }
 
     /// What one request checks against, taken under one lock: the user's exposure filter and

@@ -42,6 +42,6 @@ public final class PipelineHolder: @unchecked Sendable {
             written = missed
             pipeline = next
         }
-        state.pipelineBuilt(at: next.builtAt)
+        state.pipelineBuilt(next)
     }
 }

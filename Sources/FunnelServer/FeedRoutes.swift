@@ -38,7 +38,7 @@ struct FeedRoutes {
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let pipeline = try pipeline()
         let state = holder.state
-        let items = latest ? pipeline.latestItems(n, fresh: state.freshItems, excluding: state.isRemoved) : pipeline.popularItems(n, excluding: state.isRemoved)
+        let items = latest ? pipeline.latestItems(n, fresh: state.freshItems, excluding: state.isRemoved) : pipeline.popularItems(n, live: state.popular, excluding: state.isRemoved)
         return try JSONBody.response(["items": items])
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRetrieval
 import Testing
 
 @Suite struct FeedPipelineTests {
@@ -91,30 +92,61 @@ import Testing
         #expect(!after.items.contains { $0.item == "new" })
         state.write([new], at: Self.now.addingTimeInterval(26))
         #expect(state.freshItems.item("new") == new)
-        state.pipelineBuilt(at: Self.now.addingTimeInterval(60))
+        state.pipelineBuilt(try! FeedPipeline(version: "later", configuration: configuration, items: items + [new], events: events,
+                                              now: Self.now.addingTimeInterval(60), ranker: nil))
         #expect(state.freshItems.isEmpty)
     }
 
-    /// Engagement written since the build joins the trending channel at once, and a pipeline
-    /// built later (which has read it) takes over.
-    @Test func engagementSinceTheBuildTrendsAtOnce() async {
+    /// Engagement written since the build lifts items into the popular and trending lists at
+    /// once (the feed's channels and `GET /v1/popular`), on top of what the build counted; a
+    /// pipeline built later (which has read it) takes over.
+    @Test func engagementSinceTheBuildCountsAtOnce() async throws {
         let items = (0..<40).map { Item(id: "i\($0)", categories: ["c\($0 % 4)"], createdAt: Self.now.addingTimeInterval(-86_400)) }
+        // i0…i19 clicked once an hour ago, i0…i4 a second time a day ago.
         let events = (0..<20).map { Event(userID: "v\($0 % 6)", itemID: "i\($0)", type: .click, timestamp: Self.now.addingTimeInterval(-3600)) }
+            + (0..<5).map { Event(userID: "v9", itemID: "i\($0)", type: .click, timestamp: Self.now.addingTimeInterval(-86_400)) }
         var configuration = PipelineConfiguration()
         configuration.quotas = ["latest": 0, "popular": 5, "trending": 5]
-        let pipeline = try! FeedPipeline(version: "trend", configuration: configuration, items: items, events: events, now: Self.now, ranker: nil)
+        let pipeline = try FeedPipeline(version: "trend", configuration: configuration, items: items, events: events, now: Self.now, ranker: nil)
         let state = LiveState()
-        state.pipelineBuilt(at: Self.now)
+        state.pipelineBuilt(pipeline)
         let later = Self.now.addingTimeInterval(60)
         let before = await pipeline.feed(FeedRequest(user: "stranger", n: 10, now: later), state: state)
         #expect(!before.items.contains { $0.item == "i33" })
-        state.write((0..<5).map { Event(userID: "w\($0)", itemID: "i33", type: .like, timestamp: Self.now.addingTimeInterval(30)) }
-                    + [Event(userID: "w9", itemID: "i34", type: .exposure, timestamp: Self.now.addingTimeInterval(30))])
+        #expect(Set(pipeline.popularItems(5, live: state.popular)) == Set((0..<5).map { "i\($0)" }))
+        // i33 liked five times now; i5 clicked once more, which ties it with i0…i4 in popularity.
+        let written = (0..<5).map { Event(userID: "w\($0)", itemID: "i33", type: .like, timestamp: Self.now.addingTimeInterval(30)) }
+            + [Event(userID: "w9", itemID: "i34", type: .exposure, timestamp: Self.now.addingTimeInterval(30)),
+               Event(userID: "w9", itemID: "i5", type: .click, timestamp: Self.now.addingTimeInterval(30))]
+        state.write(written)
         let after = await pipeline.feed(FeedRequest(user: "stranger", n: 10, now: later, explain: true), state: state)
-        #expect(after.items.first { $0.item == "i33" }?.channels?.map(\.channel) == ["trending"])
+        #expect(Set(after.items.first { $0.item == "i33" }?.channels?.map(\.channel) ?? []) == ["popular", "trending"])
         #expect(!after.items.contains { $0.item == "i34" }, "an exposure is no engagement")
-        state.pipelineBuilt(at: Self.now.addingTimeInterval(45))
-        #expect(state.recentEngagement.isEmpty)
+        let popular = pipeline.popularItems(6, live: state.popular)
+        #expect(popular.first == "i33" && Set(popular.dropFirst()) == Set((0..<5).map { "i\($0)" }), "i5 ties i0…i4 and loses on its id: \(popular)")
+        #expect(pipeline.popularItems(7, live: state.popular).last == "i5")
+
+        let rebuilt = try FeedPipeline(version: "later", configuration: configuration, items: items, events: events + written, now: later, ranker: nil)
+        state.pipelineBuilt(rebuilt)
+        #expect(!state.popular.hasWrites && !state.trending.hasWrites)
+        #expect(rebuilt.popularItems(7, live: state.popular) == popular + ["i5"])
+    }
+
+    /// A new item with a place reaches the nearby and same-city channels of a request near it,
+    /// and not of one far away.
+    @Test func aNewItemReachesFeedsNearItsPlace() async {
+        let here = GeoPoint(latitude: 48.8566, longitude: 2.3522)
+        let items = (0..<20).map { Item(id: "i\($0)", location: GeoPoint(latitude: 48.85 + Double($0) * 0.001, longitude: 2.35), createdAt: Self.now.addingTimeInterval(-86_400)) }
+        var configuration = PipelineConfiguration()
+        configuration.quotas = ["latest": 0]
+        let pipeline = try! FeedPipeline(version: "near", configuration: configuration, items: items, events: [], now: Self.now, ranker: nil)
+        let state = LiveState()
+        state.write([Item(id: "cafe", location: GeoPoint(latitude: 48.857, longitude: 2.353), createdAt: Self.now)], at: Self.now)
+        let near = await pipeline.feed(FeedRequest(user: "walker", n: 30, now: Self.now.addingTimeInterval(5), location: here, explain: true), state: state)
+        #expect(Set(near.items.first { $0.item == "cafe" }?.channels?.map(\.channel) ?? []) == ["nearby", "same-city"])
+        let far = await pipeline.feed(FeedRequest(user: "walker", n: 30, now: Self.now.addingTimeInterval(5), location: GeoPoint(latitude: 40.7, longitude: -74), explain: true), state: state)
+        #expect(!far.items.contains { $0.item == "cafe" })
+        #expect(FreshItems().adding([Item(id: "x", location: here)], at: Self.now).items(near: here, precision: 5, now: Self.now, limit: 5).map(\.item) == ["x"])
     }
 
     /// Events written while a new version was being built reach it when it is swapped in: it

@@ -2,9 +2,9 @@ import Foundation
 import FunnelData
 
 /// Items written since the pipeline serving was built, so that they reach feeds within seconds
-/// rather than at the next rebuild: the newest first (for the latest channel) and by author
-/// (for the followed-authors channel). Immutable: a write makes a new one, and a feed takes the
-/// one current at its start.
+/// rather than at the next rebuild: the newest first (for the latest channel), by author (for
+/// the followed-authors channel) and by place (for the nearby and same-city channels).
+/// Immutable: a write makes a new one, and a feed takes the one current at its start.
 public struct FreshItems: Sendable {
     /// Offered at most: the newest, by creation time. (Every written item is remembered until
     /// the next rebuild reads it from the store.)
@@ -16,6 +16,10 @@ public struct FreshItems: Sendable {
     public let newest: [Item]
     /// Visible items by author, newest first.
     let byAuthor: [String: [Item]]
+    /// Visible located items by the geohash cell of `cellPrecision` they lie in, newest first.
+    let byCell: [String: [Item]]
+    /// The cells `byCell` is keyed by: places are looked up at this precision or a finer one.
+    public static let cellPrecision = 4
 
     public init() { self.init(written: [:]) }
 
@@ -25,6 +29,7 @@ public struct FreshItems: Sendable {
         let kept = visible.prefix(Self.capacity)
         newest = Array(kept)
         byAuthor = Dictionary(grouping: kept.filter { $0.authorID != nil }, by: { $0.authorID! })
+        byCell = Dictionary(grouping: kept.filter { $0.location != nil }, by: { Geohash.encode($0.location!, precision: Self.cellPrecision) })
         self.written = written
     }
 
@@ -66,31 +71,59 @@ public struct FreshItems: Sendable {
         }
         return Array(result.sorted(by: ScoredItem.bestFirst).prefix(limit))
     }
+
+    /// The fresh items within the geohash cell of `precision` (at least `cellPrecision`) around
+    /// `location` and its eight neighbours, as `GeohashChannel` reads them, newest first.
+    public func items(near location: GeoPoint, precision: Int, now: Date, limit: Int) -> [ScoredItem] {
+        precondition(precision >= Self.cellPrecision, "fresh items are placed in cells of precision \(Self.cellPrecision) or finer")
+        let cells = Set(Geohash.neighbourhood(Geohash.encode(location, precision: precision)))
+        let parents = Set(cells.map { String($0.prefix(Self.cellPrecision)) })
+        var result: [ScoredItem] = []
+        for parent in parents {
+            for item in byCell[parent] ?? [] where item.isAvailable(at: now) && cells.contains(Geohash.encode(item.location!, precision: precision)) {
+                result.append(ScoredItem(item: item.id, score: item.createdAt?.timeIntervalSince1970 ?? 0))
+            }
+        }
+        return Array(result.sorted(by: ScoredItem.bestFirst).prefix(limit))
+    }
 }
 
-/// A fresh-items source for a feed, under the name of the channel it extends (`latest` or
-/// `author-followed`), so that the ranker reads it in that channel's column.
+/// A fresh-items source for a feed, under the name of the channel it extends (`latest`,
+/// `author-followed`, or a geohash channel's), so that the ranker reads it in that channel's
+/// column.
 public struct FreshItemsChannel: RetrievalChannel {
-    public enum Kind: Sendable { case latest, followedAuthors }
+    public enum Kind: Sendable {
+        case latest
+        /// `followed`: the ids of the authors the user follows.
+        case followedAuthors(followed: @Sendable (RetrievalContext) -> Set<String>)
+        /// Near the request's location, as the geohash channel `name` of `precision` finds items.
+        case located(name: String, precision: Int)
+    }
 
     public let name: String
     let fresh: FreshItems
     let kind: Kind
-    /// The ids of the authors the user follows.
-    let followed: @Sendable (RetrievalContext) -> Set<String>
 
-    public init(_ fresh: FreshItems, kind: Kind, followed: @escaping @Sendable (RetrievalContext) -> Set<String>) {
-        (self.fresh, self.kind, self.followed) = (fresh, kind, followed)
-        name = kind == .latest ? "latest" : "author-followed"
+    public init(_ fresh: FreshItems, kind: Kind) {
+        (self.fresh, self.kind) = (fresh, kind)
+        switch kind {
+        case .latest: name = "latest"
+        case .followedAuthors: name = "author-followed"
+        case .located(let channel, _): name = channel
+        }
     }
 
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        let found: [ScoredItem]
         switch kind {
         case .latest:
-            return fresh.latest(now: context.now, limit: limit).filter { !context.hasActedOn($0) }
-        case .followedAuthors:
-            let followed = followed(context)
-            return followed.isEmpty ? [] : fresh.items(by: followed, now: context.now, limit: limit).filter { !context.hasActedOn($0) }
+            found = fresh.latest(now: context.now, limit: limit)
+        case .followedAuthors(let followed):
+            let authors = followed(context)
+            found = authors.isEmpty ? [] : fresh.items(by: authors, now: context.now, limit: limit)
+        case .located(_, let precision):
+            found = context.location.map { fresh.items(near: $0, precision: precision, now: context.now, limit: limit) } ?? []
         }
+        return found.filter { !context.hasActedOn($0) }
     }
 }

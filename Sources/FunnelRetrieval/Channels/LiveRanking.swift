@@ -1,0 +1,88 @@
+import Foundation
+import FunnelData
+
+/// A ranked-list channel (popular or trending) kept up to date with the engagement written since
+/// the pipeline serving was built: an item the latest events lift joins the list at once rather
+/// than at the next rebuild. It starts from the built channel's scores (`restart`) and adds each
+/// event's weight as that channel counts it, decayed by `halfLife` (trending) or not (popular).
+///
+/// Decayed scores are kept as Σ w · 2^((t − epoch) / halfLife), the epoch being the build: at
+/// the build this is the built channel's own score, it orders items as the decayed sum at any
+/// later moment does, and it only grows, so a write can only lift the items it touches into
+/// the listed best: each write re-ranks the list and those items, not every item.
+public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // state guarded by `lock`
+    public let name: String
+    /// nil: events never decay (popular).
+    public let halfLife: TimeInterval?
+    public let weights: InterestWeights
+    /// Events kept at most between rebuilds (the oldest go first).
+    public static let capacity = 1_000_000
+    /// Items listed (the channel's quota rarely asks for more).
+    static let listed = 1_000
+
+    private let lock = NSLock()
+    private var epoch: Date
+    /// Every item's score in the built channel, and its row there (for the retriever's merge).
+    private var base: [String: (score: Double, row: Int32)] = [:]
+    private var events: [(item: String, weight: Double, time: Date)] = []
+    /// The scores of the items events touched since the build: base and events.
+    private var scores: [String: Double] = [:]
+    private var ranking: [ScoredItem] = []
+
+    public init(name: String, halfLife: TimeInterval?, weights: InterestWeights = .standard, epoch: Date = Date()) {
+        (self.name, self.halfLife, self.weights, self.epoch) = (name, halfLife, weights, epoch)
+    }
+
+    /// Whether events were written since the build: until then the built channel's list is this one.
+    public var hasWrites: Bool { lock.withLock { !scores.isEmpty } }
+
+    /// Adds the interest of `written` (an exposure weighs nothing).
+    public func record(_ written: [Event]) {
+        lock.withLock {
+            var touched: Set<String> = []
+            for event in written {
+                let weight = weights.weight(of: event.type)
+                guard weight != 0 else { continue }
+                events.append((event.itemID, weight, event.timestamp))
+                add(weight, at: event.timestamp, to: event.itemID)
+                touched.insert(event.itemID)
+            }
+            if events.count > Self.capacity { events.removeFirst(events.count - Self.capacity) }
+            if !touched.isEmpty { rerank(ranking.map(\.item) + touched) }
+        }
+    }
+
+    /// Starts again from a channel built at `time` with `built` as its ranking: the events before
+    /// `time` are in it and are forgotten, the later ones are added to it.
+    public func restart(at time: Date, built: [ScoredItem]) {
+        lock.withLock {
+            epoch = time
+            base = Dictionary(built.map { ($0.item, ($0.score, $0.row)) }, uniquingKeysWith: { first, _ in first })
+            events.removeAll { $0.time < time }
+            scores = [:]
+            for event in events { add(event.weight, at: event.time, to: event.item) }
+            rerank(built.prefix(Self.listed).map(\.item) + scores.keys)
+        }
+    }
+
+    private func add(_ weight: Double, at time: Date, to item: String) {
+        let decayed = halfLife.map { weight * exp2(time.timeIntervalSince(epoch) / $0) } ?? weight
+        scores[item] = (scores[item] ?? base[item]?.score ?? 0) + decayed
+    }
+
+    /// Lists the best `listed` of `items` (each once) by their current scores.
+    private func rerank(_ items: some Sequence<String>) {
+        let scored = Set(items).map { ScoredItem(item: $0, score: scores[$0] ?? base[$0]?.score ?? 0, row: base[$0]?.row ?? -1) }
+        ranking = Array(scored.sorted(by: ScoredItem.bestFirst).prefix(Self.listed))
+    }
+
+    /// The listed items, best first.
+    public func ranked(limit: Int) -> [ScoredItem] { lock.withLock { Array(ranking.prefix(limit)) } }
+
+    public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        let ranking = lock.withLock { self.ranking }
+        var result: [ScoredItem] = []
+        for item in ranking where result.count < limit && !context.hasActedOn(item) { result.append(item) }
+        return result
+    }
+}
