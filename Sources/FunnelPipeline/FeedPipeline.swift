@@ -243,8 +243,14 @@ public struct FeedPipeline: Sendable {
 
         timings.filter = split()
         let filtered = kept.count
+        // Items written since the build are ranked as written (a new one with its author's statistics).
+        var written: [Int: RankingFeatures.WrittenItem] = [:]
+        if !fresh.isEmpty {
+            for k in kept.indices { if let item = fresh.item(kept[k].item) { written[k] = features.written(item, row: keptItems[k]) } }
+        }
         let scored = score(kept, items: keptItems, request: features.request(
-            user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows))
+            user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows),
+            written: written)
         let (scores, predictions) = (scored.relevance, scored.predictions)
         if scored.chosen.count < kept.count {
             kept = scored.chosen.map { kept[$0] }
@@ -309,12 +315,14 @@ public struct FeedPipeline: Sendable {
     }
 
     /// The candidates the ranker scores (every one, or the pre-ranker's best `preRankDepth`, as
-    /// indices into `candidates`), the ranker's predictions for them, and the relevance the
-    /// reranker orders by, their fusion (`[pipeline.fusion]`). A candidate whose relevance is not
-    /// a finite number gets −∞ and is never served.
-    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], request: RankingFeatures.Request) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
+    /// indices into `candidates`; `written`: those written since the build, by index), the
+    /// ranker's predictions for them, and the relevance the reranker orders by, their fusion
+    /// (`[pipeline.fusion]`). A candidate whose relevance is not a finite number gets −∞ and is
+    /// never served.
+    func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], request: RankingFeatures.Request,
+               written: [Int: RankingFeatures.WrittenItem] = [:]) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
         let width = features.count
-        var rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request)
+        var rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request, written: written)
         var chosen = Array(candidates.indices)
         if let preRanker, candidates.count > configuration.preRankDepth {
             chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)

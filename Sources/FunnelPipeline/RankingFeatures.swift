@@ -27,6 +27,13 @@ public struct RankingFeatures: Sendable {
     private let levelCount: Int
     /// The row for an item the catalogue and the log do not know: the priors.
     private let unknownItem: [Float]
+    /// What an item written since the build is read against: the category levels and authors
+    /// numbered, each author's statistics (`author` group), and the item statistics' priors.
+    private let levelIDs: [String: Int32]
+    private let authorIDs: [String: Int32]
+    private let authorStatistics: [String: [Float]]
+    private let priorItemStatistics: [Float]
+    private let priorAuthorStatistics: [Float]
     private let users: [String: UserProfile]
     private let unknownUser: [Float]
     /// The users' stored records (attributes, tags, home), for the `profile` group and the place.
@@ -94,21 +101,18 @@ public struct RankingFeatures: Sendable {
         var tags: [UInt64] = []
         for (row, itemID) in space.ids.enumerated() {
             guard let item = catalogue[itemID] else { continue }
-            let levels = item.categoryLevels
-            if let top = levels.first { facts[row].top = id(top, in: &levelIDs) }
-            if let leaf = item.categories.first { facts[row].leaf = id(leaf, in: &levelIDs) }
-            if let author = item.authorID { facts[row].author = id(author, in: &authorIDs); authorName[row] = author }
-            facts[row].location = item.location
-            facts[row].place = item.location.map(Self.unitVector) ?? .zero
-            facts[row].created = item.createdAt?.timeIntervalSince1970 ?? .nan
+            if let top = item.categoryLevels.first { _ = id(top, in: &levelIDs) }
+            if let leaf = item.categories.first { _ = id(leaf, in: &levelIDs) }
+            if let author = item.authorID { _ = id(author, in: &authorIDs); authorName[row] = author }
             let start = Int32(tags.count)
             tags += item.tags.map(StableHash.hash)
-            facts[row].tags = start..<Int32(tags.count)
-            facts[row].codes = SIMD4(Self.idCode(itemID), item.authorID.map(Self.idCode) ?? 0, item.categories.first.map(Self.idCode) ?? 0, 0)
+            facts[row] = Self.facts(of: item, levels: levelIDs, authors: authorIDs, tags: start..<Int32(tags.count))
         }
         itemFacts = facts
         itemTags = tags
         levelCount = levelIDs.count
+        self.levelIDs = levelIDs
+        self.authorIDs = authorIDs
 
         // One pass over the log: windowed counts per item, author and user; each user's clicks
         // per category, followed authors, clicked places and latest device and city.
@@ -150,32 +154,26 @@ public struct RankingFeatures: Sendable {
                 out.append(Float(log1p(Double(counts.count(key, window: w, .exposure)))))
             }
         }
-        // The item table: item statistics and duration, author statistics, the item's profile.
-        var width = 0
-        if spec.has(.item) { width += spec.windows.count * (Self.itemRates.count + 1) + 1 }
-        if spec.has(.author) { width += spec.windows.count * (Self.authorRates.count + 1) }
-        if spec.has(.profile) { width += spec.hashBuckets + Self.numericNames(spec.itemNumeric, spec: spec).count }
-        itemWidth = width
-        func itemRow(_ itemID: String, author: String?) -> [Float] {
+        func rates(_ counts: WindowedCounts<String>, _ key: String, _ actions: [WindowedCounts<String>.Action]) -> [Float] {
             var out: [Float] = []
-            out.reserveCapacity(width)
-            let item = catalogue[itemID]
-            if spec.has(.item) {
-                rates(itemCounts, itemID, Self.itemRates, to: &out)
-                out.append(Float(log1p(max(0, item?.numeric["duration"] ?? 0))))
-            }
-            if spec.has(.author) { rates(authorCounts, author ?? "", Self.authorRates, to: &out) }
-            if spec.has(.profile) {
-                out += Self.hashed(item?.tags ?? [], buckets: spec.hashBuckets)
-                out += Self.numericColumns(spec.itemNumeric, item?.numeric, spec: spec)
-            }
+            rates(counts, key, actions, to: &out)
             return out
         }
+        // The item table: item statistics and duration, author statistics, the item's profile.
+        var byAuthor: [String: [Float]] = [:]
+        if spec.has(.author) { for author in Set(authorName.compactMap { $0 }) { byAuthor[author] = rates(authorCounts, author, Self.authorRates) } }
+        authorStatistics = byAuthor
+        priorItemStatistics = spec.has(.item) ? rates(itemCounts, "", Self.itemRates) : []
+        priorAuthorStatistics = spec.has(.author) ? rates(authorCounts, "", Self.authorRates) : []
         var table: [Float] = []
-        table.reserveCapacity(space.count * width)
-        for (row, itemID) in space.ids.enumerated() { table += itemRow(itemID, author: authorName[row]) }
+        for (row, itemID) in space.ids.enumerated() {
+            let statistics = spec.has(.item) ? rates(itemCounts, itemID, Self.itemRates) : []
+            table += Self.itemColumns(spec: spec, item: catalogue[itemID], statistics: statistics,
+                                      author: authorName[row].flatMap { byAuthor[$0] } ?? priorAuthorStatistics)
+        }
+        unknownItem = Self.itemColumns(spec: spec, item: nil, statistics: priorItemStatistics, author: priorAuthorStatistics)
+        itemWidth = unknownItem.count
         itemTable = table
-        unknownItem = itemRow("", author: nil)
         for (user, _) in profiles {
             var statistics: [Float] = []
             rates(userCounts, user, Self.userRates, to: &statistics)
@@ -220,6 +218,57 @@ public struct RankingFeatures: Sendable {
         }
         if spec.has(.ids) { names += ["item", "author", "category", "user"].map { RankingExamples.idPrefix + $0 } }
         return names
+    }
+
+    /// What the per-candidate features read of `item`, its levels and author numbered by
+    /// `levels` and `authors` (−1 when they lack them).
+    static func facts(of item: Item, levels: [String: Int32], authors: [String: Int32], tags: Range<Int32>) -> ItemFacts {
+        var facts = ItemFacts()
+        facts.top = item.categoryLevels.first.flatMap { levels[$0] } ?? -1
+        facts.leaf = item.categories.first.flatMap { levels[$0] } ?? -1
+        facts.author = item.authorID.flatMap { authors[$0] } ?? -1
+        facts.location = item.location
+        facts.place = item.location.map(Self.unitVector) ?? .zero
+        facts.created = item.createdAt?.timeIntervalSince1970 ?? .nan
+        facts.tags = tags
+        facts.codes = SIMD4(idCode(item.id), item.authorID.map(idCode) ?? 0, item.categories.first.map(idCode) ?? 0, 0)
+        return facts
+    }
+
+    /// An item's row of the item table: its statistics and duration, its author's statistics,
+    /// its profile.
+    static func itemColumns(spec: FeatureSpec, item: Item?, statistics: [Float], author: [Float]) -> [Float] {
+        var out: [Float] = []
+        if spec.has(.item) {
+            out += statistics
+            out.append(Float(log1p(max(0, item?.numeric["duration"] ?? 0))))
+        }
+        if spec.has(.author) { out += author }
+        if spec.has(.profile) {
+            out += Self.hashed(item?.tags ?? [], buckets: spec.hashBuckets)
+            out += Self.numericColumns(spec.itemNumeric, item?.numeric, spec: spec)
+        }
+        return out
+    }
+
+    /// An item written since these features were computed, as the ranker reads it: what was
+    /// written (categories, author, tags, place, age, numeric attributes) with the statistics
+    /// counted for it at the build (the priors for a new item) and its author's.
+    public struct WrittenItem: Sendable {
+        fileprivate let facts: ItemFacts
+        fileprivate let columns: [Float]
+        fileprivate let tags: [UInt64]
+    }
+
+    /// `item` as written, `row` its row in the item space (−1 for a new one).
+    public func written(_ item: Item, row: Int32) -> WrittenItem {
+        let known = row >= 0 && Int(row) < itemFacts.count
+        let statistics = spec.has(.item) && known
+            ? Array(itemTable[(Int(row) * itemWidth)..<(Int(row) * itemWidth + priorItemStatistics.count)]) : priorItemStatistics
+        let author = item.authorID.flatMap { authorStatistics[$0] } ?? priorAuthorStatistics
+        let tags = item.tags.map(StableHash.hash)
+        return WrittenItem(facts: Self.facts(of: item, levels: levelIDs, authors: authorIDs, tags: 0..<Int32(tags.count)),
+                           columns: Self.itemColumns(spec: spec, item: item, statistics: statistics, author: author), tags: tags)
     }
 
     /// What one feed request adds: who asks, when, where, on what; and, per category level,
@@ -333,11 +382,16 @@ public struct RankingFeatures: Sendable {
     }
 
     /// The features of every candidate, row after row; `rows` are their rows in the item space
-    /// (−1 outside it), `columns` those of the retriever's sources.
-    public func rows(_ candidates: [MultiChannelRetriever.Candidate], rows: [Int32], columns: [Int?], request: Request) -> [Float] {
+    /// (−1 outside it), `columns` those of the retriever's sources; `written`: by candidate
+    /// index, the items written since these features were computed, read as written.
+    public func rows(_ candidates: [MultiChannelRetriever.Candidate], rows: [Int32], columns: [Int?], request: Request,
+                     written: [Int: WrittenItem] = [:]) -> [Float] {
         let width = count
         return [Float](unsafeUninitializedCapacity: candidates.count * width) { out, filled in
-            for k in candidates.indices { write(candidates[k], row: rows[k], columns: columns, request: request, to: out.baseAddress! + k * width) }
+            for k in candidates.indices {
+                write(candidates[k], row: rows[k], columns: columns, request: request, written: written.isEmpty ? nil : written[k],
+                      to: out.baseAddress! + k * width)
+            }
             filled = candidates.count * width
         }
     }
@@ -346,11 +400,12 @@ public struct RankingFeatures: Sendable {
     public func append(_ candidate: MultiChannelRetriever.Candidate, row: Int32, columns: [Int?], request: Request, to out: inout [Float]) {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: count))
-        out.withUnsafeMutableBufferPointer { write(candidate, row: row, columns: columns, request: request, to: $0.baseAddress! + start) }
+        out.withUnsafeMutableBufferPointer { write(candidate, row: row, columns: columns, request: request, written: nil, to: $0.baseAddress! + start) }
     }
 
     /// Writes the `count` features of `candidate` at `out`.
-    private func write(_ candidate: MultiChannelRetriever.Candidate, row: Int32, columns: [Int?], request: Request, to out: UnsafeMutablePointer<Float>) {
+    private func write(_ candidate: MultiChannelRetriever.Candidate, row: Int32, columns: [Int?], request: Request, written: WrittenItem?,
+                       to out: UnsafeMutablePointer<Float>) {
         var i = 0
         func put(_ value: Float) {
             out[i] = value
@@ -361,7 +416,7 @@ public struct RankingFeatures: Sendable {
             i += values.count
         }
         let known = row >= 0 && Int(row) < itemFacts.count
-        let facts = known ? itemFacts[Int(row)] : ItemFacts()
+        let facts = written?.facts ?? (known ? itemFacts[Int(row)] : ItemFacts())
         if spec.has(.channels) {
             (out + i).update(repeating: 0, count: channels.count)
             // Channels without a column (the per-user cache, which training cannot replay) add
@@ -375,7 +430,9 @@ public struct RankingFeatures: Sendable {
             i += channels.count
             put(Float(proposing))
         }
-        if known {
+        if let written {
+            put(written.columns)
+        } else if known {
             itemTable.withUnsafeBufferPointer { (out + i).update(from: $0.baseAddress! + Int(row) * itemWidth, count: itemWidth) }
             i += itemWidth
         } else {
@@ -390,7 +447,7 @@ public struct RankingFeatures: Sendable {
         put(request.user)
         if spec.has(.profile) {
             put(request.profile)
-            let tags = itemTags[Int(facts.tags.lowerBound)..<Int(facts.tags.upperBound)]
+            let tags = written.map { $0.tags[...] } ?? itemTags[Int(facts.tags.lowerBound)..<Int(facts.tags.upperBound)]
             let shared = request.tags.isEmpty ? 0 : tags.reduce(0) { $0 + (request.tags.contains($1) ? 1 : 0) }
             put(tags.isEmpty ? 0 : Float(shared) / Float(tags.count))
         }
@@ -408,7 +465,7 @@ public struct RankingFeatures: Sendable {
         }
         put(request.context)
         if spec.has(.ids) {
-            let codes = known ? facts.codes : SIMD4(Self.idCode(candidate.item), 0, 0, 0)
+            let codes = known || written != nil ? facts.codes : SIMD4(Self.idCode(candidate.item), 0, 0, 0)
             for k in 0..<3 { put(codes[k]) }
             put(request.code)
         }

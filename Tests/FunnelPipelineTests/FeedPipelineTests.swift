@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRanking
 import FunnelRetrieval
 import Testing
 
@@ -92,6 +93,11 @@ import Testing
         #expect(!after.items.contains { $0.item == "new" })
         state.write([new], at: Self.now.addingTimeInterval(26))
         #expect(state.freshItems.item("new") == new)
+        // The ranker reads it as written: the fan follows its author.
+        let ranker = try! LogisticRanker(featureNames: ["interest:follows-author"], mean: [0], deviation: [1], weights: [4], bias: -2)
+        let ranked = try! FeedPipeline(version: "ranked", configuration: configuration, items: items, events: events, now: Self.now, ranker: ranker)
+        let scored = await ranked.feed(FeedRequest(user: "fan", n: 40, now: later, explain: true), state: state).items.first { $0.item == "new" }
+        #expect(abs((scored?.predictions?["click"] ?? 0) - 1 / (1 + exp(-2))) < 1e-6)
         state.pipelineBuilt(try! FeedPipeline(version: "later", configuration: configuration, items: items + [new], events: events,
                                               now: Self.now.addingTimeInterval(60), ranker: nil))
         #expect(state.freshItems.isEmpty)

@@ -2,6 +2,7 @@ import Foundation
 import FunnelData
 import FunnelIndex
 import FunnelPipeline
+import FunnelRetrieval
 import Testing
 
 /// The ranker's features against values computed by hand from a log of a few events.
@@ -67,6 +68,32 @@ import Testing
         #expect(abs(i1["author:click:7d"]! - logit((1 + 2.0 / 3) / (3 + 2))) < 1e-5)
         #expect(abs(i1["author:follow:7d"]! - logit(1.0 / 3)) < 1e-5)
         #expect(i0["item:log-duration"]! == Float(log1p(120.0)))
+    }
+
+    /// An item written since the features were computed is read as written: a new one with the
+    /// priors for its own statistics but its author's, its category's interest, its tags, place
+    /// and age; a changed one with its own statistics and its new category.
+    @Test func writtenItemsAreReadAsWritten() {
+        let request = Self.features.request(user: "u", now: Self.now)
+        let new = Item(id: "fresh", categories: ["food/1"], tags: ["food"], authorID: "a0", location: Self.paris,
+                       createdAt: Self.now.addingTimeInterval(-1_800), numeric: ["price": 20])
+        var moved = Item(id: "i1", categories: ["food/1"], authorID: "a0", createdAt: Self.at(days: -20))
+        moved.tags = ["tea"]
+        let candidates: [MultiChannelRetriever.Candidate] = [.init(item: "fresh", provenance: []), .init(item: "i1", row: 1, provenance: [])]
+        let values = Self.features.rows(candidates, rows: [-1, 1], columns: [0], request: request,
+                                        written: [0: Self.features.written(new, row: -1), 1: Self.features.written(moved, row: 1)])
+        let width = Self.features.count
+        let fresh = Dictionary(uniqueKeysWithValues: zip(Self.features.names, values[0..<width]))
+        let changed = Dictionary(uniqueKeysWithValues: zip(Self.features.names, values[width...]))
+        let i0 = row("i0", row: 0, request: request), i1 = row("i1", row: 1, request: request), unknown = row("x", row: -1, request: request)
+        #expect(fresh["item:click:7d"] == unknown["item:click:7d"], "no statistics of its own yet: the prior")
+        #expect(fresh["author:exposures:7d"] == i0["author:exposures:7d"] && fresh["author:exposures:7d"] != unknown["author:exposures:7d"])
+        #expect(fresh["interest:follows-author"] == 1 && fresh["interest:leaf-click"] == i0["interest:leaf-click"])
+        #expect(fresh["item:age<1h"] == 1 && fresh["profile:tag-overlap"] == 1 && fresh["interest:has-place"] == 1)
+        #expect(fresh["profile:item:price"] == Float(log1p(20.0)) && fresh["profile:item:price>=10"] == 1)
+        #expect(fresh["id:author"] == i0["id:author"] && fresh["id:category"] == i0["id:category"])
+        #expect(changed["item:click:7d"] == i1["item:click:7d"], "a changed item keeps the statistics counted for it")
+        #expect(changed["interest:leaf-click"] == i0["interest:leaf-click"] && i1["interest:leaf-click"] != i0["interest:leaf-click"])
     }
 
     @Test func ageFreshnessAndContextColumns() {
