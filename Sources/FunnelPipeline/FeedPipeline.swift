@@ -262,9 +262,20 @@ public struct FeedPipeline: Sendable {
         let shortlist = Array(kept.indices.filter { scores[$0] >= threshold && scores[$0].isFinite }
             .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
         timings.rank = split()
-        func levels(_ k: Int) -> [Int32] { keptItems[k] >= 0 ? served[Int(keptItems[k])].levels : [] }
-        let order = reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-            CategorySimilarity.jaccard(levels(shortlist[a]), levels(shortlist[b]))
+        // The shortlist's category levels side by side, so that the reranker's many comparisons
+        // read memory rather than retain and release an array each.
+        var levels: [Int32] = [], spans: [Range<Int>] = []
+        for k in shortlist {
+            let own = keptItems[k] >= 0 ? served[Int(keptItems[k])].levels : []
+            spans.append(levels.count..<(levels.count + own.count))
+            levels += own
+        }
+        let order = levels.withUnsafeBufferPointer { levels in
+            spans.withUnsafeBufferPointer { spans in
+                reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
+                    CategorySimilarity.jaccard(UnsafeBufferPointer(rebasing: levels[spans[a]]), UnsafeBufferPointer(rebasing: levels[spans[b]]))
+                }
+            }
         }
         let entries = order.map { position -> FeedResult.Entry in
             let k = shortlist[position], candidate = kept[k]

@@ -4,10 +4,11 @@ public enum CategorySimilarity {
     /// every level of both ("games", "games/puzzle"), so siblings share their parent and are a
     /// third alike; items without categories are alike to nothing. The levels come as sorted
     /// integer ids (interned once per catalogue), so a comparison is one merge, no allocation.
-    public static func jaccard(_ a: [Int32], _ b: [Int32]) -> Double {
+    @inlinable
+    public static func jaccard<Levels: RandomAccessCollection<Int32>>(_ a: Levels, _ b: Levels) -> Double where Levels.Index == Int {
         guard !a.isEmpty, !b.isEmpty else { return 0 }
-        var i = 0, j = 0, shared = 0
-        while i < a.count, j < b.count {
+        var i = a.startIndex, j = b.startIndex, shared = 0
+        while i < a.endIndex, j < b.endIndex {
             if a[i] == b[j] {
                 shared += 1
                 i += 1
