@@ -94,7 +94,11 @@ public struct LogisticRanker: TrainableRanker, Equatable {
         var optimizer = Adam(learningRate: training.learningRate)
         let history = Trainer(training).fit(layer, exampleCount: trainingCount, optimizer: &optimizer,
             loss: { graph, rows in graph.binaryCrossEntropy(logits: logits(rows, in: graph), labels: rows.map { labels[$0] }) },
-            validate: { Metrics.auc(scores: validationProbabilities(), labels: validationLabels) })
+            // AUC − log loss, as FuxiCTR monitors: ties in ordering go to the better calibrated weights.
+            validate: {
+                let p = validationProbabilities()
+                return Metrics.auc(scores: p, labels: validationLabels) - Metrics.logLoss(probabilities: p, labels: validationLabels)
+            })
         let p = validationProbabilities()
         let ranker = LogisticRanker(featureNames: examples.featureNames, mean: mean, deviation: deviation,
                                     weights: layer.weight.value.scalars, bias: layer.bias!.value.scalars[0], training: training)

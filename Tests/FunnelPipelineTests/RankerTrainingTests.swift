@@ -37,6 +37,34 @@ import Testing
         #expect(checked > 5, "examples after the first period are checked")
     }
 
+    /// The examples of a tiny log, by hand: each exposure old enough to have its day of
+    /// follow-up logged, in time order, labelled by what its user did with its item within a
+    /// day of it; the latest `trainingExposures` of them.
+    @Test func examplesOfATinyLogByHand() async throws {
+        let t0 = Date(timeIntervalSince1970: 1_767_225_600)
+        func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+        let items = (0..<3).map { Item(id: "i\($0)", categories: ["c"], createdAt: at(-86_400)) }
+        let events = [
+            Event(userID: "u", itemID: "i0", type: .exposure, timestamp: at(0)),
+            Event(userID: "u", itemID: "i0", type: .click, timestamp: at(60)),          // clicked within the day
+            Event(userID: "u", itemID: "i1", type: .exposure, timestamp: at(100)),       // never clicked
+            Event(userID: "v", itemID: "i2", type: .exposure, timestamp: at(200)),
+            Event(userID: "v", itemID: "i2", type: .click, timestamp: at(2 * 86_400)),   // clicked two days later: not its outcome
+            Event(userID: "v", itemID: "i0", type: .exposure, timestamp: at(300)),
+            Event(userID: "v", itemID: "i0", type: .like, timestamp: at(400)),           // liked: engaged, so a click too
+            Event(userID: "u", itemID: "i2", type: .exposure, timestamp: at(2.5 * 86_400)),  // its day is not logged yet
+            Event(userID: "w", itemID: "i1", type: .click, timestamp: at(3 * 86_400)),
+        ]
+        var configuration = PipelineConfiguration()
+        configuration.trainingExposures = 100
+        let examples = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
+        #expect(examples.users == ["u", "u", "v", "v"])
+        #expect(examples.labels[.click] == [1, 0, 0, 1] && examples.labels[.like] == [0, 0, 0, 1])
+        configuration.trainingExposures = 2
+        let latest = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
+        #expect(latest.users == ["v", "v"] && latest.labels[.like] == [0, 1])
+    }
+
     @Test func aHoldoutLongerThanTheExamplesIsRefused() async {
         var configuration = PipelineConfiguration()
         configuration.trainingExposures = 2_000
