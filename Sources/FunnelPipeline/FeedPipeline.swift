@@ -183,10 +183,15 @@ public struct FeedPipeline: Sendable {
         var retriever = self.retriever
         let cacheQuota = configuration.quota(of: state.cache.name)
         if cacheQuota > 0 { retriever.sources.append(.init(state.cache, quota: cacheQuota)) }
-        // What was written since the build: engagement re-ranks the popular and trending lists,
-        // and new items join the channels they extend, under those channels' names.
+        // What was written since the build: engagement re-ranks the popular, trending and nearby
+        // lists, and new items join the channels they extend, under those channels' names.
         for live in [state.popular, state.trending] where live.hasWrites {
             if let k = retriever.sources.firstIndex(where: { $0.channel.name == live.name }) { retriever.sources[k].channel = live }
+        }
+        if request.location != nil, state.quality.hasWrites {
+            for k in retriever.sources.indices {
+                if let geohash = retriever.sources[k].channel as? GeohashChannel { retriever.sources[k].channel = LiveGeohashChannel(geohash, quality: state.quality) }
+            }
         }
         let fresh = state.freshItems
         if !fresh.isEmpty {

@@ -29,6 +29,8 @@ public final class LiveState: @unchecked Sendable {
     /// The popular and trending lists with the engagement written since the build.
     public let popular = LiveRanking(name: "popular", halfLife: nil)
     public let trending = LiveRanking(name: "trending", halfLife: RetrievalIndexes.Parameters().trendingHalfLife)
+    /// The quality that orders the nearby lists, with the engagement written since the build.
+    public let quality = LiveRanking(name: "quality", halfLife: RetrievalIndexes.Parameters().qualityHalfLife)
     /// Serialises writers of `fresh`, which rebuild it outside `lock` (feeds never wait on that).
     private let freshWriters = NSLock()
     public let filterConfiguration: ExposureFilter.Configuration
@@ -110,14 +112,13 @@ public final class LiveState: @unchecked Sendable {
         }
     }
 
-    /// Notes events written: their engagement reaches the popular and trending lists at once.
+    /// Notes events written: their engagement reaches the popular, trending and nearby lists at once.
     public func write(_ events: [Event]) {
-        popular.record(events)
-        trending.record(events)
+        for ranking in [popular, trending, quality] { ranking.record(events) }
     }
 
     /// Forgets the fresh items and the engagement that `pipeline`, built from the store, has
-    /// read; the popular and trending lists go on from its own.
+    /// read; the popular, trending and quality rankings go on from its own.
     public func pipelineBuilt(_ pipeline: FeedPipeline) {
         let time = pipeline.builtAt
         freshWriters.withLock {
@@ -126,6 +127,7 @@ public final class LiveState: @unchecked Sendable {
         }
         popular.restart(at: time, built: pipeline.indexes.popular.ranking)
         trending.restart(at: time, built: pipeline.indexes.trending.ranking)
+        quality.restart(at: time, built: pipeline.indexes.qualityRanking) { pipeline.item($0)?.location }
     }
 
     /// What one request checks against, taken under one lock: the user's exposure filter and

@@ -139,7 +139,7 @@ import Testing
     }
 
     /// A new item with a place reaches the nearby and same-city channels of a request near it,
-    /// and not of one far away.
+    /// and not of one far away; engagement since the build lifts a nearby item in their order.
     @Test func aNewItemReachesFeedsNearItsPlace() async {
         let here = GeoPoint(latitude: 48.8566, longitude: 2.3522)
         let items = (0..<20).map { Item(id: "i\($0)", location: GeoPoint(latitude: 48.85 + Double($0) * 0.001, longitude: 2.35), createdAt: Self.now.addingTimeInterval(-86_400)) }
@@ -153,6 +153,18 @@ import Testing
         let far = await pipeline.feed(FeedRequest(user: "walker", n: 30, now: Self.now.addingTimeInterval(5), location: GeoPoint(latitude: 40.7, longitude: -74), explain: true), state: state)
         #expect(!far.items.contains { $0.item == "cafe" })
         #expect(FreshItems().adding([Item(id: "x", location: here)], at: Self.now).items(near: here, precision: 5, now: Self.now, limit: 5).map(\.item) == ["x"])
+
+        // Engagement since the build lifts a nearby item into the channel's few: i19, unseen so far.
+        configuration.quotas = ["latest": 0, "nearby": 3, "same-city": 0, "popular": 0, "trending": 0]
+        let few = try! FeedPipeline(version: "few", configuration: configuration, items: items, events: [], now: Self.now, ranker: nil)
+        state.pipelineBuilt(few)
+        func nearby() async -> [String] {
+            await few.feed(FeedRequest(user: "walker", n: 30, now: Self.now.addingTimeInterval(5), location: here, explain: true), state: state)
+                .items.filter { $0.channels?.contains { $0.channel == "nearby" } == true }.map(\.item)
+        }
+        #expect(await !nearby().contains("i19"))
+        state.write((0..<3).map { Event(userID: "f\($0)", itemID: "i19", type: .like, timestamp: Self.now.addingTimeInterval(2)) })
+        #expect(await nearby().contains("i19"))
     }
 
     /// Events written while a new version was being built reach it when it is swapped in: it

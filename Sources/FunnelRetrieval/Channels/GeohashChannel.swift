@@ -45,3 +45,23 @@ public struct GeohashChannel: RetrievalChannel {
         return merged
     }
 }
+
+/// A geohash channel with its items' quality brought up to date: the items the latest writes
+/// touched near the request (`LiveRanking.touched`) take their new scores, and join the
+/// merged list by them.
+public struct LiveGeohashChannel: RetrievalChannel {
+    public let built: GeohashChannel
+    public let quality: LiveRanking
+    public var name: String { built.name }
+
+    public init(_ built: GeohashChannel, quality: LiveRanking) { (self.built, self.quality) = (built, quality) }
+
+    public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
+        let listed = try await built.retrieve(for: context, limit: limit)
+        guard let location = context.location else { return listed }
+        let lifted = quality.touched(near: location, precision: built.precision)
+        guard !lifted.isEmpty else { return listed }
+        let liftedItems = Set(lifted.map(\.item))
+        return Array((listed.filter { !liftedItems.contains($0.item) } + lifted).sorted(by: ScoredItem.bestFirst).prefix(limit))
+    }
+}

@@ -10,6 +10,9 @@ import FunnelData
 /// the build this is the built channel's own score, it orders items as the decayed sum at any
 /// later moment does, and it only grows, so a write can only lift the items it touches into
 /// the listed best: each write re-ranks the list and those items, not every item.
+///
+/// Given where items are (`restart(…, place:)`), it also finds the items the writes touched
+/// near a place, for the nearby channels' quality order.
 public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // state guarded by `lock`
     public let name: String
     /// nil: events never decay (popular).
@@ -28,6 +31,9 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
     /// The scores of the items events touched since the build: base and events.
     private var scores: [String: Double] = [:]
     private var ranking: [ScoredItem] = []
+    private var place: (@Sendable (String) -> GeoPoint?)?
+    /// The located items events touched since the build, by geohash cell of `FreshItems.cellPrecision`.
+    private var touchedByCell: [String: Set<String>] = [:]
 
     public init(name: String, halfLife: TimeInterval?, weights: InterestWeights = .standard, epoch: Date = Date()) {
         (self.name, self.halfLife, self.weights, self.epoch) = (name, halfLife, weights, epoch)
@@ -46,6 +52,7 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
                 events.append((event.itemID, weight, event.timestamp))
                 add(weight, at: event.timestamp, to: event.itemID)
                 touched.insert(event.itemID)
+                if let point = place?(event.itemID) { touchedByCell[Geohash.encode(point, precision: FreshItems.cellPrecision), default: []].insert(event.itemID) }
             }
             if events.count > Self.capacity { events.removeFirst(events.count - Self.capacity) }
             if !touched.isEmpty { rerank(ranking.map(\.item) + touched) }
@@ -53,15 +60,34 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
     }
 
     /// Starts again from a channel built at `time` with `built` as its ranking: the events before
-    /// `time` are in it and are forgotten, the later ones are added to it.
-    public func restart(at time: Date, built: [ScoredItem]) {
+    /// `time` are in it and are forgotten, the later ones are added to it. `place`: where an
+    /// item is, if anywhere.
+    public func restart(at time: Date, built: [ScoredItem], place: (@Sendable (String) -> GeoPoint?)? = nil) {
         lock.withLock {
             epoch = time
             base = Dictionary(built.map { ($0.item, ($0.score, $0.row)) }, uniquingKeysWith: { first, _ in first })
+            self.place = place
             events.removeAll { $0.time < time }
             scores = [:]
-            for event in events { add(event.weight, at: event.time, to: event.item) }
+            touchedByCell = [:]
+            for event in events {
+                add(event.weight, at: event.time, to: event.item)
+                if let point = place?(event.item) { touchedByCell[Geohash.encode(point, precision: FreshItems.cellPrecision), default: []].insert(event.item) }
+            }
             rerank(built.prefix(Self.listed).map(\.item) + scores.keys)
+        }
+    }
+
+    /// The items writes touched within the geohash cell of `precision` (at least
+    /// `FreshItems.cellPrecision`) around `location` and its eight neighbours, with their scores.
+    public func touched(near location: GeoPoint, precision: Int) -> [ScoredItem] {
+        let cells = Set(Geohash.neighbourhood(Geohash.encode(location, precision: precision)))
+        let parents = Set(cells.map { String($0.prefix(FreshItems.cellPrecision)) })
+        return lock.withLock {
+            guard let place, !touchedByCell.isEmpty else { return [] }
+            return parents.flatMap { touchedByCell[$0] ?? [] }.compactMap { item in
+                place(item).flatMap { cells.contains(Geohash.encode($0, precision: precision)) ? ScoredItem(item: item, score: scores[item]!, row: base[item]?.row ?? -1) : nil }
+            }
         }
     }
 

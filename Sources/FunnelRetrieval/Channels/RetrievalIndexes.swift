@@ -35,6 +35,9 @@ public struct RetrievalIndexes: Sendable {
     public let latest: RankedListChannel
     public let nearby: GeohashChannel
     public let sameCity: GeohashChannel
+    /// Items by quality, the popularity with `qualityHalfLife` that orders the nearby and
+    /// author channels' lists.
+    public let qualityRanking: [ScoredItem]
     public let followedAuthors: AuthorChannel
     public let interactedAuthors: AuthorChannel
     public let similarAuthors: AuthorChannel
@@ -61,7 +64,8 @@ public struct RetrievalIndexes: Sendable {
         popular = RankedListChannel.popular(past, now: now).placed(in: space)
         trending = RankedListChannel.trending(past, now: now, halfLife: p.trendingHalfLife).placed(in: space)
         latest = RankedListChannel.latest(items, now: now).placed(in: space)
-        let quality = Dictionary(uniqueKeysWithValues: RankedListChannel.popularity(past, now: now, halfLife: p.qualityHalfLife).map { ($0.item, $0.score) })
+        qualityRanking = RankedListChannel.popularity(past, now: now, halfLife: p.qualityHalfLife).map { ScoredItem(item: $0.item, score: $0.score, row: space.lookup($0.item) ?? -1) }
+        let quality = Dictionary(uniqueKeysWithValues: qualityRanking.map { ($0.item, $0.score) })
         nearby = GeohashChannel(name: "nearby", precision: 5, items: items, quality: quality, now: now, space: space)
         sameCity = GeohashChannel(name: "same-city", precision: 4, items: items, quality: quality, now: now, space: space)
         let authorOf = Dictionary(items.compactMap { item in item.authorID.map { (item.id, $0) } }, uniquingKeysWith: { first, _ in first })
