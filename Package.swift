@@ -84,7 +84,7 @@ let package = Package(
         .executableTarget(
             name: "funnel",
             dependencies: [
-                "CCPUCheck", "FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "FunnelRanking", "FunnelRetrieval", "FunnelBench", "FunnelStore",
+                "CCPUCheck", "FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "FunnelRanking", "FunnelRetrieval", "FunnelRerank", "FunnelStages", "FunnelBench", "FunnelStore",
                 "FunnelServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "FunnelTensorTests", dependencies: ["FunnelTensor", "FunnelTestSupport"]),
         .testTarget(name: "FunnelDataTests", dependencies: ["FunnelData", "FunnelTestSupport"]),
         .testTarget(name: "FunnelStoreTests", dependencies: ["FunnelStore", "FunnelData", "FunnelIndex", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting"]),
+        .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting", "FunnelTensor"]),
         .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelIndex", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
                                                                 "FunnelStages", "FunnelTesting", "FunnelRanking", "FunnelTestSupport"]),
         .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelIndex", "FunnelTestSupport", "FunnelRanking", "FunnelStages", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),

@@ -16,6 +16,10 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// candidate is compared with.
     public var mmrLambda = 0.7
     public var mmrWindow = 5
+    /// The DPP reranker's weight of relevance against diversity (θ in [0, 1)), and how many
+    /// consecutive slots it keeps diverse together (0: the whole feed).
+    public var dppTheta = 0.7
+    public var dppWindow = 0
     /// How long an exposed item stays out of the same user's feeds.
     public var exposureDays = 7
     /// Logged exposures used to train the ranker (the most recent ones).
@@ -60,6 +64,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         rerankDepth = try c.decodeIfPresent(Int.self, forKey: .rerankDepth) ?? d.rerankDepth
         mmrLambda = try c.decodeIfPresent(Double.self, forKey: .mmrLambda) ?? d.mmrLambda
         mmrWindow = try c.decodeIfPresent(Int.self, forKey: .mmrWindow) ?? d.mmrWindow
+        dppTheta = try c.decodeIfPresent(Double.self, forKey: .dppTheta) ?? d.dppTheta
+        dppWindow = try c.decodeIfPresent(Int.self, forKey: .dppWindow) ?? d.dppWindow
         exposureDays = try c.decodeIfPresent(Int.self, forKey: .exposureDays) ?? d.exposureDays
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
         concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
@@ -100,6 +106,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check(preRankDepth >= 1, "preRankDepth", "must be at least 1")
         try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
         try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
+        try check(dppTheta >= 0 && dppTheta < 1, "dppTheta", "must be within [0, 1)")
+        try check(dppWindow == 0 || dppWindow >= 2, "dppWindow", "must be 0 (the whole feed) or at least 2")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
     }

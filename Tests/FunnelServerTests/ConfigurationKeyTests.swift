@@ -35,6 +35,8 @@ import Testing
         Case("pipeline.rerankDepth", "[pipeline]\nrerankDepth = 1"),
         Case("pipeline.mmrLambda", "[pipeline]\nmmrLambda = 0.2"),
         Case("pipeline.mmrWindow", "mmrWindow = 1", over: "[pipeline]\nmmrLambda = 0.3"),
+        Case("pipeline.dppTheta", "dppTheta = 0.2", over: "[pipeline]\nreranker = \"dpp\""),
+        Case("pipeline.dppWindow", "dppWindow = 2", over: "[pipeline]\nreranker = \"dpp\""),
         Case("pipeline.exposureDays", "[pipeline]\nexposureDays = 2"),
         Case("pipeline.trainingExposures", "[pipeline]\ntrainingExposures = 3000"),
         Case("pipeline.ranker", "[pipeline]\nranker = \"shared-bottom\""),

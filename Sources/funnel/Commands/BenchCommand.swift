@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring, ingest and serving speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self, RerankBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }

@@ -1,0 +1,114 @@
+import Foundation
+import FunnelStages
+
+/// A determinantal point process over the candidates, with the fast greedy MAP inference of
+/// Chen, Zhang & Zhou (NeurIPS 2018): the feed is filled one slot at a time with the candidate
+/// that most increases log det L_Y of the placed set Y, for the kernel
+/// `L_ij = q_i · S_ij · q_j`, S the candidates' similarity (1 on the diagonal) and
+/// `q_i = exp(α · relevance_i)`, α = θ / (2(1 − θ)), relevances rescaled to [0, 1] first.
+/// θ weighs relevance against diversity: 0 is diversity alone, near 1 the relevance order.
+///
+/// Each candidate keeps the Cholesky row of its kernel column against the placed items, so
+/// that a step costs one dot product per candidate (O(k²·n) for k of n) rather than a
+/// determinant. With a `window` of w, a candidate is judged against the last w − 1 placed items
+/// only (the paper's sliding window): once the window is full, its rows are recomputed from
+/// those items at each step, O(w²·n) per step. When no candidate adds to the determinant (the
+/// rest repeat what is placed), the remaining slots follow relevance.
+public struct DPPReranker: Reranker {
+    public var name: String { "dpp" }
+    /// Weight of relevance against diversity, in [0, 1).
+    public var theta: Double
+    /// How many consecutive slots must be diverse together (nil: the whole feed).
+    public var window: Int?
+
+    /// Below this conditional variance a candidate adds nothing the placed items do not have.
+    static let epsilon = 1e-10
+
+    public init(theta: Double = 0.7, window: Int? = nil) {
+        precondition((0..<1).contains(theta), "theta must be within [0, 1)")
+        precondition(window.map { $0 >= 2 } ?? true, "a window holds at least two slots")
+        (self.theta, self.window) = (theta, window)
+    }
+
+    public func order(relevance: [Double], n: Int, similarity: (Int, Int) -> Double) -> [Int] {
+        let count = relevance.count, k = min(max(0, n), count)
+        guard k > 0 else { return [] }
+        let low = relevance.min()!, high = relevance.max()!
+        let alpha = theta / (2 * (1 - theta))
+        let quality = relevance.map { exp(alpha * (high > low ? ($0 - low) / (high - low) : 1)) }
+        // The placed items a candidate is conditioned on, at most.
+        let width = window.map { $0 - 1 } ?? k
+        // Per candidate, its Cholesky row against the basis and its conditional variance
+        // L_ii − ‖row_i‖²; per member of the basis, its kernel column L_j· (the rows of a window
+        // are recomputed from them).
+        let rows = UnsafeMutablePointer<Double>.allocate(capacity: count * width)
+        let variance = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        let columns = UnsafeMutablePointer<Double>.allocate(capacity: count * width)
+        defer { rows.deallocate(); variance.deallocate(); columns.deallocate() }
+        for i in 0..<count { variance[i] = quality[i] * quality[i] }
+        var isPlaced = [Bool](repeating: false, count: count)
+        var placed: [Int] = []
+        var basis: [Int] = []   // the conditioning items, oldest first; basis[m]'s column at columns + m·count
+
+        /// Conditions the unplaced candidates and `members` on the basis's next member `j`, whose
+        /// kernel column is at `column`.
+        func extend(_ j: Int, column: UnsafePointer<Double>, members: ArraySlice<Int> = []) {
+            let t = basis.count, deviation = variance[j].squareRoot(), own = rows + j * width
+            func update(_ i: Int) {
+                let row = rows + i * width
+                let e = (column[i] - Self.dot(own, row, t)) / deviation
+                row[t] = e
+                variance[i] -= e * e
+            }
+            for i in 0..<count where !isPlaced[i] { update(i) }
+            for i in members { update(i) }
+            basis.append(j)
+        }
+
+        while placed.count < k {
+            var best = -1, bestVariance = -Double.infinity
+            for i in 0..<count where !isPlaced[i] && variance[i] > bestVariance { (best, bestVariance) = (i, variance[i]) }
+            guard bestVariance > Self.epsilon * quality[best] * quality[best] else { break }
+            placed.append(best)
+            isPlaced[best] = true
+            guard placed.count < k else { break }
+            if basis.count < width {
+                let column = columns + basis.count * count
+                for i in 0..<count where !isPlaced[i] { column[i] = quality[best] * similarity(best, i) * quality[i] }
+                extend(best, column: column)
+            } else {
+                // The window slides: its oldest member leaves, and the rows are recomputed
+                // against the others and `best`, whose column takes the leaver's place.
+                let members = Array(basis.dropFirst()) + [best]
+                let leaving = columns
+                for i in 0..<count where !isPlaced[i] { leaving[i] = quality[best] * similarity(best, i) * quality[i] }
+                for m in 0..<(width - 1) {   // columns in the members' order: rotate by one
+                    for i in 0..<count { swap(&columns[m * count + i], &columns[(m + 1) * count + i]) }
+                }
+                basis = []
+                for i in 0..<count where !isPlaced[i] { variance[i] = quality[i] * quality[i] }
+                for member in members { variance[member] = quality[member] * quality[member] }
+                for (m, member) in members.enumerated() { extend(member, column: columns + m * count, members: members[(m + 1)...]) }
+            }
+        }
+        // Whatever the determinant cannot tell apart follows relevance.
+        if placed.count < k {
+            let rest = (0..<count).filter { !isPlaced[$0] }.sorted { (relevance[$0], $1) > (relevance[$1], $0) }
+            placed += rest.prefix(k - placed.count)
+        }
+        return placed
+    }
+
+    /// Σ a[s]·b[s] over the first `count`.
+    @inline(__always)
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ count: Int) -> Double {
+        var sum = SIMD4<Double>(), s = 0
+        while s + 4 <= count {
+            sum += UnsafeRawPointer(a + s).loadUnaligned(as: SIMD4<Double>.self) * UnsafeRawPointer(b + s).loadUnaligned(as: SIMD4<Double>.self)
+            s += 4
+        }
+        var total = sum.sum()
+        while s < count { total += a[s] * b[s]; s += 1 }
+        return total
+    }
+}
