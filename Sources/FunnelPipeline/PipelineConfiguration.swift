@@ -84,7 +84,6 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         if let preRanker, registry.rankers[preRanker] == nil {
             throw PipelineError("pipeline.preRanker: unknown ranker '\(preRanker)'; the rankers are \(registry.rankers.keys.sorted().joined(separator: ", ")), or none")
         }
-        _ = try registry.reranker(named: reranker, configuration: self)
         do { try fusion.validate() } catch { throw PipelineError("pipeline.\(error)") }
         try features.validate()
         for (name, settings) in models.sorted(by: { $0.key < $1.key }) {
@@ -110,5 +109,6 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check(dppWindow == 0 || dppWindow >= 2, "dppWindow", "must be 0 (the whole feed) or at least 2")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
+        _ = try registry.reranker(named: reranker, configuration: self)   // made from the values checked above
     }
 }

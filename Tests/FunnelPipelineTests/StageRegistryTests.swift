@@ -95,9 +95,9 @@ struct FreshnessRanker: Ranker {
         let error = #expect(throws: PipelineError.self) { try configuration.validate() }
         #expect(error?.description == "pipeline.ranker: unknown ranker 'logistic-regresion'; the rankers are logistic-regression, mmoe, reciprocal-rank-fusion, shared-bottom")
         configuration = PipelineConfiguration()
-        configuration.reranker = "dpp"
+        configuration.reranker = "xquad"
         let rerankerError = #expect(throws: PipelineError.self) { try configuration.validate() }
-        #expect(rerankerError?.description.contains("unknown reranker 'dpp'; the rerankers are mmr, none") == true)
+        #expect(rerankerError?.description.contains("unknown reranker 'xquad'; the rerankers are dpp, mmr, none") == true)
         #expect(throws: StageError.self) { try Objective(named: "clicks") }
     }
 
