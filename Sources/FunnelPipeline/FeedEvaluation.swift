@@ -23,6 +23,12 @@ public enum FeedEvaluation {
         public var channelRecall: [String: Double]
         public var candidateRecall: Double
         public var ranker: String
+        public var reranker: String
+        /// The feeds' diversity: the mean over feeds of the average pairwise category similarity
+        /// of their items (intra-list similarity, the Jaccard overlap of category levels that
+        /// the reranker reads), and the mean number of distinct leaf categories in a feed.
+        public var intraListSimilarity: Double
+        public var leafCategoriesPerFeed: Double
     }
 
     public static func run(_ data: StoreSnapshot, configuration: PipelineConfiguration, holdoutSeconds: TimeInterval = 86_400,
@@ -60,11 +66,15 @@ public enum FeedEvaluation {
         let state = LiveState(for: pipeline.configuration)
         var feedRecall = 0.0, feedHits = 0, popularRecall = 0.0, popularHits = 0, candidateRecall = 0.0
         var channelRecall: [String: Double] = [:]
+        var similarity = 0.0, leaves = 0.0
         for user in sample {
             let relevant = heldOut[user]!
             func recall(_ list: some Sequence<String>) -> Double { Double(relevant.intersection(list).count) / Double(relevant.count) }
             let feed = await pipeline.feed(FeedRequest(user: user, n: n, now: split), state: state).items.map(\.item)
             feedRecall += recall(feed)
+            let levels = feed.map { Set(pipeline.item($0)?.categoryLevels ?? []) }
+            similarity += intraListSimilarity(levels)
+            leaves += Double(Set(feed.compactMap { pipeline.item($0)?.categories.first }).count)
             if !relevant.isDisjoint(with: feed) { feedHits += 1 }
             let context = pipeline.indexes.context(for: user, now: split, location: nil)
             let popular = pipeline.popularItems(n) { context.actedOn.contains($0) }
@@ -80,6 +90,21 @@ public enum FeedEvaluation {
         return Report(users: sample.count, heldOutActions: sample.reduce(0) { $0 + heldOut[$1]!.count }, n: n,
                       feedRecall: feedRecall / count, feedHitRate: Double(feedHits) / count,
                       popularRecall: popularRecall / count, popularHitRate: Double(popularHits) / count,
-                      channelRecall: channelRecall.mapValues { $0 / count }, candidateRecall: candidateRecall / count, ranker: pipeline.rankerName)
+                      channelRecall: channelRecall.mapValues { $0 / count }, candidateRecall: candidateRecall / count, ranker: pipeline.rankerName,
+                      reranker: pipeline.reranker.name, intraListSimilarity: similarity / count, leafCategoriesPerFeed: leaves / count)
+    }
+
+    /// The average Jaccard overlap of every pair of the items' category levels (0 for fewer
+    /// than two items; an item without categories is like nothing).
+    public static func intraListSimilarity(_ levels: [Set<String>]) -> Double {
+        guard levels.count >= 2 else { return 0 }
+        var sum = 0.0
+        for a in levels.indices {
+            for b in levels.indices where b > a {
+                let union = levels[a].union(levels[b]).count
+                if union > 0 { sum += Double(levels[a].intersection(levels[b]).count) / Double(union) }
+            }
+        }
+        return sum / Double(levels.count * (levels.count - 1) / 2)
     }
 }

@@ -40,5 +40,21 @@ import Testing
         #expect(r.feedRecall > 0 && r.feedRecall <= r.feedHitRate && r.popularRecall <= r.popularHitRate)
         #expect(r.channelRecall.values.allSatisfy { $0 <= r.candidateRecall + 1e-12 }, "merged candidates hold every channel's")
         #expect(r.feedRecall <= r.candidateRecall, "the feed is drawn from the candidates")
+
+        // Diversity: a DPP that weighs it heavily makes feeds less alike within than the ranker's order.
+        var plain = PipelineConfiguration(), diverse = PipelineConfiguration()
+        plain.reranker = "none"
+        (diverse.reranker, diverse.dppTheta) = ("dpp", 0.2)
+        let ordered = try await FeedEvaluation.run(StoreSnapshot(items: items, events: events), configuration: plain, n: 20, sampleUsers: 300, trainModels: false)
+        let varied = try await FeedEvaluation.run(StoreSnapshot(items: items, events: events), configuration: diverse, n: 20, sampleUsers: 300, trainModels: false)
+        #expect(varied.intraListSimilarity < ordered.intraListSimilarity && varied.leafCategoriesPerFeed > ordered.leafCategoriesPerFeed,
+                "ILS \(varied.intraListSimilarity) against \(ordered.intraListSimilarity)")
+    }
+
+    /// Games/puzzle and games/action share one level of three; music shares none.
+    @Test func intraListSimilarityByHand() {
+        let puzzle: Set = ["games", "games/puzzle"], action: Set = ["games", "games/action"], jazz: Set = ["music", "music/jazz"]
+        #expect(FeedEvaluation.intraListSimilarity([puzzle, action, jazz]) == (1.0 / 3) / 3)
+        #expect(FeedEvaluation.intraListSimilarity([puzzle]) == 0)
     }
 }

@@ -168,6 +168,8 @@ extension EvalCommand {
                      r.users, r.heldOutActions, holdoutDays, r.ranker, Date().timeIntervalSince(start)))
         print("| list | Recall@\(n) | HR@\(n) |\n|---|---:|---:|")
         print(String(format: "| feed | %.4f | %.4f |\n| popular | %.4f | %.4f |", r.feedRecall, r.feedHitRate, r.popularRecall, r.popularHitRate))
+        print(String(format: "\nfeed diversity (reranker %@): intra-list similarity %.4f, %.2f leaf categories per feed", r.reranker, r.intraListSimilarity,
+                     r.leafCategoriesPerFeed))
         print("\n| candidates | recall |\n|---|---:|")
         for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) { print(String(format: "| %@ | %.4f |", channel, recall)) }
         print(String(format: "| all, merged | %.4f |", r.candidateRecall))
