@@ -16,10 +16,13 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// candidate is compared with.
     public var mmrLambda = 0.7
     public var mmrWindow = 5
-    /// The DPP reranker's weight of relevance against diversity (θ in [0, 1)), and how many
-    /// consecutive slots it keeps diverse together (0: the whole feed).
+    /// The DPP reranker's weight of relevance against diversity (θ in [0, 1)), how many
+    /// consecutive slots it keeps diverse together (0: the whole feed), and the weight of the
+    /// similarity in its kernel (β in [0, 1]; at 1, two items of one category never both place
+    /// while another category is left).
     public var dppTheta = 0.7
     public var dppWindow = 0
+    public var dppSimilarityWeight = 0.9
     /// How long an exposed item stays out of the same user's feeds.
     public var exposureDays = 7
     /// Logged exposures used to train the ranker (the most recent ones).
@@ -66,6 +69,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         mmrWindow = try c.decodeIfPresent(Int.self, forKey: .mmrWindow) ?? d.mmrWindow
         dppTheta = try c.decodeIfPresent(Double.self, forKey: .dppTheta) ?? d.dppTheta
         dppWindow = try c.decodeIfPresent(Int.self, forKey: .dppWindow) ?? d.dppWindow
+        dppSimilarityWeight = try c.decodeIfPresent(Double.self, forKey: .dppSimilarityWeight) ?? d.dppSimilarityWeight
         exposureDays = try c.decodeIfPresent(Int.self, forKey: .exposureDays) ?? d.exposureDays
         trainingExposures = try c.decodeIfPresent(Int.self, forKey: .trainingExposures) ?? d.trainingExposures
         concurrentChannels = try c.decodeIfPresent(Bool.self, forKey: .concurrentChannels) ?? d.concurrentChannels
@@ -107,6 +111,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
         try check(dppTheta >= 0 && dppTheta < 1, "dppTheta", "must be within [0, 1)")
         try check(dppWindow == 0 || dppWindow >= 2, "dppWindow", "must be 0 (the whole feed) or at least 2")
+        try check((0...1).contains(dppSimilarityWeight), "dppSimilarityWeight", "must be within 0…1")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
         _ = try registry.reranker(named: reranker, configuration: self)   // made from the values checked above

@@ -48,7 +48,7 @@ public struct StageRegistry: Sendable {
                           configuration: MultiTaskRanker.Configuration(architecture: .sharedBottom))
         registry.registerRanker(ReciprocalRankFusion.name) { ReciprocalRankFusion(features: $0) }
         registry.registerReranker("mmr") { MMRReranker(lambda: $0.mmrLambda, window: $0.mmrWindow) }
-        registry.registerReranker("dpp") { DPPReranker(theta: $0.dppTheta, window: $0.dppWindow == 0 ? nil : $0.dppWindow) }
+        registry.registerReranker("dpp") { DPPReranker(theta: $0.dppTheta, window: $0.dppWindow == 0 ? nil : $0.dppWindow, similarityWeight: $0.dppSimilarityWeight) }
         registry.registerReranker(RelevanceOrder().name) { _ in RelevanceOrder() }
         return registry
     }()

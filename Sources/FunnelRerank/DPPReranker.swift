@@ -4,9 +4,12 @@ import FunnelStages
 /// A determinantal point process over the candidates, with the fast greedy MAP inference of
 /// Chen, Zhang & Zhou (NeurIPS 2018): the feed is filled one slot at a time with the candidate
 /// that most increases log det L_Y of the placed set Y, for the kernel
-/// `L_ij = q_i · S_ij · q_j`, S the candidates' similarity (1 on the diagonal) and
-/// `q_i = exp(α · relevance_i)`, α = θ / (2(1 − θ)), relevances rescaled to [0, 1] first.
+/// `L_ij = q_i · S_ij · q_j` with `q_i = exp(α · relevance_i)`, α = θ / (2(1 − θ)), relevances
+/// rescaled to [0, 1] first, and `S_ij = β · similarity(i, j)` off the diagonal, 1 on it.
 /// θ weighs relevance against diversity: 0 is diversity alone, near 1 the relevance order.
+/// β < 1 keeps two items of similarity 1 (the same category) from making L singular, which would
+/// forbid the second whatever its relevance: the kernel stays positive semi-definite whenever
+/// the similarity is, as a mixture of it and the identity.
 ///
 /// Each candidate keeps the Cholesky row of its kernel column against the placed items, so
 /// that a step costs one dot product per candidate (O(k²·n) for k of n) rather than a
@@ -20,14 +23,17 @@ public struct DPPReranker: Reranker {
     public var theta: Double
     /// How many consecutive slots must be diverse together (nil: the whole feed).
     public var window: Int?
+    /// β, the weight of the similarity off the diagonal, in [0, 1].
+    public var similarityWeight: Double
 
     /// Below this conditional variance a candidate adds nothing the placed items do not have.
     static let epsilon = 1e-10
 
-    public init(theta: Double = 0.7, window: Int? = nil) {
+    public init(theta: Double = 0.7, window: Int? = nil, similarityWeight: Double = 0.9) {
         precondition((0..<1).contains(theta), "theta must be within [0, 1)")
         precondition(window.map { $0 >= 2 } ?? true, "a window holds at least two slots")
-        (self.theta, self.window) = (theta, window)
+        precondition((0...1).contains(similarityWeight), "similarityWeight must be within [0, 1]")
+        (self.theta, self.window, self.similarityWeight) = (theta, window, similarityWeight)
     }
 
     public func order(relevance: [Double], n: Int, similarity: (Int, Int) -> Double) -> [Int] {
@@ -74,14 +80,14 @@ public struct DPPReranker: Reranker {
             guard placed.count < k else { break }
             if basis.count < width {
                 let column = columns + basis.count * count
-                for i in 0..<count where !isPlaced[i] { column[i] = quality[best] * similarity(best, i) * quality[i] }
+                for i in 0..<count where !isPlaced[i] { column[i] = quality[best] * similarityWeight * similarity(best, i) * quality[i] }
                 extend(best, column: column)
             } else {
                 // The window slides: its oldest member leaves, and the rows are recomputed
                 // against the others and `best`, whose column takes the leaver's place.
                 let members = Array(basis.dropFirst()) + [best]
                 let leaving = columns
-                for i in 0..<count where !isPlaced[i] { leaving[i] = quality[best] * similarity(best, i) * quality[i] }
+                for i in 0..<count where !isPlaced[i] { leaving[i] = quality[best] * similarityWeight * similarity(best, i) * quality[i] }
                 for m in 0..<(width - 1) {   // columns in the members' order: rotate by one
                     for i in 0..<count { swap(&columns[m * count + i], &columns[(m + 1) * count + i]) }
                 }

@@ -14,12 +14,12 @@ import Testing
     /// The greedy MAP by determinants, as the paper states it: each slot goes to the candidate
     /// that maximises det L over the conditioning set (every placed item, or the last w − 1)
     /// and itself; once none adds a variance above ε, relevance orders the rest.
-    static func bruteForce(relevance: [Double], n: Int, similarity: [[Double]], theta: Double, window: Int?) -> [Int] {
+    static func bruteForce(relevance: [Double], n: Int, similarity: [[Double]], theta: Double, window: Int?, weight: Double) -> [Int] {
         let low = relevance.min()!, high = relevance.max()!
         let alpha = theta / (2 * (1 - theta))
         let q = relevance.map { exp(alpha * (high > low ? ($0 - low) / (high - low) : 1)) }
         func determinant(_ items: [Int]) -> Double {
-            var a = items.map { i in items.map { j in q[i] * (i == j ? 1 : similarity[i][j]) * q[j] } }
+            var a = items.map { i in items.map { j in q[i] * (i == j ? 1 : weight * similarity[i][j]) * q[j] } }
             var det = 1.0
             for c in a.indices {
                 let pivot = (c..<a.count).max { abs(a[$0][c]) < abs(a[$1][c]) }!
@@ -64,9 +64,10 @@ import Testing
             let similarity = vectors.map { a in vectors.map { b in zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } } }
             let relevance = (0..<count).map { _ in Double.random(in: 0...1, using: &generator) }
             let theta = Double.random(in: 0...0.9, using: &generator), n = Int.random(in: 1...count, using: &generator)
-            let fast = DPPReranker(theta: theta, window: window).order(relevance: relevance, n: n) { similarity[$0][$1] }
-            let slow = Self.bruteForce(relevance: relevance, n: n, similarity: similarity, theta: theta, window: window)
-            #expect(fast == slow, "trial \(trial): \(count) candidates in \(dimension) dimensions, θ \(theta), n \(n)")
+            let weight = trial % 2 == 0 ? 1 : Double.random(in: 0...1, using: &generator)
+            let fast = DPPReranker(theta: theta, window: window, similarityWeight: weight).order(relevance: relevance, n: n) { similarity[$0][$1] }
+            let slow = Self.bruteForce(relevance: relevance, n: n, similarity: similarity, theta: theta, window: window, weight: weight)
+            #expect(fast == slow, "trial \(trial): \(count) candidates in \(dimension) dimensions, θ \(theta), β \(weight), n \(n)")
         }
     }
 
@@ -78,5 +79,15 @@ import Testing
         let similarity: (Int, Int) -> Double = { topic[$0] == topic[$1] ? 0.9 : 0 }
         #expect(DPPReranker(theta: 0.99).order(relevance: relevance, n: 4, similarity: similarity) == [0, 1, 2, 3])
         #expect(DPPReranker(theta: 0.5).order(relevance: relevance, n: 3, similarity: similarity) == [0, 4, 1])
+    }
+
+    /// Items of one category (similarity 1) make the kernel singular at β = 1: the second of
+    /// them is never placed while another category remains, however relevant; below 1 it is.
+    @Test func similarityWeightLetsACategoryRepeat() {
+        let relevance = [1.0, 0.99, 0.1]
+        let topic = [0, 0, 1]
+        let similarity: (Int, Int) -> Double = { topic[$0] == topic[$1] ? 1 : 0 }
+        #expect(DPPReranker(theta: 0.9, similarityWeight: 1).order(relevance: relevance, n: 2, similarity: similarity) == [0, 2])
+        #expect(DPPReranker(theta: 0.9, similarityWeight: 0.5).order(relevance: relevance, n: 2, similarity: similarity) == [0, 1])
     }
 }

@@ -37,6 +37,7 @@ import Testing
         Case("pipeline.mmrWindow", "mmrWindow = 1", over: "[pipeline]\nmmrLambda = 0.3"),
         Case("pipeline.dppTheta", "dppTheta = 0.2", over: "[pipeline]\nreranker = \"dpp\""),
         Case("pipeline.dppWindow", "dppWindow = 2", over: "[pipeline]\nreranker = \"dpp\""),
+        Case("pipeline.dppSimilarityWeight", "dppSimilarityWeight = 0.3", over: "[pipeline]\nreranker = \"dpp\""),
         Case("pipeline.exposureDays", "[pipeline]\nexposureDays = 2"),
         Case("pipeline.trainingExposures", "[pipeline]\ntrainingExposures = 3000"),
         Case("pipeline.ranker", "[pipeline]\nranker = \"shared-bottom\""),
