@@ -162,13 +162,19 @@ public final class SQLiteStore: Store {
 
     private func queryEventRows(_ clause: String, _ arguments: [(any DatabaseValueConvertible)?]) async throws -> [(seq: Int64, event: Event)] {
         let arguments = StatementArguments(arguments)
+        // Columns by position from a cursor: GRDB looks a column up by name afresh for every row
+        // (lowercasing it), which took a tenth of a large pipeline build.
+        let sql = "SELECT seq, user_id, item_id, type, ts, watched, duration, value, device, city, hour FROM events \(clause)"
         return try await writer.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM events \(clause)", arguments: arguments).map { row in
-                guard let type = EventType(rawValue: row["type"]) else { throw StoreError("stored event has unknown type \(row["type"] as String)") }
-                return (row["seq"], Event(userID: row["user_id"], itemID: row["item_id"], type: type,
-                                          timestamp: Date(timeIntervalSince1970: row["ts"]), watchedSeconds: row["watched"], itemDuration: row["duration"],
-                                          value: row["value"], context: EventContext(device: row["device"], city: row["city"], hour: row["hour"])))
+            var events: [(seq: Int64, event: Event)] = []
+            let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+            while let row = try rows.next() {
+                guard let type = EventType(rawValue: row[3]) else { throw StoreError("stored event has unknown type \(row[3] as String)") }
+                events.append((row[0], Event(userID: row[1], itemID: row[2], type: type, timestamp: Date(timeIntervalSince1970: row[4]),
+                                             watchedSeconds: row[5], itemDuration: row[6], value: row[7],
+                                             context: EventContext(device: row[8], city: row[9], hour: row[10]))))
             }
+            return events
         }
     }
 
