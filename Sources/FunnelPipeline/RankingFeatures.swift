@@ -165,14 +165,15 @@ public struct RankingFeatures: Sendable {
         authorStatistics = byAuthor
         priorItemStatistics = spec.has(.item) ? rates(itemCounts, "", Self.itemRates) : []
         priorAuthorStatistics = spec.has(.author) ? rates(authorCounts, "", Self.authorRates) : []
+        unknownItem = Self.itemColumns(spec: spec, item: nil, statistics: priorItemStatistics, author: priorAuthorStatistics)
+        itemWidth = unknownItem.count
         var table: [Float] = []
+        table.reserveCapacity(space.count * itemWidth)
         for (row, itemID) in space.ids.enumerated() {
             let statistics = spec.has(.item) ? rates(itemCounts, itemID, Self.itemRates) : []
             table += Self.itemColumns(spec: spec, item: catalogue[itemID], statistics: statistics,
                                       author: authorName[row].flatMap { byAuthor[$0] } ?? priorAuthorStatistics)
         }
-        unknownItem = Self.itemColumns(spec: spec, item: nil, statistics: priorItemStatistics, author: priorAuthorStatistics)
-        itemWidth = unknownItem.count
         itemTable = table
         for (user, _) in profiles {
             var statistics: [Float] = []

@@ -39,9 +39,8 @@ public struct DPPReranker: Reranker {
     public func order(relevance: [Double], n: Int, similarity: (Int, Int) -> Double) -> [Int] {
         let count = relevance.count, k = min(max(0, n), count)
         guard k > 0 else { return [] }
-        let low = relevance.min()!, high = relevance.max()!
         let alpha = theta / (2 * (1 - theta))
-        let quality = relevance.map { exp(alpha * (high > low ? ($0 - low) / (high - low) : 1)) }
+        let quality = Self.unitScaled(relevance).map { exp(alpha * $0) }
         // The placed items a candidate is conditioned on, at most.
         let width = window.map { $0 - 1 } ?? k
         // Per candidate, its Cholesky row against the basis and its conditional variance
@@ -54,12 +53,13 @@ public struct DPPReranker: Reranker {
         for i in 0..<count { variance[i] = quality[i] * quality[i] }
         var isPlaced = [Bool](repeating: false, count: count)
         var placed: [Int] = []
-        var basis: [Int] = []   // the conditioning items, oldest first; basis[m]'s column at columns + m·count
+        var basis: [Int] = []   // the conditioning items, oldest first
+        var slots: [Int] = []   // basis[m]'s column at columns + slots[m]·count
 
         /// Conditions the unplaced candidates and `members` on the basis's next member `j`, whose
-        /// kernel column is at `column`.
-        func extend(_ j: Int, column: UnsafePointer<Double>, members: ArraySlice<Int> = []) {
-            let t = basis.count, deviation = variance[j].squareRoot(), own = rows + j * width
+        /// kernel column is in `slot`.
+        func extend(_ j: Int, slot: Int, members: ArraySlice<Int> = []) {
+            let t = basis.count, deviation = variance[j].squareRoot(), own = rows + j * width, column = columns + slot * count
             func update(_ i: Int) {
                 let row = rows + i * width
                 let e = (column[i] - Self.dot(own, row, t)) / deviation
@@ -69,6 +69,7 @@ public struct DPPReranker: Reranker {
             for i in 0..<count where !isPlaced[i] { update(i) }
             for i in members { update(i) }
             basis.append(j)
+            slots.append(slot)
         }
 
         while placed.count < k {
@@ -78,23 +79,19 @@ public struct DPPReranker: Reranker {
             placed.append(best)
             isPlaced[best] = true
             guard placed.count < k else { break }
+            // A full window slides: its oldest member leaves and `best` takes its column's slot.
+            let slot = basis.count < width ? basis.count : slots[0]
+            let column = columns + slot * count
+            for i in 0..<count where !isPlaced[i] { column[i] = quality[best] * similarityWeight * similarity(best, i) * quality[i] }
             if basis.count < width {
-                let column = columns + basis.count * count
-                for i in 0..<count where !isPlaced[i] { column[i] = quality[best] * similarityWeight * similarity(best, i) * quality[i] }
-                extend(best, column: column)
+                extend(best, slot: slot)
             } else {
-                // The window slides: its oldest member leaves, and the rows are recomputed
-                // against the others and `best`, whose column takes the leaver's place.
-                let members = Array(basis.dropFirst()) + [best]
-                let leaving = columns
-                for i in 0..<count where !isPlaced[i] { leaving[i] = quality[best] * similarityWeight * similarity(best, i) * quality[i] }
-                for m in 0..<(width - 1) {   // columns in the members' order: rotate by one
-                    for i in 0..<count { swap(&columns[m * count + i], &columns[(m + 1) * count + i]) }
-                }
-                basis = []
+                // The rows are recomputed against the members that stay and `best`.
+                let members = Array(basis.dropFirst()) + [best], memberSlots = Array(slots.dropFirst()) + [slot]
+                (basis, slots) = ([], [])
                 for i in 0..<count where !isPlaced[i] { variance[i] = quality[i] * quality[i] }
                 for member in members { variance[member] = quality[member] * quality[member] }
-                for (m, member) in members.enumerated() { extend(member, column: columns + m * count, members: members[(m + 1)...]) }
+                for m in members.indices { extend(members[m], slot: memberSlots[m], members: members[(m + 1)...]) }
             }
         }
         // Whatever the determinant cannot tell apart follows relevance.

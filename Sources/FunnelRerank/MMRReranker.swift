@@ -23,8 +23,7 @@ public struct MMRReranker: Reranker {
     public func order(relevance: [Double], n: Int, similarity: (Int, Int) -> Double) -> [Int] {
         let count = relevance.count
         guard count > 0, n > 0 else { return [] }
-        let low = relevance.min()!, high = relevance.max()!
-        let scaled = relevance.map { high > low ? ($0 - low) / (high - low) : 1 }
+        let scaled = Self.unitScaled(relevance)
         var isPlaced = [Bool](repeating: false, count: count)
         var placed: [Int] = []
         /// Per placed item, its similarity to every candidate.
@@ -45,5 +44,14 @@ public struct MMRReranker: Reranker {
             }
         }
         return placed
+    }
+}
+
+extension Reranker {
+    /// `relevance` rescaled to [0, 1] over the candidates (all 1 when they are equal), so that a
+    /// reranker's trade-off means the same whatever the ranker's scale.
+    static func unitScaled(_ relevance: [Double]) -> [Double] {
+        guard let low = relevance.min(), let high = relevance.max() else { return [] }
+        return relevance.map { high > low ? ($0 - low) / (high - low) : 1 }
     }
 }

@@ -16,10 +16,8 @@ public struct FreshItems: Sendable {
     public let newest: [Item]
     /// Visible items by author, newest first.
     let byAuthor: [String: [Item]]
-    /// Visible located items by the geohash cell of `cellPrecision` they lie in, newest first.
+    /// Visible located items by their `PlaceCells` key, newest first.
     let byCell: [String: [Item]]
-    /// The cells `byCell` is keyed by: places are looked up at this precision or a finer one.
-    public static let cellPrecision = 4
 
     public init() { self.init(written: [:]) }
 
@@ -29,7 +27,7 @@ public struct FreshItems: Sendable {
         let kept = visible.prefix(Self.capacity)
         newest = Array(kept)
         byAuthor = Dictionary(grouping: kept.filter { $0.authorID != nil }, by: { $0.authorID! })
-        byCell = Dictionary(grouping: kept.filter { $0.location != nil }, by: { Geohash.encode($0.location!, precision: Self.cellPrecision) })
+        byCell = Dictionary(grouping: kept.filter { $0.location != nil }, by: { PlaceCells.key(of: $0.location!) })
         self.written = written
     }
 
@@ -72,15 +70,13 @@ public struct FreshItems: Sendable {
         return Array(result.sorted(by: ScoredItem.bestFirst).prefix(limit))
     }
 
-    /// The fresh items within the geohash cell of `precision` (at least `cellPrecision`) around
-    /// `location` and its eight neighbours, as `GeohashChannel` reads them, newest first.
+    /// The fresh items within the geohash cell of `precision` (at least `PlaceCells.precision`)
+    /// around `location` and its eight neighbours, as `GeohashChannel` reads them, newest first.
     public func items(near location: GeoPoint, precision: Int, now: Date, limit: Int) -> [ScoredItem] {
-        precondition(precision >= Self.cellPrecision, "fresh items are placed in cells of precision \(Self.cellPrecision) or finer")
-        let cells = Set(Geohash.neighbourhood(Geohash.encode(location, precision: precision)))
-        let parents = Set(cells.map { String($0.prefix(Self.cellPrecision)) })
+        let (cells, keys) = PlaceCells.neighbourhood(of: location, precision: precision)
         var result: [ScoredItem] = []
-        for parent in parents {
-            for item in byCell[parent] ?? [] where item.isAvailable(at: now) && cells.contains(Geohash.encode(item.location!, precision: precision)) {
+        for key in keys {
+            for item in byCell[key] ?? [] where item.isAvailable(at: now) && PlaceCells.contains(cells, item.location!, precision: precision) {
                 result.append(ScoredItem(item: item.id, score: item.createdAt?.timeIntervalSince1970 ?? 0))
             }
         }

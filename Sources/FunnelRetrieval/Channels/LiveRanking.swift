@@ -32,7 +32,7 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
     private var scores: [String: Double] = [:]
     private var ranking: [ScoredItem] = []
     private var place: (@Sendable (String) -> GeoPoint?)?
-    /// The located items events touched since the build, by geohash cell of `FreshItems.cellPrecision`.
+    /// The located items events touched since the build, by `PlaceCells` key.
     private var touchedByCell: [String: Set<String>] = [:]
 
     public init(name: String, halfLife: TimeInterval?, weights: InterestWeights = .standard, epoch: Date = Date()) {
@@ -52,7 +52,6 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
                 events.append((event.itemID, weight, event.timestamp))
                 add(weight, at: event.timestamp, to: event.itemID)
                 touched.insert(event.itemID)
-                if let point = place?(event.itemID) { touchedByCell[Geohash.encode(point, precision: FreshItems.cellPrecision), default: []].insert(event.itemID) }
             }
             if events.count > Self.capacity { events.removeFirst(events.count - Self.capacity) }
             if !touched.isEmpty { rerank(ranking.map(\.item) + touched) }
@@ -70,29 +69,27 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
             events.removeAll { $0.time < time }
             scores = [:]
             touchedByCell = [:]
-            for event in events {
-                add(event.weight, at: event.time, to: event.item)
-                if let point = place?(event.item) { touchedByCell[Geohash.encode(point, precision: FreshItems.cellPrecision), default: []].insert(event.item) }
-            }
+            for event in events { add(event.weight, at: event.time, to: event.item) }
             rerank(built.prefix(Self.listed).map(\.item) + scores.keys)
         }
     }
 
     /// The items writes touched within the geohash cell of `precision` (at least
-    /// `FreshItems.cellPrecision`) around `location` and its eight neighbours, with their scores.
+    /// `PlaceCells.precision`) around `location` and its eight neighbours, with their scores.
     public func touched(near location: GeoPoint, precision: Int) -> [ScoredItem] {
-        let cells = Set(Geohash.neighbourhood(Geohash.encode(location, precision: precision)))
-        let parents = Set(cells.map { String($0.prefix(FreshItems.cellPrecision)) })
+        let (cells, keys) = PlaceCells.neighbourhood(of: location, precision: precision)
         return lock.withLock {
             guard let place, !touchedByCell.isEmpty else { return [] }
-            return parents.flatMap { touchedByCell[$0] ?? [] }.compactMap { item in
-                place(item).flatMap { cells.contains(Geohash.encode($0, precision: precision)) ? ScoredItem(item: item, score: scores[item]!, row: base[item]?.row ?? -1) : nil }
+            return keys.flatMap { touchedByCell[$0] ?? [] }.compactMap { item in
+                place(item).flatMap { PlaceCells.contains(cells, $0, precision: precision) ? ScoredItem(item: item, score: scores[item]!, row: base[item]?.row ?? -1) : nil }
             }
         }
     }
 
+    /// Adds an event's weight to `item`'s score, and places the item if it was not touched yet.
     private func add(_ weight: Double, at time: Date, to item: String) {
         let decayed = halfLife.map { weight * exp2(time.timeIntervalSince(epoch) / $0) } ?? weight
+        if scores[item] == nil, let point = place?(item) { touchedByCell[PlaceCells.key(of: point), default: []].insert(item) }
         scores[item] = (scores[item] ?? base[item]?.score ?? 0) + decayed
     }
 
