@@ -84,6 +84,14 @@ public enum Compute {
         (count + chunks - 1) / max(1, chunks)
     }
 
+    /// The fewest rows of `columns` values worth a thread of their own in a light elementwise
+    /// pass (normalising, pooling): about 32k values, below which handing a chunk to another
+    /// thread costs more than it saves.
+    @inlinable
+    public static func minimumRows(columns: Int) -> Int {
+        max(1, 32_768 / max(1, columns))
+    }
+
     /// `parallel` with the chunk count chosen by `chunkCount`.
     @inlinable
     public static func parallel(_ count: Int, minimumChunk: Int, _ body: (Int, Range<Int>) -> Void) {

@@ -55,15 +55,18 @@ extension Graph {
     static func poolBags(table: UnsafeBufferPointer<Float>, width: Int, ids: [Int32], offsets: [Int32], pooling: BagPooling,
                          into output: UnsafeMutablePointer<Float>, rowStride: Int) {
         let rows = table.count / max(width, 1)
-        for b in 0..<(offsets.count - 1) {
-            let start = Int(offsets[b]), end = Int(offsets[b + 1])
-            let y = output + b * rowStride
-            y.update(repeating: 0, count: width)
-            let scale = pooling.scale(forLength: end - start)
-            for k in start..<end {
-                let r = Int(ids[k])
-                ensure(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
-                for j in 0..<width { y[j] += scale * table[r * width + j] }
+        let bags = offsets.count - 1
+        Compute.parallel(bags, minimumChunk: Compute.minimumRows(columns: width * max(1, ids.count / max(1, bags)))) { _, range in
+            for b in range {
+                let start = Int(offsets[b]), end = Int(offsets[b + 1])
+                let y = output + b * rowStride
+                y.update(repeating: 0, count: width)
+                let scale = pooling.scale(forLength: end - start)
+                for k in start..<end {
+                    let r = Int(ids[k])
+                    ensure(r >= 0 && r < rows, "embeddingBag: id \(r) out of range for a table of \(rows) rows")
+                    Kernels.addScaled(table.baseAddress! + r * width, scale: scale, into: y, count: width)
+                }
             }
         }
     }
@@ -86,15 +89,20 @@ extension Graph {
 
     func embeddingBagBackward(_ table: Int, _ ids: [Int32], _ offsets: [Int32], _ pooling: BagPooling, _ g: Tensor) {
         let width = values[table].shape[1]
-        var rowGrads = [Float](repeating: 0, count: ids.count * width)
-        g.scalars.withUnsafeBufferPointer { pg in
-            for b in 0..<(offsets.count - 1) {
-                let start = Int(offsets[b]), end = Int(offsets[b + 1])
-                let scale = pooling.scale(forLength: end - start)
-                for k in start..<end {
-                    for j in 0..<width { rowGrads[k * width + j] = scale * pg[b * width + j] }
+        let bags = offsets.count - 1
+        let rowGrads = [Float](unsafeUninitializedCapacity: ids.count * width) { out, filled in
+            g.scalars.withUnsafeBufferPointer { pg in
+                Compute.parallel(bags, minimumChunk: Compute.minimumRows(columns: width * max(1, ids.count / max(1, bags)))) { _, range in
+                    for b in range {
+                        let start = Int(offsets[b]), end = Int(offsets[b + 1])
+                        let scale = pooling.scale(forLength: end - start)
+                        for k in start..<end {
+                            Kernels.scale(pg.baseAddress! + b * width, by: scale, into: out.baseAddress! + k * width, count: width)
+                        }
+                    }
                 }
             }
+            filled = ids.count * width
         }
         if let p = boundParameter(table), p.isEmbeddingTable {
             p.accumulateRows(ids, rowGrads)

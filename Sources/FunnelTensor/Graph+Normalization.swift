@@ -161,11 +161,15 @@ extension Graph {
         var norms = [Float](repeating: 0, count: rows)
         let out = Tensor(shape: v.shape) { y, _ in
             v.scalars.withUnsafeBufferPointer { p in
-                for r in 0..<rows {
-                    let x = p.baseAddress! + r * cols
-                    let norm = max(Kernels.dot(x, x, count: cols).squareRoot(), epsilon)
-                    norms[r] = norm
-                    Kernels.scale(x, by: 1 / norm, into: y + r * cols, count: cols)
+                norms.withUnsafeMutableBufferPointer { norms in
+                    Compute.parallel(rows, minimumChunk: Compute.minimumRows(columns: cols)) { _, range in
+                        for r in range {
+                            let x = p.baseAddress! + r * cols
+                            let norm = max(Kernels.dot(x, x, count: cols).squareRoot(), epsilon)
+                            norms[r] = norm
+                            Kernels.scale(x, by: 1 / norm, into: y + r * cols, count: cols)
+                        }
+                    }
                 }
             }
         }
@@ -178,13 +182,15 @@ extension Graph {
         let dx = Tensor(shape: vy.shape) { out, _ in
             vy.scalars.withUnsafeBufferPointer { py in
                 g.scalars.withUnsafeBufferPointer { pg in
-                    for r in 0..<rows {
-                        // dx = (g − y·(g·y)) / ‖x‖, or g / ε where the norm was clamped.
-                        let (gr, yr, dx) = (pg.baseAddress! + r * cols, py.baseAddress! + r * cols, out + r * cols)
-                        let inverse = 1 / norms[r]
-                        Kernels.scale(gr, by: inverse, into: dx, count: cols)
-                        if norms[r] > epsilon {
-                            Kernels.addScaled(yr, scale: -Kernels.dot(gr, yr, count: cols) * inverse, into: dx, count: cols)
+                    Compute.parallel(rows, minimumChunk: Compute.minimumRows(columns: cols)) { _, range in
+                        for r in range {
+                            // dx = (g − y·(g·y)) / ‖x‖, or g / ε where the norm was clamped.
+                            let (gr, yr, dx) = (pg.baseAddress! + r * cols, py.baseAddress! + r * cols, out + r * cols)
+                            let inverse = 1 / norms[r]
+                            Kernels.scale(gr, by: inverse, into: dx, count: cols)
+                            if norms[r] > epsilon {
+                                Kernels.addScaled(yr, scale: -Kernels.dot(gr, yr, count: cols) * inverse, into: dx, count: cols)
+                            }
                         }
                     }
                 }

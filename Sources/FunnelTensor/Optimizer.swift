@@ -1,4 +1,5 @@
 import Foundation
+import CThreadState
 
 /// Updates parameters from their gradients, then clears the gradients.
 ///
@@ -12,6 +13,33 @@ public protocol Optimizer {
 }
 
 extension Optimizer {
+    /// Runs `body` for every parameter, spread over the compute threads: a parameter whose
+    /// update is large enough to split runs alone (its update splits itself, in `apply`); the
+    /// others are dealt to one group per thread, largest first to the lightest group, and the
+    /// groups run side by side. A two-tower model's many small tables and layers otherwise
+    /// updated one after another on one thread while the other waited.
+    func forEachParameter(_ parameters: [Parameter], _ body: (Parameter) -> Void) {
+        let threads = Compute.threads
+        guard threads > 1, funnel_parallel_depth() == 0 else { return parameters.forEach(body) }
+        var small: [(work: Int, index: Int)] = []
+        for (i, p) in parameters.enumerated() {
+            let work = (p.gradient == nil ? 0 : p.value.count) + (p.rowGradient?.values.count ?? 0)
+            if work >= 2 * Self.splitWork { body(p) } else if work > 0 { small.append((work, i)) } else { body(p) }
+        }
+        var groups = [[Int]](repeating: [], count: threads), load = [Int](repeating: 0, count: threads)
+        for (work, i) in small.sorted(by: { $0.work > $1.work }) {
+            let g = load.indices.min { load[$0] < load[$1] }!
+            groups[g].append(i)
+            load[g] += work
+        }
+        Compute.parallel(threads, chunks: threads) { _, range in
+            for g in range { for i in groups[g] { body(parameters[i]) } }
+        }
+    }
+
+    /// Elements of a dense update below which it stays on one thread.
+    static var splitWork: Int { 65_536 }
+
     /// Applies `update(value, gradient, slot0, slot1, count)` to every element of a dense gradient
     /// and to each touched row of a row gradient. Up to two optimizer-state tensors shaped like
     /// the value are kept per parameter.
@@ -37,7 +65,7 @@ extension Optimizer {
                     let stride0 = slotCount > 0 ? 1 : 0, stride1 = slotCount > 1 ? 1 : 0
                     if let dense {
                         dense.scalars.withUnsafeBufferPointer { g in
-                            Compute.parallel(v.count, minimumChunk: 65_536) { _, r in
+                            Compute.parallel(v.count, minimumChunk: Self.splitWork) { _, r in
                                 let o = r.lowerBound
                                 update(v.baseAddress! + o, g.baseAddress! + o, m0.baseAddress! + o * stride0, m1.baseAddress! + o * stride1, r.count)
                             }
@@ -77,7 +105,7 @@ public struct SGD: Optimizer {
 
     public mutating func step(_ parameters: [Parameter]) {
         let lr = learningRate, mu = momentum
-        for p in parameters {
+        forEachParameter(parameters) { p in
             let wd = weightDecay + p.l2Penalty
             apply(p, slotCount: mu == 0 ? 0 : 1) { v, g, velocity, _, n in
                 if mu == 0 {
@@ -126,8 +154,9 @@ public struct Adam: Optimizer {
         let correction1 = 1 - Foundation.pow(b1, t), correction2 = 1 - Foundation.pow(b2, t)
         let stepSize = learningRate * correction2.squareRoot() / correction1
         let decay = decoupledWeightDecay ? learningRate * weightDecay : 0
-        for p in parameters {
-            let l2 = p.l2Penalty + (decoupledWeightDecay ? 0 : weightDecay)
+        let l2Decay = decoupledWeightDecay ? 0 : weightDecay
+        forEachParameter(parameters) { p in
+            let l2 = p.l2Penalty + l2Decay
             let denominatorShift = eps * correction2.squareRoot()
             apply(p, slotCount: 2) { v, g, m, s, n in
                 // Eight lanes at a time: the four pointers may alias as far as the compiler knows,
@@ -171,7 +200,8 @@ public struct Adagrad: Optimizer {
 
     public mutating func step(_ parameters: [Parameter]) {
         let lr = learningRate, eps = epsilon
-        for p in parameters {
+        let initialAccumulator = initialAccumulator
+        forEachParameter(parameters) { p in
             let l2 = p.l2Penalty
             if p.slots.isEmpty, initialAccumulator != 0 {
                 p.slots = [Tensor(repeating: initialAccumulator, shape: p.value.shape)]

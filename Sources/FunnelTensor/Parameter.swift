@@ -87,24 +87,28 @@ public final class Parameter: @unchecked Sendable {
         if rowScratch.count != tableRows { rowScratch = [Int32](repeating: -1, count: tableRows) }
         var rows: [Int32] = []
         rows.reserveCapacity(g.rows.count)
-        var values = [Float]()
-        values.reserveCapacity(g.values.count)
-        let width = g.width
+        // Each gradient row's place among the distinct rows, then the sums in one pass.
+        var place = [Int32](repeating: 0, count: g.rows.count)
         rowScratch.withUnsafeMutableBufferPointer { slot in
-            g.values.withUnsafeBufferPointer { src in
-                for (k, row) in g.rows.enumerated() {
-                    let r = Int(row)
-                    if slot[r] < 0 {
-                        slot[r] = Int32(rows.count)
-                        rows.append(row)
-                        values.append(contentsOf: src[(k * width)..<((k + 1) * width)])
-                    } else {
-                        let base = Int(slot[r]) * width
-                        for j in 0..<width { values[base + j] += src[k * width + j] }
-                    }
+            for (k, row) in g.rows.enumerated() {
+                let r = Int(row)
+                if slot[r] < 0 {
+                    slot[r] = Int32(rows.count)
+                    rows.append(row)
                 }
-                for row in rows { slot[Int(row)] = -1 }
+                place[k] = slot[r]
             }
+            for row in rows { slot[Int(row)] = -1 }
+        }
+        let width = g.width
+        let values = [Float](unsafeUninitializedCapacity: rows.count * width) { sums, filled in
+            sums.initialize(repeating: 0)
+            g.values.withUnsafeBufferPointer { src in
+                for (k, p) in place.enumerated() {
+                    Kernels.addScaled(src.baseAddress! + k * width, scale: 1, into: sums.baseAddress! + Int(p) * width, count: width)
+                }
+            }
+            filled = rows.count * width
         }
         rowGradient = RowGradient(width: width, rows: rows, values: values, isCoalesced: true)
         return rowGradient
