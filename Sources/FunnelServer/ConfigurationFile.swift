@@ -55,7 +55,7 @@ public struct ConfigurationFile: Decodable, Sendable {
     public static func parse(_ text: String, source: String = "configuration") throws -> ConfigurationFile {
         let file: ConfigurationFile
         do {
-            file = try TOMLDecoder(strictDecoding: true).decode(ConfigurationFile.self, from: text)
+            file = try decode(TOMLTable(string: text))
         } catch let error as TOMLParseError {
             throw PipelineError("\(source):\(error.source.begin.line):\(error.source.begin.column): not TOML: \(error.description)")
         } catch let error as UnexpectedKeysError {
@@ -91,6 +91,54 @@ public struct ConfigurationFile: Decodable, Sendable {
         if let seconds = server.rebuildEverySeconds { configuration.rebuildEverySeconds = seconds }
         if let seconds = server.exposureSaveSeconds { configuration.exposureSaveSeconds = seconds }
         if let seconds = server.exposureRefreshSeconds { configuration.exposureRefreshSeconds = seconds }
+    }
+
+    /// Decodes the file, reading a whole number where a key takes a fractional one (`= 1` for
+    /// `= 1.0`): TOML keeps the two apart, and TOMLKit would refuse the integer.
+    private static func decode(_ table: TOMLTable) throws -> ConfigurationFile {
+        var widened = Set<[String]>()
+        while true {
+            do {
+                return try TOMLDecoder(strictDecoding: true).decode(ConfigurationFile.self, from: table)
+            } catch let error as DecodingError {
+                let keys: [any CodingKey]
+                switch error {
+                case .keyNotFound(let key, let context):
+                    keys = context.codingPath.last?.stringValue == key.stringValue ? context.codingPath : context.codingPath + [key]
+                case .typeMismatch(_, let context):
+                    keys = context.codingPath
+                default:
+                    throw error
+                }
+                // Widened once: a key that still does not decode has some other wrong type.
+                guard widened.insert(keys.map(\.stringValue)).inserted, widenInteger(at: keys, in: table) else { throw error }
+            }
+        }
+    }
+
+    /// Replaces the integer at `keys` (table keys and array indices) by the same `Double`.
+    private static func widenInteger(at keys: [any CodingKey], in table: TOMLTable) -> Bool {
+        guard let last = keys.last else { return false }
+        var value: any TOMLValueConvertible = table
+        for key in keys.dropLast() {
+            let next: (any TOMLValueConvertible)?
+            if let i = key.intValue, let array = value.array {
+                next = i < array.count ? array[i] as any TOMLValueConvertible : nil
+            } else {
+                next = value.table?[key.stringValue]
+            }
+            guard let next else { return false }
+            value = next
+        }
+        if let i = last.intValue, let array = value.array, i < array.count, let n = (array[i] as any TOMLValueConvertible).int {
+            array[i] = Double(n)
+            return true
+        }
+        if let container = value.table, let n = container[last.stringValue]?.int {
+            container[last.stringValue] = Double(n)
+            return true
+        }
+        return false
     }
 
     private static func describe(_ error: DecodingError) -> String {

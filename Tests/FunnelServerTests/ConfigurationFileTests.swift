@@ -49,6 +49,26 @@ import Testing
         #expect(try ConfigurationFile.parse("").pipeline == nil)
     }
 
+    /// TOML writes 1 and 1.0 apart; a key that takes a fraction reads a whole number too.
+    @Test func wholeNumbersServeWhereFractionsAreRead() throws {
+        let file = try ConfigurationFile.parse("""
+            [pipeline]
+            mmrLambda = 1
+            [pipeline.fusion.weights]
+            click = 2
+            [pipeline.features]
+            itemNumeric = ["price"]
+            [pipeline.features.numericBuckets]
+            price = [10, 50.5]
+            [server]
+            exposureSaveSeconds = 3
+            """)
+        #expect(file.pipeline?.mmrLambda == 1 && file.pipeline?.fusion.weights == ["click": 2])
+        #expect(file.pipeline?.features.numericBuckets == ["price": [10, 50.5]])
+        #expect(file.server?.exposureSaveSeconds == 3)
+        #expect(throws: PipelineError.self) { try ConfigurationFile.parse("[server]\nport = 8080.5") }
+    }
+
     @Test func theExampleFileIsValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let file = try ConfigurationFile.load(root.appendingPathComponent("funnel.example.toml"))
