@@ -29,6 +29,7 @@ let package = Package(
         .library(name: "FunnelPipeline", targets: ["FunnelPipeline"]),
         .library(name: "FunnelStages", targets: ["FunnelStages"]),
         .library(name: "FunnelTesting", targets: ["FunnelTesting"]),
+        .library(name: "FunnelExperiments", targets: ["FunnelExperiments"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -64,6 +65,7 @@ let package = Package(
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelStages"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "CPrefetch"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelRerank", dependencies: ["FunnelStages"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelExperiments", dependencies: ["FunnelData", "FunnelIndex"]),
         .target(name: "FunnelPipeline", dependencies: ["FunnelData", "FunnelEval", "FunnelIndex", "FunnelRetrieval", "FunnelRerank", "FunnelStore", "FunnelTensor",
                                                        "FunnelStages", "FunnelRanking"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelServer", dependencies: [
@@ -104,6 +106,7 @@ let package = Package(
                                                                 "FunnelStages", "FunnelTesting", "FunnelRanking", "FunnelTestSupport"]),
         .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelIndex", "FunnelTestSupport", "FunnelRanking", "FunnelStages", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
+        .testTarget(name: "FunnelExperimentsTests", dependencies: ["FunnelExperiments", "FunnelData"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),
         .testTarget(name: "FunnelRankingTests", dependencies: ["FunnelRanking", "FunnelData", "FunnelEval", "FunnelTensor", "FunnelTestSupport",
                                                                "FunnelStages", "FunnelTesting"]),

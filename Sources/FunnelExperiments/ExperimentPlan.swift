@@ -1,0 +1,149 @@
+import Foundation
+import FunnelIndex
+
+/// The experiments a server runs, and which users see which arm.
+///
+/// Users are bucketed by a stable hash of their id salted per layer, so the layers are
+/// orthogonal: a user's bucket in one layer says nothing of their bucket in another, and
+/// experiments in different layers (say ranking and reranking) run on the same users at once.
+/// Inside a layer, experiments take consecutive ranges of its buckets and exclude each other.
+/// A long-term holdout, salted on its own, sees none of it: no experiment and no launch, so the
+/// sum of everything launched can be measured against it. A launched experiment pushes one arm
+/// to every user of its layer but a reverse share, kept on control to confirm the effect lasts.
+/// A user keeps their buckets as long as the plan does, across days and servers.
+public struct ExperimentPlan: Sendable, Equatable {
+    public struct Arm: Sendable, Equatable, Codable {
+        public var name: String
+        /// Share of the experiment's users (shares are relative: 1 and 1 split evenly).
+        public var share: Double
+
+        public init(name: String, share: Double = 1) {
+            self.name = name
+            self.share = share
+        }
+    }
+
+    public struct Experiment: Sendable, Equatable, Codable {
+        public var name: String
+        public var layer: String
+        /// Share of the layer's users in this experiment.
+        public var traffic: Double
+        /// `control` first.
+        public var arms: [Arm]
+        /// Launched (push to all): this arm serves every user of the layer but `reverse` of them.
+        public var launched: String?
+        /// With `launched`: the share of the layer kept on control (the reverse experiment).
+        public var reverse: Double
+        /// When it began (the report's pre-period ends here), and for how many days it is planned.
+        public var start: Date?
+        public var days: Int?
+
+        public init(name: String, layer: String = "default", traffic: Double = 1, arms: [Arm], launched: String? = nil,
+                    reverse: Double = 0, start: Date? = nil, days: Int? = nil) {
+            (self.name, self.layer, self.traffic, self.arms) = (name, layer, traffic, arms)
+            (self.launched, self.reverse, self.start, self.days) = (launched, reverse, start, days)
+        }
+
+        /// The planned end, if both ends are known.
+        public var end: Date? {
+            guard let start, let days else { return nil }
+            return start.addingTimeInterval(Double(days) * 86_400)
+        }
+
+        /// Each arm's share of this experiment's users.
+        public var shares: [Double] {
+            if let launched { return arms.map { $0.name == Self.control ? reverse : ($0.name == launched ? 1 - reverse : 0) } }
+            let total = arms.reduce(0) { $0 + $1.share }
+            return arms.map { $0.share / total }
+        }
+
+        public static let control = "control"
+    }
+
+    /// Share of all users held out of every experiment and launch.
+    public var holdout: Double
+    public var experiments: [Experiment]
+
+    /// Buckets per layer: shares are exact to 1/10,000.
+    public static let buckets = 10_000
+    /// What a held-out user's assignment reads.
+    public static let holdoutLabel = "holdout"
+
+    /// Checks the plan; the error names the experiment and the rule it breaks.
+    public init(holdout: Double = 0, experiments: [Experiment]) throws {
+        guard holdout >= 0 && holdout <= 0.5 else { throw PlanError("experiments.holdout must be within 0…0.5, got \(holdout)") }
+        var names = Set<String>()
+        var traffic: [String: Double] = [:]
+        for e in experiments {
+            let at = "experiment '\(e.name)'"
+            guard !e.name.isEmpty, !e.name.contains(where: { $0 == "," || $0 == "=" }) else {
+                throw PlanError("an experiment needs a name without ',' or '=', got '\(e.name)'")
+            }
+            guard names.insert(e.name).inserted else { throw PlanError("\(at) is defined twice") }
+            guard e.name != Self.holdoutLabel else { throw PlanError("'\(Self.holdoutLabel)' names the holdout, not an experiment") }
+            guard e.traffic > 0 && e.traffic <= 1 else { throw PlanError("\(at): traffic must be within (0, 1], got \(e.traffic)") }
+            guard e.arms.first?.name == Experiment.control else { throw PlanError("\(at): its first arm must be '\(Experiment.control)'") }
+            guard e.arms.count >= 2 else { throw PlanError("\(at) needs an arm besides '\(Experiment.control)'") }
+            guard Set(e.arms.map(\.name)).count == e.arms.count else { throw PlanError("\(at) names an arm twice") }
+            for arm in e.arms where !(arm.share > 0 && arm.share.isFinite) || arm.name.contains(where: { $0 == "," || $0 == "=" }) {
+                throw PlanError("\(at): arm '\(arm.name)' needs a positive share and a name without ',' or '='")
+            }
+            if let launched = e.launched {
+                guard launched != Experiment.control, e.arms.contains(where: { $0.name == launched }) else {
+                    throw PlanError("\(at): launched must name one of its arms other than control (\(e.arms.dropFirst().map(\.name).joined(separator: ", "))), got '\(launched)'")
+                }
+                guard e.reverse >= 0 && e.reverse <= 0.5 else { throw PlanError("\(at): reverse must be within 0…0.5, got \(e.reverse)") }
+                guard e.traffic == 1 else { throw PlanError("\(at): a launched experiment takes its whole layer (traffic 1)") }
+            } else if e.reverse != 0 {
+                throw PlanError("\(at): reverse applies to a launched experiment only")
+            }
+            if let days = e.days, days < 1 { throw PlanError("\(at): days must be at least 1, got \(days)") }
+            traffic[e.layer, default: 0] += e.traffic
+            guard traffic[e.layer]! <= 1 + 1e-9 else {
+                throw PlanError("layer '\(e.layer)': its experiments' traffic adds up to more than 1 (\(traffic[e.layer]!)); experiments in one layer exclude each other")
+            }
+        }
+        self.holdout = holdout
+        self.experiments = experiments
+    }
+
+    public static let none = try! ExperimentPlan(experiments: [])
+
+    /// The bucket of `user` in the layer salted `salt`, in 0..<buckets.
+    public static func bucket(of user: String, salt: String) -> Int {
+        Int(StableHash.hash(salt + "\u{1F}" + user) % UInt64(buckets))
+    }
+
+    /// The experiments' arms `user` sees (none when held out).
+    public func assignment(of user: String) -> Assignment {
+        guard !experiments.isEmpty else { return Assignment() }
+        if holdout > 0, Self.bucket(of: user, salt: Self.holdoutLabel) < Int((holdout * Double(Self.buckets)).rounded()) {
+            return Assignment(isHoldout: true)
+        }
+        var arms: [String: String] = [:]
+        var layerBucket: [String: Int] = [:], taken: [String: Int] = [:]
+        for e in experiments {
+            let bucket = layerBucket[e.layer] ?? Self.bucket(of: user, salt: "layer:" + e.layer)
+            layerBucket[e.layer] = bucket
+            let start = taken[e.layer, default: 0], width = Int((e.traffic * Double(Self.buckets)).rounded())
+            taken[e.layer] = start + width
+            guard bucket >= start && bucket < start + width else { continue }
+            // The user's place within the experiment's range picks the arm by cumulative share.
+            let place = (Double(bucket - start) + 0.5) / Double(width)
+            var cumulative = 0.0
+            for (arm, share) in zip(e.arms, e.shares) {
+                cumulative += share
+                if place < cumulative { arms[e.name] = arm.name; break }
+            }
+            if arms[e.name] == nil { arms[e.name] = e.launched ?? e.arms.last!.name }
+        }
+        return Assignment(arms: arms)
+    }
+
+    public func experiment(named name: String) -> Experiment? { experiments.first { $0.name == name } }
+}
+
+public struct PlanError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
