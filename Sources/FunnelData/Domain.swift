@@ -122,11 +122,15 @@ public struct EventContext: Codable, Sendable, Hashable {
     public var city: String?
     /// Local hour of day, 0–23.
     public var hour: Int?
+    /// The experiment arms the user was in (`rerank=dpp,rank=control`, or `holdout`): the
+    /// server writes it with every exposure, and `funnel experiment report` reads it back.
+    public var experiments: String?
 
-    public init(device: String? = nil, city: String? = nil, hour: Int? = nil) {
+    public init(device: String? = nil, city: String? = nil, hour: Int? = nil, experiments: String? = nil) {
         self.device = device
         self.city = city
         self.hour = hour
+        self.experiments = experiments
     }
 }
 

@@ -12,6 +12,8 @@ public struct ValidationError: Error, CustomStringConvertible, Equatable {
 /// The limits every stored record obeys.
 public enum Limits {
     public static let maximumIDBytes = 256
+    /// Of an exposure's experiment arms (`context.experiments`).
+    public static let maximumLabelBytes = 1_024
     /// Timestamps from 1970 to the end of 2199.
     public static let timeRange = Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 7_258_118_399)
 }
@@ -63,6 +65,10 @@ extension Event {
         }
         if let hour = context.hour, !(0...23).contains(hour) {
             throw ValidationError(record: record, field: "context.hour", message: "must be 0–23, got \(hour)")
+        }
+        if let experiments = context.experiments, experiments.utf8.count > Limits.maximumLabelBytes {
+            throw ValidationError(record: record, field: "context.experiments",
+                                  message: "is \(experiments.utf8.count) bytes; the limit is \(Limits.maximumLabelBytes)")
         }
     }
 }

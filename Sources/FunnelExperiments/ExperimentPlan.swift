@@ -28,6 +28,10 @@ public struct ExperimentPlan: Sendable, Equatable {
         public var layer: String
         /// Share of the layer's users in this experiment.
         public var traffic: Double
+        /// Where its range of the layer's buckets starts, as a share of the layer; by default
+        /// right after the ranges of the experiments before it. Give it to keep an experiment's
+        /// users where they are when others are added before it.
+        public var offset: Double?
         /// `control` first.
         public var arms: [Arm]
         /// Launched (push to all): this arm serves every user of the layer but `reverse` of them.
@@ -38,9 +42,9 @@ public struct ExperimentPlan: Sendable, Equatable {
         public var start: Date?
         public var days: Int?
 
-        public init(name: String, layer: String = "default", traffic: Double = 1, arms: [Arm], launched: String? = nil,
+        public init(name: String, layer: String = "default", traffic: Double = 1, offset: Double? = nil, arms: [Arm], launched: String? = nil,
                     reverse: Double = 0, start: Date? = nil, days: Int? = nil) {
-            (self.name, self.layer, self.traffic, self.arms) = (name, layer, traffic, arms)
+            (self.name, self.layer, self.traffic, self.offset, self.arms) = (name, layer, traffic, offset, arms)
             (self.launched, self.reverse, self.start, self.days) = (launched, reverse, start, days)
         }
 
@@ -63,6 +67,8 @@ public struct ExperimentPlan: Sendable, Equatable {
     /// Share of all users held out of every experiment and launch.
     public var holdout: Double
     public var experiments: [Experiment]
+    /// Each experiment's buckets in its layer.
+    public let ranges: [String: Range<Int>]
 
     /// Buckets per layer: shares are exact to 1/10,000.
     public static let buckets = 10_000
@@ -73,7 +79,7 @@ public struct ExperimentPlan: Sendable, Equatable {
     public init(holdout: Double = 0, experiments: [Experiment]) throws {
         guard holdout >= 0 && holdout <= 0.5 else { throw PlanError("experiments.holdout must be within 0…0.5, got \(holdout)") }
         var names = Set<String>()
-        var traffic: [String: Double] = [:]
+        var ranges: [String: Range<Int>] = [:], taken: [String: [(name: String, range: Range<Int>)]] = [:]
         for e in experiments {
             let at = "experiment '\(e.name)'"
             guard !e.name.isEmpty, !e.name.contains(where: { $0 == "," || $0 == "=" }) else {
@@ -98,13 +104,22 @@ public struct ExperimentPlan: Sendable, Equatable {
                 throw PlanError("\(at): reverse applies to a launched experiment only")
             }
             if let days = e.days, days < 1 { throw PlanError("\(at): days must be at least 1, got \(days)") }
-            traffic[e.layer, default: 0] += e.traffic
-            guard traffic[e.layer]! <= 1 + 1e-9 else {
-                throw PlanError("layer '\(e.layer)': its experiments' traffic adds up to more than 1 (\(traffic[e.layer]!)); experiments in one layer exclude each other")
+            if let offset = e.offset, !(offset >= 0 && offset < 1) { throw PlanError("\(at): offset must be within [0, 1), got \(offset)") }
+            let width = Int((e.traffic * Double(Self.buckets)).rounded())
+            let start = e.offset.map { Int(($0 * Double(Self.buckets)).rounded()) } ?? (taken[e.layer]?.map(\.range.upperBound).max() ?? 0)
+            let range = start..<(start + width)
+            guard range.upperBound <= Self.buckets else {
+                throw PlanError("\(at): its buckets run past the end of layer '\(e.layer)' (offset \(Double(start) / Double(Self.buckets)) + traffic \(e.traffic) > 1)")
             }
+            if let other = taken[e.layer]?.first(where: { $0.range.overlaps(range) }) {
+                throw PlanError("\(at) and experiment '\(other.name)' share buckets of layer '\(e.layer)'; experiments in one layer exclude each other (lower a traffic or set an offset)")
+            }
+            taken[e.layer, default: []].append((e.name, range))
+            ranges[e.name] = range
         }
         self.holdout = holdout
         self.experiments = experiments
+        self.ranges = ranges
     }
 
     public static let none = try! ExperimentPlan(experiments: [])
@@ -121,15 +136,14 @@ public struct ExperimentPlan: Sendable, Equatable {
             return Assignment(isHoldout: true)
         }
         var arms: [String: String] = [:]
-        var layerBucket: [String: Int] = [:], taken: [String: Int] = [:]
+        var layerBucket: [String: Int] = [:]
         for e in experiments {
             let bucket = layerBucket[e.layer] ?? Self.bucket(of: user, salt: "layer:" + e.layer)
             layerBucket[e.layer] = bucket
-            let start = taken[e.layer, default: 0], width = Int((e.traffic * Double(Self.buckets)).rounded())
-            taken[e.layer] = start + width
-            guard bucket >= start && bucket < start + width else { continue }
+            let range = ranges[e.name]!
+            guard range.contains(bucket) else { continue }
             // The user's place within the experiment's range picks the arm by cumulative share.
-            let place = (Double(bucket - start) + 0.5) / Double(width)
+            let place = (Double(bucket - range.lowerBound) + 0.5) / Double(range.count)
             var cumulative = 0.0
             for (arm, share) in zip(e.arms, e.shares) {
                 cumulative += share

@@ -15,7 +15,7 @@ public struct FeedPipeline: Sendable {
     public let version: String
     /// The moment of the catalogue and event log it was built from.
     public let builtAt: Date
-    public let configuration: PipelineConfiguration
+    public internal(set) var configuration: PipelineConfiguration
     public let indexes: RetrievalIndexes
     /// The ranker serving: the configured one, or reciprocal-rank fusion in its place.
     public let ranker: any Ranker
@@ -26,15 +26,15 @@ public struct FeedPipeline: Sendable {
     /// The stored version of the ranker read at build (even if set aside), to notice a newer one.
     public let rankerVersion: String?
     /// The configured pre-ranker, when one is trained and its features are this pipeline's.
-    public let preRanker: RankerCut?
-    public let reranker: any Reranker
+    public internal(set) var preRanker: RankerCut?
+    public internal(set) var reranker: any Reranker
     /// The two-tower model served as a channel, when one is trained, and its stored version.
     public let twoTower: TwoTowerChannel?
     public let twoTowerVersion: String?
     /// Every channel: the retrieval indexes' and the two-tower one.
     public let channels: [any RetrievalChannel]
     /// The channels with their quotas (a quota of 0 leaves a channel out).
-    public let sources: [MultiChannelRetriever.Source]
+    public internal(set) var sources: [MultiChannelRetriever.Source]
     let catalogue: [String: Item]
     /// The stored user records by id, which the `profile` features read.
     let userRecords: [String: User]
@@ -45,7 +45,7 @@ public struct FeedPipeline: Sendable {
     let served: [ServedItem]
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
-    let sourceColumns: [Int?]
+    var sourceColumns: [Int?]
     /// The pipeline's feature column of each column the ranker (and pre-ranker) reads, when
     /// they differ.
     let rankerColumns: [Int]?
@@ -79,10 +79,7 @@ public struct FeedPipeline: Sendable {
         }
         let channels = indexes.channels + (self.twoTower.map { [$0] } ?? [])
         self.channels = channels
-        sources = channels.compactMap { channel in
-            let quota = configuration.quota(of: channel.name)
-            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
-        }
+        sources = Self.sources(of: channels, configuration)
         catalogue = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         userRecords = Dictionary(users.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         let features = RankingFeatures(spec: configuration.features, channels: channels.map(\.name), catalogue: catalogue, space: space,
@@ -151,6 +148,14 @@ public struct FeedPipeline: Sendable {
         }
         (self.preRanker, self.preRankerColumns) = (preRanker, preRankerColumns)
         rankerNotice = notices.isEmpty ? nil : notices.joined(separator: "; ")
+    }
+
+    /// The channels with a quota, each with it.
+    static func sources(of channels: [any RetrievalChannel], _ configuration: PipelineConfiguration) -> [MultiChannelRetriever.Source] {
+        channels.compactMap { channel in
+            let quota = configuration.quota(of: channel.name)
+            return quota > 0 ? MultiChannelRetriever.Source(channel, quota: quota) : nil
+        }
     }
 
     /// The retriever of every feed: the sources, merged by row of the indexes' item space.

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelExperiments
 
 /// The pipeline version in service. Requests take the current one at their start and finish
 /// on it; `swap` puts a new one in for the requests that start after, so a reload never fails
@@ -12,6 +13,7 @@ import FunnelData
 public final class PipelineHolder: @unchecked Sendable {
     private let lock = NSLock()
     private var pipeline: FeedPipeline?
+    private var arms: ExperimentArms?
     /// The latest events written since the serving version was built, at most `eventCapacity`
     /// (a build takes seconds; what came before it started is in what it read).
     private var written: [Event] = []
@@ -35,12 +37,25 @@ public final class PipelineHolder: @unchecked Sendable {
         state.write(events)
     }
 
-    public func swap(_ next: FeedPipeline) {
+    /// The experiments served with the current pipeline, if any are configured.
+    public var experiments: ExperimentArms? { lock.withLock { arms } }
+
+    /// The pipeline that serves `user` (an experiment arm's, if they are in one), and their
+    /// assignment.
+    public func serving(_ user: String) -> (pipeline: FeedPipeline, assignment: Assignment)? {
+        let served: (pipeline: FeedPipeline?, arms: ExperimentArms?) = lock.withLock { (pipeline, arms) }
+        guard let pipeline = served.pipeline else { return nil }
+        if let arms = served.arms { return arms.pipeline(for: user) }
+        return (pipeline, Assignment())
+    }
+
+    public func swap(_ next: FeedPipeline, experiments: ExperimentArms? = nil) {
         lock.withLock {
             let missed = written.filter { $0.timestamp > next.builtAt }
             next.indexes.lastN.record(missed)
             written = missed
             pipeline = next
+            arms = experiments
         }
         state.pipelineBuilt(next)
     }

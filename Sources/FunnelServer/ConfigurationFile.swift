@@ -1,4 +1,5 @@
 import Foundation
+import FunnelExperiments
 import FunnelPipeline
 import TOMLKit
 
@@ -36,6 +37,7 @@ public struct ConfigurationFile: Decodable, Sendable {
 
     public var server: Server?
     public var pipeline: PipelineConfiguration?
+    public var experiments: ExperimentsTable?
 
     /// Reads and checks a file.
     public static func load(_ url: URL) throws -> ConfigurationFile {
@@ -59,14 +61,24 @@ public struct ConfigurationFile: Decodable, Sendable {
         } catch let error as TOMLParseError {
             throw PipelineError("\(source):\(error.source.begin.line):\(error.source.begin.column): not TOML: \(error.description)")
         } catch let error as UnexpectedKeysError {
-            let keys = error.keys.values.map { path in path.map(\.stringValue).joined(separator: ".") }.sorted()
-            throw PipelineError("\(source): unknown key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))")
+            let paths = error.keys.values.map { $0.map(\.stringValue) }
+            let keys = paths.map { $0.joined(separator: ".") }.sorted()
+            var hint = ""
+            if paths.contains(where: { $0.count >= 6 && $0[0] == "experiments" && $0[2] == "arms" && $0[4] == "pipeline" }) {
+                hint = "; an arm's pipeline sets these keys only: \(PipelineOverrides.keys.joined(separator: ", ")) (what needs another build or model is the same for every arm)"
+            } else if paths.contains(where: { $0.count == 5 && $0[0] == "experiments" && $0[2] == "arms" }) {
+                hint = "; an arm takes share and pipeline"
+            } else if paths.contains(where: { $0.count == 3 && $0[0] == "experiments" }) {
+                hint = "; an experiment takes layer, traffic, offset, launched, reverse, start, days and arms"
+            }
+            throw PipelineError("\(source): unknown key\(keys.count == 1 ? "" : "s") \(keys.joined(separator: ", "))\(hint)")
         } catch let error as DecodingError {
             throw PipelineError("\(source): \(describe(error))")
         } catch let error as PipelineError {
             throw PipelineError("\(source): \(error)")
         }
         do { try file.pipeline?.validate() } catch { throw PipelineError("\(source): \(error)") }
+        do { _ = try file.experimentPlan() } catch { throw PipelineError("\(source): \(error)") }
         if let port = file.server?.port, !(0...65_535).contains(port) { throw PipelineError("\(source): server.port must be 0…65535, got \(port)") }
         for (name, value) in [("maximumBatch", file.server?.maximumBatch), ("maximumBodyBytes", file.server?.maximumBodyBytes)] {
             if let value, value < 1 { throw PipelineError("\(source): server.\(name) must be positive, got \(value)") }
@@ -76,6 +88,12 @@ public struct ConfigurationFile: Decodable, Sendable {
             if let value, !(value >= 0 && value.isFinite) { throw PipelineError("\(source): server.\(name) must be 0 or more seconds, got \(value)") }
         }
         return file
+    }
+
+    /// The experiments the file configures (none without an `[experiments]` table), checked
+    /// against its `[pipeline]`.
+    public func experimentPlan() throws -> (plan: ExperimentPlan, overrides: [String: [String: PipelineOverrides]]) {
+        try experiments?.plan(over: pipeline ?? PipelineConfiguration()) ?? (.none, [:])
     }
 
     /// The server's settings: this file's over the defaults.

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelExperiments
 import FunnelPipeline
 import FunnelStore
 import Hummingbird
@@ -14,12 +15,52 @@ struct FeedRoutes {
     let metrics: ServerMetrics
 
     func pipeline() throws -> FeedPipeline {
-        guard let pipeline = holder.current else { throw HTTPError(.serviceUnavailable, message: "the pipeline is still being built; retry shortly") }
+        guard let pipeline = holder.current else { throw Self.building }
         return pipeline
     }
 
+    static let building = HTTPError(.serviceUnavailable, message: "the pipeline is still being built; retry shortly")
+
+    /// The experiments served, and with `user`, the arms that user is in.
+    func experiments(_ request: Request) throws -> Response {
+        _ = try pipeline()
+        let plan = holder.experiments?.plan ?? .none
+        let overrides = holder.experiments?.overrides ?? [:]
+        var reply = ExperimentsReply(holdout: plan.holdout, experiments: plan.experiments.map { e in
+            ExperimentsReply.Experiment(name: e.name, layer: e.layer, traffic: e.traffic, launched: e.launched, reverse: e.reverse,
+                                        start: e.start, days: e.days, arms: zip(e.arms, e.shares).map { arm, share in
+                ExperimentsReply.Arm(name: arm.name, share: share, settings: overrides[e.name]?[arm.name]?.setKeys ?? [])
+            })
+        })
+        if let user = request.uri.queryParameters["user"].map(String.init) {
+            let assignment = plan.assignment(of: user)
+            reply.user = ExperimentsReply.User(id: user, holdout: assignment.isHoldout, arms: assignment.arms, label: assignment.label)
+        }
+        return try JSONBody.response(reply)
+    }
+
+    struct ExperimentsReply: Encodable {
+        struct Arm: Encodable {
+            var name: String
+            /// Of the experiment's users.
+            var share: Double
+            /// The `[pipeline]` keys it changes.
+            var settings: [String]
+        }
+        struct Experiment: Encodable {
+            var name: String, layer: String, traffic: Double, launched: String?, reverse: Double, start: Date?, days: Int?
+            var arms: [Arm]
+        }
+        struct User: Encodable {
+            var id: String, holdout: Bool, arms: [String: String], label: String
+        }
+        var holdout: Double
+        var experiments: [Experiment]
+        var user: User?
+    }
+
     func feed(_ request: Request, user: String) async throws -> Response {
-        let pipeline = try pipeline()
+        guard let (pipeline, assignment) = holder.serving(user) else { throw Self.building }
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let explain = try QueryValues.flag(request, "explain")
         let location = try QueryValues.location(request, "location")
@@ -30,7 +71,10 @@ struct FeedRoutes {
                                          state: holder.state)
         metrics.record(result.timings)
         if result.isColdStart { metrics.coldStartFeeds.increment() }
-        exposures.log(result.items.map { Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now, context: EventContext(device: device, city: city)) })
+        let arms = assignment.label.isEmpty ? nil : assignment.label
+        exposures.log(result.items.map {
+            Event(userID: user, itemID: $0.item, type: .exposure, timestamp: now, context: EventContext(device: device, city: city, experiments: arms))
+        })
         return try JSONBody.feedResponse(result)
     }
 

@@ -25,9 +25,10 @@ public struct FunnelAPI: Sendable {
 
     /// Without `pipelines`, the server starts empty, its exposure filters spanning
     /// `pipelineConfiguration.exposureDays` (read at start; a reload cannot resize live filters).
+    /// `experiments` serve until a configuration file's replace them.
     public init(store: any Store, configuration: ServerConfiguration, pipelines: PipelineHolder? = nil,
-                pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), configurationFile: URL? = nil,
-                logger: Logger = Logger(label: "funnel.server")) {
+                pipelineConfiguration: PipelineConfiguration = PipelineConfiguration(), experiments: ExperimentsTable? = nil,
+                configurationFile: URL? = nil, logger: Logger = Logger(label: "funnel.server")) {
         self.store = store
         self.configuration = configuration
         let pipelines = pipelines ?? PipelineHolder(state: LiveState(for: pipelineConfiguration))
@@ -42,8 +43,8 @@ public struct FunnelAPI: Sendable {
         } else {
             exposureFilters = nil
         }
-        reloader = PipelineReloader(holder: pipelines, store: store, configuration: pipelineConfiguration, configurationFile: configurationFile,
-                                    server: configuration, metrics: ServerMetrics.shared, logger: logger)
+        reloader = PipelineReloader(holder: pipelines, store: store, configuration: pipelineConfiguration, experiments: experiments,
+                                    configurationFile: configurationFile, server: configuration, metrics: ServerMetrics.shared, logger: logger)
     }
 
     /// The routes, ready for an `Application`.
@@ -132,6 +133,7 @@ public struct FunnelAPI: Sendable {
             return try JSONBody.response(user)
         }
         reads.get("feed/:user") { request, context in try await feeds.feed(request, user: try context.parameters.require("user")) }
+        reads.get("experiments") { request, _ in try feeds.experiments(request) }
         reads.get("popular") { request, _ in try feeds.ranked(request, latest: false) }
         reads.get("latest") { request, _ in try feeds.ranked(request, latest: true) }
         reads.get("items/:id/similar") { request, context in try feeds.similar(request, item: try context.parameters.require("id")) }
@@ -147,7 +149,7 @@ public struct FunnelAPI: Sendable {
     static let routes: [(path: String, methods: [HTTPRequest.Method])] = [
         ("/openapi.json", [.get]), ("/metrics", [.get]), ("/v1/health", [.get]), ("/v1/ready", [.get]), ("/v1/users", [.post]), ("/v1/items", [.post]),
         ("/v1/events", [.post]), ("/v1/items/:id", [.get, .delete]), ("/v1/items/:id/hide", [.post]), ("/v1/items/:id/similar", [.get]),
-        ("/v1/users/:id", [.get]), ("/v1/users/:id/history", [.get]), ("/v1/feed/:user", [.get]), ("/v1/popular", [.get]),
+        ("/v1/users/:id", [.get]), ("/v1/users/:id/history", [.get]), ("/v1/feed/:user", [.get]), ("/v1/popular", [.get]), ("/v1/experiments", [.get]),
         ("/v1/latest", [.get]), ("/v1/admin/reload", [.post]),
     ]
 

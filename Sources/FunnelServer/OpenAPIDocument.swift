@@ -90,10 +90,59 @@ enum OpenAPIDocument {
         ],
         "description": "A rating carries its value."
       },
+      "Experiments": {
+        "properties": {
+          "experiments": {
+            "items": {
+              "properties": {
+                "arms": {
+                  "items": {
+                    "properties": {
+                      "name": {"type": "string"},
+                      "settings": {"description": "the [pipeline] keys the arm changes", "items": {"type": "string"}, "type": "array"},
+                      "share": {"description": "of the experiment's users", "type": "number"}
+                    },
+                    "required": ["name", "share", "settings"],
+                    "type": "object"
+                  },
+                  "type": "array"
+                },
+                "days": {"type": "integer"},
+                "launched": {"description": "the arm pushed to the whole layer but the reverse share", "type": "string"},
+                "layer": {"type": "string"},
+                "name": {"type": "string"},
+                "reverse": {"type": "number"},
+                "start": {"format": "date-time", "type": "string"},
+                "traffic": {"description": "of the layer's users", "type": "number"}
+              },
+              "required": ["name", "layer", "traffic", "reverse", "arms"],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "holdout": {"description": "share of users held out of every experiment and launch", "type": "number"},
+          "user": {
+            "properties": {
+              "arms": {"additionalProperties": {"type": "string"}, "description": "arm by experiment", "type": "object"},
+              "holdout": {"type": "boolean"},
+              "id": {"type": "string"},
+              "label": {"description": "as logged with the user's exposures", "type": "string"}
+            },
+            "required": ["id", "holdout", "arms", "label"],
+            "type": "object"
+          }
+        },
+        "required": ["holdout", "experiments"],
+        "type": "object"
+      },
       "EventContext": {
         "properties": {
           "city": {"description": "of an exposure: the context features rankers train on (hashed)", "nullable": true, "type": "string"},
           "device": {"description": "of an exposure: the context features rankers train on (hashed)", "nullable": true, "type": "string"},
+          "experiments": {
+            "description": "of an exposure: the experiment arms the user was in (experiment=arm pairs joined by commas, or holdout); the server writes it",
+            "maxLength": 1024, "nullable": true, "type": "string"
+          },
           "hour": {
             "description": "stored, read by no stage: the hour features come from the timestamp",
             "maximum": 23, "minimum": 0, "nullable": true, "type": "integer"
@@ -551,6 +600,22 @@ enum OpenAPIDocument {
           "503": {"$ref": "#/components/responses/NotReady"}
         },
         "summary": "The newest available items"
+      }
+    },
+    "/v1/experiments": {
+      "get": {
+        "parameters": [
+          {"description": "also show the arms this user is in", "in": "query", "name": "user", "required": false, "schema": {"type": "string"}}
+        ],
+        "responses": {
+          "200": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Experiments"}}},
+            "description": "OK"
+          },
+          "401": {"$ref": "#/components/responses/Unauthorized"},
+          "503": {"$ref": "#/components/responses/NotReady"}
+        },
+        "summary": "The experiments served ([experiments] in funnel.toml), and a user's arms"
       }
     },
     "/v1/popular": {

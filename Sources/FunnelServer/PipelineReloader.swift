@@ -14,6 +14,8 @@ final class PipelineReloader: Service, Sendable {
     let holder: PipelineHolder
     let store: any Store
     let configuration: PipelineConfiguration
+    /// The experiments served without a configuration file (with one, its `[experiments]`).
+    let experiments: ExperimentsTable?
     let configurationFile: URL?
     let server: ServerConfiguration
     let metrics: ServerMetrics
@@ -28,11 +30,12 @@ final class PipelineReloader: Service, Sendable {
         var description: String
     }
 
-    init(holder: PipelineHolder, store: any Store, configuration: PipelineConfiguration, configurationFile: URL?, server: ServerConfiguration,
-         metrics: ServerMetrics, logger: Logger) {
+    init(holder: PipelineHolder, store: any Store, configuration: PipelineConfiguration, experiments: ExperimentsTable?, configurationFile: URL?,
+         server: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
         self.holder = holder
         self.store = store
         self.configuration = configuration
+        self.experiments = experiments
         self.configurationFile = configurationFile
         self.server = server
         self.metrics = metrics
@@ -58,25 +61,31 @@ final class PipelineReloader: Service, Sendable {
 
     private func build(because reason: String) async throws -> FeedPipeline {
         let started = Date()
-        var configuration = configuration
+        var configuration = configuration, experiments = self.experiments
         if let configurationFile {
             let bytes = try? Data(contentsOf: configurationFile)
             seenFile.withLock { $0 = bytes }
             do {
-                configuration = try ConfigurationFile.load(configurationFile).pipeline ?? PipelineConfiguration()
+                let file = try ConfigurationFile.load(configurationFile)
+                (configuration, experiments) = (file.pipeline ?? PipelineConfiguration(), file.experiments)
             } catch {
                 metrics.failedReloads.increment()
                 throw ConfigurationRefused(description: "\(error)")
             }
         }
-        let next: FeedPipeline
+        let next: FeedPipeline, arms: ExperimentArms?
         do {
+            let (plan, overrides) = try experiments?.plan(over: configuration) ?? (.none, [:])
             next = try await PipelineLoader.build(store, configuration: configuration)
+            arms = plan.experiments.isEmpty ? nil : try ExperimentArms(plan: plan, overrides: overrides, base: next)
+        } catch let error as PipelineError {
+            metrics.failedReloads.increment()
+            throw ConfigurationRefused(description: "\(error)")
         } catch {
             metrics.failedReloads.increment()
             throw error
         }
-        holder.swap(next)
+        holder.swap(next, experiments: arms)
         metrics.reloads.increment()
         metrics.serving(next)
         logger.info("pipeline \(next.version) serving \(next.itemCount) items with \(next.rankerName) and \(next.reranker.name) (\(reason)), built in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

@@ -22,6 +22,8 @@ enum CopyText {
         }
         buffer.writeInteger(UInt8(ascii: "\t"))
         if let hour = e.context.hour { buffer.writeString(String(hour)) } else { buffer.writeStaticString("\\N") }
+        buffer.writeInteger(UInt8(ascii: "\t"))
+        appendText(e.context.experiments, to: &buffer)
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
 

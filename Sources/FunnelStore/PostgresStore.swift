@@ -62,6 +62,7 @@ public final class PostgresStore: Store {
                                      updated_at DOUBLE PRECISION NOT NULL, PRIMARY KEY (kind, user_id))
             """,
         ]),
+        ("v3-event-experiments", ["ALTER TABLE events ADD COLUMN experiments TEXT"]),
     ]
 
     /// Runs one SQL statement outside a transaction (e.g. `CREATE DATABASE`); for administration.
@@ -137,7 +138,7 @@ public final class PostgresStore: Store {
 
     // MARK: Events
 
-    static let eventColumns = ["user_id", "item_id", "type", "ts", "watched", "duration", "value", "device", "city", "hour"]
+    static let eventColumns = ["user_id", "item_id", "type", "ts", "watched", "duration", "value", "device", "city", "hour", "experiments"]
 
     public func appendEvents(_ events: [Event]) async throws {
         try StoreLimits.checkBatch(events.count)
@@ -173,9 +174,9 @@ public final class PostgresStore: Store {
             SELECT seq, \(unescaped: Self.eventSelect) FROM events WHERE seq > \(cursor) ORDER BY seq LIMIT \(limit)
             """, logger: Self.logger)
         var page = EventPage(events: [], cursor: cursor)
-        let columns = (Int64, String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?).self
-        for try await (seq, user, item, type, ts, watched, duration, value, device, city, hour) in rows.decode(columns) {
-            page.events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour))
+        let columns = (Int64, String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?, String?).self
+        for try await (seq, user, item, type, ts, watched, duration, value, device, city, hour, experiments) in rows.decode(columns) {
+            page.events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour, experiments))
             page.cursor = seq
         }
         return page
@@ -183,18 +184,19 @@ public final class PostgresStore: Store {
 
     private func decodeEvents(_ rows: PostgresRowSequence) async throws -> [Event] {
         var events: [Event] = []
-        let columns = (String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?).self
-        for try await (user, item, type, ts, watched, duration, value, device, city, hour) in rows.decode(columns) {
-            events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour))
+        let columns = (String, String, String, Double, Double?, Double?, Double?, String?, String?, Int?, String?).self
+        for try await (user, item, type, ts, watched, duration, value, device, city, hour, experiments) in rows.decode(columns) {
+            events.append(try Self.event(user, item, type, ts, watched, duration, value, device, city, hour, experiments))
         }
         return events
     }
 
     private static func event(_ user: String, _ item: String, _ type: String, _ ts: Double, _ watched: Double?, _ duration: Double?,
-                              _ value: Double?, _ device: String?, _ city: String?, _ hour: Int?) throws -> Event {
+                              _ value: Double?, _ device: String?, _ city: String?, _ hour: Int?, _ experiments: String?) throws -> Event {
         guard let type = EventType(rawValue: type) else { throw StoreError("stored event has unknown type \(type)") }
         return Event(userID: user, itemID: item, type: type, timestamp: Date(timeIntervalSince1970: ts), watchedSeconds: watched,
-                     itemDuration: duration, value: value, context: EventContext(device: device, city: city, hour: hour))
+                     itemDuration: duration, value: value,
+                     context: EventContext(device: device, city: city, hour: hour, experiments: experiments))
     }
 
     /// Runs `body` in a transaction; when it throws and the rollback succeeds, its own error is

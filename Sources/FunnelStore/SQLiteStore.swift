@@ -61,6 +61,9 @@ public final class SQLiteStore: Store {
                                          PRIMARY KEY (kind, user_id)) WITHOUT ROWID
                 """)
         }
+        migrator.registerMigration("v3-event-experiments") { db in
+            try db.execute(sql: "ALTER TABLE events ADD COLUMN experiments TEXT")
+        }
         return migrator
     }
 
@@ -164,7 +167,7 @@ public final class SQLiteStore: Store {
         let arguments = StatementArguments(arguments)
         // Columns by position from a cursor: GRDB looks a column up by name afresh for every row
         // (lowercasing it), which took a tenth of a large pipeline build.
-        let sql = "SELECT seq, user_id, item_id, type, ts, watched, duration, value, device, city, hour FROM events \(clause)"
+        let sql = "SELECT seq, user_id, item_id, type, ts, watched, duration, value, device, city, hour, experiments FROM events \(clause)"
         return try await writer.read { db in
             var events: [(seq: Int64, event: Event)] = []
             let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
@@ -172,7 +175,7 @@ public final class SQLiteStore: Store {
                 guard let type = EventType(rawValue: row[3]) else { throw StoreError("stored event has unknown type \(row[3] as String)") }
                 events.append((row[0], Event(userID: row[1], itemID: row[2], type: type, timestamp: Date(timeIntervalSince1970: row[4]),
                                              watchedSeconds: row[5], itemDuration: row[6], value: row[7],
-                                             context: EventContext(device: row[8], city: row[9], hour: row[10]))))
+                                             context: EventContext(device: row[8], city: row[9], hour: row[10], experiments: row[11]))))
             }
             return events
         }
@@ -201,8 +204,8 @@ public final class SQLiteStore: Store {
 
     static func insert(_ events: [Event], into db: Database) throws {
         let statement = try db.cachedStatement(sql: """
-            INSERT INTO events (user_id, item_id, type, ts, watched, duration, value, device, city, hour)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (user_id, item_id, type, ts, watched, duration, value, device, city, hour, experiments)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         // Binding through the C API: GRDB's argument arrays cost more than SQLite's insert itself.
         let handle = statement.sqliteStatement
@@ -218,6 +221,7 @@ public final class SQLiteStore: Store {
             bind(handle, 8, e.context.device)
             bind(handle, 9, e.context.city)
             if let hour = e.context.hour { sqlite3_bind_int64(handle, 10, Int64(hour)) } else { sqlite3_bind_null(handle, 10) }
+            bind(handle, 11, e.context.experiments)
             let code = sqlite3_step(handle)
             sqlite3_reset(handle)
             guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage) }

@@ -70,6 +70,15 @@ import Testing
                 || ExperimentPlan.bucket(of: "user-2", salt: "layer:rank") != ExperimentPlan.bucket(of: "user-2", salt: "layer:rerank"))
     }
 
+    /// An experiment with an offset keeps its users when another is placed before it.
+    @Test func offsetsKeepUsersInPlace() throws {
+        let arms: [ExperimentPlan.Arm] = [.init(name: "control"), .init(name: "treatment")]
+        let alone = try ExperimentPlan(experiments: [.init(name: "b", traffic: 0.3, offset: 0.5, arms: arms)])
+        let joined = try ExperimentPlan(experiments: [.init(name: "a", traffic: 0.5, arms: arms), .init(name: "b", traffic: 0.3, offset: 0.5, arms: arms)])
+        #expect(joined.ranges["a"] == 0..<5_000 && joined.ranges["b"] == 5_000..<8_000)
+        for user in Self.users.prefix(5_000) { #expect(alone.assignment(of: user).arms["b"] == joined.assignment(of: user).arms["b"]) }
+    }
+
     @Test func labelsReadBack() {
         let assignment = Assignment(arms: ["rerank": "dpp", "rank": "control"])
         #expect(assignment.label == "rank=control,rerank=dpp")
@@ -87,7 +96,9 @@ import Testing
             (0, [.init(name: "x", arms: [.init(name: "b"), .init(name: "control")])], "experiment 'x': its first arm must be 'control'"),
             (0, [.init(name: "x", arms: [.init(name: "control")])], "experiment 'x' needs an arm besides 'control'"),
             (0, [.init(name: "x", arms: arms), .init(name: "x", layer: "other", arms: arms)], "experiment 'x' is defined twice"),
-            (0, [.init(name: "x", traffic: 0.7, arms: arms), .init(name: "y", traffic: 0.4, arms: arms)], "layer 'default': its experiments' traffic adds up to more than 1"),
+            (0, [.init(name: "x", traffic: 0.7, arms: arms), .init(name: "y", traffic: 0.4, arms: arms)], "experiment 'y': its buckets run past the end of layer 'default'"),
+            (0, [.init(name: "x", traffic: 0.5, arms: arms), .init(name: "y", traffic: 0.2, offset: 0.4, arms: arms)], "experiment 'y' and experiment 'x' share buckets of layer 'default'"),
+            (0, [.init(name: "x", traffic: 0.5, offset: 1, arms: arms)], "offset must be within [0, 1)"),
             (0, [.init(name: "x", traffic: 0, arms: arms)], "experiment 'x': traffic must be within (0, 1]"),
             (0, [.init(name: "x", arms: arms, launched: "c")], "experiment 'x': launched must name one of its arms other than control (b), got 'c'"),
             (0, [.init(name: "x", traffic: 0.5, arms: arms, launched: "b")], "a launched experiment takes its whole layer"),

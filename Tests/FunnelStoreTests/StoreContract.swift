@@ -181,7 +181,8 @@ enum StoreContract {
             let type: EventType = k % 4 == 0 ? .like : (k % 4 == 1 ? .view : .click)
             batch.append(Event(userID: k % 2 == 0 ? "alice" : "bob", itemID: "item-\(k)", type: type,
                                timestamp: t0.addingTimeInterval(Double(k)), watchedSeconds: type == .view ? Double(k) : nil,
-                               itemDuration: type == .view ? 60 : nil, context: EventContext(device: "ios", city: "paris", hour: k % 24)))
+                               itemDuration: type == .view ? 60 : nil, context: EventContext(device: "ios", city: "paris", hour: k % 24,
+                                                                                      experiments: k % 3 == 0 ? "rank=control,rerank=dpp" : nil)))
         }
         try await store.appendEvents(Array(batch[10...]))
         try await store.appendEvents(Array(batch[..<10]))
@@ -211,7 +212,7 @@ enum StoreContract {
     static func valuesAndUnusualText(_ store: some Store) async throws {
         let user = "d'Artagnan\t\\N\n\"é🙂"
         let stored = [
-            Event(userID: user, itemID: "\\N", type: .rating, timestamp: t0, value: 4.5, context: EventContext(device: "a\\b\r", city: "")),
+            Event(userID: user, itemID: "\\N", type: .rating, timestamp: t0, value: 4.5, context: EventContext(device: "a\\b\r", city: "", experiments: "x=\t\\N")),
             Event(userID: user, itemID: "item\t2", type: .purchase, timestamp: t0.addingTimeInterval(1), value: 0.1 + 0.2),
         ]
         try await store.appendEvents(stored)
