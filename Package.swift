@@ -87,7 +87,7 @@ let package = Package(
             name: "funnel",
             dependencies: [
                 "CCPUCheck", "FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "FunnelRanking", "FunnelRetrieval", "FunnelRerank", "FunnelStages", "FunnelBench", "FunnelStore",
-                "FunnelServer",
+                "FunnelServer", "FunnelExperiments", "FunnelPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

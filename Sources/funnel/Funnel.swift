@@ -26,7 +26,7 @@ struct Funnel: AsyncParsableCommand {
         commandName: "funnel",
         abstract: "A self-hosted recommender engine: retrieval, ranking and reranking models, trained and served by one tool.",
         version: "funnel \(Funnel.version); BLAS: \(BLASLibrary.shared.summary)",
-        subcommands: [QuickstartCommand.self, DemoCommand.self, ImportCommand.self, SimulateCommand.self, TrainCommand.self, EvalCommand.self, CompareCommand.self, ServeCommand.self, RecommendCommand.self, BenchCommand.self, DoctorCommand.self]
+        subcommands: [QuickstartCommand.self, DemoCommand.self, ImportCommand.self, SimulateCommand.self, TrainCommand.self, EvalCommand.self, CompareCommand.self, ServeCommand.self, RecommendCommand.self, ExperimentCommand.self, BenchCommand.self, DoctorCommand.self]
     )
 
     static let version = "0.1.0"
