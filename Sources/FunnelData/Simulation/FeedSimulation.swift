@@ -29,6 +29,8 @@ public final class FeedSimulation: RecordBatchSource {
     var recent: [[Int32]]
     var followed: [Set<Int32>]
     var engagement: [[Int32: UInt8]]
+    /// How pleased each user has been with served feeds lately (0: as with the incumbent's).
+    var satisfaction: [Double]
 
     static let recentLimit = 64
     static let trendingSize = 200
@@ -56,6 +58,7 @@ public final class FeedSimulation: RecordBatchSource {
         recent = Array(repeating: [], count: world.users.count)
         followed = Array(repeating: [], count: world.users.count)
         engagement = Array(repeating: [:], count: world.users.count)
+        satisfaction = Array(repeating: 0, count: world.users.count)
     }
 
     var reachedLimit: Bool { maximumEvents.map { eventCount >= $0 } ?? false }
@@ -134,19 +137,27 @@ public final class FeedSimulation: RecordBatchSource {
         for start in sessions { simulateSession(user: user, start: start, &g) }
     }
 
-    func simulateSession(user: Int, start: Double, _ g: inout SplitMix64) {
+    /// One session: the incumbent's slots, or the items a served feed `shown` (indices into the
+    /// world's items). Returns how engaged the user was: clicks plus completions, less hides,
+    /// per slot.
+    @discardableResult
+    func simulateSession(user: Int, start: Double, _ g: inout SplitMix64, shown: [Int32]? = nil) -> Double {
         let u = world.users[user]
         let context = EventContext(device: FeedWorld.devices[u.device], city: world.cities[u.city].name,
                                    hour: Int((start - world.configuration.start.timeIntervalSince1970).truncatingRemainder(dividingBy: 86_400) / 3600))
         // Interests relax towards the user's base between sessions.
         for leaf in 0..<world.leafCount { interest[user][leaf] += 0.05 * (base[user][leaf] - interest[user][leaf]) }
         let userID = "u\(user)"
-        var t = start
-        for position in 0..<world.configuration.feedSize {
+        var t = start, engaged = 0.0
+        for position in 0..<(shown?.count ?? world.configuration.feedSize) {
             var chosen: Int32?
-            for _ in 0..<3 {
-                chosen = candidate(for: user, at: t, &g)
-                if let c = chosen, !recent[user].contains(c) { break }
+            if let shown {
+                chosen = shown[position]
+            } else {
+                for _ in 0..<3 {
+                    chosen = candidate(for: user, at: t, &g)
+                    if let c = chosen, !recent[user].contains(c) { break }
+                }
             }
             guard let k = chosen else { continue }
             remember(k, for: user)
@@ -165,6 +176,7 @@ public final class FeedSimulation: RecordBatchSource {
                 if g.bernoulli(sigmoid(-4.5 + 3 * (0.15 - affinity) - 0.5 * item.quality)) {
                     event(.hide, at: t + 1)
                     interest[user][leaf] *= 0.7
+                    engaged -= 1
                 }
                 t += 4
                 continue
@@ -173,6 +185,7 @@ public final class FeedSimulation: RecordBatchSource {
             event(.click, at: t + 2)
             let completion = sigmoid(-0.3 + 2 * affinity + 0.8 * item.quality - 0.4 * log(item.duration / 60) + 0.8 * g.normal())
             let watched = (completion * item.duration).rounded()
+            engaged += 1 + completion
             event(.view, at: t + 3, watched: watched)
             let end = t + 3 + watched
             if g.bernoulli(sigmoid(-4.5 + 3 * completion + 0.8 * item.quality + 1.5 * affinity)) { event(.like, at: end) }
@@ -189,6 +202,7 @@ public final class FeedSimulation: RecordBatchSource {
             interest[user][leaf] += Float(0.08 * completion) * (1 - interest[user][leaf])
             t = end + 5
         }
+        return engaged / Double(max(1, shown?.count ?? world.configuration.feedSize))
     }
 
     func remember(_ item: Int32, for user: Int) {
