@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FunnelData
 import FunnelExperiments
 import FunnelPipeline
 import FunnelServer
@@ -10,7 +11,7 @@ struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Analyse the experiments of a funnel.toml on a store's event log.",
-        subcommands: [Report.self]
+        subcommands: [Report.self, Simulate.self]
     )
 
     struct Report: AsyncParsableCommand {
@@ -68,6 +69,66 @@ struct ExperimentCommand: AsyncParsableCommand {
             } else {
                 print(reports.map(\.text).joined(separator: "\n\n"))
             }
+        }
+    }
+
+    struct Simulate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run an experiment in the simulated world and check its report against the truth.",
+            discussion: """
+                A world is simulated for --days logged days; the pipeline configured by --config is built from them; then --served-days are simulated three times from the same state: as the experiment (each user served their arm), with every user in control, and with every user in --arm. The report of the experiment's own log is printed beside the true change, the difference between the two whole populations. With --store, the logged days and the experiment's served days are written there, for funnel experiment report.
+                """
+        )
+
+        @Option(help: "The funnel.toml whose [pipeline] and [experiments] serve the simulated users.")
+        var config: String
+        @Option(help: "The experiment to run.")
+        var experiment: String
+        @Option(help: "The arm to check against control (default: the experiment's first other arm).")
+        var arm: String?
+        @Option var seed: UInt64 = 1
+        @Option var users = 3_000
+        @Option var authors = 400
+        @Option var items = 5_000
+        @Option(help: "Logged days (the incumbent's), before the served ones.")
+        var days = 7
+        @Option(help: "Days served by the configured pipeline.")
+        var servedDays = 7
+        @Option(help: "Also write the logged and the experiment's served events into this store.")
+        var store: String?
+
+        func run() async throws {
+            let file = try ConfigurationFile.load(URL(fileURLWithPath: config))
+            let (plan, overrides) = try file.experimentPlan()
+            guard let chosen = plan.experiment(named: experiment) else {
+                throw ValidationError("\(config) has no experiment '\(experiment)'\(plan.experiments.isEmpty ? "" : "; it has " + plan.experiments.map(\.name).joined(separator: ", "))")
+            }
+            let treatment = arm ?? chosen.arms[1].name
+            var world = FeedWorld.Configuration()
+            (world.seed, world.users, world.authors, world.items, world.days) = (seed, users, authors, items, days)
+            let simulation = FeedSimulation(world: try FeedWorld(world))
+            let target: any Store
+            if let store { target = try await StoreLocation.open(store) } else { target = try SQLiteStore.inMemory() }
+            _ = try await SimulateCommand.write(simulation, into: target)
+            let started = Date()
+            let outcome = try await ExperimentSimulation.run(simulation, store: target, configuration: file.pipeline ?? PipelineConfiguration(),
+                                                             plan: plan, overrides: overrides, experiment: experiment, arm: treatment, days: servedDays)
+            if store != nil { try await target.appendEvents(outcome.events) }
+            print(outcome.report.text)
+            guard let index = outcome.report.arms.firstIndex(of: treatment), index > 0 else { throw ValidationError("experiment '\(experiment)' has no treatment arm '\(treatment)'") }
+            let t = index - 1
+            print("\nagainst the truth (every user in control against every user in \(treatment)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s:")
+            print(String(format: "%-38@ %12@ %12@ %25@ %8@", "metric" as NSString, "true change" as NSString, "estimated" as NSString,
+                         "interval" as NSString, "covered" as NSString))
+            var covered = 0
+            for (metric, truth) in zip(outcome.report.metrics, outcome.truth.metrics) {
+                let estimate = metric.comparisons[t], real = truth.comparisons[0].difference
+                let inside = estimate.lower <= real && real <= estimate.upper
+                covered += inside ? 1 : 0
+                print(String(format: "%-38@ %+12.4g %+12.4g [%+11.4g, %+11.4g] %8@", metric.name as NSString, real, estimate.difference,
+                             estimate.lower, estimate.upper, (inside ? "yes" : "NO") as NSString))
+            }
+            print("\(covered) of \(outcome.report.metrics.count) intervals hold the true change")
         }
     }
 }
