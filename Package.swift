@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(name: "FunnelRerankTests", dependencies: ["FunnelRerank", "FunnelStages", "FunnelTesting", "FunnelTensor"]),
         .testTarget(name: "FunnelPipelineTests", dependencies: ["FunnelPipeline", "FunnelIndex", "FunnelRetrieval", "FunnelStore", "FunnelData", "FunnelTensor",
                                                                 "FunnelStages", "FunnelTesting", "FunnelRanking", "FunnelTestSupport"]),
-        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelIndex", "FunnelTestSupport", "FunnelRanking", "FunnelStages", "FunnelExperiments", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FunnelServerTests", dependencies: ["FunnelServer", "FunnelBench", "FunnelStore", "FunnelData", "FunnelPipeline", "FunnelIndex", "FunnelTestSupport", "FunnelRanking", "FunnelStages", "FunnelExperiments", "FunnelRerank", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "FunnelIndexTests", dependencies: ["FunnelIndex"]),
         .testTarget(name: "FunnelExperimentsTests", dependencies: ["FunnelExperiments", "FunnelData"]),
         .testTarget(name: "FunnelEvalTests", dependencies: ["FunnelEval", "FunnelTestSupport"]),

@@ -57,7 +57,8 @@ public struct ExperimentReport: Sendable, Codable {
             throw PlanError("no exposure in the log carries experiment '\(key)': is it in the served [experiments], and has anyone been served since?")
         }
         let start = experiment.start ?? firstSeen
-        let end = min(experiment.end ?? now, now)
+        let plannedEnd = experiment.days.map { start.addingTimeInterval(Double($0) * 86_400) }
+        let end = min(plannedEnd ?? now, now)
         guard end > start else { throw PlanError("experiment '\(key)' starts at \(start), after the end of the window (\(end))") }
         let length = end.timeIntervalSince(start)
         let dayCount = Int((length / 86_400).rounded(.up))
@@ -146,7 +147,7 @@ public struct ExperimentReport: Sendable, Codable {
                                    sampleRatio.pValue, usersByArm.map { String($0.count) }.joined(separator: " / "),
                                    sampleRatio.expected.map { String(format: "%.0f", $0) }.joined(separator: " / ")))
         }
-        if let planned = experiment.end {
+        if let planned = plannedEnd {
             if now < planned {
                 warnings.append("interim look: the planned \(experiment.days!) days end at \(ISO8601DateFormatter().string(from: planned)). Each look before then is another chance of a false positive, so these p-values overstate the evidence; decide at the planned end")
             }
@@ -178,18 +179,26 @@ public struct ExperimentReport: Sendable, Codable {
         for (t, arm) in arms.enumerated().dropFirst() {
             lines.append("")
             lines.append("\(arm) against control:")
-            lines.append(String(format: "%-38@ %12@ %12@ %9@ %25@ %8@", "metric" as NSString, "control" as NSString, arm as NSString,
-                                "change" as NSString, interval as NSString, "p" as NSString))
+            lines.append("metric".padded(38) + " " + "control".padded(12, left: true) + " " + arm.padded(12, left: true) + " " + "change".padded(9, left: true)
+                + " " + interval.padded(25, left: true) + " " + "p".padded(8, left: true))
             for metric in metrics {
                 let c = metric.comparisons[t - 1]
                 let marker = c.isSignificant ? " *" : ""
-                lines.append(String(format: "%-38@ %12.5g %12.5g %+8.2f%% [%+11.4g, %+11.4g] %8.3g%@", metric.name as NSString, metric.values[0], metric.values[t],
-                                    100 * c.relative, c.lower, c.upper, c.pValue, marker as NSString))
+                lines.append(metric.name.padded(38) + String(format: " %12.5g %12.5g %+8.2f%% [%+11.4g, %+11.4g] %8.3g", metric.values[0], metric.values[t],
+                                                                 100 * c.relative, c.lower, c.upper, c.pValue) + marker)
             }
         }
         if metrics.contains(where: { $0.varianceReduction != nil }) { lines.append("\nper-user metrics are CUPED-adjusted by the pre-period") }
         lines.append(String(format: "* significant at %g%%", 100 * confidence))
         lines += warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// Padded with spaces to `width` characters (on the left for a column of numbers).
+    public func padded(_ width: Int, left: Bool = false) -> String {
+        let pad = String(repeating: " ", count: max(0, width - count))
+        return left ? pad + self : self + pad
     }
 }

@@ -43,6 +43,8 @@ public struct FeedPipeline: Sendable {
     /// ranker's features (`features`) have their own rows in the same space. Candidates arrive
     /// with their rows, so nothing here hashes an id.
     let served: [ServedItem]
+    let categoryIDs: [String: Int32]
+    let authorIDs: [String: Int32]
     let features: RankingFeatures
     /// The ranker's column of each source's channel.
     var sourceColumns: [Int?]
@@ -55,6 +57,11 @@ public struct FeedPipeline: Sendable {
         var expiresAt: Date?
         var isHidden: Bool
         var levels: [Int32]
+        /// What the scattering rules read: the first category path's id, the author's id (by
+        /// `categoryIDs` and `authorIDs`; -1: none) and the creation time (NaN: unknown).
+        var category: Int32 = -1
+        var author: Int32 = -1
+        var created = Double.nan
 
         func isAvailable(at time: Date) -> Bool { !isHidden && (expiresAt.map { $0 > time } ?? true) }
     }
@@ -87,7 +94,7 @@ public struct FeedPipeline: Sendable {
         self.features = features
         sourceColumns = features.columns(of: sources)
         // One row per item of the space; items with events but no catalogue entry are never served.
-        var levelIDs: [String: Int32] = [:]
+        var levelIDs: [String: Int32] = [:], authorIDs: [String: Int32] = [:]
         var served: [ServedItem] = []
         served.reserveCapacity(space.count)
         for id in space.ids {
@@ -101,9 +108,17 @@ public struct FeedPipeline: Sendable {
                 levelIDs[level] = levelID
                 levels.append(levelID)
             }
-            served.append(ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted()))
+            var entry = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted())
+            entry.category = item.categories.first.flatMap { levelIDs[$0] } ?? -1
+            if let author = item.authorID {
+                entry.author = authorIDs[author] ?? Int32(authorIDs.count)
+                authorIDs[author] = entry.author
+            }
+            entry.created = item.createdAt?.timeIntervalSince1970 ?? .nan
+            served.append(entry)
         }
         self.served = served
+        (categoryIDs, self.authorIDs) = (levelIDs, authorIDs)
 
         let kind = try registry.ranker(named: configuration.ranker)
         reranker = try registry.reranker(named: configuration.reranker, configuration: configuration)
@@ -280,13 +295,16 @@ public struct FeedPipeline: Sendable {
             spans.append(levels.count..<(levels.count + own.count))
             levels += own
         }
-        let order = levels.withUnsafeBufferPointer { levels in
+        let reranked = levels.withUnsafeBufferPointer { levels in
             spans.withUnsafeBufferPointer { spans in
                 reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
                     CategorySimilarity.jaccard(UnsafeBufferPointer(rebasing: levels[spans[a]]), UnsafeBufferPointer(rebasing: levels[spans[b]]))
                 }
             }
         }
+        let order = configuration.scattering.isOff ? reranked
+            : scattered(reranked, shortlist: shortlist, rows: shortlist.map { keptItems[$0] }, items: shortlist.map { kept[$0].item },
+                        fresh: fresh, n: request.n, now: now)
         let entries = order.map { position -> FeedResult.Entry in
             let k = shortlist[position], candidate = kept[k]
             var entry = FeedResult.Entry(item: candidate.item, score: scores[k])

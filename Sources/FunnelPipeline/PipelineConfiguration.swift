@@ -1,4 +1,5 @@
 import Foundation
+import FunnelRerank
 import FunnelStages
 
 /// What a feed is made of, as the `[pipeline]` table of the TOML configuration holds it. Every
@@ -41,6 +42,9 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public var preRanker: String? = "logistic-regression"
     public var preRankDepth = 200
     public var reranker = "mmr"
+    /// Rules the feed's order keeps after the reranker (`[pipeline.scattering]`): at most so
+    /// many of a category or author in a window of slots, a share of slots for fresh items.
+    public var scattering = ScatteringRules()
     /// How the ranker's predictions become the feed's order.
     public var fusion = ScoreFusion()
     /// The features the rankers see (`[pipeline.features]`).
@@ -78,6 +82,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         preRankDepth = try c.decodeIfPresent(Int.self, forKey: .preRankDepth) ?? d.preRankDepth
         reranker = try c.decodeIfPresent(String.self, forKey: .reranker) ?? d.reranker
         fusion = try c.decodeIfPresent(ScoreFusion.self, forKey: .fusion) ?? d.fusion
+        scattering = try c.decodeIfPresent(ScatteringRules.self, forKey: .scattering) ?? d.scattering
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? d.features
         models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
     }
@@ -114,6 +119,12 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check((0...1).contains(dppSimilarityWeight), "dppSimilarityWeight", "must be within 0…1")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
+        let s = scattering
+        try check(s.window >= 0 && s.maxPerCategory >= 0 && s.maxPerAuthor >= 0 && s.freshGap >= 0, "scattering",
+                  "window, maxPerCategory, maxPerAuthor and freshGap must not be negative")
+        try check(s.window != 1, "scattering.window", "must be 0 (no window rules) or at least 2")
+        try check((0...1).contains(s.freshShare), "scattering.freshShare", "must be within 0…1")
+        try check(s.freshHours > 0 && s.freshHours.isFinite, "scattering.freshHours", "must be a positive number of hours")
         _ = try registry.reranker(named: reranker, configuration: self)   // made from the values checked above
     }
 }

@@ -1,3 +1,4 @@
+import FunnelRerank
 import FunnelStages
 
 /// The `[pipeline]` settings an experiment arm may change: those a served feed reads at request
@@ -17,14 +18,15 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
     public var dppTheta: Double?
     public var dppWindow: Int?
     public var dppSimilarityWeight: Double?
-    /// Replaces the pipeline's fusion whole (keys left out take the defaults).
+    /// Replace the pipeline's fusion and scattering rules whole (keys left out take the defaults).
     public var fusion: ScoreFusion?
+    public var scattering: ScatteringRules?
 
     public init() {}
 
     /// The keys an arm may set, for messages.
     public static let keys = ["quotas", "defaultQuota", "rerankDepth", "preRankDepth", "reranker", "mmrLambda", "mmrWindow",
-                              "dppTheta", "dppWindow", "dppSimilarityWeight", "fusion"]
+                              "dppTheta", "dppWindow", "dppSimilarityWeight", "fusion", "scattering"]
 
     /// The keys this sets.
     public var setKeys: [String] {
@@ -32,7 +34,7 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
             ("quotas", quotas != nil), ("defaultQuota", defaultQuota != nil), ("rerankDepth", rerankDepth != nil),
             ("preRankDepth", preRankDepth != nil), ("reranker", reranker != nil), ("mmrLambda", mmrLambda != nil),
             ("mmrWindow", mmrWindow != nil), ("dppTheta", dppTheta != nil), ("dppWindow", dppWindow != nil),
-            ("dppSimilarityWeight", dppSimilarityWeight != nil), ("fusion", fusion != nil),
+            ("dppSimilarityWeight", dppSimilarityWeight != nil), ("fusion", fusion != nil), ("scattering", scattering != nil),
         ]
         return set.filter(\.1).map(\.0)
     }
@@ -53,6 +55,7 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
         if let dppWindow { c.dppWindow = dppWindow }
         if let dppSimilarityWeight { c.dppSimilarityWeight = dppSimilarityWeight }
         if let fusion { c.fusion = fusion }
+        if let scattering { c.scattering = scattering }
         return c
     }
 }

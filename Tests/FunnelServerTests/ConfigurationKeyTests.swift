@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRerank
 import FunnelServer
 import FunnelStages
 import FunnelTestSupport
@@ -47,6 +48,12 @@ import Testing
         Case("pipeline.fusion.rule", "[pipeline.fusion]\nrule = \"rank\""),
         Case("pipeline.fusion.weights", "[pipeline.fusion]\nweights = { like = 1.0 }"),
         Case("pipeline.fusion.rankOffset", "rankOffset = 1.0", over: "[pipeline.fusion]\nrule = \"rank\""),
+        Case("pipeline.scattering.window", "window = 5", over: "[pipeline.scattering]\nmaxPerCategory = 1"),
+        Case("pipeline.scattering.maxPerCategory", "maxPerCategory = 1", over: "[pipeline.scattering]\nwindow = 5"),
+        Case("pipeline.scattering.maxPerAuthor", "maxPerAuthor = 1", over: "[pipeline.scattering]\nwindow = 8"),
+        Case("pipeline.scattering.freshShare", "freshShare = 0.5", over: "[pipeline.scattering]\nfreshHours = 12.0"),
+        Case("pipeline.scattering.freshHours", "freshHours = 12.0", over: "[pipeline.scattering]\nfreshShare = 0.5"),
+        Case("pipeline.scattering.freshGap", "freshGap = 4", over: "[pipeline.scattering]\nfreshShare = 0.5\nfreshHours = 12.0"),
         Case("pipeline.features.groups", "[pipeline.features]\ngroups = [\"channels\", \"item\"]"),
         Case("pipeline.features.windows", "[pipeline.features]\nwindows = [2]"),
         Case("pipeline.features.priorStrength", "[pipeline.features]\npriorStrength = 2.0"),
@@ -104,8 +111,9 @@ import Testing
         func keys(of value: Any, under prefix: String) -> [String] {
             Mirror(reflecting: value).children.compactMap { $0.label.map { "\(prefix).\($0)" } }
         }
-        var all = keys(of: PipelineConfiguration(), under: "pipeline").filter { !["pipeline.fusion", "pipeline.features", "pipeline.models"].contains($0) }
+        var all = keys(of: PipelineConfiguration(), under: "pipeline").filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering"].contains($0) }
         all += keys(of: ScoreFusion(), under: "pipeline.fusion") + keys(of: FeatureSpec(), under: "pipeline.features")
+        all += keys(of: ScatteringRules(), under: "pipeline.scattering")
         all += keys(of: ModelSettings(), under: "pipeline.models").filter { $0 != "pipeline.models.negativeSampling" }
         all += keys(of: NegativeSampling(keepRate: 1), under: "pipeline.models.negativeSampling")
         let covered = Set(Self.pipelineCases.map(\.key) + ["pipeline.concurrentChannels"] + Self.serverCases.map(\.key))

@@ -113,22 +113,27 @@ struct ExperimentCommand: AsyncParsableCommand {
             let started = Date()
             let outcome = try await ExperimentSimulation.run(simulation, store: target, configuration: file.pipeline ?? PipelineConfiguration(),
                                                              plan: plan, overrides: overrides, experiment: experiment, arm: treatment, days: servedDays)
-            if store != nil { try await target.appendEvents(outcome.events) }
             print(outcome.report.text)
             guard let index = outcome.report.arms.firstIndex(of: treatment), index > 0 else { throw ValidationError("experiment '\(experiment)' has no treatment arm '\(treatment)'") }
             let t = index - 1
             print("\nagainst the truth (every user in control against every user in \(treatment)), \(String(format: "%.0f", Date().timeIntervalSince(started))) s:")
-            print(String(format: "%-38@ %12@ %12@ %25@ %8@", "metric" as NSString, "true change" as NSString, "estimated" as NSString,
-                         "interval" as NSString, "covered" as NSString))
+            print("metric".padded(38) + " " + "true change".padded(12, left: true) + " " + "estimated".padded(12, left: true) + " "
+                  + "interval".padded(25, left: true) + " " + "covered".padded(8, left: true))
             var covered = 0
             for (metric, truth) in zip(outcome.report.metrics, outcome.truth.metrics) {
                 let estimate = metric.comparisons[t], real = truth.comparisons[0].difference
                 let inside = estimate.lower <= real && real <= estimate.upper
                 covered += inside ? 1 : 0
-                print(String(format: "%-38@ %+12.4g %+12.4g [%+11.4g, %+11.4g] %8@", metric.name as NSString, real, estimate.difference,
-                             estimate.lower, estimate.upper, (inside ? "yes" : "NO") as NSString))
+                print(metric.name.padded(38) + String(format: " %+12.4g %+12.4g [%+11.4g, %+11.4g] ", real, estimate.difference, estimate.lower, estimate.upper)
+                  + (inside ? "yes" : "NO").padded(8, left: true))
             }
             print("\(covered) of \(outcome.report.metrics.count) intervals hold the true change")
+            if let store {
+                for start in stride(from: 0, to: outcome.events.count, by: 50_000) {
+                    try await target.appendEvents(Array(outcome.events[start..<min(outcome.events.count, start + 50_000)]))
+                }
+                print("the experiment's \(outcome.events.count) served events are in \(store): funnel experiment report --store \(store) --config \(config)")
+            }
         }
     }
 }
