@@ -10,13 +10,27 @@ enum JSONBody {
         decoder.dateDecodingStrategy = .custom { decoder in
             let value = try decoder.singleValueContainer()
             let text = try value.decode(String.self)
-            if let date = (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))) {
-                return date
-            }
+            if let date = date(text) { return date }
             throw DecodingError.dataCorruptedError(in: value, debugDescription: "expected an ISO 8601 date such as 2026-11-29T10:00:00Z, got '\(text)'")
         }
         return decoder
     }()
+
+    /// An RFC 3339 time: `t` and `z` may be lower case, and the offset may reach ±23:59
+    /// (Foundation's parser stops at ±18:00).
+    static func date(_ text: String) -> Date? {
+        func parse(_ text: String) -> Date? {
+            (try? Date(text, strategy: .iso8601)) ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
+        }
+        let text = text.uppercased()
+        if let date = parse(text) { return date }
+        let offset = Array(text.suffix(6))
+        guard offset.count == 6, offset[0] == "+" || offset[0] == "-", offset[3] == ":",
+              let hours = Int(String(offset[1...2])), let minutes = Int(String(offset[4...5])), hours < 24, minutes < 60,
+              let utc = parse(String(text.dropLast(6)) + "Z") else { return nil }
+        let seconds = Double(hours * 3_600 + minutes * 60)
+        return utc.addingTimeInterval(offset[0] == "+" ? -seconds : seconds)
+    }
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()

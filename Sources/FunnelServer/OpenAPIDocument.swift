@@ -157,7 +157,7 @@ enum OpenAPIDocument {
             "description": "seconds; with watchedSeconds, the completion and watch-time objectives and statistics",
             "minimum": 0, "nullable": true, "type": "number"
           },
-          "itemID": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "itemID": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "type": "string"},
           "timestamp": {
             "description": "a date from 1970 to 2199",
             "format": "date-time",
@@ -180,7 +180,7 @@ enum OpenAPIDocument {
             ],
             "type": "string"
           },
-          "userID": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "userID": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "type": "string"},
           "value": {"description": "required for a rating", "nullable": true, "type": "number"},
           "watchedSeconds": {"minimum": 0, "nullable": true, "type": "number"}
         },
@@ -250,7 +250,7 @@ enum OpenAPIDocument {
         "properties": {
           "authorID": {
             "description": "the author channels (followed, interacted, similar) and the author statistics of the rankers",
-            "maxLength": 256, "minLength": 1, "nullable": true, "type": "string"
+            "maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "nullable": true, "type": "string"
           },
           "categories": {
             "description": "paths such as games/puzzle: the rankers' category and interest features, and the reranker's similarity",
@@ -278,7 +278,7 @@ enum OpenAPIDocument {
             "pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-",
             "type": "string"
           },
-          "id": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "id": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "type": "string"},
           "isHidden": {"description": "a hidden item is never served", "nullable": true, "type": "boolean"},
           "location": {
             "allOf": [{"$ref": "#/components/schemas/GeoPoint"}],
@@ -328,7 +328,7 @@ enum OpenAPIDocument {
             "description": "where the user is when a feed gives no location: the rankers' distance feature",
             "nullable": true
           },
-          "id": {"maxLength": 256, "minLength": 1, "type": "string"},
+          "id": {"maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "type": "string"},
           "numeric": {
             "additionalProperties": {"type": "number"},
             "description": "the rankers read those [pipeline.features] userNumeric names",
