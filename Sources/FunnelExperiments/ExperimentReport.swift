@@ -50,7 +50,8 @@ public struct ExperimentReport: Sendable, Codable {
     /// exposure logged with the experiment.
     public init(_ experiment: ExperimentPlan.Experiment, events: [Event], now: Date, confidence: Double = 0.95) throws {
         let key = experiment.name
-        let logged = events.lazy.filter { $0.type == .exposure }.compactMap { e in
+        // Each exposure's label read once: the exposures of this experiment with their arm.
+        let logged = events.filter { $0.type == .exposure }.compactMap { e in
             e.context.experiments.flatMap { Assignment(label: $0)?.arms[key] }.map { (e, $0) }
         }
         guard let firstSeen = logged.map(\.0.timestamp).min() else {

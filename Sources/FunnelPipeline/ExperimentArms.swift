@@ -9,7 +9,8 @@ public final class ExperimentArms: Sendable {
     public let plan: ExperimentPlan
     /// By experiment, by arm: the `[pipeline]` settings the arm changes (control: none).
     public let overrides: [String: [String: PipelineOverrides]]
-    private let base: FeedPipeline
+    /// The built pipeline every arm's is made from (they share its indexes).
+    public let base: FeedPipeline
     private let variants = Mutex<[String: FeedPipeline]>([:])
 
     /// Makes every arm's pipeline once, so that a setting this pipeline cannot serve fails here,

@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelExperiments
+import FunnelRetrieval
 import FunnelStore
 
 /// An experiment run in the simulated world, where its true effect can be known: the served
@@ -44,10 +45,12 @@ public struct ExperimentSimulation {
         let control = try await build().applying(overrides[name]?[ExperimentPlan.Experiment.control] ?? PipelineOverrides())
         let treatment = try await build().applying(overrides[name]?[arm] ?? PipelineOverrides())
 
-        let runs: [(pipeline: (String) -> (FeedPipeline, String?), relabel: String?)] = [
-            ({ user in let (p, a) = arms.pipeline(for: user); return (p, a.label.isEmpty ? nil : a.label) }, nil),
-            ({ _ in (control, "\(name)=\(ExperimentPlan.Experiment.control)") }, nil),
-            ({ _ in (treatment, "\(name)=\(arm)") }, "#"),
+        // Per run: each user's pipeline and label, the LastN index every pipeline of the run
+        // shares (an arm's pipeline is its base with other settings), and a suffix for user ids.
+        let runs: [(pipeline: (String) -> (FeedPipeline, String?), lastN: LastNIndex, relabel: String?)] = [
+            ({ user in let (p, a) = arms.pipeline(for: user); return (p, a.label.isEmpty ? nil : a.label) }, arms.base.indexes.lastN, nil),
+            ({ _ in (control, "\(name)=\(ExperimentPlan.Experiment.control)") }, control.indexes.lastN, nil),
+            ({ _ in (treatment, "\(name)=\(arm)") }, treatment.indexes.lastN, "#"),
         ]
         var outcomes: [[Event]] = []
         for run in runs {
@@ -61,9 +64,7 @@ public struct ExperimentSimulation {
                     labels[user] = label
                     return await pipeline.feed(FeedRequest(user: user, n: n, now: time), state: state).items.map(\.item)
                 }, record: { session in
-                    guard let user = session.first?.userID else { return }
-                    let (pipeline, _) = run.pipeline(user)
-                    pipeline.indexes.lastN.record(session)
+                    run.lastN.record(session)
                     state.write(session)
                 }).map { e in
                     var e = e

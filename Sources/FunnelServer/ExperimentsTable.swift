@@ -104,7 +104,6 @@ public struct ExperimentsTable: Decodable, Sendable {
     struct Key: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
-        init(_ string: String) { stringValue = string }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
     }
