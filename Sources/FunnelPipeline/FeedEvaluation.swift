@@ -33,6 +33,17 @@ public enum FeedEvaluation {
 
     public static func run(_ data: StoreSnapshot, configuration: PipelineConfiguration, holdoutSeconds: TimeInterval = 86_400,
                            n: Int = 50, sampleUsers sampleSize: Int = 2_000, trainModels: Bool = true, seed: UInt64 = 7) async throws -> Report {
+        try await run(data, configuration: configuration, variants: [("", PipelineOverrides())], holdoutSeconds: holdoutSeconds,
+                      n: n, sampleUsers: sampleSize, trainModels: trainModels, seed: seed)[0].report
+    }
+
+    /// The feed judged under each of `variants` (settings a built pipeline takes, as an
+    /// experiment's arms have), over the same pipeline, trained models and users: offline, what
+    /// each arm of an experiment would do. Fails, naming the variant, on settings the pipeline
+    /// cannot take.
+    public static func run(_ data: StoreSnapshot, configuration: PipelineConfiguration, variants: [(name: String, overrides: PipelineOverrides)],
+                           holdoutSeconds: TimeInterval = 86_400, n: Int = 50, sampleUsers sampleSize: Int = 2_000, trainModels: Bool = true,
+                           seed: UInt64 = 7) async throws -> [(name: String, report: Report)] {
         let (items, users, events) = (data.items, data.users, data.events)
         guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to evaluate the feed on") }
         let split = end.addingTimeInterval(-holdoutSeconds)
@@ -54,14 +65,24 @@ public enum FeedEvaluation {
                                                          twoTower: twoTower)
             (ranker, preRanker) = (outcome?.ranker, outcome?.preRanker?.ranker)
         }
-        let pipeline = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, users: users, events: history, now: split,
-                                    ranker: ranker, preRanker: preRanker, twoTower: twoTower)
+        let built = try FeedPipeline(version: "evaluation", configuration: configuration, items: items, users: users, events: history, now: split,
+                                     ranker: ranker, preRanker: preRanker, twoTower: twoTower)
 
         var random = SplitMix64(seed: seed)
         var sample = heldOut.keys.sorted()
         for k in stride(from: sample.count - 1, to: 0, by: -1) { sample.swapAt(k, Int(random.next() % UInt64(k + 1))) }
         sample = Array(sample.prefix(sampleSize))
+        var reports: [(name: String, report: Report)] = []
+        for (name, overrides) in variants {
+            let pipeline: FeedPipeline
+            do { pipeline = try built.applying(overrides) } catch { throw PipelineError("\(name): \(error)") }
+            reports.append((name, await judge(pipeline, users: sample, heldOut: heldOut, at: split, n: n)))
+        }
+        return reports
+    }
 
+    /// Feeds for `sample` as of `split`, scored against what each did after it.
+    static func judge(_ pipeline: FeedPipeline, users sample: [String], heldOut: [String: Set<String>], at split: Date, n: Int) async -> Report {
         let retriever = pipeline.retriever
         let state = LiveState(for: pipeline.configuration)
         var feedRecall = 0.0, feedHits = 0, popularRecall = 0.0, popularHits = 0, candidateRecall = 0.0

@@ -8,7 +8,9 @@ import FunnelStages
 /// The feed, stage by stage: every retrieval channel (and the two-tower model, once trained)
 /// with its quota, merged; filters (items no longer available, items the user acted on, items
 /// already shown); the configured ranker (`Ranker`; reciprocal-rank fusion until a trained one
-/// is saved); the configured reranker (`Reranker`, MMR by default) over category similarity. One immutable
+/// is saved); the configured reranker (`Reranker`, MMR by default) over the configured item
+/// similarity (`ItemSimilarity`), and the scattering rules. The other surfaces (similar, popular,
+/// latest) rerank by their own settings over the same similarity. One immutable
 /// version, built from the catalogue and the event log at one moment; the server swaps in a new
 /// one when models or configuration change.
 public struct FeedPipeline: Sendable {
@@ -28,6 +30,10 @@ public struct FeedPipeline: Sendable {
     /// The configured pre-ranker, when one is trained and its features are this pipeline's.
     public internal(set) var preRanker: RankerCut?
     public internal(set) var reranker: any Reranker
+    /// The reranker of each surface that has one.
+    let surfaceRerankers: [Surface: any Reranker]
+    /// The likeness of items the rerankers read, by rows of the indexes' item space.
+    public internal(set) var similarity: ItemSimilarity
     /// The two-tower model served as a channel, when one is trained, and its stored version.
     public let twoTower: TwoTowerChannel?
     public let twoTowerVersion: String?
@@ -39,9 +45,9 @@ public struct FeedPipeline: Sendable {
     /// The stored user records by id, which the `profile` features read.
     let userRecords: [String: User]
     /// Per row of the indexes' item space (`indexes.items`), what serving reads of the item:
-    /// availability and category levels as sorted ids (for the reranker's similarity); the
-    /// ranker's features (`features`) have their own rows in the same space. Candidates arrive
-    /// with their rows, so nothing here hashes an id.
+    /// availability and what the scattering rules read; the ranker's features (`features`)
+    /// and the similarity have their own rows in the same space. Candidates arrive with their
+    /// rows, so nothing here hashes an id.
     let served: [ServedItem]
     let categoryIDs: [String: Int32]
     let authorIDs: [String: Int32]
@@ -56,7 +62,6 @@ public struct FeedPipeline: Sendable {
     struct ServedItem: Sendable {
         var expiresAt: Date?
         var isHidden: Bool
-        var levels: [Int32]
         /// What the scattering rules read: the first category path's id, the author's id (by
         /// `categoryIDs` and `authorIDs`; -1: none) and the creation time (NaN: unknown).
         var category: Int32 = -1
@@ -94,22 +99,19 @@ public struct FeedPipeline: Sendable {
         self.features = features
         sourceColumns = features.columns(of: sources)
         // One row per item of the space; items with events but no catalogue entry are never served.
-        var levelIDs: [String: Int32] = [:], authorIDs: [String: Int32] = [:]
+        var categoryIDs: [String: Int32] = [:], authorIDs: [String: Int32] = [:]
         var served: [ServedItem] = []
         served.reserveCapacity(space.count)
         for id in space.ids {
             guard let item = catalogue[id] else {
-                served.append(ServedItem(expiresAt: nil, isHidden: true, levels: []))
+                served.append(ServedItem(expiresAt: nil, isHidden: true))
                 continue
             }
-            var levels: [Int32] = []
-            for level in item.categoryLevels {
-                let levelID = levelIDs[level] ?? Int32(levelIDs.count)
-                levelIDs[level] = levelID
-                levels.append(levelID)
+            var entry = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden)
+            if let category = item.categories.first {
+                entry.category = categoryIDs[category] ?? Int32(categoryIDs.count)
+                categoryIDs[category] = entry.category
             }
-            var entry = ServedItem(expiresAt: item.expiresAt, isHidden: item.isHidden, levels: levels.sorted())
-            entry.category = item.categories.first.flatMap { levelIDs[$0] } ?? -1
             if let author = item.authorID {
                 entry.author = authorIDs[author] ?? Int32(authorIDs.count)
                 authorIDs[author] = entry.author
@@ -118,10 +120,12 @@ public struct FeedPipeline: Sendable {
             served.append(entry)
         }
         self.served = served
-        (categoryIDs, self.authorIDs) = (levelIDs, authorIDs)
+        (self.categoryIDs, self.authorIDs) = (categoryIDs, authorIDs)
 
         let kind = try registry.ranker(named: configuration.ranker)
-        reranker = try registry.reranker(named: configuration.reranker, configuration: configuration)
+        reranker = try registry.reranker(configuration.rerank)
+        surfaceRerankers = try configuration.surfaces.mapValues { try registry.reranker($0) }
+        similarity = Self.similarity(configuration.similarity, catalogue: catalogue, space: space, twoTower: self.twoTower)
         let names = features.names
         /// The pipeline's column of each feature a stage reads (nil when they are the same
         /// columns), or the features the pipeline lacks.
@@ -162,7 +166,17 @@ public struct FeedPipeline: Sendable {
             }
         }
         (self.preRanker, self.preRankerColumns) = (preRanker, preRankerColumns)
+        if configuration.similarity.vector > 0, similarity.rowsWithVectors == 0 {
+            notices.append(configuration.similarity.vectors == .twoTower
+                ? "no two-tower model is trained yet, so the vector part of [pipeline.similarity] counts nothing: run 'funnel train two-tower'"
+                : "no item has a contentVector, so the vector part of [pipeline.similarity] counts nothing")
+        }
         rankerNotice = notices.isEmpty ? nil : notices.joined(separator: "; ")
+    }
+
+    /// The similarity by `weights` of the items of `space`, with the two-tower channel's vectors.
+    static func similarity(_ weights: SimilarityWeights, catalogue: [String: Item], space: IDInterner, twoTower: TwoTowerChannel?) -> ItemSimilarity {
+        ItemSimilarity(items: space.ids.map { catalogue[$0] }, weights: weights) { twoTower?.itemVector(row: Int32($0)) }
     }
 
     /// The channels with a quota, each with it.
@@ -287,24 +301,11 @@ public struct FeedPipeline: Sendable {
         let shortlist = Array(kept.indices.filter { scores[$0] >= threshold && scores[$0].isFinite }
             .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
         timings.rank = split()
-        // The shortlist's category levels side by side, so that the reranker's many comparisons
-        // read memory rather than retain and release an array each.
-        var levels: [Int32] = [], spans: [Range<Int>] = []
-        for k in shortlist {
-            let own = keptItems[k] >= 0 ? served[Int(keptItems[k])].levels : []
-            spans.append(levels.count..<(levels.count + own.count))
-            levels += own
-        }
-        let reranked = levels.withUnsafeBufferPointer { levels in
-            spans.withUnsafeBufferPointer { spans in
-                reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { a, b in
-                    CategorySimilarity.jaccard(UnsafeBufferPointer(rebasing: levels[spans[a]]), UnsafeBufferPointer(rebasing: levels[spans[b]]))
-                }
-            }
-        }
+        let shortlistRows = shortlist.map { keptItems[$0] }
+        let reranked = reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { similarity(shortlistRows[$0], shortlistRows[$1]) }
         let order = configuration.scattering.isOff ? reranked
-            : scattered(reranked, shortlist: shortlist, rows: shortlist.map { keptItems[$0] }, items: shortlist.map { kept[$0].item },
-                        fresh: fresh, n: request.n, now: now)
+            : scattered(reranked, rules: configuration.scattering, count: shortlist.count, rows: shortlistRows,
+                        items: shortlist.map { kept[$0].item }, fresh: fresh, n: request.n, now: now)
         let entries = order.map { position -> FeedResult.Entry in
             let k = shortlist[position], candidate = kept[k]
             var entry = FeedResult.Entry(item: candidate.item, score: scores[k])

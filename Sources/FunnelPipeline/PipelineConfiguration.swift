@@ -45,6 +45,11 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// Rules the feed's order keeps after the reranker (`[pipeline.scattering]`): at most so
     /// many of a category or author in a window of slots, a share of slots for fresh items.
     public var scattering = ScatteringRules()
+    /// What makes two items alike for every reranker (`[pipeline.similarity]`).
+    public var similarity = SimilarityWeights()
+    /// The reranking of the other surfaces (`[pipeline.surfaces.similar]`, `.popular`, `.latest`);
+    /// a surface not named shows its list as ranked.
+    public var surfaces: [Surface: RerankSettings] = [:]
     /// How the ranker's predictions become the feed's order.
     public var fusion = ScoreFusion()
     /// The features the rankers see (`[pipeline.features]`).
@@ -58,6 +63,24 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// Every channel a feed can have, by the name its quota takes.
     public static let channels = ["itemcf", "swing", "usercf", "popular", "trending", "latest", "nearby", "same-city",
                                   "author-followed", "author-interacted", "author-similar", "two-tower", "cache"]
+
+    /// The feed's reranking, as the `[pipeline]` keys hold it.
+    public var rerank: RerankSettings {
+        get {
+            var r = RerankSettings()
+            (r.reranker, r.mmrLambda, r.mmrWindow, r.dppTheta, r.dppWindow, r.dppSimilarityWeight, r.depth, r.scattering)
+                = (reranker, mmrLambda, mmrWindow, dppTheta, dppWindow, dppSimilarityWeight, rerankDepth, scattering)
+            return r
+        }
+        set {
+            (reranker, mmrLambda, mmrWindow, dppTheta, dppWindow, dppSimilarityWeight, rerankDepth, scattering)
+                = (newValue.reranker, newValue.mmrLambda, newValue.mmrWindow, newValue.dppTheta, newValue.dppWindow,
+                   newValue.dppSimilarityWeight, newValue.depth, newValue.scattering)
+        }
+    }
+
+    /// The reranking of `surface`.
+    public func rerank(of surface: Surface) -> RerankSettings { surfaces[surface] ?? RerankSettings() }
 
     /// The quota of the channel named `channel`.
     public func quota(of channel: String) -> Int { quotas[channel] ?? defaultQuota }
@@ -83,6 +106,14 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         reranker = try c.decodeIfPresent(String.self, forKey: .reranker) ?? d.reranker
         fusion = try c.decodeIfPresent(ScoreFusion.self, forKey: .fusion) ?? d.fusion
         scattering = try c.decodeIfPresent(ScatteringRules.self, forKey: .scattering) ?? d.scattering
+        similarity = try c.decodeIfPresent(SimilarityWeights.self, forKey: .similarity) ?? d.similarity
+        for (name, settings) in try c.decodeIfPresent([String: RerankSettings].self, forKey: .surfaces) ?? [:] {
+            guard let surface = Surface(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(forKey: .surfaces, in: c, debugDescription: "unknown surface '\(name)'; the surfaces are "
+                    + Surface.allCases.map(\.rawValue).joined(separator: ", ") + " (the feed's reranking is set by [pipeline]'s own keys)")
+            }
+            surfaces[surface] = settings
+        }
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? d.features
         models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
     }
@@ -110,21 +141,16 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         try check(quotas.values.allSatisfy { $0 >= 0 }, "quotas", "must not be negative")
         try check(defaultQuota >= 0, "defaultQuota", "must not be negative")
         try check(neighboursPerItem >= 1, "neighboursPerItem", "must be at least 1")
-        try check(rerankDepth >= 1, "rerankDepth", "must be at least 1")
         try check(preRankDepth >= 1, "preRankDepth", "must be at least 1")
-        try check((0...1).contains(mmrLambda), "mmrLambda", "must be within 0…1")
-        try check(mmrWindow >= 1, "mmrWindow", "must be at least 1")
-        try check(dppTheta >= 0 && dppTheta < 1, "dppTheta", "must be within [0, 1)")
-        try check(dppWindow == 0 || dppWindow >= 2, "dppWindow", "must be 0 (the whole feed) or at least 2")
-        try check((0...1).contains(dppSimilarityWeight), "dppSimilarityWeight", "must be within 0…1")
         try check(exposureDays >= 1, "exposureDays", "must be at least 1")
         try check(trainingExposures >= 100, "trainingExposures", "must be at least 100")
-        let s = scattering
-        try check(s.window >= 0 && s.maxPerCategory >= 0 && s.maxPerAuthor >= 0 && s.freshGap >= 0, "scattering",
-                  "window, maxPerCategory, maxPerAuthor and freshGap must not be negative")
-        try check(s.window != 1, "scattering.window", "must be 0 (no window rules) or at least 2")
-        try check((0...1).contains(s.freshShare), "scattering.freshShare", "must be within 0…1")
-        try check(s.freshHours > 0 && s.freshHours.isFinite, "scattering.freshHours", "must be a positive number of hours")
-        _ = try registry.reranker(named: reranker, configuration: self)   // made from the values checked above
+        try rerank.validate("pipeline.", depthKey: "rerankDepth", registry: registry)
+        for (surface, settings) in surfaces.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            try settings.validate("pipeline.surfaces.\(surface.rawValue).", registry: registry)
+        }
+        if let problem = similarity.problem { throw PipelineError("pipeline.similarity: \(problem)") }
+        if similarity.vector > 0, similarity.vectors == .twoTower, quota(of: "two-tower") == 0 {
+            throw PipelineError("pipeline.similarity.vectors: \"two-tower\" needs the two-tower channel, which a quota of 0 turns off")
+        }
     }
 }

@@ -3,7 +3,7 @@ import FunnelStages
 
 /// The `[pipeline]` settings an experiment arm may change: those a served feed reads at request
 /// time (quotas, depths, the reranker and its parameters, the fusion of the ranker's
-/// predictions), so that every arm is served by the same built pipeline and trained models.
+/// predictions, the scattering rules, the item similarity), so that every arm is served by the same built pipeline and trained models.
 /// A setting that needs a rebuild or another trained model (the ranker, features, the
 /// neighbours kept per item) is not among them.
 public struct PipelineOverrides: Decodable, Sendable, Equatable {
@@ -18,15 +18,17 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
     public var dppTheta: Double?
     public var dppWindow: Int?
     public var dppSimilarityWeight: Double?
-    /// Replace the pipeline's fusion and scattering rules whole (keys left out take the defaults).
+    /// Replace the pipeline's fusion, scattering rules and similarity weights whole (keys left
+    /// out take the defaults).
     public var fusion: ScoreFusion?
     public var scattering: ScatteringRules?
+    public var similarity: SimilarityWeights?
 
     public init() {}
 
     /// The keys an arm may set, for messages.
     public static let keys = ["quotas", "defaultQuota", "rerankDepth", "preRankDepth", "reranker", "mmrLambda", "mmrWindow",
-                              "dppTheta", "dppWindow", "dppSimilarityWeight", "fusion", "scattering"]
+                              "dppTheta", "dppWindow", "dppSimilarityWeight", "fusion", "scattering", "similarity"]
 
     /// The keys this sets.
     public var setKeys: [String] {
@@ -34,7 +36,7 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
             ("quotas", quotas != nil), ("defaultQuota", defaultQuota != nil), ("rerankDepth", rerankDepth != nil),
             ("preRankDepth", preRankDepth != nil), ("reranker", reranker != nil), ("mmrLambda", mmrLambda != nil),
             ("mmrWindow", mmrWindow != nil), ("dppTheta", dppTheta != nil), ("dppWindow", dppWindow != nil),
-            ("dppSimilarityWeight", dppSimilarityWeight != nil), ("fusion", fusion != nil), ("scattering", scattering != nil),
+            ("dppSimilarityWeight", dppSimilarityWeight != nil), ("fusion", fusion != nil), ("scattering", scattering != nil), ("similarity", similarity != nil),
         ]
         return set.filter(\.1).map(\.0)
     }
@@ -56,6 +58,7 @@ public struct PipelineOverrides: Decodable, Sendable, Equatable {
         if let dppSimilarityWeight { c.dppSimilarityWeight = dppSimilarityWeight }
         if let fusion { c.fusion = fusion }
         if let scattering { c.scattering = scattering }
+        if let similarity { c.similarity = similarity }
         return c
     }
 }

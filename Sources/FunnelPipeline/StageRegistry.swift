@@ -4,7 +4,7 @@ import FunnelStages
 import FunnelTensor
 
 /// The stages a feed can be composed of, by the names `funnel.toml` gives them: rankers
-/// (`[pipeline] ranker`) and rerankers (`[pipeline] reranker`). The pipeline, the loader, the
+/// (`[pipeline] ranker`) and rerankers (`[pipeline] reranker`, and each surface's). The pipeline, the loader, the
 /// reloader, `funnel train` and `funnel eval` find stages here and never by name in their own
 /// code, so adding one is its file plus one `register` line in `standard`. A name not
 /// registered is refused with the names that are.
@@ -35,7 +35,7 @@ public struct StageRegistry: Sendable {
     }
 
     public private(set) var rankers: [String: RankerKind] = [:]
-    public private(set) var rerankers: [String: @Sendable (PipelineConfiguration) -> any Reranker] = [:]
+    public private(set) var rerankers: [String: @Sendable (RerankSettings) -> any Reranker] = [:]
 
     public init() {}
 
@@ -73,7 +73,8 @@ public struct StageRegistry: Sendable {
         })
     }
 
-    public mutating func registerReranker(_ name: String, make: @escaping @Sendable (PipelineConfiguration) -> any Reranker) {
+    /// Registers a reranker, made from the settings of the surface it orders.
+    public mutating func registerReranker(_ name: String, make: @escaping @Sendable (RerankSettings) -> any Reranker) {
         rerankers[name] = make
     }
 
@@ -82,9 +83,10 @@ public struct StageRegistry: Sendable {
         return kind
     }
 
-    public func reranker(named name: String, configuration: PipelineConfiguration) throws -> any Reranker {
-        guard let make = rerankers[name] else { throw Self.unknown("reranker", name, rerankers.keys) }
-        return make(configuration)
+    /// The reranker `settings` name, made from them.
+    public func reranker(_ settings: RerankSettings) throws -> any Reranker {
+        guard let make = rerankers[settings.reranker] else { throw Self.unknown("reranker", settings.reranker, rerankers.keys) }
+        return make(settings)
     }
 
     static func unknown(_ stage: String, _ name: String, _ known: some Collection<String>) -> PipelineError {

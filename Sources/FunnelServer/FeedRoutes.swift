@@ -82,16 +82,20 @@ struct FeedRoutes {
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let pipeline = try pipeline()
         let state = holder.state
-        let items = latest ? pipeline.latestItems(n, fresh: state.freshItems, excluding: state.isRemoved) : pipeline.popularItems(n, live: state.popular, excluding: state.isRemoved)
-        return try JSONBody.response(["items": items])
+        let surface: Surface = latest ? .latest : .popular, count = pipeline.candidateCount(of: surface, n: n)
+        let listed = latest ? pipeline.latestItems(count, fresh: state.freshItems, excluding: state.isRemoved)
+            : pipeline.popularItems(count, live: state.popular, excluding: state.isRemoved)
+        return try JSONBody.response(["items": pipeline.reranked(listed, for: surface, n: n, fresh: state.freshItems)])
     }
 
     func similar(_ request: Request, item: String) throws -> Response {
         let n = try QueryValues.integer(request, "n", default: 20, range: 1...500)
         let pipeline = try pipeline()
         guard pipeline.item(item) != nil else { throw HTTPError(.notFound, message: "no item '\(item)'") }
-        let similar = pipeline.similarItems(to: item).lazy.filter { !holder.state.isRemoved($0.item) }.prefix(n)
-        return try JSONBody.response(["items": similar.map { FeedResult.Entry(item: $0.item, score: $0.score, channels: nil) }])
+        let state = holder.state
+        let similar = pipeline.similarItems(to: item).lazy.filter { !state.isRemoved($0.item) }.prefix(pipeline.candidateCount(of: .similar, n: n))
+        let shown = pipeline.reranked(Array(similar), for: .similar, n: n, fresh: state.freshItems)
+        return try JSONBody.response(["items": shown.map { FeedResult.Entry(item: $0.item, score: $0.score, channels: nil) }])
     }
 
     /// Rebuilds the pipeline from the store with the latest ranker (and the configuration file

@@ -253,13 +253,13 @@ enum OpenAPIDocument {
             "maxLength": 256, "minLength": 1, "pattern": "^[^\\u0000]+$", "nullable": true, "type": "string"
           },
           "categories": {
-            "description": "paths such as games/puzzle: the rankers' category and interest features, and the reranker's similarity",
+            "description": "paths such as games/puzzle: the rankers' category and interest features, and the rerankers' similarity",
             "items": {"pattern": "^[^/]+(/[^/]+)*$", "type": "string"},
             "nullable": true,
             "type": "array"
           },
           "contentVector": {
-            "description": "stored, read by no stage yet",
+            "description": "the rerankers' similarity, when [pipeline.similarity] weighs vectors from content (one length for every item)",
             "items": {"maximum": 3.4028234663852886e+38, "minimum": -3.4028234663852886e+38, "type": "number"},
             "nullable": true,
             "type": "array"
@@ -290,8 +290,8 @@ enum OpenAPIDocument {
             "description": "the rankers read those [pipeline.features] itemNumeric names",
             "nullable": true, "type": "object"
           },
-          "tags": {"description": "hashed into the rankers' item features", "items": {"type": "string"}, "nullable": true, "type": "array"},
-          "text": {"description": "stored, read by no stage yet", "nullable": true, "type": "string"}
+          "tags": {"description": "hashed into the rankers' item features; the rerankers' similarity when [pipeline.similarity] weighs tags", "items": {"type": "string"}, "nullable": true, "type": "array"},
+          "text": {"description": "the rerankers' similarity, when [pipeline.similarity] weighs text", "nullable": true, "type": "string"}
         },
         "required": ["id"],
         "type": "object"

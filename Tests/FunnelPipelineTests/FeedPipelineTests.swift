@@ -9,14 +9,16 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_767_225_600)
 
     /// Thirty available items (and one hidden), a few clicks: the channels can propose 30 at most.
-    static let pipeline: FeedPipeline = {
+    static let pipeline = makePipeline()
+
+    static func makePipeline(_ configuration: PipelineConfiguration = PipelineConfiguration()) -> FeedPipeline {
         let items = (0..<30).map { Item(id: "i\($0)", categories: ["c\($0 % 3)"], createdAt: now.addingTimeInterval(-Double($0) * 60)) }
             + [Item(id: "gone", createdAt: now, isHidden: true)]
         let events = (0..<30).flatMap { k in
             (0...(k % 4)).map { v in Event(userID: "v\(v)", itemID: "i\(k)", type: .click, timestamp: now.addingTimeInterval(-3600)) }
         }
-        return try! FeedPipeline(version: "test", configuration: PipelineConfiguration(), items: items, events: events, now: now, ranker: nil)
-    }()
+        return try! FeedPipeline(version: "test", configuration: configuration, items: items, events: events, now: now, ranker: nil)
+    }
 
     /// Each feed leaves out what the user was shown while anything else remains; once nothing
     /// does, the feed is still full, of items shown before.
@@ -58,6 +60,27 @@ import Testing
     }
 
     /// The channel names quotas accept are those of the pipeline's channels (and the cache).
+    /// A surface with a reranker shows a more varied list, from its list's best `depth · n`; one
+    /// without shows its list as ranked. Popularity here follows the item number (i29 has the
+    /// most clicks within its class of four), so the top is a run of one category class.
+    @Test func surfacesRerankTheirLists() {
+        var configuration = PipelineConfiguration()
+        var settings = RerankSettings()
+        (settings.reranker, settings.mmrLambda, settings.mmrWindow, settings.depth) = ("mmr", 0.3, 2, 3)
+        configuration.surfaces[.popular] = settings
+        configuration.surfaces[.similar] = settings
+        let pipeline = Self.makePipeline(configuration)
+        let listed = pipeline.popularItems(pipeline.candidateCount(of: .popular, n: 6))
+        #expect(listed.count == 18)
+        let shown = pipeline.reranked(listed, for: .popular, n: 6)
+        let category = { (id: String) in pipeline.item(id)!.categories[0] }
+        #expect(Set(shown).isSubset(of: listed) && shown.count == 6)
+        #expect(Set(shown.map(category)).count == 3)
+        for k in shown.indices.dropFirst() { #expect(category(shown[k]) != category(shown[k - 1]), "neighbours differ: \(shown)") }
+        #expect(Self.pipeline.reranked(listed, for: .popular, n: 6) == Array(listed.prefix(6)), "no settings: the list as ranked")
+        #expect(pipeline.candidateCount(of: .latest, n: 6) == 6)
+    }
+
     @Test func quotaNamesAreTheChannels() {
         #expect(Set(PipelineConfiguration.channels) == Set(Self.pipeline.channels.map(\.name) + ["two-tower", "cache"]))
     }

@@ -54,6 +54,23 @@ import Testing
         Case("pipeline.scattering.freshShare", "freshShare = 0.5", over: "[pipeline.scattering]\nfreshHours = 12.0"),
         Case("pipeline.scattering.freshHours", "freshHours = 12.0", over: "[pipeline.scattering]\nfreshShare = 0.5"),
         Case("pipeline.scattering.freshGap", "freshGap = 4", over: "[pipeline.scattering]\nfreshShare = 0.5\nfreshHours = 12.0"),
+        Case("pipeline.similarity.category", "category = 0.5", over: "[pipeline.similarity]\nauthor = 1.0"),
+        Case("pipeline.similarity.author", "[pipeline.similarity]\nauthor = 1.0"),
+        Case("pipeline.similarity.tags", "[pipeline.similarity]\ntags = 1.0"),
+        Case("pipeline.similarity.text", "[pipeline.similarity]\ntext = 1.0"),
+        Case("pipeline.similarity.vector", "[pipeline.similarity]\nvector = 1.0"),
+        Case("pipeline.similarity.vectors", "vectors = \"two-tower\"", over: "[pipeline.similarity]\nvector = 1.0"),
+        Case("pipeline.surfaces.similar", "[pipeline.surfaces.similar]\nreranker = \"mmr\""),
+        Case("pipeline.surfaces.popular", "[pipeline.surfaces.popular]\nreranker = \"mmr\""),
+        Case("pipeline.surfaces.latest", "[pipeline.surfaces.latest]\nreranker = \"dpp\""),
+        Case("pipeline.surfaces.<surface>.reranker", "reranker = \"dpp\"", over: "[pipeline.surfaces.popular]\ndppTheta = 0.2"),
+        Case("pipeline.surfaces.<surface>.mmrLambda", "mmrLambda = 0.1", over: "[pipeline.surfaces.popular]\nreranker = \"mmr\""),
+        Case("pipeline.surfaces.<surface>.mmrWindow", "mmrWindow = 1", over: "[pipeline.surfaces.popular]\nreranker = \"mmr\"\nmmrLambda = 0.3"),
+        Case("pipeline.surfaces.<surface>.dppTheta", "dppTheta = 0.1", over: "[pipeline.surfaces.popular]\nreranker = \"dpp\""),
+        Case("pipeline.surfaces.<surface>.dppWindow", "dppWindow = 2", over: "[pipeline.surfaces.popular]\nreranker = \"dpp\""),
+        Case("pipeline.surfaces.<surface>.dppSimilarityWeight", "dppSimilarityWeight = 0.3", over: "[pipeline.surfaces.popular]\nreranker = \"dpp\""),
+        Case("pipeline.surfaces.<surface>.depth", "depth = 2", over: "[pipeline.surfaces.popular]\nreranker = \"mmr\"\nmmrLambda = 0.3"),
+        Case("pipeline.surfaces.<surface>.scattering", "[pipeline.surfaces.popular.scattering]\nwindow = 4\nmaxPerCategory = 1"),
         Case("pipeline.features.groups", "[pipeline.features]\ngroups = [\"channels\", \"item\"]"),
         Case("pipeline.features.windows", "[pipeline.features]\nwindows = [2]"),
         Case("pipeline.features.priorStrength", "[pipeline.features]\npriorStrength = 2.0"),
@@ -88,7 +105,20 @@ import Testing
     static let withIDs = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\"]"
 
 
-    static let world = simulatedLog(seed: 11, users: 150, items: 300, authors: 20, days: 4)
+    /// The simulated log, its items given text and content vectors (which the simulation does
+    /// not write), drawn from their categories with noise, for the similarity keys.
+    static let world: (items: [Item], events: [Event]) = {
+        var (items, events) = simulatedLog(seed: 11, users: 150, items: 300, authors: 20, days: 4)
+        var random = SplitMix64(seed: 5)
+        let words = ["red", "blue", "quick", "quiet", "loud", "small", "grand", "fresh", "old", "new", "bright", "dark"]
+        for k in items.indices {
+            let topic = items[k].categories.first ?? "none"
+            items[k].text = "\(topic) " + (0..<4).map { _ in words[Int(random.next() % UInt64(words.count))] }.joined(separator: " ")
+            let seed = Float(topic.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) % 97 })
+            items[k].contentVector = (0..<8).map { Float(sin(seed * Float($0 + 1))) + Float(random.next() % 100) / 200 }
+        }
+        return (items, events)
+    }()
 
     @Test(arguments: pipelineCases) func pipelineKeyActs(_ key: Case) async throws {
         let reference = try await Self.outcome(key.reference)
@@ -111,9 +141,13 @@ import Testing
         func keys(of value: Any, under prefix: String) -> [String] {
             Mirror(reflecting: value).children.compactMap { $0.label.map { "\(prefix).\($0)" } }
         }
-        var all = keys(of: PipelineConfiguration(), under: "pipeline").filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering"].contains($0) }
+        var all = keys(of: PipelineConfiguration(), under: "pipeline")
+            .filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering", "pipeline.similarity"].contains($0) }
         all += keys(of: ScoreFusion(), under: "pipeline.fusion") + keys(of: FeatureSpec(), under: "pipeline.features")
         all += keys(of: ScatteringRules(), under: "pipeline.scattering")
+        all += keys(of: SimilarityWeights(), under: "pipeline.similarity")
+        all = all.filter { $0 != "pipeline.surfaces" } + Surface.allCases.map { "pipeline.surfaces.\($0.rawValue)" }
+        all += keys(of: RerankSettings(), under: "pipeline.surfaces.<surface>")
         all += keys(of: ModelSettings(), under: "pipeline.models").filter { $0 != "pipeline.models.negativeSampling" }
         all += keys(of: NegativeSampling(keepRate: 1), under: "pipeline.models.negativeSampling")
         let covered = Set(Self.pipelineCases.map(\.key) + ["pipeline.concurrentChannels"] + Self.serverCases.map(\.key))
@@ -154,8 +188,8 @@ import Testing
     }
 
     /// What a server under this file does with the simulated log: the training examples, the
-    /// trained ranker's and pre-ranker's predictions, and two rounds of explained feeds (the
-    /// second three days later, through the same exposure filters).
+    /// trained ranker's and pre-ranker's predictions, two rounds of explained feeds (the second
+    /// three days later, through the same exposure filters), and the other surfaces' lists.
     static func outcome(_ text: String) async throws -> [String] {
         let configuration = try configuration(text)
         let (items, events) = world
@@ -183,6 +217,16 @@ import Testing
                 let stages = [explanation.preRanked ?? -1, explanation.ranked, explanation.reranked].map(String.init)
                 outcome.append(([user] + shown + retrieved + removed + stages + [explanation.ranker, explanation.reranker]).joined(separator: " "))
             }
+        }
+        outcome.append(pipeline.rankerNotice ?? "")
+        for surface in [Surface.popular, .latest] {
+            let listed = surface == .popular ? pipeline.popularItems(pipeline.candidateCount(of: surface, n: 10))
+                : pipeline.latestItems(pipeline.candidateCount(of: surface, n: 10))
+            outcome.append("\(surface) " + pipeline.reranked(listed, for: surface, n: 10, now: now).joined(separator: " "))
+        }
+        for item in items.prefix(5) {
+            let similar = Array(pipeline.similarItems(to: item.id).prefix(pipeline.candidateCount(of: .similar, n: 10)))
+            outcome.append("similar \(item.id) " + pipeline.reranked(similar, for: .similar, n: 10, now: now).map(\.item).joined(separator: " "))
         }
         return outcome
     }

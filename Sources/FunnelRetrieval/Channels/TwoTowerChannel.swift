@@ -42,6 +42,12 @@ public struct TwoTowerChannel: RetrievalChannel {
         self.vectorOfRow = vectorOfRow
     }
 
+    /// The item tower's vector of the item at `row` of the item space, if this channel indexed it.
+    public func itemVector(row: Int32) -> [Float]? {
+        guard row >= 0, Int(row) < vectorOfRow.count, vectorOfRow[Int(row)] >= 0 else { return nil }
+        return index.vector(vectorOfRow[Int(row)])
+    }
+
     /// The user's vector from their id and the items of their latest positive actions, newest
     /// first; nil when the model knows neither.
     public func userVector(_ user: String, history: [String]) -> [Float]? {
