@@ -45,6 +45,25 @@ public enum Distributions {
         return (low + high) / 2
     }
 
+    /// The central range of a binomial count of `trials` with success probability `p` that holds
+    /// at least `coverage` of its mass: `low` as high and `high` as low as they can be with
+    /// P(X < low) and P(X > high) each at most (1 − coverage)/2, from the exact probabilities.
+    public static func binomialRange(trials: Int, probability p: Double, coverage: Double = 0.95) -> ClosedRange<Int> {
+        precondition(trials >= 0 && p > 0 && p < 1 && coverage > 0 && coverage < 1)
+        let tail = (1 - coverage) / 2
+        let n = Double(trials), logP: Double = log(p), logQ: Double = log(1 - p)
+        let mass = (0...trials).map { k -> Double in
+            let x = Double(k)
+            let logChoose: Double = lgamma(n + 1) - lgamma(x + 1) - lgamma(n - x + 1)
+            return exp(logChoose + x * logP + (n - x) * logQ)
+        }
+        var low = 0, below = 0.0
+        while low < trials, below + mass[low] <= tail { below += mass[low]; low += 1 }
+        var high = trials, above = 0.0
+        while high > low, above + mass[high] <= tail { above += mass[high]; high -= 1 }
+        return low...high
+    }
+
     /// P(X ≥ x) for a chi-squared X with `df` degrees of freedom: Q(df/2, x/2).
     public static func chiSquaredUpperTail(_ x: Double, degreesOfFreedom df: Int) -> Double {
         guard x > 0 else { return 1 }

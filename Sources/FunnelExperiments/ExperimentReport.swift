@@ -36,15 +36,6 @@ public struct ExperimentReport: Sendable, Codable {
     public var switched: Int
     public var warnings: [String]
 
-    /// Per user and period: what the metrics count.
-    struct Activity {
-        var activeDays = Set<Int>()
-        var counts = [Double](repeating: 0, count: ExperimentReport.counted.count)
-        var watchSeconds = 0.0
-    }
-
-    static let counted: [EventType] = [.exposure, .click, .like, .collect, .share, .comment, .followAuthor]
-
     /// Analyses `experiment` on `events` (all events of the window and the pre-period before it,
     /// in any order), as of `now`. Without a planned start, the window opens at the first
     /// exposure logged with the experiment.
@@ -61,8 +52,6 @@ public struct ExperimentReport: Sendable, Codable {
         let plannedEnd = experiment.days.map { start.addingTimeInterval(Double($0) * 86_400) }
         let end = min(plannedEnd ?? now, now)
         guard end > start else { throw PlanError("experiment '\(key)' starts at \(start), after the end of the window (\(end))") }
-        let length = end.timeIntervalSince(start)
-        let dayCount = Int((length / 86_400).rounded(.up))
 
         // Arms, from the exposures in the window.
         var arm: [String: String] = [:], switchedUsers = Set<String>()
@@ -76,22 +65,30 @@ public struct ExperimentReport: Sendable, Codable {
             throw PlanError("the log has arms of '\(key)' the plan lacks (\(unknown.sorted().joined(separator: ", "))): report with the plan that served them")
         }
 
-        // Activity in the window and in the pre-period of the same length.
-        var during: [String: Activity] = [:], before: [String: Activity] = [:]
-        let preStart = start.addingTimeInterval(-length)
-        for e in events where arm[e.userID] != nil && e.timestamp >= preStart && e.timestamp < end {
-            let inWindow = e.timestamp >= start
-            let day = Int((e.timestamp.timeIntervalSince(inWindow ? start : preStart) / 86_400).rounded(.down))
-            func add(_ activity: inout Activity) {
-                if e.type == .exposure { activity.activeDays.insert(day) }
-                if let k = Self.counted.firstIndex(of: e.type) { activity.counts[k] += 1 }
-                if e.type == .view, let seconds = e.watchedSeconds { activity.watchSeconds += seconds }
+        let activity = UserActivity(events: events, users: Set(arm.keys), start: start, end: end)
+        var warnings: [String] = []
+        if let planned = plannedEnd {
+            if now < planned {
+                warnings.append("interim look: the planned \(experiment.days!) days end at \(ISO8601DateFormatter().string(from: planned)). Each look before then is another chance of a false positive, so these p-values overstate the evidence; decide at the planned end")
             }
-            if inWindow { add(&during[e.userID, default: Activity()]) } else { add(&before[e.userID, default: Activity()]) }
+        } else {
+            warnings.append("no planned duration (days): a test stopped when it first looks significant finds effects that are not there; fix the days in advance")
         }
+        if !switchedUsers.isEmpty { warnings.append("\(switchedUsers.count) users were logged in more than one arm and are left out") }
+        self.init(experiment, activity: activity, arm: arm, confidence: confidence, warnings: warnings)
+        switched = switchedUsers.count
+    }
 
+    /// The analysis of `experiment` with users in the arms `arm` gives (a user it leaves out is
+    /// in no arm), over what `activity` holds of them. `warnings`: the caller's, before the
+    /// analysis's own.
+    public init(_ experiment: ExperimentPlan.Experiment, activity: UserActivity, arm: [String: String], confidence: Double = 0.95,
+                warnings callerWarnings: [String] = []) {
+        let armNames = experiment.arms.map(\.name)
+        let (during, before, dayCount) = (activity.during, activity.before, activity.dayCount)
         let usersByArm = armNames.map { name in arm.filter { $0.value == name }.map(\.key).sorted() }
-        let hasPrePeriod = !before.isEmpty
+        let hasPrePeriod = usersByArm.joined().contains { before[$0] != nil }
+        typealias Activity = UserActivity.Activity
         // Per-user values of a metric in one period.
         func values(_ users: [String], _ period: [String: Activity], _ value: (Activity) -> Double) -> [Double] {
             users.map { value(period[$0] ?? Activity()) }
@@ -129,14 +126,14 @@ public struct ExperimentReport: Sendable, Codable {
         perUser("active days") { Double($0.activeDays.count) }
         perUser("items viewed") { $0.counts[0] }
         perUser("time spent (s)") { $0.watchSeconds }
-        for (k, type) in Self.counted.enumerated().dropFirst() {
+        for (k, type) in UserActivity.counted.enumerated().dropFirst() {
             perUser("\(type.rawValue)s") { $0.counts[k] }
         }
         ratio("feed depth (items per active day)", { $0.counts[0] }, { Double($0.activeDays.count) })
-        for (k, type) in Self.counted.enumerated().dropFirst() {
+        for (k, type) in UserActivity.counted.enumerated().dropFirst() {
             ratio("\(type.rawValue) rate (per item viewed)", { $0.counts[k] }, { $0.counts[0] })
         }
-        var warnings: [String] = []
+        var warnings = callerWarnings
         for gap in [1, 7] where dayCount > gap {
             ratio("retention at \(gap) day\(gap == 1 ? "" : "s")", returned(gap), returnable(gap))
         }
@@ -148,25 +145,16 @@ public struct ExperimentReport: Sendable, Codable {
                                    sampleRatio.pValue, usersByArm.map { String($0.count) }.joined(separator: " / "),
                                    sampleRatio.expected.map { String(format: "%.0f", $0) }.joined(separator: " / ")))
         }
-        if let planned = plannedEnd {
-            if now < planned {
-                warnings.append("interim look: the planned \(experiment.days!) days end at \(ISO8601DateFormatter().string(from: planned)). Each look before then is another chance of a false positive, so these p-values overstate the evidence; decide at the planned end")
-            }
-        } else {
-            warnings.append("no planned duration (days): a test stopped when it first looks significant finds effects that are not there; fix the days in advance")
-        }
         if !hasPrePeriod { warnings.append("no activity in the pre-period: the comparisons are not CUPED-adjusted") }
-        if !switchedUsers.isEmpty { warnings.append("\(switchedUsers.count) users were logged in more than one arm and are left out") }
 
-        self.experiment = key
+        self.experiment = experiment.name
         arms = armNames
         users = usersByArm.map(\.count)
         self.sampleRatio = sampleRatio
-        self.start = start
-        self.end = end
-        days = length / 86_400
+        (start, end) = (activity.start, activity.end)
+        days = end.timeIntervalSince(start) / 86_400
         self.metrics = metrics
-        switched = switchedUsers.count
+        switched = 0
         self.warnings = warnings
     }
 

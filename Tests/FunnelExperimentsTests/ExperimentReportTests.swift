@@ -76,4 +76,24 @@ import Testing
             "\(error)".contains("arms of 'x' the plan lacks (c)")
         }
     }
+
+    /// An A/A test on simulated traffic (the incumbent's feeds, no experiment): every metric's
+    /// test is significant in about 5% of 400 random splits, within the binomial range of that
+    /// count (a metric may miss it by chance: 17 ranges at 95%), and CUPED removes variance
+    /// from the counts per user.
+    @Test func anAATestFindsNothingAtItsLevel() throws {
+        var world = FeedWorld.Configuration()
+        (world.seed, world.users, world.items, world.authors, world.days) = (9, 600, 1_000, 100, 8)
+        let simulation = FeedSimulation(world: try FeedWorld(world), batchSize: 50_000)
+        var events: [Event] = []
+        while let batch = try simulation.nextBatch() { events += batch.events }
+        let end = events.map(\.timestamp).max()!.addingTimeInterval(1)
+        let activity = UserActivity(events: events, users: nil, start: end.addingTimeInterval(-4 * 86_400), end: end)
+        let test = try AATest(activity, splits: 400)
+        #expect(test.users > 500 && test.metrics.count == 17)
+        #expect(test.metrics.count(where: \.holds) >= 15, "\(test.text)")
+        #expect(abs(test.pooledRate - 0.05) < 0.012, "\(test.text)")
+        #expect(test.sampleRatioAlarms <= 2)
+        #expect(try #require(test.metrics.first { $0.name == "items viewed" }?.varianceReduction) > 0.1)
+    }
 }

@@ -22,6 +22,14 @@ import Testing
     /// Control 1…4 and treatment 2, 4, …, 10: means 2.5 and 6, variances 5/3 and 10, so the
     /// standard error is √(5/12 + 2) = 1.554563, t = 2.251436 on 5.520788 degrees of freedom
     /// ((29/12)² / ((5/12)²/3 + 2²/4)), p = 0.069134, and the interval 3.5 ± 2.499331 · se.
+    /// Binomial(20, ½): P(X ≤ 5) = 0.0207 and P(X ≤ 6) = 0.0577, so the central 95% range is
+    /// 6…14; Binomial(200, 0.05), the A/A test's count at 200 splits: 4…16.
+    @Test func binomialRangeByHand() {
+        #expect(Distributions.binomialRange(trials: 20, probability: 0.5) == 6...14)
+        #expect(Distributions.binomialRange(trials: 200, probability: 0.05) == 4...16)
+        #expect(Distributions.binomialRange(trials: 1000, probability: 0.05) == 37...64)
+    }
+
     @Test func welchByHand() {
         let c = Comparison.welch(control: [1, 2, 3, 4], treatment: [2, 4, 6, 8, 10])
         #expect(c.control == 2.5 && c.treatment == 6 && c.difference == 3.5)

@@ -38,6 +38,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "With --store: a funnel.toml whose [pipeline] table configures the feed.")
     var config: String?
 
+    @Flag(help: "With --store and --config: the feed judged under each arm of each experiment in the file's [experiments], over the same trained models and users (what each arm would do, offline).")
+    var arms = false
+
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
@@ -162,6 +165,7 @@ extension EvalCommand {
         let data = try await FeedModels.read(store)
         let start = Date()
         let configuration = try ConfigurationFile.pipeline(at: config)
+        if arms { return try await evaluateArms(data, configuration: configuration, started: start) }
         let r = try await FeedEvaluation.run(data, configuration: configuration, holdoutSeconds: holdoutDays * 86_400,
                                              n: n, sampleUsers: users, trainModels: !noTrain)
         print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
@@ -174,6 +178,30 @@ extension EvalCommand {
         for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) { print(String(format: "| %@ | %.4f |", channel, recall)) }
         print(String(format: "| all, merged | %.4f |", r.candidateRecall))
         if let json { try writeJSON(r, to: json) }
+    }
+
+    struct ArmReport: Encodable {
+        var arm: String
+        var report: FeedEvaluation.Report
+    }
+
+    func evaluateArms(_ data: StoreSnapshot, configuration: PipelineConfiguration, started: Date) async throws {
+        guard let config else { throw ValidationError("--arms needs --config, a funnel.toml with [experiments]") }
+        let plan = try ConfigurationFile.load(URL(fileURLWithPath: config)).experimentPlan()
+        let variants = plan.plan.experiments.flatMap { experiment in
+            experiment.arms.map { ("\(experiment.name)/\($0.name)", plan.overrides[experiment.name]?[$0.name] ?? PipelineOverrides()) }
+        }
+        guard !variants.isEmpty else { throw ValidationError("\(config) has no [experiments] to evaluate the arms of") }
+        let reports = try await FeedEvaluation.run(data, configuration: configuration, variants: variants, holdoutSeconds: holdoutDays * 86_400,
+                                                   n: n, sampleUsers: users, trainModels: !noTrain)
+        let first = reports[0].report
+        print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
+                     first.users, first.heldOutActions, holdoutDays, first.ranker, Date().timeIntervalSince(started)))
+        print("| arm | reranker | Recall@\(n) | HR@\(n) | intra-list similarity | leaf categories per feed |\n|---|---|---:|---:|---:|---:|")
+        for (arm, r) in reports {
+            print(String(format: "| %@ | %@ | %.4f | %.4f | %.4f | %.2f |", arm, r.reranker, r.feedRecall, r.feedHitRate, r.intraListSimilarity, r.leafCategoriesPerFeed))
+        }
+        if let json { try writeJSON(reports.map { ArmReport(arm: $0.name, report: $0.report) }, to: json) }
     }
 }
 

@@ -11,7 +11,7 @@ struct ExperimentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "experiment",
         abstract: "Analyse the experiments of a funnel.toml on a store's event log.",
-        subcommands: [Report.self, Simulate.self]
+        subcommands: [Report.self, AA.self, Simulate.self]
     )
 
     struct Report: AsyncParsableCommand {
@@ -68,6 +68,58 @@ struct ExperimentCommand: AsyncParsableCommand {
                 print(String(decoding: try encoder.encode(reports), as: UTF8.self))
             } else {
                 print(reports.map(\.text).joined(separator: "\n\n"))
+            }
+        }
+    }
+
+    struct AA: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "aa",
+            abstract: "An A/A test on the log: each metric's false-positive rate over many random splits of the users, against its binomial range.",
+            discussion: """
+                The users exposed in the window (the last --days days before --end) are split in two at random --splits times, through the same salted bucketing as experiments, and each split is analysed as an experiment's report would be (CUPED by the pre-period of the same length before the window). No split changed what anyone was shown, so each significant result is a false positive: a metric whose count falls outside its binomial range has a test this traffic breaks.
+                """
+        )
+
+        @Option(help: "The store: a SQLite file path or a postgres:// URL.")
+        var store: String = StoreLocation.defaultPath
+
+        @Option(help: "Days in the window.")
+        var days: Int = 7
+
+        @Option(help: "The end of the window (ISO 8601; default: the log's last event).")
+        var end: String?
+
+        @Option(help: "Random splits of the users.")
+        var splits: Int = 200
+
+        @Option(help: "The level of each test.")
+        var alpha: Double = 0.05
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() async throws {
+            guard days >= 1 else { throw ValidationError("--days must be at least 1, got \(days)") }
+            guard splits >= 1 else { throw ValidationError("--splits must be at least 1, got \(splits)") }
+            guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be within (0, 1), got \(alpha)") }
+            let events = try await PipelineLoader.events(try await StoreLocation.open(store))
+            let until: Date
+            if let end {
+                guard let date = try? Date(end, strategy: .iso8601) else { throw ValidationError("--end must be an ISO 8601 time (2026-12-01T00:00:00Z), got '\(end)'") }
+                until = date
+            } else {
+                guard let last = events.lazy.map(\.timestamp).max() else { throw ValidationError("\(store) has no events") }
+                until = last.addingTimeInterval(1)
+            }
+            let activity = UserActivity(events: events, users: nil, start: until.addingTimeInterval(-Double(days) * 86_400), end: until)
+            let test = try AATest(activity, splits: splits, alpha: alpha)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(test), as: UTF8.self))
+            } else {
+                print(test.text)
             }
         }
     }
