@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "FunnelStages", dependencies: ["FunnelTensor"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelRanking", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelStages"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelRetrieval", dependencies: ["FunnelTensor", "FunnelData", "FunnelEval", "FunnelIndex", "CPrefetch"], swiftSettings: vectorKernelSettings),
-        .target(name: "FunnelRerank", dependencies: ["FunnelStages", "FunnelData"], swiftSettings: vectorKernelSettings),
+        .target(name: "FunnelRerank", dependencies: ["FunnelStages", "FunnelData", "FunnelIndex"], swiftSettings: vectorKernelSettings),
         .target(name: "FunnelExperiments", dependencies: ["FunnelData", "FunnelIndex"]),
         .target(name: "FunnelPipeline", dependencies: ["FunnelData", "FunnelEval", "FunnelIndex", "FunnelRetrieval", "FunnelRerank", "FunnelStore", "FunnelTensor",
                                                        "FunnelStages", "FunnelRanking", "FunnelExperiments"], swiftSettings: vectorKernelSettings),

@@ -1,10 +1,12 @@
 import Foundation
+import FunnelIndex
 
 /// Sparse TF-IDF vectors of short texts, for the likeness of items by what their text says.
 /// Terms are the lower-cased words (runs of letters and digits) and each pair of adjacent
 /// words; in runs of ideographs, written without spaces, each pair of adjacent characters (and a
 /// lone character). Terms are hashed to 32 bits, so nothing keeps a vocabulary of strings; two
-/// terms rarely share a hash in one catalogue, and when they do they only count as one.
+/// terms rarely share a hash (`StableHash`, the same on every machine) in one catalogue, and
+/// when they do they only count as one.
 /// Each vector weighs a term by (1 + log tf) · idf, with idf = 1 + log((1 + N) / (1 + df)) over
 /// the N texts given (nil is no text), keeps its `maxTerms` heaviest terms and has unit length, so the dot
 /// product of two is their cosine, within [0, 1] as no weight is negative.
@@ -72,7 +74,7 @@ public struct TextVectors: Sendable {
     /// The hashed terms of `text` with their counts.
     static func termCounts(_ text: String) -> [UInt32: Int] {
         var counts: [UInt32: Int] = [:]
-        for term in terms(of: text) { counts[hash(term), default: 0] += 1 }
+        for term in terms(of: text) { counts[UInt32(truncatingIfNeeded: StableHash.hash(term)), default: 0] += 1 }
         return counts
     }
 
@@ -109,12 +111,5 @@ public struct TextVectors: Sendable {
         endWord()
         endIdeographs()
         return terms
-    }
-
-    /// FNV-1a over the term's UTF-8, folded to 32 bits: the same on every machine and run.
-    static func hash(_ term: String) -> UInt32 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in term.utf8 { h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return UInt32(truncatingIfNeeded: h ^ (h >> 32))
     }
 }
