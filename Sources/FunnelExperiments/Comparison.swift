@@ -18,6 +18,12 @@ public struct Comparison: Sendable, Equatable, Codable {
     public var relative: Double { control == 0 ? .nan : difference / control }
     public var isSignificant: Bool { pValue < 1 - confidence }
 
+    /// The smallest true difference this test finds significant with probability `power`, by
+    /// the normal approximation: (z_{1−α/2} + z_power) · standard error.
+    public func minimumDetectable(power: Double = 0.8) -> Double {
+        (Distributions.normalQuantile(1 - (1 - confidence) / 2) + Distributions.normalQuantile(power)) * standardError
+    }
+
     /// Welch's t-test of two means, each arm's values one per user (unequal variances; the
     /// Welch–Satterthwaite degrees of freedom).
     public static func welch(control a: [Double], treatment b: [Double], confidence: Double = 0.95) -> Comparison {

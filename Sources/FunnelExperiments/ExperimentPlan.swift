@@ -155,6 +155,37 @@ public struct ExperimentPlan: Sendable, Equatable {
     }
 
     public func experiment(named name: String) -> Experiment? { experiments.first { $0.name == name } }
+
+    /// What in this plan would reassign users that `previous` had already put in an experiment,
+    /// one sentence each, naming it: an experiment of both plans whose layer, buckets, arms or
+    /// arms' shares differ, or a holdout of another share while experiments run. Adding and
+    /// ending experiments and changing their dates move nobody already assigned; launching one
+    /// (and changing its reverse share) moves its users on purpose and is not named.
+    public func moves(from previous: ExperimentPlan) -> [String] {
+        var moves: [String] = []
+        let kept = experiments.filter { previous.experiment(named: $0.name) != nil }
+        if !kept.isEmpty, holdout != previous.holdout {
+            moves.append("experiments.holdout changes from \(previous.holdout) to \(holdout), which moves users in and out of every running experiment")
+        }
+        for e in kept {
+            let before = previous.experiment(named: e.name)!
+            let at = "experiment '\(e.name)'"
+            // A launch (or its end) moves users on purpose: to the launched arm, but the reverse.
+            guard e.launched == nil, before.launched == nil else { continue }
+            if e.layer != before.layer {
+                moves.append("\(at): its layer changes from '\(before.layer)' to '\(e.layer)', which reassigns every user in it")
+            } else if let old = previous.ranges[e.name], let new = ranges[e.name], old != new {
+                let offset = Double(old.lowerBound) / Double(Self.buckets)
+                moves.append("\(at): its buckets move from \(old.lowerBound)..<\(old.upperBound) to \(new.lowerBound)..<\(new.upperBound) of layer '\(e.layer)' "
+                    + "(its traffic, or an experiment before it in the layer, changed), which reassigns its users"
+                    + (old.count == new.count ? "; offset = \(offset) keeps them where they are" : "; start a new experiment under another name instead"))
+            }
+            if e.arms != before.arms {
+                moves.append("\(at): its arms or their shares change, which reassigns its users; start a new experiment under another name instead")
+            }
+        }
+        return moves
+    }
 }
 
 public struct PlanError: Error, CustomStringConvertible, Sendable {

@@ -36,6 +36,10 @@ public struct ExperimentReport: Sendable, Codable {
     public var switched: Int
     public var warnings: [String]
 
+    /// Users an arm needs before its tests are trusted (the normal approximation of means of
+    /// skewed per-user counts).
+    public static let minimumUsers = 100
+
     /// Analyses `experiment` on `events` (all events of the window and the pre-period before it,
     /// in any order), as of `now`. Without a planned start, the window opens at the first
     /// exposure logged with the experiment.
@@ -134,6 +138,10 @@ public struct ExperimentReport: Sendable, Codable {
             ratio("\(type.rawValue) rate (per item viewed)", { $0.counts[k] }, { $0.counts[0] })
         }
         var warnings = callerWarnings
+        if let (name, users) = zip(armNames, usersByArm.map(\.count)).min(by: { $0.1 < $1.1 }), users < Self.minimumUsers {
+            warnings.append("too few users: arm '\(name)' of '\(experiment.name)' holds \(users), fewer than the \(Self.minimumUsers) its tests' normal approximation needs; "
+                + "its intervals and p-values are not to be trusted yet (run it longer or give it more traffic)")
+        }
         for gap in [1, 7] where dayCount > gap {
             ratio("retention at \(gap) day\(gap == 1 ? "" : "s")", returned(gap), returnable(gap))
         }
@@ -169,16 +177,17 @@ public struct ExperimentReport: Sendable, Codable {
             lines.append("")
             lines.append("\(arm) against control:")
             lines.append("metric".padded(38) + " " + "control".padded(12, left: true) + " " + arm.padded(12, left: true) + " " + "change".padded(9, left: true)
-                + " " + interval.padded(25, left: true) + " " + "p".padded(8, left: true))
+                + " " + interval.padded(25, left: true) + " " + "p".padded(8, left: true) + " " + "detectable".padded(10, left: true))
             for metric in metrics {
                 let c = metric.comparisons[t - 1]
                 let marker = c.isSignificant ? " *" : ""
-                lines.append(metric.name.padded(38) + String(format: " %12.5g %12.5g %+8.2f%% [%+11.4g, %+11.4g] %8.3g", metric.values[0], metric.values[t],
-                                                                 100 * c.relative, c.lower, c.upper, c.pValue) + marker)
+                let detectable = c.control == 0 ? Double.nan : 100 * c.minimumDetectable() / abs(c.control)
+                lines.append(metric.name.padded(38) + String(format: " %12.5g %12.5g %+8.2f%% [%+11.4g, %+11.4g] %8.3g %9.2f%%", metric.values[0], metric.values[t],
+                                                                 100 * c.relative, c.lower, c.upper, c.pValue, detectable) + marker)
             }
         }
         if metrics.contains(where: { $0.varianceReduction != nil }) { lines.append("\nper-user metrics are CUPED-adjusted by the pre-period") }
-        lines.append(String(format: "* significant at %g%%", 100 * confidence))
+        lines.append(String(format: "* significant at %g%%; detectable: the change (in %% of control) the test would find 4 times in 5", 100 * confidence))
         lines += warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
     }

@@ -76,6 +76,9 @@ final class PipelineReloader: Service, Sendable {
         let next: FeedPipeline, arms: ExperimentArms?
         do {
             let (plan, overrides) = try experiments?.plan(over: configuration) ?? (.none, [:])
+            if let serving = holder.experiments?.plan, let move = plan.moves(from: serving).first {
+                throw PipelineError("\(move); the experiments serving keep their users")
+            }
             next = try await PipelineLoader.build(store, configuration: configuration)
             arms = plan.experiments.isEmpty ? nil : try ExperimentArms(plan: plan, overrides: overrides, base: next)
         } catch let error as PipelineError {

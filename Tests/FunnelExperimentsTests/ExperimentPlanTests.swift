@@ -79,6 +79,39 @@ import Testing
         for user in Self.users.prefix(5_000) { #expect(alone.assignment(of: user).arms["b"] == joined.assignment(of: user).arms["b"]) }
     }
 
+    /// A new plan that would move users already in an experiment names the experiment and why;
+    /// what moves nobody passes.
+    @Test func movesOfAssignedUsersAreNamed() throws {
+        let arms: [ExperimentPlan.Arm] = [.init(name: "control"), .init(name: "b")]
+        let serving = try ExperimentPlan(holdout: 0.05, experiments: [.init(name: "x", layer: "l", traffic: 0.3, arms: arms)])
+        func moves(_ experiments: [ExperimentPlan.Experiment], holdout: Double = 0.05) throws -> [String] {
+            try ExperimentPlan(holdout: holdout, experiments: experiments).moves(from: serving)
+        }
+        let x = ExperimentPlan.Experiment(name: "x", layer: "l", traffic: 0.3, arms: arms)
+        #expect(try moves([x, .init(name: "y", layer: "other", arms: arms)]).isEmpty, "another layer moves nobody")
+        #expect(try moves([x, .init(name: "z", layer: "l", traffic: 0.2, arms: arms)]).isEmpty, "after it in its layer: nobody moves")
+        #expect(try moves([]).isEmpty && moves([], holdout: 0.2).isEmpty, "ending every experiment moves nobody")
+        var pinned = x
+        pinned.offset = 0.0
+        let before = ExperimentPlan.Experiment(name: "a", layer: "l", traffic: 0.2, offset: 0.3, arms: arms)
+        #expect(try moves([before, pinned]).isEmpty, "an offset keeps its buckets")
+        let shifted = try moves([.init(name: "a", layer: "l", traffic: 0.2, arms: arms), x])
+        #expect(shifted == ["experiment 'x': its buckets move from 0..<3000 to 2000..<5000 of layer 'l' (its traffic, or an experiment before it in the layer, changed), which reassigns its users; offset = 0.0 keeps them where they are"])
+        var wider = x
+        wider.traffic = 0.5
+        #expect(try moves([wider]).first?.contains("start a new experiment under another name") == true)
+        var reshared = x
+        reshared.arms[1].share = 2
+        #expect(try moves([reshared]) == ["experiment 'x': its arms or their shares change, which reassigns its users; start a new experiment under another name instead"])
+        var relayered = x
+        relayered.layer = "m"
+        #expect(try moves([relayered]).first?.contains("its layer changes from 'l' to 'm'") == true)
+        #expect(try moves([x], holdout: 0.1).first?.contains("experiments.holdout changes from 0.05 to 0.1") == true)
+        var launched = x
+        (launched.traffic, launched.launched, launched.reverse) = (1, "b", 0.05)
+        #expect(try moves([launched]).isEmpty, "a launch moves users on purpose")
+    }
+
     @Test func labelsReadBack() {
         let assignment = Assignment(arms: ["rerank": "dpp", "rank": "control"])
         #expect(assignment.label == "rank=control,rerank=dpp")

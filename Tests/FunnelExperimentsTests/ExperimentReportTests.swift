@@ -35,6 +35,7 @@ import Testing
         #expect(try metric("retention at 1 day").values == [1.0 / 3, 0])
         #expect(report.warnings.contains { $0.contains("no activity in the pre-period") })
         #expect(!report.warnings.contains { $0.contains("interim look") })
+        #expect(report.warnings.contains { $0.hasPrefix("too few users: arm 'control' of 'x' holds 2, fewer than the 100") })
     }
 
     /// A simulated experiment with a known effect: treatment users click 15% of what they see
@@ -67,6 +68,9 @@ import Testing
         #expect(!report.sampleRatio.isMismatch)
         #expect(report.warnings.contains { $0.contains("interim look") })
         #expect(report.text.contains("b against control:"))
+        #expect(!report.warnings.contains { $0.contains("too few users") })
+        // 600 users an arm, a click rate of 0.1: the test finds a change about 2.8 standard errors wide.
+        #expect(abs(rate.minimumDetectable() - (1.959964 + 0.841621) * rate.standardError) < 1e-6 * rate.standardError)
     }
 
     @Test func theLogMustCarryTheExperiment() {

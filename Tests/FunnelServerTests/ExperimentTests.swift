@@ -103,4 +103,28 @@ import Testing
             }
         }
     }
+
+    /// A running experiment keeps its users: a reload whose plan would move them (here, an
+    /// experiment added before it in its layer) is refused, naming it, with the way to keep
+    /// them; the same change with the offset goes through.
+    @Test func aReloadNeverMovesAssignedUsers() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Self.plan.write(to: file, atomically: true, encoding: .utf8)
+        let added = "\n[experiments.a-first]\nlayer = \"retrieval\"\ntraffic = 0.2\n[experiments.a-first.arms.control]\n[experiments.a-first.arms.b]\n"
+        try await TestServer.with(configurationFile: file) { (server: TestServer) async throws in
+            try await APITests.smallWorld(server)
+            #expect(try await server.call("POST", "/v1/admin/reload").status == 200)
+            let arms = try await server.call("GET", "/v1/experiments?user=u1", key: nil).json as? NSDictionary
+            try (Self.plan + added).write(to: file, atomically: true, encoding: .utf8)
+            let refused = try await server.call("POST", "/v1/admin/reload")
+            #expect(refused.status == 400 && refused.message.contains("experiment 'only-latest': its buckets move from 0..<6000 to 2000..<8000")
+                    && refused.message.contains("offset = 0.0 keeps them"), "\(refused.status) \(refused.message)")
+            #expect(try await server.call("GET", "/v1/experiments?user=u1", key: nil).json as? NSDictionary == arms, "the plan serving is unchanged")
+            try (Self.plan.replacingOccurrences(of: "traffic = 0.6", with: "traffic = 0.6\noffset = 0.0") + added.replacingOccurrences(of: "traffic = 0.2", with: "traffic = 0.2\noffset = 0.6"))
+                .write(to: file, atomically: true, encoding: .utf8)
+            let accepted = try await server.call("POST", "/v1/admin/reload")
+            #expect(accepted.status == 200, "\(accepted.message)")
+        }
+    }
 }
