@@ -1,4 +1,5 @@
 import Foundation
+import FunnelExperiments
 import FunnelPipeline
 import FunnelStore
 import Logging
@@ -73,10 +74,13 @@ final class PipelineReloader: Service, Sendable {
                 throw ConfigurationRefused(description: "\(error)")
             }
         }
-        let next: FeedPipeline, arms: ExperimentArms?
+        let next: FeedPipeline, arms: ExperimentArms?, lastServedPlan: ExperimentPlan?
         do {
             let (plan, overrides) = try experiments?.plan(over: configuration) ?? (.none, [:])
-            if let serving = holder.experiments?.plan, let move = plan.moves(from: serving).first {
+            // Against the plan serving here, or the one last served from this store (a restart,
+            // another server).
+            lastServedPlan = try await ServedPlan.load(from: store)
+            if let serving = holder.experiments?.plan ?? lastServedPlan, let move = plan.moves(from: serving).first {
                 throw PipelineError("\(move); the experiments serving keep their users")
             }
             next = try await PipelineLoader.build(store, configuration: configuration)
@@ -89,6 +93,9 @@ final class PipelineReloader: Service, Sendable {
             throw error
         }
         holder.swap(next, experiments: arms)
+        do { try await ServedPlan.save(arms?.plan ?? .none, to: store, last: lastServedPlan) } catch {
+            logger.error("the experiment plan served could not be saved in the store: \(error); a restart will not check against it")
+        }
         metrics.reloads.increment()
         metrics.serving(next)
         logger.info("pipeline \(next.version) serving \(next.itemCount) items with \(next.rankerName) and \(next.reranker.name) (\(reason)), built in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")

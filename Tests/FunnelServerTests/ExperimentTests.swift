@@ -1,5 +1,6 @@
 import Foundation
 import FunnelExperiments
+import FunnelStore
 import Testing
 
 /// Experiments over HTTP: each user is served the pipeline of their arm, the arms are logged
@@ -106,14 +107,27 @@ import Testing
 
     /// A running experiment keeps its users: a reload whose plan would move them (here, an
     /// experiment added before it in its layer) is refused, naming it, with the way to keep
-    /// them; the same change with the offset goes through.
+    /// them, by the server serving it and by a server started later over the same store; the
+    /// same change with the offset goes through.
     @Test func aReloadNeverMovesAssignedUsers() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("funnel-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: file) }
         try Self.plan.write(to: file, atomically: true, encoding: .utf8)
         let added = "\n[experiments.a-first]\nlayer = \"retrieval\"\ntraffic = 0.2\n[experiments.a-first.arms.control]\n[experiments.a-first.arms.b]\n"
-        try await TestServer.with(configurationFile: file) { (server: TestServer) async throws in
+        let store = try SQLiteStore.inMemory()
+        try await TestServer.with(store: store) { (server: TestServer) async throws in
             try await APITests.smallWorld(server)
+        }
+        try await TestServer.with(store: store, configurationFile: file) { (server: TestServer) async throws in
+            #expect(try await server.call("POST", "/v1/admin/reload").status == 200)
+        }
+        try (Self.plan + added).write(to: file, atomically: true, encoding: .utf8)
+        try await TestServer.with(store: store, configurationFile: file) { (server: TestServer) async throws in
+            let refused = try await server.call("POST", "/v1/admin/reload")
+            #expect(refused.status == 400 && refused.message.contains("experiment 'only-latest': its buckets move"), "a restarted server: \(refused.message)")
+        }
+        try Self.plan.write(to: file, atomically: true, encoding: .utf8)
+        try await TestServer.with(store: store, configurationFile: file) { (server: TestServer) async throws in
             #expect(try await server.call("POST", "/v1/admin/reload").status == 200)
             let arms = try await server.call("GET", "/v1/experiments?user=u1", key: nil).json as? NSDictionary
             try (Self.plan + added).write(to: file, atomically: true, encoding: .utf8)
