@@ -9,7 +9,8 @@ import FunnelData
 /// Decayed scores are kept as Σ w · 2^((t − epoch) / halfLife), the epoch being the build: at
 /// the build this is the built channel's own score, it orders items as the decayed sum at any
 /// later moment does, and it only grows, so a write can only lift the items it touches into
-/// the listed best: each write re-ranks the list and those items, not every item.
+/// the listed best: each event moves its item up the list (a binary search and a shift),
+/// and nothing else moves.
 ///
 /// Given where items are (`restart(…, place:)`), it also finds the items the writes touched
 /// near a place, for the nearby channels' quality order.
@@ -31,6 +32,8 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
     /// The scores of the items events touched since the build: base and events.
     private var scores: [String: Double] = [:]
     private var ranking: [ScoredItem] = []
+    /// The items of `ranking`.
+    private var isListed: Set<String> = []
     private var place: (@Sendable (String) -> GeoPoint?)?
     /// The located items events touched since the build, by `PlaceCells` key.
     private var touchedByCell: [String: Set<String>] = [:]
@@ -45,16 +48,15 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
     /// Adds the interest of `written` (an exposure weighs nothing).
     public func record(_ written: [Event]) {
         lock.withLock {
-            var touched: Set<String> = []
             for event in written {
                 let weight = weights.weight(of: event.type)
                 guard weight != 0 else { continue }
                 events.append((event.itemID, weight, event.timestamp))
+                let before = score(of: event.itemID)
                 add(weight, at: event.timestamp, to: event.itemID)
-                touched.insert(event.itemID)
+                lift(event.itemID, from: before)
             }
             if events.count > Self.capacity { events.removeFirst(events.count - Self.capacity) }
-            if !touched.isEmpty { rerank(ranking.map(\.item) + touched) }
         }
     }
 
@@ -93,10 +95,37 @@ public final class LiveRanking: RetrievalChannel, @unchecked Sendable {   // sta
         scores[item] = (scores[item] ?? base[item]?.score ?? 0) + decayed
     }
 
+    private func score(of item: String) -> Double { scores[item] ?? base[item]?.score ?? 0 }
+
     /// Lists the best `listed` of `items` (each once) by their current scores.
     private func rerank(_ items: some Sequence<String>) {
-        let scored = Set(items).map { ScoredItem(item: $0, score: scores[$0] ?? base[$0]?.score ?? 0, row: base[$0]?.row ?? -1) }
+        let scored = Set(items).map { ScoredItem(item: $0, score: score(of: $0), row: base[$0]?.row ?? -1) }
         ranking = Array(scored.sorted(by: ScoredItem.bestFirst).prefix(Self.listed))
+        isListed = Set(ranking.map(\.item))
+    }
+
+    /// Moves `item`, whose score rose from `before`, to its place in the list, if it makes it.
+    private func lift(_ item: String, from before: Double) {
+        let row = base[item]?.row ?? -1
+        let lifted = ScoredItem(item: item, score: score(of: item), row: row)
+        if isListed.contains(item) {
+            ranking.remove(at: place(of: ScoredItem(item: item, score: before, row: row)))
+        } else {
+            if ranking.count >= Self.listed, let last = ranking.last, !ScoredItem.bestFirst(lifted, last) { return }
+            isListed.insert(item)
+        }
+        ranking.insert(lifted, at: place(of: lifted))
+        if ranking.count > Self.listed { isListed.remove(ranking.removeLast().item) }
+    }
+
+    /// The index of the first listed item not better than `probe` (its own index when listed).
+    private func place(of probe: ScoredItem) -> Int {
+        var (low, high) = (0, ranking.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if ScoredItem.bestFirst(ranking[middle], probe) { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// The listed items, best first.
