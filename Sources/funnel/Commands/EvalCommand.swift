@@ -46,7 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf }
+    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als }
 
     @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
     var model: [String] = []
@@ -120,6 +120,8 @@ struct EvalCommand: AsyncParsableCommand {
                                                       negatives: negatives, sampling: sampling, seed: seed)
                 case .usercf: BaselineEvaluation.userCF(d, interactions: interactions, userCount: users, itemCount: items,
                                                         negatives: negatives, sampling: sampling, seed: seed)
+                case .als: BaselineEvaluation.als(d, interactions: interactions, userCount: users, itemCount: items,
+                                                  negatives: negatives, sampling: sampling, seed: seed)
                 }
                 results.append(r)
                 print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
