@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 import FunnelPipeline
+import FunnelRerank
 import Testing
 
 /// The offline judgement of the feed: a hand-made log where the answer is known, then the
@@ -49,6 +50,32 @@ import Testing
         let varied = try await FeedEvaluation.run(StoreSnapshot(items: items, events: events), configuration: diverse, n: 20, sampleUsers: 300, trainModels: false)
         #expect(varied.intraListSimilarity < ordered.intraListSimilarity && varied.leafCategoriesPerFeed > ordered.leafCategoriesPerFeed,
                 "ILS \(varied.intraListSimilarity) against \(ordered.intraListSimilarity)")
+    }
+
+    /// Variants (an experiment's arms) judged over one pipeline and one sample of users give
+    /// what separate runs under each configuration give, in their order; a variant the
+    /// pipeline cannot take is refused by name.
+    @Test func variantsMatchSeparateRuns() async throws {
+        let (items, events) = TwoTowerFeedTests.world
+        let data = StoreSnapshot(items: items, events: events)
+        var plain = PipelineConfiguration()
+        plain.reranker = "none"
+        var dpp = PipelineOverrides(), authors = PipelineOverrides()
+        (dpp.reranker, dpp.dppTheta) = ("dpp", 0.2)
+        authors.similarity = SimilarityWeights(category: 1, author: 1)
+        let reports = try await FeedEvaluation.run(data, configuration: plain, variants: [("plain", PipelineOverrides()), ("dpp", dpp), ("authors", authors)],
+                                                   n: 20, sampleUsers: 200, trainModels: false)
+        #expect(reports.map(\.name) == ["plain", "dpp", "authors"])
+        for (overrides, (name, report)) in zip([PipelineOverrides(), dpp, authors], reports) {
+            let alone = try await FeedEvaluation.run(data, configuration: overrides.applied(to: plain), n: 20, sampleUsers: 200, trainModels: false)
+            #expect(alone.feedRecall == report.feedRecall && alone.intraListSimilarity == report.intraListSimilarity, "\(name)")
+        }
+        #expect(reports[1].report.reranker == "dpp" && reports[1].report.intraListSimilarity < reports[0].report.intraListSimilarity)
+        var bad = PipelineOverrides()
+        bad.quotas = ["itemcf": -1]
+        await #expect { try await FeedEvaluation.run(data, configuration: plain, variants: [("broken", bad)], n: 20, sampleUsers: 50, trainModels: false) } throws: {
+            "\($0)".contains("broken: pipeline.quotas must not be negative")
+        }
     }
 
     /// Games/puzzle and games/action share one level of three; music shares none.
