@@ -17,10 +17,7 @@ import subprocess
 import tempfile
 import time
 
-import numpy as np
-import scipy.sparse as sp
-
-from compare_implicit import full_ranking, load, split
+from compare_implicit import full_ranking, history_matrix, load, split
 from compare_pytorch import cpu_model
 
 
@@ -28,11 +25,7 @@ def implicit_als(root, alpha, threads, seed):
     from implicit.cpu.als import AlternatingLeastSquares
     triples, user_count, item_count = load("ml-100k", root)
     histories, targets = split(triples, user_count)
-    rows = [u for u, h in enumerate(histories) for _ in h]
-    cols = [i for h in histories for i in h]
-    user_items = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(user_count, item_count))
-    user_items.sum_duplicates()
-    user_items.data[:] = 1
+    user_items = history_matrix(histories, user_count, item_count)
     model = AlternatingLeastSquares(factors=64, regularization=0.01, alpha=alpha, iterations=15, use_cg=True,
                                     calculate_training_loss=False, num_threads=threads, random_state=seed)
     start = time.perf_counter()

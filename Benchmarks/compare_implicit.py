@@ -115,15 +115,21 @@ def sampled_ranking(scores_of, candidates, batch=512):
     return hr10 / len(users), ndcg10 / len(users)
 
 
-def implicit_run(model_name, dataset, root, threads, k, repeats, candidates_path):
-    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
-    triples, user_count, item_count = load(dataset, root)
-    histories, targets = split(triples, user_count)
+def history_matrix(histories, user_count, item_count):
+    """Users × items, 1 for each item in a user's history."""
     rows = [u for u, h in enumerate(histories) for _ in h]
     cols = [i for h in histories for i in h]
     user_items = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(user_count, item_count))
     user_items.sum_duplicates()
     user_items.data[:] = 1
+    return user_items
+
+
+def implicit_run(model_name, dataset, root, threads, k, repeats, candidates_path):
+    from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+    triples, user_count, item_count = load(dataset, root)
+    histories, targets = split(triples, user_count)
+    user_items = history_matrix(histories, user_count, item_count)
     make = {"cosine": CosineRecommender, "bm25": BM25Recommender}[model_name]
     model, seconds = timed_fits(lambda: make(K=k, num_threads=threads), user_items, repeats)
     similarity = model.similarity.tocsr()

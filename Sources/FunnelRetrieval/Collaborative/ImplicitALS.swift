@@ -1,5 +1,6 @@
 import Foundation
 import FunnelData
+import FunnelIndex
 import FunnelTensor
 
 /// Matrix factorisation of implicit feedback by alternating least squares (Hu, Koren & Volinsky,
@@ -95,10 +96,10 @@ public struct ImplicitALS: Sendable {
                                   r: UnsafeMutablePointer<Float>, direction: UnsafeMutablePointer<Float>, product: UnsafeMutablePointer<Float>) {
         // A·v = G·v + Σ (c − 1)(y·v) y.
         func apply(_ v: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-            for a in 0..<f { out[a] = dot(gram + a * f, v, f) }
+            for a in 0..<f { out[a] = VectorKernels.dot(gram + a * f, v, f) }
             for k in pairs {
                 let yi = y + Int(indices[k]) * f, extra = alpha * weights[k]
-                axpy(extra * dot(yi, v, f), yi, out, f)
+                axpy(extra * VectorKernels.dot(yi, v, f), yi, out, f)
             }
         }
         // r = b − A·x, with b = Σ c y.
@@ -106,29 +107,17 @@ public struct ImplicitALS: Sendable {
         for a in 0..<f { r[a] = -product[a] }
         for k in pairs { axpy(1 + alpha * weights[k], y + Int(indices[k]) * f, r, f) }
         direction.update(from: r, count: f)
-        var residual = dot(r, r, f)
+        var residual = VectorKernels.dot(r, r, f)
         for _ in 0..<steps {
             guard residual > 1e-20 else { break }
             apply(direction, into: product)
-            let step = residual / dot(direction, product, f)
+            let step = residual / VectorKernels.dot(direction, product, f)
             axpy(step, direction, x, f)
             axpy(-step, product, r, f)
-            let next = dot(r, r, f)
+            let next = VectorKernels.dot(r, r, f)
             for a in 0..<f { direction[a] = r[a] + next / residual * direction[a] }
             residual = next
         }
-    }
-
-    @inline(__always)
-    static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
-        var sum = SIMD16<Float>(), k = 0
-        while k + 16 <= n {
-            sum += UnsafeRawPointer(a + k).loadUnaligned(as: SIMD16<Float>.self) * UnsafeRawPointer(b + k).loadUnaligned(as: SIMD16<Float>.self)
-            k += 16
-        }
-        var total = sum.sum()
-        while k < n { total += a[k] * b[k]; k += 1 }
-        return total
     }
 
     /// out += scale · v.
