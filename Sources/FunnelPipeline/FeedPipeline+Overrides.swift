@@ -5,8 +5,8 @@ import FunnelStages
 
 extension FeedPipeline {
     /// This pipeline with an experiment arm's settings: the same indexes, channels and trained
-    /// models, other quotas, depths, reranker, fusion, scattering or similarity. Fails, naming the setting, on a value
-    /// out of range or a channel this pipeline does not build.
+    /// models, other quotas, depths, reranker, fusion, scattering or similarity. Fails, naming
+    /// the setting, on a value out of range or a channel this pipeline does not build.
     public func applying(_ overrides: PipelineOverrides, registry: StageRegistry = .standard) throws -> FeedPipeline {
         let changed = overrides.applied(to: configuration)
         try changed.validate(registry: registry)

@@ -8,8 +8,8 @@ import FunnelIndex
 /// terms rarely share a hash (`StableHash`, the same on every machine) in one catalogue, and
 /// when they do they only count as one.
 /// Each vector weighs a term by (1 + log tf) · idf, with idf = 1 + log((1 + N) / (1 + df)) over
-/// the N texts given (nil is no text), keeps its `maxTerms` heaviest terms and has unit length, so the dot
-/// product of two is their cosine, within [0, 1] as no weight is negative.
+/// the N texts given (nil is no text), keeps its `maxTerms` heaviest terms and has unit length,
+/// so the dot product of two is their cosine, within [0, 1] as no weight is negative.
 public struct TextVectors: Sendable {
     /// Per text, its range in `terms` and `weights` (empty: no text).
     let spans: [Range<Int32>]
