@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring, ingest and serving speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self, RerankBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, ALSBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self, RerankBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }
@@ -163,6 +163,36 @@ struct ItemCFBench: AsyncParsableCommand {
         let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads, "k": k,
                                      "fit_seconds": Measure.quantile(seconds, 0.5), "sampled_hr10": quality.sampledHR10,
                                      "sampled_ndcg10": quality.sampledNDCG10, "full_hr10": quality.fullHR10,
+                                     "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
+                                     "peak_memory_mb": Measure.peakMemoryMiB]
+        try printJSON(result)
+    }
+}
+
+/// Fits implicit ALS on a leave-last-out split (the median fit of `repeats`) and reports its
+/// full-ranking quality; `Benchmarks/compare_als.py` fits implicit's on the same split.
+struct ALSBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "als",
+        abstract: "Time the implicit ALS fit and report full-ranking quality; prints JSON."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Dataset: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var dataset: EvaluationDataset = .movieLens100K
+
+    @Option(help: "Fits to time (the median is reported).")
+    var repeats = 3
+
+    func run() async throws {
+        global.apply()
+        let (interactions, users, items) = try dataset.load(from: global.dataRoot)
+        let matrix = BaselineEvaluation.trainingMatrix(LeaveLastOutSplit(interactions, userCount: users), itemCount: items).matrix
+        let seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ImplicitALS(matrix) }
+        let quality = BaselineEvaluation.als(dataset, interactions: interactions, userCount: users, itemCount: items)
+        let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads,
+                                     "fit_seconds": Measure.quantile(seconds, 0.5), "full_hr10": quality.fullHR10,
                                      "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
                                      "peak_memory_mb": Measure.peakMemoryMiB]
         try printJSON(result)
