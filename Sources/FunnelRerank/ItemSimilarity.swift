@@ -1,4 +1,5 @@
 import FunnelData
+import FunnelIndex
 
 /// The likeness of two items of a catalogue, by rows, as the rerankers and their evaluation
 /// read it: the weighted mean of the parts `SimilarityWeights` names (category levels, author,
@@ -109,15 +110,7 @@ public struct ItemSimilarity: Sendable {
     /// The dot product of two unit vectors.
     func cosine(_ a: Int, _ b: Int) -> Double {
         vectors.withUnsafeBufferPointer { v in
-            let (x, y) = (v.baseAddress! + a * dimension, v.baseAddress! + b * dimension)
-            var sum = SIMD8<Float>(), k = 0
-            while k + 8 <= dimension {
-                sum += UnsafeRawPointer(x + k).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(y + k).loadUnaligned(as: SIMD8<Float>.self)
-                k += 8
-            }
-            var total = sum.sum()
-            while k < dimension { total += x[k] * y[k]; k += 1 }
-            return Double(total)
+            Double(VectorKernels.dot(v.baseAddress! + a * dimension, v.baseAddress! + b * dimension, dimension))
         }
     }
 }
