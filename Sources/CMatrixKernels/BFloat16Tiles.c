@@ -84,17 +84,30 @@ static void convert_rows(long m, long k, const float *a, long lda, uint16_t *out
     }
 }
 
-/* Stores tile `t` of C at (row, col): straight into C when the whole tile is inside. */
+__attribute__((target("avx512f")))
+static inline void store_rows(const float *part, long row, long col, long m, long n, float *c, long ldc,
+                              const float *scale, const float *shift, int relu) {
+    if (col >= n || row >= m) return;
+    long width = n - col < 16 ? n - col : 16;
+    __mmask16 mask = (__mmask16)((1u << width) - 1);
+    __m512 s = scale ? _mm512_maskz_loadu_ps(mask, scale + col) : _mm512_set1_ps(1);
+    __m512 b = shift ? _mm512_maskz_loadu_ps(mask, shift + col) : _mm512_setzero_ps();
+    for (long i = 0; i < 16 && row + i < m; i++) {
+        __m512 v = _mm512_fmadd_ps(_mm512_load_ps(part + 16 * i), s, b);
+        if (relu) v = _mm512_max_ps(v, _mm512_setzero_ps());
+        _mm512_mask_storeu_ps(c + (row + i) * ldc + col, mask, v);
+    }
+}
+
+/* Stores tile `t` of C at (row, col) through the epilogue: each column j scaled by scale[j]
+   and shifted by shift[j] (either may be NULL), then clamped at 0 when `relu` is set. The
+   tile passes through a 1 KiB buffer that stays in L1, so the epilogue costs no extra pass
+   over C. */
 #define STORE_TILE(t, row, col)                                                                   \
     do {                                                                                          \
-        if ((row) + 16 <= m && (col) + 16 <= n) {                                                 \
-            _tile_stored(t, c + (row) * ldc + (col), ldc * 4);                                    \
-        } else {                                                                                  \
-            float part[16 * 16];                                                                  \
-            _tile_stored(t, part, 64);                                                            \
-            for (long i = 0; i < 16 && (row) + i < m; i++)                                        \
-                for (long j = 0; j < 16 && (col) + j < n; j++) c[((row) + i) * ldc + (col) + j] = part[i * 16 + j]; \
-        }                                                                                         \
+        float part[16 * 16] __attribute__((aligned(64)));                                         \
+        _tile_stored(t, part, 64);                                                                \
+        store_rows(part, (row), (col), m, n, c, ldc, scale, shift, relu);                         \
     } while (0)
 
 #define LOAD_TILE(t, row, col)                                                                    \
@@ -111,7 +124,8 @@ static void convert_rows(long m, long k, const float *a, long lda, uint16_t *out
 
 __attribute__((target("amx-tile,amx-bf16,avx512f,avx512bf16")))
 void funnel_amx_gemm(long m, long n, long k, const float *a, long lda, const uint16_t *packed,
-                     float beta, float *c, long ldc, uint16_t *scratch) {
+                     float beta, float *c, long ldc, uint16_t *scratch,
+                     const float *scale, const float *shift, int relu) {
     long kp = round_up(k, TILE_DEPTH), mp = round_up(m, 32), np = round_up(n, 32);
     long kblocks = kp / TILE_DEPTH;
     convert_rows(m, k, a, lda, scratch, kp, mp);
@@ -157,7 +171,9 @@ void funnel_bf16_pack(const float *b, long k, long n, long ldb, uint16_t *packed
 }
 size_t funnel_amx_scratch_count(long m, long k) { (void)m; (void)k; return 0; }
 void funnel_amx_gemm(long m, long n, long k, const float *a, long lda, const uint16_t *packed,
-                     float beta, float *c, long ldc, uint16_t *scratch) {
+                     float beta, float *c, long ldc, uint16_t *scratch,
+                     const float *scale, const float *shift, int relu) {
+    (void)scale; (void)shift; (void)relu;
     (void)m; (void)n; (void)k; (void)a; (void)lda; (void)packed; (void)beta; (void)c; (void)ldc; (void)scratch;
 }
 

@@ -39,24 +39,11 @@ public struct BatchNorm: Module {
 }
 
 extension BatchNorm {
-    /// Normalises `x` in place with the running statistics, as in inference.
-    public func forward(_ x: Matrix) {
-        let cols = x.columns
-        ensure(cols == gamma.value.count, "BatchNorm.forward: \(cols) columns for \(gamma.value.count) features")
+    /// The running statistics as the per-column map `x · scale + shift` they make in inference.
+    public var servingAffine: (scale: [Float], shift: [Float]) {
         let g = gamma.value.scalars, b = beta.value.scalars
         let mean = runningMean.value.scalars, variance = runningVariance.value.scalars
-        var scale = [Float](repeating: 0, count: cols), shift = [Float](repeating: 0, count: cols)
-        for j in 0..<cols {
-            scale[j] = g[j] / (variance[j] + epsilon).squareRoot()
-            shift[j] = b[j] - mean[j] * scale[j]
-        }
-        scale.withUnsafeBufferPointer { a in
-            shift.withUnsafeBufferPointer { c in
-                for r in 0..<x.rows {
-                    let row = x.base + r * cols
-                    for j in 0..<cols { row[j] = row[j] * a[j] + c[j] }
-                }
-            }
-        }
+        let scale = (0..<g.count).map { g[$0] / (variance[$0] + epsilon).squareRoot() }
+        return (scale, (0..<g.count).map { b[$0] - mean[$0] * scale[$0] })
     }
 }

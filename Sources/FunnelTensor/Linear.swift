@@ -60,7 +60,8 @@ extension Linear {
                "Linear.forward: inputs of \(parts.map { [$0.rows, $0.columns] }) do not make [\(rows), \(inputSize)]")
         let y = biasRows(rows, in: workspace)
         if parts.count == 1, runsInBFloat16(rows: rows, in: workspace) {
-            weight.bfloat16Weights.product(m: rows, a: parts[0].base, lda: inputSize, beta: bias == nil ? 0 : 1, c: y.base, in: workspace)
+            weight.bfloat16Weights.product(m: rows, a: parts[0].base, lda: inputSize, beta: bias == nil ? 0 : 1, c: y.base,
+                                           scale: nil, shift: nil, relu: false, in: workspace)
             return y
         }
         weight.value.scalars.withUnsafeBufferPointer { w in
@@ -80,13 +81,51 @@ extension Linear {
     public func forward(rows: Int, _ x: UnsafePointer<Float>, stride: Int, in workspace: Workspace) -> Matrix {
         let y = biasRows(rows, in: workspace)
         if runsInBFloat16(rows: rows, in: workspace) {
-            weight.bfloat16Weights.product(m: rows, a: x, lda: stride, beta: bias == nil ? 0 : 1, c: y.base, in: workspace)
+            weight.bfloat16Weights.product(m: rows, a: x, lda: stride, beta: bias == nil ? 0 : 1, c: y.base,
+                                           scale: nil, shift: nil, relu: false, in: workspace)
             return y
         }
         weight.value.scalars.withUnsafeBufferPointer { w in
             BLAS.gemm(transposeA: false, transposeB: false, m: rows, n: outputSize, k: inputSize,
                       a: x, lda: stride, b: w.baseAddress!, beta: bias == nil ? 0 : 1, c: y.base)
         }
+        return y
+    }
+
+    /// One serving block: `activation(norm(x · W + b))`, batch norm with its running
+    /// statistics. The bias and the norm fold into one per-column map applied with the
+    /// activation in a single pass after the product; on bfloat16 tiles, inside the product's
+    /// own store. Separately they cost a pass over the output each.
+    public func forward(_ x: Matrix, norm: BatchNorm?, activation: Activation, in workspace: Workspace) -> Matrix {
+        ensure(x.columns == inputSize, "Linear.forward: \(x.columns) inputs for a layer of \(inputSize)")
+        var scale: [Float]? = nil
+        var shift = bias?.value.scalars ?? [Float](repeating: 0, count: outputSize)
+        if let norm {
+            let affine = norm.servingAffine
+            for j in 0..<outputSize { shift[j] = shift[j] * affine.scale[j] + affine.shift[j] }
+            scale = affine.scale
+        }
+        let relu = activation == .relu
+        let y = workspace.matrix(rows: x.rows, columns: outputSize)
+        if runsInBFloat16(rows: x.rows, in: workspace) {
+            weight.bfloat16Weights.product(m: x.rows, a: x.base, lda: inputSize, beta: 0, c: y.base,
+                                           scale: scale, shift: shift, relu: relu, in: workspace)
+        } else {
+            weight.value.scalars.withUnsafeBufferPointer { w in
+                BLAS.gemm(transposeA: false, transposeB: false, m: x.rows, n: outputSize, k: inputSize,
+                          a: x.base, b: w.baseAddress!, beta: 0, c: y.base)
+            }
+            let ones = scale == nil ? [Float](repeating: 1, count: outputSize) : []
+            (scale ?? ones).withUnsafeBufferPointer { a in
+                shift.withUnsafeBufferPointer { b in
+                    for r in 0..<x.rows {
+                        let row = y.base + r * outputSize
+                        Kernels.affineActivation(row, a: a.baseAddress!, b: b.baseAddress!, relu: relu, keep: nil, row, count: outputSize)
+                    }
+                }
+            }
+        }
+        if !relu { activation.apply(y) }
         return y
     }
 

@@ -58,9 +58,7 @@ extension MLP {
     public func forward(_ x: Matrix, scales: [Matrix] = [], in workspace: Workspace) -> Matrix {
         var h = x
         for (i, layer) in layers.enumerated() {
-            h = layer.forward(h, in: workspace)
-            if configuration.batchNorm { norms[i].forward(h) }
-            configuration.activation.apply(h)
+            h = layer.forward(h, norm: configuration.batchNorm ? norms[i] : nil, activation: configuration.activation, in: workspace)
             if i < scales.count {
                 for j in 0..<h.count { h.base[j] *= scales[i].base[j] }
             }

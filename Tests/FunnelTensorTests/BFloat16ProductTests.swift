@@ -40,6 +40,39 @@ struct BFloat16ProductTests {
         }
     }
 
+    /// A whole block (product, bias, batch norm, activation) with its epilogue inside the tile
+    /// store, on sizes off the tiles' multiples: within the product's rounding bound, scaled by
+    /// the norm's factor, of the float32 block.
+    @Test(arguments: Activation.allCases)
+    func blockEpilogueMatchesFloat32(_ activation: Activation) {
+        var r = Random(9)
+        let (rows, input, output) = (37, 45, 50)
+        let layer = Linear(input: input, output: output, generator: &r.generator)
+        let norm = BatchNorm(features: output)
+        norm.runningMean.value = r.tensor([output])
+        norm.runningVariance.value = r.positive([output])
+        norm.gamma.value = r.tensor([output])
+        norm.beta.value = r.tensor([output])
+        let x = r.tensor([rows, input])
+        let workspace = Workspace()
+        let exact = layer.forward(workspace.matrix(rows: rows, copying: x.scalars), norm: norm, activation: activation, in: workspace).scalars
+        workspace.precision = .bfloat16
+        let rounded = layer.forward(workspace.matrix(rows: rows, copying: x.scalars), norm: norm, activation: activation, in: workspace).scalars
+        let scale = norm.servingAffine.scale, w = layer.weight.value.scalars
+        var largest: Float = 0
+        for row in 0..<rows {
+            for j in 0..<output {
+                var magnitude: Float = 0
+                for i in 0..<input { magnitude += abs(x.scalars[row * input + i] * w[i * output + j]) }
+                let difference = abs(rounded[row * output + j] - exact[row * output + j])
+                largest = max(largest, difference)
+                // Every activation here changes by at most 1.13 times its input's change.
+                #expect(difference <= 1.13 * abs(scale[j]) * magnitude / 256 + 1e-5, "row \(row), column \(j)")
+            }
+        }
+        #expect(largest > 0, "the block did not run in bfloat16")
+    }
+
     /// A block of columns read in place inside a wider matrix.
     @Test func stridedInput() {
         var r = Random(5)

@@ -20,8 +20,11 @@ void funnel_bf16_pack(const float *b, long k, long n, long ldb, uint16_t *packed
 /* Elements of scratch funnel_amx_gemm needs for `m` rows of depth `k`. */
 size_t funnel_amx_scratch_count(long m, long k);
 
-/* C [m, n] (rows ldc apart) = A [m, k] (rows lda apart) · packed B + beta · C, beta 0 or 1. */
+/* C [m, n] (rows ldc apart) = A [m, k] (rows lda apart) · packed B + beta · C, beta 0 or 1,
+   then, column by column, times scale[j] plus shift[j] (NULL: 1 and 0), clamped at 0 when
+   `relu` is set: a dense layer's bias, folded batch norm and ReLU in the product's own store. */
 void funnel_amx_gemm(long m, long n, long k, const float *a, long lda, const uint16_t *packed,
-                     float beta, float *c, long ldc, uint16_t *scratch);
+                     float beta, float *c, long ldc, uint16_t *scratch,
+                     const float *scale, const float *shift, int relu);
 
 #endif
