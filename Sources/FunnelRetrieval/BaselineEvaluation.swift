@@ -67,6 +67,17 @@ public struct BaselineEvaluation: Codable, Sendable {
                         negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { model.scores(user: Int($0)) } }
     }
 
+    /// BPR on the training histories (training items and the validation item): a user's score
+    /// for an item is x_u · y_i + b_i.
+    public static func bpr(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
+                           parameters: BPR.Parameters = BPR.Parameters(), negatives: Int = 100,
+                           sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        let split = LeaveLastOutSplit(interactions, userCount: userCount)
+        let model = BPR(trainingMatrix(split, itemCount: itemCount).matrix, parameters: parameters)
+        return evaluate(dataset, model: "bpr", split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { model.scores(user: Int($0)) } }
+    }
+
     /// Each user's training items and validation item in time order, and the matrix of them (weight 1).
     public static func trainingMatrix(_ split: LeaveLastOutSplit, itemCount: Int) -> (histories: [[Int32]], matrix: InteractionMatrix) {
         let histories = split.histories(includingValidation: true)

@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure training, scoring, ingest and serving speed; prints JSON.",
-        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, ALSBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self, RerankBench.self],
+        subcommands: [ModelsBench.self, IngestBench.self, ItemCFBench.self, FactorizationBench.self, RetrievalBench.self, VectorBench.self, ScanBench.self, FeedBench.self, LoadBench.self, RerankBench.self],
         defaultSubcommand: ModelsBench.self
     )
 }
@@ -169,31 +169,63 @@ struct ItemCFBench: AsyncParsableCommand {
     }
 }
 
-/// Fits implicit ALS on a leave-last-out split (the median fit of `repeats`) and reports its
-/// full-ranking quality; `Benchmarks/compare_als.py` fits implicit's on the same split.
-struct ALSBench: AsyncParsableCommand {
+/// Fits a matrix factorisation (implicit ALS or BPR) on a leave-last-out split (the median fit
+/// of `repeats`) and reports its full-ranking quality; `Benchmarks/compare_factorization.py` fits
+/// implicit's on the same split.
+extension BPR.Parameters.NegativeSampling: ExpressibleByArgument {}
+
+struct FactorizationBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "als",
-        abstract: "Time the implicit ALS fit and report full-ranking quality; prints JSON."
+        commandName: "factorization",
+        abstract: "Time an implicit ALS or BPR fit and report full-ranking quality; prints JSON.",
+        aliases: ["als"]
     )
+
+    enum Model: String, ExpressibleByArgument, CaseIterable { case als, bpr }
 
     @OptionGroup var global: GlobalOptions
 
     @Option(help: "Dataset: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")).")
     var dataset: EvaluationDataset = .movieLens100K
 
+    @Option(help: "The factorisation: als or bpr.")
+    var model: Model = .als
+
+    @Option(help: "BPR's learning rate.")
+    var learningRate: Float = BPR.Parameters().learningRate
+
+    @Option(help: "BPR's negatives: uniform or popularity.")
+    var negatives: BPR.Parameters.NegativeSampling = BPR.Parameters().negatives
+
     @Option(help: "Fits to time (the median is reported).")
     var repeats = 3
+
+    func validate() throws {
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
+    }
 
     func run() async throws {
         global.apply()
         let (interactions, users, items) = try dataset.load(from: global.dataRoot)
+        var bpr = BPR.Parameters()
+        bpr.learningRate = learningRate
+        bpr.negatives = negatives
         let matrix = BaselineEvaluation.trainingMatrix(LeaveLastOutSplit(interactions, userCount: users), itemCount: items).matrix
-        let seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ImplicitALS(matrix) }
-        let quality = BaselineEvaluation.als(dataset, interactions: interactions, userCount: users, itemCount: items)
-        let result: [String: Any] = ["peer": "funnel", "dataset": dataset.rawValue, "threads": global.threads,
+        let seconds: [Double]
+        let quality: BaselineEvaluation
+        switch model {
+        case .als:
+            seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ImplicitALS(matrix) }
+            quality = BaselineEvaluation.als(dataset, interactions: interactions, userCount: users, itemCount: items)
+        case .bpr:
+            seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = BPR(matrix, parameters: bpr) }
+            quality = BaselineEvaluation.bpr(dataset, interactions: interactions, userCount: users, itemCount: items, parameters: bpr)
+        }
+        let result: [String: Any] = ["peer": "funnel", "model": model.rawValue, "dataset": dataset.rawValue, "threads": global.threads,
                                      "fit_seconds": Measure.quantile(seconds, 0.5), "full_hr10": quality.fullHR10,
                                      "full_ndcg10": quality.fullNDCG10, "full_recall50": quality.fullRecall50,
+                                     "sampled_hr10": quality.sampledHR10, "sampled_ndcg10": quality.sampledNDCG10,
                                      "peak_memory_mb": Measure.peakMemoryMiB]
         try printJSON(result)
     }

@@ -46,7 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als }
+    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr }
 
     @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
     var model: [String] = []
@@ -121,6 +121,8 @@ struct EvalCommand: AsyncParsableCommand {
                 case .usercf: BaselineEvaluation.userCF(d, interactions: interactions, userCount: users, itemCount: items,
                                                         negatives: negatives, sampling: sampling, seed: seed)
                 case .als: BaselineEvaluation.als(d, interactions: interactions, userCount: users, itemCount: items,
+                                                  negatives: negatives, sampling: sampling, seed: seed)
+                case .bpr: BaselineEvaluation.bpr(d, interactions: interactions, userCount: users, itemCount: items,
                                                   negatives: negatives, sampling: sampling, seed: seed)
                 }
                 results.append(r)

@@ -1,0 +1,76 @@
+import Foundation
+import FunnelData
+import FunnelEval
+import FunnelRetrieval
+import FunnelTestSupport
+import Testing
+
+@Suite struct BPRTests {
+    /// 40 users × 20 items in 4 blocks of 5: each user takes a few items of their block.
+    static let matrix: InteractionMatrix = {
+        var random = SplitMix64(seed: 9)
+        var entries: [(user: Int32, item: Int32, weight: Float)] = []
+        for u in 0..<40 {
+            for _ in 0..<(2 + Int(random.next() % 3)) { entries.append((Int32(u), Int32((u % 4) * 5 + Int(random.next() % 5)), 1)) }
+        }
+        return InteractionMatrix(userCount: 40, itemCount: 20, entries: entries)
+    }()
+
+    /// A step moves every parameter by `rate` times the gradient of
+    /// ln σ(x_u·(y_i − y_j) + b_i − b_j) − λ(‖x_u‖² + ‖y_i‖² + ‖y_j‖² + b_i² + b_j²)/2, the
+    /// gradient taken by central differences in float64.
+    @Test func aStepFollowsTheGradient() {
+        var random = SplitMix64(seed: 3)
+        let (f, rate, lambda): (Int, Float, Float) = (16, 0.01, 0.05)
+        let start = (0..<(3 * f + 2)).map { _ in Float(random.nextUnitDouble() * 2 - 1) }
+        func objective(_ p: [Double]) -> Double {
+            var score = p[3 * f] - p[3 * f + 1]
+            for d in 0..<f { score += p[d] * (p[f + d] - p[2 * f + d]) }
+            return -log1p(exp(-score)) - Double(lambda) / 2 * p.reduce(0) { $0 + $1 * $1 }
+        }
+        var after = start
+        after.withUnsafeMutableBufferPointer { p in
+            let base = p.baseAddress!
+            _ = BPR.ascentStep(base, base + f, base + 2 * f, &p[3 * f], &p[3 * f + 1], stride: f, rate: rate, lambda: lambda)
+        }
+        let point = start.map(Double.init), h = 1e-6
+        for k in point.indices {
+            var up = point, down = point
+            up[k] += h
+            down[k] -= h
+            let gradient = (objective(up) - objective(down)) / (2 * h)
+            let moved = Double(after[k] - start[k]) / Double(rate)
+            #expect(abs(moved - gradient) < 1e-4 * max(1, abs(gradient)), "parameter \(k): moved \(moved), gradient \(gradient)")
+        }
+    }
+
+    /// Training raises the mean ln σ over every triple, and users score their own block of items
+    /// above the others, under either way of drawing negatives.
+    @Test(arguments: BPR.Parameters.NegativeSampling.allCases)
+    func learnsTheBlocks(_ negatives: BPR.Parameters.NegativeSampling) {
+        var parameters = BPR.Parameters()
+        (parameters.factors, parameters.epochs, parameters.negatives) = (8, 0, negatives)
+        let untrained = BPR(Self.matrix, parameters: parameters).objective(Self.matrix)
+        parameters.epochs = 200
+        var accuracy: [Double] = []
+        let model = BPR(Self.matrix, parameters: parameters) { accuracy.append($1) }
+        #expect(model.objective(Self.matrix) > untrained + 0.3, "objective \(model.objective(Self.matrix)) from \(untrained)")
+        #expect(accuracy.count == 200 && accuracy.last! > 0.9 && accuracy.first! < 0.8, "accuracy \(accuracy.first!) → \(accuracy.last!)")
+        var own = 0.0, other = 0.0
+        for u in 0..<40 {
+            let scores = model.scores(user: u)
+            for i in 0..<20 { if i / 5 == u % 4 { own += Double(scores[i]) / 5 } else { other += Double(scores[i]) / 15 } }
+        }
+        #expect(own > other + 40, "mean score of the own block \(own / 40), of the others \(other / 40)")
+    }
+
+    /// On MovieLens-100K, leave-last-out with full ranking: BPR beats popularity on Recall@50.
+    @Test(.enabled(if: TestData.movieLens100K != nil, "datasets \(TestData.missingMessage)"))
+    func beatsPopularityOnMovieLens() throws {
+        let root = TestData.movieLens100K!.deletingLastPathComponent()
+        let (interactions, users, items) = try EvaluationDataset.movieLens100K.load(from: root)
+        let popularity = BaselineEvaluation.popularity(.movieLens100K, interactions: interactions, userCount: users, itemCount: items)
+        let bpr = BaselineEvaluation.bpr(.movieLens100K, interactions: interactions, userCount: users, itemCount: items)
+        #expect(bpr.fullRecall50 > popularity.fullRecall50 * 1.2, "BPR \(bpr.fullRecall50), popularity \(popularity.fullRecall50)")
+    }
+}
