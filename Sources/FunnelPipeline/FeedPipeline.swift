@@ -84,6 +84,7 @@ public struct FeedPipeline: Sendable {
         self.configuration = configuration
         var parameters = RetrievalIndexes.Parameters()
         parameters.neighboursPerItem = configuration.neighboursPerItem
+        parameters.als = configuration.quota(of: "als") > 0 ? ImplicitALS.Parameters() : nil
         indexes = RetrievalIndexes(items: items, events: events, now: now, parameters: parameters)
         let space = indexes.items
         self.twoTower = twoTower.flatMap {

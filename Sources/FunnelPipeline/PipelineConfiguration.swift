@@ -5,8 +5,8 @@ import FunnelStages
 /// What a feed is made of, as the `[pipeline]` table of the TOML configuration holds it. Every
 /// field may be left out.
 public struct PipelineConfiguration: Codable, Sendable, Equatable {
-    /// Candidates per channel, by channel name; a channel not named gets `defaultQuota`, and a
-    /// quota of 0 turns a channel off.
+    /// Candidates per channel, by channel name; a channel not named gets `defaultQuota` (the
+    /// channels of `offByDefault` get 0), and a quota of 0 turns a channel off.
     public var quotas: [String: Int] = [:]
     public var defaultQuota = 100
     /// ItemCF and Swing: how many of each recent item's neighbours a feed scores.
@@ -62,7 +62,10 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
 
     /// Every channel a feed can have, by the name its quota takes.
     public static let channels = ["itemcf", "swing", "usercf", "popular", "trending", "latest", "nearby", "same-city",
-                                  "author-followed", "author-interacted", "author-similar", "two-tower", "cache"]
+                                  "author-followed", "author-interacted", "author-similar", "two-tower", "cache", "als"]
+
+    /// Channels that fit a model at every rebuild, off unless `[pipeline.quotas]` gives them a quota.
+    public static let offByDefault: Set<String> = ["als"]
 
     /// The feed's reranking, as the `[pipeline]` keys hold it.
     public var rerank: RerankSettings {
@@ -83,7 +86,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     public func rerank(of surface: Surface) -> RerankSettings { surfaces[surface] ?? RerankSettings() }
 
     /// The quota of the channel named `channel`.
-    public func quota(of channel: String) -> Int { quotas[channel] ?? defaultQuota }
+    public func quota(of channel: String) -> Int { quotas[channel] ?? (Self.offByDefault.contains(channel) ? 0 : defaultQuota) }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

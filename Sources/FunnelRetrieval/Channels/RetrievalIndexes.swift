@@ -17,6 +17,8 @@ public struct RetrievalIndexes: Sendable {
         /// The half-life of the popularity that ranks items within a cell or an author (the quality score).
         public var qualityHalfLife: TimeInterval = 3 * 86_400
         public var trendingHalfLife: TimeInterval = 6 * 3_600
+        /// The ALS channel's fit, or nil to build none.
+        public var als: ImplicitALS.Parameters?
 
         public init() {}
     }
@@ -41,6 +43,8 @@ public struct RetrievalIndexes: Sendable {
     public let followedAuthors: AuthorChannel
     public let interactedAuthors: AuthorChannel
     public let similarAuthors: AuthorChannel
+    /// Implicit ALS over the same matrix as the neighbour channels, when asked for.
+    public let als: FactorizationChannel?
     let neighboursPerItem: Int
 
     /// Builds every index from `items` and the `events` up to `now` (later events are ignored).
@@ -73,6 +77,10 @@ public struct RetrievalIndexes: Sendable {
         interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now, space: space)
         similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now, space: space,
                                        similarAuthors: AuthorChannel.similarAuthorIndex(past, authorOf: { authorOf[$0] }))
+        als = p.als.map { parameters in
+            let available = Set(items.lazy.filter { $0.isAvailable(at: now) }.map(\.id))
+            return FactorizationChannel(matrix: matrix, space: space, parameters: parameters) { available.contains($0) }
+        }
     }
 
     /// Every channel, by name.
@@ -80,7 +88,7 @@ public struct RetrievalIndexes: Sendable {
         [ItemToItemChannel(index: itemCF, lastN: lastN.capacity, perItem: neighboursPerItem),
          ItemToItemChannel(index: swing, lastN: lastN.capacity, perItem: neighboursPerItem),
          UserToItemChannel(index: userCF, recent: lastN), popular, trending, latest, nearby, sameCity,
-         followedAuthors, interactedAuthors, similarAuthors]
+         followedAuthors, interactedAuthors, similarAuthors] + (als.map { [$0] } ?? [])
     }
 
     /// Every channel with the same quota (0 leaves them all out).

@@ -61,14 +61,7 @@ public struct ImplicitALS: Sendable {
     static func solve(_ x: inout [Float], offsets: [Int], indices: [Int32], weights: [Float], fixed: [Float], fixedCount: Int,
                       _ p: Parameters) {
         let f = p.factors, rows = offsets.count - 1
-        // G = YᵀY + λI.
-        var gram = [Float](repeating: 0, count: f * f)
-        fixed.withUnsafeBufferPointer { y in
-            gram.withUnsafeMutableBufferPointer { g in
-                BLAS.gemm(transposeA: true, transposeB: false, m: f, n: f, k: fixedCount, a: y.baseAddress!, b: y.baseAddress!, c: g.baseAddress!)
-            }
-        }
-        for d in 0..<f { gram[d * f + d] += p.regularization }
+        let gram = gram(fixed, rows: fixedCount, factors: f, regularization: p.regularization)
         x.withUnsafeMutableBufferPointer { x in
             let x = x.baseAddress!
             fixed.withUnsafeBufferPointer { y in
@@ -87,6 +80,18 @@ public struct ImplicitALS: Sendable {
                 }
             }
         }
+    }
+
+    /// G = YᵀY + λI for `rows` vectors of `factors` (one product), every row's system's shared part.
+    static func gram(_ y: [Float], rows: Int, factors f: Int, regularization: Float) -> [Float] {
+        var gram = [Float](repeating: 0, count: f * f)
+        y.withUnsafeBufferPointer { y in
+            gram.withUnsafeMutableBufferPointer { g in
+                BLAS.gemm(transposeA: true, transposeB: false, m: f, n: f, k: rows, a: y.baseAddress!, b: y.baseAddress!, c: g.baseAddress!)
+            }
+        }
+        for d in 0..<f { gram[d * f + d] += regularization }
+        return gram
     }
 
     /// A few conjugate-gradient steps on one row's system, from its current value.
