@@ -78,6 +78,22 @@ public struct BaselineEvaluation: Codable, Sendable {
                         negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { model.scores(user: Int($0)) } }
     }
 
+    /// item2vec on the training histories in time order; a user's score for an item sums the
+    /// cosine similarities (each item's `k` nearest) from their last `lastN` items, as ItemCF's.
+    public static func item2vec(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
+                                parameters: Item2Vec.Parameters = Item2Vec.Parameters(), k: Int = 200, lastN: Int = 50,
+                                negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        let split = LeaveLastOutSplit(interactions, userCount: userCount)
+        let histories = trainingMatrix(split, itemCount: itemCount).histories
+        let similarities = Item2Vec(sequences: histories, itemCount: itemCount, parameters: parameters).neighbours(k: k)
+        return evaluate(dataset, model: "item2vec", split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in
+            users.flatMap { u in
+                ItemCF.scores(history: histories[Int(u)].suffix(lastN).map { ($0, 1) }, similarities: similarities, itemCount: itemCount)
+            }
+        }
+    }
+
     /// Each user's training items and validation item in time order, and the matrix of them (weight 1).
     public static func trainingMatrix(_ split: LeaveLastOutSplit, itemCount: Int) -> (histories: [[Int32]], matrix: InteractionMatrix) {
         let histories = split.histories(includingValidation: true)

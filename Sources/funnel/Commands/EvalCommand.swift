@@ -46,7 +46,7 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr }
+    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr, item2vec }
 
     @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
     var model: [String] = []
@@ -124,6 +124,8 @@ struct EvalCommand: AsyncParsableCommand {
                                                   negatives: negatives, sampling: sampling, seed: seed)
                 case .bpr: BaselineEvaluation.bpr(d, interactions: interactions, userCount: users, itemCount: items,
                                                   negatives: negatives, sampling: sampling, seed: seed)
+                case .item2vec: BaselineEvaluation.item2vec(d, interactions: interactions, userCount: users, itemCount: items,
+                                                            negatives: negatives, sampling: sampling, seed: seed)
                 }
                 results.append(r)
                 print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
