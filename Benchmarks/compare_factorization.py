@@ -36,34 +36,31 @@ from compare_implicit import full_ranking, history_matrix, load, split  # noqa: 
 from compare_pytorch import cpu_model  # noqa: E402
 
 
-def implicit_als(dataset, root, alpha, threads, seed):
-    from implicit.cpu.als import AlternatingLeastSquares
+def fit_and_rank(model, dataset, root):
+    """Fits an implicit model on the split's histories; its fit seconds and full-ranking quality."""
     triples, user_count, item_count = load(dataset, root)
     histories, targets = split(triples, user_count)
     user_items = history_matrix(histories, user_count, item_count)
-    model = AlternatingLeastSquares(factors=64, regularization=0.01, alpha=alpha, iterations=15, use_cg=True,
-                                    calculate_training_loss=False, num_threads=threads, random_state=seed)
     start = time.perf_counter()
     model.fit(user_items, show_progress=False)
     seconds = time.perf_counter() - start
     scores_of = lambda chunk: model.user_factors[chunk] @ model.item_factors.T
     hr10, ndcg10, hr50 = full_ranking(scores_of, histories, targets, item_count)
     return {"full_hr10": hr10, "full_ndcg10": ndcg10, "full_recall50": hr50, "fit_seconds": seconds}
+
+
+def implicit_als(dataset, root, alpha, threads, seed):
+    from implicit.cpu.als import AlternatingLeastSquares
+    return fit_and_rank(AlternatingLeastSquares(factors=64, regularization=0.01, alpha=alpha, iterations=15, use_cg=True,
+                                                calculate_training_loss=False, num_threads=threads, random_state=seed),
+                        dataset, root)
 
 
 def implicit_bpr(dataset, root, threads, seed):
     from implicit.cpu.bpr import BayesianPersonalizedRanking
-    triples, user_count, item_count = load(dataset, root)
-    histories, targets = split(triples, user_count)
-    user_items = history_matrix(histories, user_count, item_count)
-    model = BayesianPersonalizedRanking(factors=64, learning_rate=0.01, regularization=0.01, iterations=100,
-                                        num_threads=threads, random_state=seed)
-    start = time.perf_counter()
-    model.fit(user_items, show_progress=False)
-    seconds = time.perf_counter() - start
-    scores_of = lambda chunk: model.user_factors[chunk] @ model.item_factors.T
-    hr10, ndcg10, hr50 = full_ranking(scores_of, histories, targets, item_count)
-    return {"full_hr10": hr10, "full_ndcg10": ndcg10, "full_recall50": hr50, "fit_seconds": seconds}
+    return fit_and_rank(BayesianPersonalizedRanking(factors=64, learning_rate=0.01, regularization=0.01, iterations=100,
+                                                    num_threads=threads, random_state=seed),
+                        dataset, root)
 
 
 def mean_of_seeds(runs):
