@@ -152,11 +152,7 @@ struct ItemCFBench: AsyncParsableCommand {
         global.apply()
         let (interactions, users, items) = try dataset.load(from: global.dataRoot)
         let split = LeaveLastOutSplit(interactions, userCount: users)
-        if let candidatesOut {
-            // One line per user: the ids, space-separated; empty for users without a test item.
-            let lines = BaselineEvaluation.sampledCandidates(split, itemCount: items).map { $0?.map(String.init).joined(separator: " ") ?? "" }
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: candidatesOut))
-        }
+        if let candidatesOut { try writeSampledCandidates(split, itemCount: items, to: candidatesOut) }
         let matrix = BaselineEvaluation.trainingMatrix(split, itemCount: items).matrix
         let seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ItemCF.similarities(matrix, k: k) }
         let quality = BaselineEvaluation.itemCF(dataset, interactions: interactions, userCount: users, itemCount: items, k: k)
@@ -167,6 +163,13 @@ struct ItemCFBench: AsyncParsableCommand {
                                      "peak_memory_mb": Measure.peakMemoryMiB]
         try printJSON(result)
     }
+}
+
+/// Writes the sampled protocol's candidates, a line per user (the test item, then the negatives,
+/// space-separated; empty for users without a test item), for a peer's script to rank.
+func writeSampledCandidates(_ split: LeaveLastOutSplit, itemCount: Int, to path: String) throws {
+    let lines = BaselineEvaluation.sampledCandidates(split, itemCount: itemCount).map { $0?.map(String.init).joined(separator: " ") ?? "" }
+    try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
 }
 
 /// Fits a matrix factorisation (implicit ALS or BPR) on a leave-last-out split (the median fit
@@ -200,6 +203,9 @@ struct FactorizationBench: AsyncParsableCommand {
     @Option(help: "Fits to time (the median is reported).")
     var repeats = 3
 
+    @Option(help: "Write the sampled protocol's candidate lists (a line per user: the test item, then 100 negatives) to this file.")
+    var candidatesOut: String?
+
     func validate() throws {
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive, got \(learningRate)") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1, got \(repeats)") }
@@ -211,7 +217,9 @@ struct FactorizationBench: AsyncParsableCommand {
         var bpr = BPR.Parameters()
         bpr.learningRate = learningRate
         bpr.negatives = negatives
-        let matrix = BaselineEvaluation.trainingMatrix(LeaveLastOutSplit(interactions, userCount: users), itemCount: items).matrix
+        let split = LeaveLastOutSplit(interactions, userCount: users)
+        if let candidatesOut { try writeSampledCandidates(split, itemCount: items, to: candidatesOut) }
+        let matrix = BaselineEvaluation.trainingMatrix(split, itemCount: items).matrix
         let seconds: [Double]
         let quality: BaselineEvaluation
         switch model {
