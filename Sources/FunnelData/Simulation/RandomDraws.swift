@@ -24,7 +24,7 @@ extension SplitMix64 {
     }
 
     /// An index drawn with probability proportional to `cumulative` increments (a prefix-sum table).
-    mutating func pick(cumulative: [Double]) -> Int {
+    public mutating func pick(cumulative: [Double]) -> Int {
         let target = nextUnitDouble() * cumulative[cumulative.count - 1]
         var low = 0, high = cumulative.count - 1
         while low < high {

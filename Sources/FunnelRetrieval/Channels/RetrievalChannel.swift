@@ -103,25 +103,29 @@ public struct RetrievalContext: Sendable {
     /// the same indexes' item space, else by its id.
     public func hasActedOn(_ item: ScoredItem) -> Bool {
         guard item.row >= 0, let rows = actedOnRows else { return actedOn.contains(item.item) }
-        return Self.contains(rows, item.row)
+        return rows.sortedContains(item.row)
     }
 
     /// Whether the user acted on the item of `row`, when the context has rows.
     public func hasActedOn(row: Int32) -> Bool? {
-        actedOnRows.map { Self.contains($0, row) }
-    }
-
-    private static func contains(_ rows: [Int32], _ row: Int32) -> Bool {
-        var low = 0, high = rows.count
-        while low < high {
-            let mid = (low + high) / 2
-            if rows[mid] < row { low = mid + 1 } else { high = mid }
-        }
-        return low < rows.count && rows[low] == row
+        actedOnRows.map { $0.sortedContains(row) }
     }
 
     private static func itemSets(_ actions: [Event]) -> (Set<String>, Set<String>) {
         (Set(actions.map(\.itemID)), Set(actions.lazy.filter { $0.type == .hide }.map(\.itemID)))
+    }
+}
+
+extension RandomAccessCollection where Element: Comparable, Index == Int {
+    /// Whether this collection, sorted ascending, holds `element` (a binary search).
+    @inline(__always)
+    func sortedContains(_ element: Element) -> Bool {
+        var (low, high) = (startIndex, endIndex)
+        while low < high {
+            let mid = (low + high) / 2
+            if self[mid] < element { low = mid + 1 } else { high = mid }
+        }
+        return low < endIndex && self[low] == element
     }
 }
 

@@ -9,8 +9,8 @@ import FunnelTensor
 /// (u, i taken, j not), by stochastic gradient ascent.
 ///
 /// Each epoch draws as many triples as the matrix has pairs: a pair (u, i) uniformly, so
-/// active users weigh more, as in the paper's bootstrap sampling, and a negative j uniformly
-/// from the catalogue, drawn again (up to a few times) while it is one the user took. Threads
+/// active users weigh more, as in the paper's bootstrap sampling, and a negative j (see
+/// `Parameters.negatives`); a triple whose negative the user took is skipped. Threads
 /// share the vectors without locks (Hogwild, Niu et al. 2011): two threads rarely touch one
 /// row at once, and a lost update only perturbs the descent. Vectors are padded to a multiple
 /// of the SIMD width with zeros that every update keeps at zero.
@@ -40,7 +40,7 @@ public struct BPR: Sendable {
     public private(set) var itemFactors: [Float]
     public private(set) var itemBiases: [Float]
 
-    typealias Lanes = SIMD16<Float>
+    typealias Lanes = PaddedRows.Lanes
 
     /// Trains on the pairs of `matrix` (their weights are not read: every pair is a positive).
     /// `progress(epoch, accuracy)` after each epoch when given: the share of that epoch's
@@ -50,17 +50,10 @@ public struct BPR: Sendable {
                      "BPR: factors ≥ 1, epochs ≥ 0, a positive learning rate and a regularization ≥ 0 expected")
         self.parameters = parameters
         (userCount, itemCount) = (matrix.userCount, matrix.itemCount)
-        let f = parameters.factors
-        let stride = (f + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
-        self.stride = stride
+        stride = PaddedRows.stride(parameters.factors)
         var random = SplitMix64(seed: parameters.seed)
-        func start(_ rows: Int) -> [Float] {
-            var v = [Float](repeating: 0, count: rows * stride)
-            for r in 0..<rows { for d in 0..<f { v[r * stride + d] = Float(random.nextUnitDouble() - 0.5) / Float(f) } }
-            return v
-        }
-        userFactors = start(matrix.userCount)
-        itemFactors = start(matrix.itemCount)
+        userFactors = PaddedRows.randomStart(rows: matrix.userCount, dimension: parameters.factors, random: &random)
+        itemFactors = PaddedRows.randomStart(rows: matrix.itemCount, dimension: parameters.factors, random: &random)
         itemBiases = [Float](repeating: 0, count: matrix.itemCount)
         let pairs = matrix.userItems.count
         guard pairs > 0, itemCount > 1 else { return }
@@ -102,7 +95,7 @@ public struct BPR: Sendable {
                                             }
                                             // A negative the user took skips the triple.
                                             let j = draw()
-                                            if Self.contains(history, Int32(j)) { continue }
+                                            if history.sortedContains(Int32(j)) { continue }
                                             updated += 1
                                             if Self.ascentStep(x + u * stride, y + i * stride, y + j * stride, &b[i], &b[j],
                                                                stride: stride, rate: rate, lambda: lambda) { right += 1 }
@@ -129,7 +122,7 @@ public struct BPR: Sendable {
         var sum = Lanes(repeating: 0)
         var d = 0
         while d < stride {
-            sum += load(x + d) * (load(yi + d) - load(yj + d))
+            sum += PaddedRows.load(x + d) * (PaddedRows.load(yi + d) - PaddedRows.load(yj + d))
             d += Lanes.scalarCount
         }
         let score = sum.sum() + bi - bj
@@ -138,30 +131,16 @@ public struct BPR: Sendable {
         let keep = 1 - rate * lambda
         d = 0
         while d < stride {
-            let xu = load(x + d), a = load(yi + d), c = load(yj + d)
-            store(keep * xu + (rate * g) * (a - c), x + d)
-            store(keep * a + (rate * g) * xu, yi + d)
-            store(keep * c - (rate * g) * xu, yj + d)
+            let xu = PaddedRows.load(x + d), a = PaddedRows.load(yi + d), c = PaddedRows.load(yj + d)
+            PaddedRows.store(keep * xu + (rate * g) * (a - c), x + d)
+            PaddedRows.store(keep * a + (rate * g) * xu, yi + d)
+            PaddedRows.store(keep * c - (rate * g) * xu, yj + d)
             d += Lanes.scalarCount
         }
         bi = keep * bi + rate * g
         bj = keep * bj - rate * g
         return score > 0
     }
-
-    /// Whether the sorted `items` hold `item`.
-    @inline(__always)
-    static func contains(_ items: UnsafeBufferPointer<Int32>, _ item: Int32) -> Bool {
-        var (low, high) = (0, items.count)
-        while low < high {
-            let mid = (low + high) / 2
-            if items[mid] < item { low = mid + 1 } else { high = mid }
-        }
-        return low < items.count && items[low] == item
-    }
-
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
-    @inline(__always) static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self) }
 
     /// `user`'s score for every item: x_u · y_i + b_i.
     public func scores(user: Int) -> [Float] {

@@ -39,7 +39,7 @@ public struct Item2Vec: Sendable {
     /// Whether each item was taken at least `minimumCount` times, and so trained.
     public private(set) var trained: [Bool]
 
-    typealias Lanes = SIMD16<Float>
+    typealias Lanes = PaddedRows.Lanes
 
     /// Trains on `sequences` of item indices below `itemCount`, each in the order it was taken.
     public init(sequences: [[Int32]], itemCount: Int, parameters: Parameters = Parameters()) {
@@ -48,12 +48,10 @@ public struct Item2Vec: Sendable {
                      "Item2Vec: dimension, window, negatives ≥ 1, epochs ≥ 0, a positive learning rate and subsampling threshold expected")
         self.parameters = parameters
         self.itemCount = itemCount
-        let d = parameters.dimension
-        let stride = (d + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
+        let stride = PaddedRows.stride(parameters.dimension)
         self.stride = stride
         var random = SplitMix64(seed: parameters.seed)
-        vectors = [Float](repeating: 0, count: itemCount * stride)
-        for i in 0..<itemCount { for k in 0..<d { vectors[i * stride + k] = Float(random.nextUnitDouble() - 0.5) / Float(d) } }
+        vectors = PaddedRows.randomStart(rows: itemCount, dimension: parameters.dimension, random: &random)
         contexts = [Float](repeating: 0, count: itemCount * stride)
         var counts = [Double](repeating: 0, count: itemCount)
         for sequence in sequences { for item in sequence { counts[Int(item)] += 1 } }
@@ -96,7 +94,7 @@ public struct Item2Vec: Sendable {
                             let reach = 1 + Int(random.next() % UInt64(window))
                             for q in max(0, p - reach)...min(kept.count - 1, p + reach) where q != p {
                                 Self.ascentStep(v + Int(kept[q]) * stride, positive: c + Int(center) * stride, negatives: negatives,
-                                          draw: { Self.draw(cumulative, &random) }, center: center, contexts: c, stride: stride,
+                                          draw: { Int32(random.pick(cumulative: cumulative)) }, center: center, contexts: c, stride: stride,
                                           rate: rate, error: error)
                             }
                         }
@@ -129,34 +127,19 @@ public struct Item2Vec: Sendable {
             }
             var sum = Lanes(repeating: 0)
             var d = 0
-            while d < stride { sum += load(input + d) * load(target + d); d += Lanes.scalarCount }
+            while d < stride { sum += PaddedRows.load(input + d) * PaddedRows.load(target + d); d += Lanes.scalarCount }
             let g = rate * (label - 1 / (1 + Foundation.exp(-sum.sum())))
             d = 0
             while d < stride {
-                let u = load(target + d)
-                store(load(error + d) + g * u, error + d)
-                store(u + g * load(input + d), target + d)
+                let u = PaddedRows.load(target + d)
+                PaddedRows.store(PaddedRows.load(error + d) + g * u, error + d)
+                PaddedRows.store(u + g * PaddedRows.load(input + d), target + d)
                 d += Lanes.scalarCount
             }
         }
         var d = 0
-        while d < stride { store(load(input + d) + load(error + d), input + d); d += Lanes.scalarCount }
+        while d < stride { PaddedRows.store(PaddedRows.load(input + d) + PaddedRows.load(error + d), input + d); d += Lanes.scalarCount }
     }
-
-    /// An item drawn by frequency^0.75.
-    @inline(__always)
-    static func draw(_ cumulative: [Double], _ random: inout SplitMix64) -> Int32 {
-        let x = random.nextUnitDouble() * cumulative[cumulative.count - 1]
-        var (low, high) = (0, cumulative.count - 1)
-        while low < high {
-            let mid = (low + high) / 2
-            if cumulative[mid] <= x { low = mid + 1 } else { high = mid }
-        }
-        return Int32(low)
-    }
-
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
-    @inline(__always) static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self) }
 
     /// Each trained item's `k` most similar trained items by the cosine of their vectors (itself
     /// left out; an untrained item has none), by exact search in blocks through BLAS.
