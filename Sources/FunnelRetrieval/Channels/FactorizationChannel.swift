@@ -73,9 +73,8 @@ public struct FactorizationChannel: RetrievalChannel {
         guard limit > 0, !context.recentRows.isEmpty else { return [] }
         let actions = context.recentActions.indices.map { (row: context.recentRows[$0], weight: weights.weight(of: context.recentActions[$0].type)) }
         guard let query = foldIn(actions) else { return [] }
-        let excluded = Set((context.actedOnRows ?? []).compactMap { Int($0) < vectorOfRow.count && vectorOfRow[Int($0)] >= 0 ? vectorOfRow[Int($0)] : nil })
-        let filter = excluded.isEmpty ? nil : VectorFilter(estimatedCount: index.count - excluded.count) { !excluded.contains($0) }
-        return index.search(query, k: limit, ef: max(ef, limit), filter: filter)
+        let excluded = Set(HNSWIndex.vectors(ofRows: context.actedOnRows ?? [], vectorOfRow))
+        return index.search(query, k: limit, ef: ef, excluding: excluded)
             .map { ScoredItem(item: itemIDs[Int($0.id)], score: Double($0.score), row: rowOfVector[Int($0.id)]) }
     }
 }

@@ -59,9 +59,7 @@ public struct TwoTowerChannel: RetrievalChannel {
     public func retrieve(for context: RetrievalContext, limit: Int) async throws -> [ScoredItem] {
         let history = context.recentActions.filter { weights.weight(of: $0.type) > 0 }.map(\.itemID)
         guard limit > 0, let query = userVector(context.userID, history: history) else { return [] }
-        let excluded = Set(excludedVectors(context))
-        let filter = excluded.isEmpty ? nil : VectorFilter(estimatedCount: index.count - excluded.count) { !excluded.contains($0) }
-        return index.search(query, k: limit, ef: max(ef, limit), filter: filter)
+        return index.search(query, k: limit, ef: ef, excluding: Set(excludedVectors(context)))
             .map { ScoredItem(item: itemIDs[Int($0.id)], score: Double($0.score), row: itemRows[Int($0.id)]) }
     }
 
@@ -69,6 +67,6 @@ public struct TwoTowerChannel: RetrievalChannel {
     /// item space (every indexed item has one there, both being read from one catalogue), else by id.
     private func excludedVectors(_ context: RetrievalContext) -> [Int32] {
         guard let rows = context.actedOnRows, !vectorOfRow.isEmpty else { return context.actedOn.compactMap { vectorOf[$0] } }
-        return rows.compactMap { Int($0) < vectorOfRow.count && vectorOfRow[Int($0)] >= 0 ? vectorOfRow[Int($0)] : nil }
+        return HNSWIndex.vectors(ofRows: rows, vectorOfRow)
     }
 }
