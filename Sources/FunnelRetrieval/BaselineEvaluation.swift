@@ -61,10 +61,11 @@ public struct BaselineEvaluation: Codable, Sendable {
     public static func als(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
                            parameters: ImplicitALS.Parameters = ImplicitALS.Parameters(), negatives: Int = 100,
                            sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
-        let split = LeaveLastOutSplit(interactions, userCount: userCount)
-        let model = ImplicitALS(trainingMatrix(split, itemCount: itemCount).matrix, parameters: parameters)
-        return evaluate(dataset, model: "als", split: split, itemCount: itemCount, interactions: interactions.count,
-                        negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { model.scores(user: Int($0)) } }
+        factorization(dataset, model: "als", interactions: interactions, userCount: userCount, itemCount: itemCount,
+                      negatives: negatives, sampling: sampling, seed: seed) { matrix in
+            let model = ImplicitALS(matrix, parameters: parameters)
+            return { model.scores(user: $0) }
+        }
     }
 
     /// BPR on the training histories (training items and the validation item): a user's score
@@ -72,10 +73,22 @@ public struct BaselineEvaluation: Codable, Sendable {
     public static func bpr(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
                            parameters: BPR.Parameters = BPR.Parameters(), negatives: Int = 100,
                            sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
+        factorization(dataset, model: "bpr", interactions: interactions, userCount: userCount, itemCount: itemCount,
+                      negatives: negatives, sampling: sampling, seed: seed) { matrix in
+            let model = BPR(matrix, parameters: parameters)
+            return { model.scores(user: $0) }
+        }
+    }
+
+    /// A model that `fit` makes from the matrix of the training histories (training items and
+    /// the validation item, weight 1), judged by the scores it gives each user for every item.
+    public static func factorization(_ dataset: EvaluationDataset, model: String, interactions: [Interaction], userCount: Int,
+                                     itemCount: Int, negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42,
+                                     fit: (InteractionMatrix) -> (Int) -> [Float]) -> BaselineEvaluation {
         let split = LeaveLastOutSplit(interactions, userCount: userCount)
-        let model = BPR(trainingMatrix(split, itemCount: itemCount).matrix, parameters: parameters)
-        return evaluate(dataset, model: "bpr", split: split, itemCount: itemCount, interactions: interactions.count,
-                        negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { model.scores(user: Int($0)) } }
+        let scores = fit(trainingMatrix(split, itemCount: itemCount).matrix)
+        return evaluate(dataset, model: model, split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in users.flatMap { scores(Int($0)) } }
     }
 
     /// item2vec on the training histories in time order; a user's score for an item sums the

@@ -172,11 +172,11 @@ func writeSampledCandidates(_ split: LeaveLastOutSplit, itemCount: Int, to path:
     try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
 }
 
-/// Fits a matrix factorisation (implicit ALS or BPR) on a leave-last-out split (the median fit
-/// of `repeats`) and reports its full-ranking quality; `Benchmarks/compare_factorization.py` fits
-/// implicit's on the same split.
 extension BPR.Parameters.NegativeSampling: ExpressibleByArgument {}
 
+/// Fits a matrix factorisation (implicit ALS or BPR) on a leave-last-out split (the median fit
+/// of `repeats`) and reports the last fit's quality under both protocols;
+/// `Benchmarks/compare_factorization.py` fits implicit's on the same split.
 struct FactorizationBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "factorization",
@@ -217,18 +217,23 @@ struct FactorizationBench: AsyncParsableCommand {
         var bpr = BPR.Parameters()
         bpr.learningRate = learningRate
         bpr.negatives = negatives
-        let split = LeaveLastOutSplit(interactions, userCount: users)
-        if let candidatesOut { try writeSampledCandidates(split, itemCount: items, to: candidatesOut) }
-        let matrix = BaselineEvaluation.trainingMatrix(split, itemCount: items).matrix
-        let seconds: [Double]
-        let quality: BaselineEvaluation
-        switch model {
-        case .als:
-            seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = ImplicitALS(matrix) }
-            quality = BaselineEvaluation.als(dataset, interactions: interactions, userCount: users, itemCount: items)
-        case .bpr:
-            seconds = Measure.latencies(warmup: 0, iterations: repeats) { _ = BPR(matrix, parameters: bpr) }
-            quality = BaselineEvaluation.bpr(dataset, interactions: interactions, userCount: users, itemCount: items, parameters: bpr)
+        if let candidatesOut {
+            try writeSampledCandidates(LeaveLastOutSplit(interactions, userCount: users), itemCount: items, to: candidatesOut)
+        }
+        var seconds: [Double] = []
+        // The fits are timed on the evaluation's own matrix, and the last one is evaluated.
+        let quality = BaselineEvaluation.factorization(dataset, model: model.rawValue, interactions: interactions, userCount: users,
+                                                       itemCount: items) { matrix in
+            switch model {
+            case .als:
+                var fitted: ImplicitALS?
+                seconds = Measure.latencies(warmup: 0, iterations: repeats) { fitted = ImplicitALS(matrix) }
+                return { [fitted] in fitted!.scores(user: $0) }
+            case .bpr:
+                var fitted: BPR?
+                seconds = Measure.latencies(warmup: 0, iterations: repeats) { fitted = BPR(matrix, parameters: bpr) }
+                return { [fitted] in fitted!.scores(user: $0) }
+            }
         }
         let result: [String: Any] = ["peer": "funnel", "model": model.rawValue, "dataset": dataset.rawValue, "threads": global.threads,
                                      "fit_seconds": Measure.quantile(seconds, 0.5), "full_hr10": quality.fullHR10,
