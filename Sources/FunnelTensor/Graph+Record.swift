@@ -26,7 +26,7 @@ enum Record {
     /// Logits, targets and the softmax probabilities.
     case softmaxCrossEntropy(Int, [Int32], Tensor)
     /// Queries, keys, and their gradients for a unit upstream gradient (nil where not wanted).
-    case productSoftmaxCrossEntropy(Int, Int, Tensor?, Tensor?)
+    case productLoss(Int, Int, Tensor?, Tensor?)
     case fusedBlock(FusedBlockRecord)
     case pool(Int, [Int], Graph.BagPooling)
     case weightedSum(Int, Int)
@@ -61,7 +61,7 @@ extension Graph {
         case let .scaleBy(x, factors): scaleByBackward(x, factors, g)
         case let .binaryCrossEntropy(z, labels, weights): binaryCrossEntropyBackward(z, labels, weights, g)
         case let .softmaxCrossEntropy(z, targets, lp): softmaxCrossEntropyBackward(z, targets, lp, g)
-        case let .productSoftmaxCrossEntropy(q, k, dq, dk): productSoftmaxCrossEntropyBackward(q, k, dq, dk, g)
+        case let .productLoss(q, k, dq, dk): productLossBackward(q, k, dq, dk, g)
         case let .fusedBlock(record): fusedBlockBackward(record, output: output, g)
         case let .pool(x, lengths, pooling): poolBackward(x, lengths, pooling, g)
         case let .weightedSum(values, weights): weightedSumBackward(values, weights, g)

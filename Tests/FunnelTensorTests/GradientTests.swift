@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTensor
 import Testing
 
@@ -266,6 +267,42 @@ import Testing
                 $0[0].graph.productSoftmaxCrossEntropy(queries: $0[0], keys: $0[1], scale: 0.7, targets: targets, correction: correction)
             }
         }
+    }
+
+    /// Every pointwise and pairwise product loss against finite differences, with keys masked
+    /// out of some rows (−∞) and a correction that only masks for these kinds.
+    @Test(arguments: seeds)
+    func productLosses(seed: UInt64) {
+        var r = Random(seed)
+        let (n, c, d) = (r.dim(2...6), r.dim(3...8), r.dim(2...6))
+        let targets = (0..<n).map { _ in Int32(r.dim(0...(c - 1))) }
+        let masked = Tensor(shape: [n, c], scalars: (0..<(n * c)).map { i in
+            i % c != Int(targets[i / c]) && (i * 7 + Int(seed)) % 5 == 0 ? -.infinity : 0.3 })
+        let kinds: [ProductLoss] = [.binary, .cosine(margin: 0.1), .pairwiseLogistic, .pairwiseHinge(margin: 0.2)]
+        for kind in kinds {
+            for correction in [nil, masked] {
+                expectGradientsMatch([r.tensor([n, d]), r.tensor([c, d])]) {
+                    $0[0].graph.productLoss(kind, queries: $0[0], keys: $0[1], scale: 0.7, targets: targets, correction: correction)
+                }
+            }
+        }
+    }
+
+    /// Each kind's value on one hand-computed row: logits z = (2, 0, −1) at scale 1, target 0.
+    @Test func productLossValues() {
+        let g = Graph(mode: .inference)
+        let q = g.constant(Tensor(shape: [1, 1], scalars: [1])), k = g.constant(Tensor(shape: [3, 1], scalars: [2, 0, -1]))
+        func loss(_ kind: ProductLoss, mask: Bool = false) -> Double {
+            let correction = mask ? Tensor(shape: [3], scalars: [0, -.infinity, 0]) : nil
+            return Double(g.productLoss(kind, queries: q, keys: k, targets: [0], correction: correction).value.scalar)
+        }
+        func softplus(_ x: Double) -> Double { Foundation.log(1 + Foundation.exp(x)) }
+        #expect(abs(loss(.softmax) - (Foundation.log(Foundation.exp(2) + 1 + Foundation.exp(-1)) - 2)) < 1e-5)
+        #expect(abs(loss(.binary) - (softplus(-2) + (softplus(0) + softplus(-1)) / 2)) < 1e-5)
+        #expect(abs(loss(.binary, mask: true) - (softplus(-2) + softplus(-1))) < 1e-5)
+        #expect(abs(loss(.pairwiseLogistic) - (softplus(-2) + softplus(-3)) / 2) < 1e-5)
+        #expect(abs(loss(.pairwiseHinge(margin: 2.5)) - 0.5 / 2) < 1e-5)
+        #expect(abs(loss(.cosine(margin: -0.5)) - (1 - 2 + 0.5 / 2)) < 1e-5)
     }
 
     /// With enough keys that the queries go in several blocks (the last one short), the fused

@@ -1,11 +1,32 @@
 import Foundation
 
-/// Softmax cross-entropy over similarity logits (scale · Q Kᵀ), the loss of in-batch and
-/// sampled softmax retrieval, without the `[queries, keys]` logits in memory.
+/// A loss over each query's row of similarity logits z = scale · q Kᵀ, where one key is the
+/// query's positive (its target) and the others are its negatives: the listwise, pointwise and
+/// pairwise trainings of retrieval towers.
 ///
-/// Queries go in blocks whose logits fit in cache. For each block the product, the softmax
-/// and, when training, the gradients of Q and K (for a unit upstream gradient) are computed
-/// while the block is hot; backward then only scales them. Composed from `matmul` and
+/// Keys masked out of a row (a correction of −∞ there) take no part in it, for every kind: an
+/// accidental hit, the query's own positive seen again as another row's key, is not a negative.
+public enum ProductLoss: Hashable, Sendable {
+    /// −log softmax(z + correction)[target]; finite corrections are added (−log q for logQ).
+    case softmax
+    /// Binary cross-entropy of σ(z): the target labelled 1 and the mean over the row's
+    /// negatives labelled 0, the two halves weighted equally.
+    case binary
+    /// The cosine embedding loss, on c = z / scale: (1 − c_target) + mean over negatives of
+    /// max(0, c − margin).
+    case cosine(margin: Float)
+    /// Pairwise logistic on the margin: the mean over negatives of log(1 + exp(z − z_target)).
+    case pairwiseLogistic
+    /// Triplet hinge on cosines c = z / scale: the mean over negatives of
+    /// max(0, margin + c − c_target).
+    case pairwiseHinge(margin: Float)
+}
+
+/// Losses over similarity logits (scale · Q Kᵀ) without the `[queries, keys]` logits in memory.
+///
+/// Queries go in blocks whose logits fit in cache. For each block the product, the loss and,
+/// when training, the gradients of Q and K (for a unit upstream gradient) are computed while
+/// the block is hot; backward then only scales them. Composed from `matmul` and
 /// `softmaxCrossEntropy`, a batch of 1,024 writes, reads and packs three 4 MiB matrices.
 extension Graph {
     /// The mean over queries of −log softmax(scale · q_i Kᵀ + correction)[targets[i]].
@@ -14,17 +35,25 @@ extension Graph {
     /// `softmaxCrossEntropy(logits: matmul(queries, keys, transposeB: true, scale: scale), …)`.
     public func productSoftmaxCrossEntropy(queries: Node, keys: Node, scale: Float = 1, targets: [Int32],
                                            correction: Tensor? = nil) -> Node {
+        productLoss(.softmax, queries: queries, keys: keys, scale: scale, targets: targets, correction: correction)
+    }
+
+    /// The mean over queries of `kind`'s loss on row i of scale · Q Kᵀ, whose positive is key
+    /// `targets[i]`. `correction` (shape `[keys]` or `[queries, keys]`) masks keys with −∞;
+    /// for `.softmax` its finite values are added to the logits, for the other kinds ignored.
+    public func productLoss(_ kind: ProductLoss, queries: Node, keys: Node, scale: Float = 1, targets: [Int32],
+                            correction: Tensor? = nil) -> Node {
         let q = queries.value, k = keys.value
         ensure(q.rank == 2 && k.rank == 2 && q.shape[1] == k.shape[1],
-               "productSoftmaxCrossEntropy: queries \(q.shape) and keys \(k.shape) must be matrices of one width")
+               "productLoss: queries \(q.shape) and keys \(k.shape) must be matrices of one width")
         let (rows, cols, width) = (q.shape[0], k.shape[0], q.shape[1])
-        ensure(targets.count == rows, "productSoftmaxCrossEntropy: \(targets.count) targets for \(rows) queries")
+        ensure(targets.count == rows, "productLoss: \(targets.count) targets for \(rows) queries")
         for t in targets {
-            ensure(t >= 0 && Int(t) < cols, "productSoftmaxCrossEntropy: target \(t) out of range for \(cols) keys")
+            ensure(t >= 0 && Int(t) < cols, "productLoss: target \(t) out of range for \(cols) keys")
         }
         if let correction {
             ensure(correction.shape == [cols] || correction.shape == [rows, cols],
-                   "productSoftmaxCrossEntropy: correction \(correction.shape) fits neither [\(cols)] nor [\(rows), \(cols)]")
+                   "productLoss: correction \(correction.shape) fits neither [\(cols)] nor [\(rows), \(cols)]")
         }
         let wantsQueries = wants(queries.id), wantsKeys = wants(keys.id)
         // Blocks of about 256k logits (1 MiB) stay in a core's L2 cache through all their passes (the
@@ -55,8 +84,8 @@ extension Graph {
                                             for r in 0..<count {
                                                 let row = first + r
                                                 let shift = correction == nil ? nil : pc.baseAddress! + (pc.count == cols ? 0 : row * cols)
-                                                total += Graph.softmaxRow(z + r * cols, count: cols, adding: shift, target: Int(targets[row]))
-                                                z[r * cols + Int(targets[row])] -= 1   // ∂loss/∂logits ∝ p − onehot
+                                                total += Graph.lossRow(kind, z + r * cols, count: cols, correction: shift,
+                                                                       target: Int(targets[row]), scale: scale)
                                             }
                                             if let dq {
                                                 BLAS.gemm(transposeA: false, transposeB: false, m: count, n: width, k: cols,
@@ -87,14 +116,66 @@ extension Graph {
             }
         } : nil
         let loss = Tensor(Float(chunkLoss.reduce(0, +) / Double(max(1, rows))))
-        return result(loss, .productSoftmaxCrossEntropy(queries.id, keys.id, queryGradient, keyGradient),
+        return result(loss, .productLoss(queries.id, keys.id, queryGradient, keyGradient),
                       inputs: queries.id, keys.id)
     }
 
-    func productSoftmaxCrossEntropyBackward(_ queries: Int, _ keys: Int, _ dq: Tensor?, _ dk: Tensor?, _ g: Tensor) {
+    func productLossBackward(_ queries: Int, _ keys: Int, _ dq: Tensor?, _ dk: Tensor?, _ g: Tensor) {
         let scale = g.scalar
         if let dq { accumulate(queries, scale == 1 ? dq : dq.map { $0 * scale }) }
         if let dk { accumulate(keys, scale == 1 ? dk : dk.map { $0 * scale }) }
+    }
+
+    /// Replaces row `y` of logits by the gradient of `kind`'s loss on it and returns the loss.
+    @inline(__always)
+    static func lossRow(_ kind: ProductLoss, _ y: UnsafeMutablePointer<Float>, count: Int, correction: UnsafePointer<Float>?,
+                        target: Int, scale: Float) -> Double {
+        if case .softmax = kind {
+            let loss = softmaxRow(y, count: count, adding: correction, target: target)
+            y[target] -= 1   // ∂loss/∂logits = p − onehot
+            return loss
+        }
+        var negatives = 0
+        for j in 0..<count where j != target && correction?[j] != -.infinity { negatives += 1 }
+        let share = 1 / Float(max(1, negatives))
+        let positive = y[target]
+        var loss: Float = 0, positiveGradient: Float = 0
+        for j in 0..<count where j != target {
+            guard correction?[j] != -.infinity else { y[j] = 0; continue }
+            switch kind {
+            case .softmax:
+                break
+            case .binary:
+                loss += share * softplus(y[j])
+                y[j] = share * sigmoid(y[j])
+            case .cosine(let margin):
+                let excess = y[j] / scale - margin
+                loss += share * max(0, excess)
+                y[j] = excess > 0 ? share / scale : 0
+            case .pairwiseLogistic:
+                let gap = y[j] - positive
+                loss += share * softplus(gap)
+                y[j] = share * sigmoid(gap)
+                positiveGradient -= y[j]
+            case .pairwiseHinge(let margin):
+                let violation = margin + (y[j] - positive) / scale
+                loss += share * max(0, violation)
+                y[j] = violation > 0 ? share / scale : 0
+                positiveGradient -= y[j]
+            }
+        }
+        switch kind {
+        case .binary:
+            loss += softplus(-positive)
+            positiveGradient = sigmoid(positive) - 1
+        case .cosine:
+            loss += 1 - positive / scale
+            positiveGradient = -1 / scale
+        default:
+            break
+        }
+        y[target] = positiveGradient
+        return Double(loss)
     }
 
     /// Turns row `y` (plus `shift`, when given) into its softmax in place; returns the row's
