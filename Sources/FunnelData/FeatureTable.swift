@@ -45,6 +45,18 @@ public struct FeatureTable: Sendable {
         public var ids: [Int32]
         public var bagIDs: [Int32]
         public var bagOffsets: [Int32]
+
+        /// The batch with only the bag values for which `keep(row, value)` holds.
+        public func filteringBags(_ keep: (Int, Int32) -> Bool) -> Batch {
+            guard !bagOffsets.isEmpty else { return self }
+            var kept: [Int32] = [], offsets: [Int32] = [0]
+            kept.reserveCapacity(bagIDs.count)
+            for row in 0..<count {
+                for value in bagIDs[Int(bagOffsets[row])..<Int(bagOffsets[row + 1])] where keep(row, value) { kept.append(value) }
+                offsets.append(Int32(kept.count))
+            }
+            return Batch(count: count, ids: ids, bagIDs: kept, bagOffsets: offsets)
+        }
     }
 }
 

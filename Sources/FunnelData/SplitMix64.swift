@@ -1,6 +1,6 @@
 /// SplitMix64 (Steele et al.): a tiny seedable generator for data splits and evaluation
 /// protocols, so a seed fixes them on every platform.
-public struct SplitMix64: Sendable {
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     public var state: UInt64
 
     public init(seed: UInt64) { state = seed }

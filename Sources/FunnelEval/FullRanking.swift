@@ -7,6 +7,14 @@ public enum FullRanking {
     ///   - scores: row-major scores `[users.count × itemCount]` for a batch of users.
     public static func evaluate(targets: [Int32?], excluded: [Set<Int32>], itemCount: Int, ks: [Int] = [10, 50],
                                 batchSize: Int = 256, scores: ([Int32]) -> [Float]) -> RankingMetrics.Summary {
+        evaluate(targets: targets, excluded: excluded, itemCount: itemCount, ks: ks, segment: [], batchSize: batchSize, scores: scores).all
+    }
+
+    /// As `evaluate(targets:…)`, with also the metrics over only the users whose held-out item
+    /// is in `segment` (a flag per item), such as the long tail.
+    public static func evaluate(targets: [Int32?], excluded: [Set<Int32>], itemCount: Int, ks: [Int] = [10, 50], segment: [Bool],
+                                batchSize: Int = 256, scores: ([Int32]) -> [Float]) -> (all: RankingMetrics.Summary, segment: RankingMetrics.Summary) {
+        var inSegment = RankingMetrics.Summary()
         let users = targets.indices.filter { targets[$0] != nil }.map { Int32($0) }
         var summary = RankingMetrics.Summary()
         // Excluded items as a reusable mask: a set lookup per item and user cost more than the counting.
@@ -23,10 +31,11 @@ public enum FullRanking {
                     let (greater, ties) = RankingMetrics.position(of: Int(targets[Int(user)]!), scores: row, excluded: isExcluded)
                     for i in excluded[Int(user)] { isExcluded[Int(i)] = false }
                     summary.add(greater: greater, ties: ties, ks: ks)
+                    if segment.isEmpty == false && segment[Int(targets[Int(user)]!)] { inSegment.add(greater: greater, ties: ties, ks: ks) }
                 }
             }
             start += batchSize
         }
-        return summary
+        return (summary, inSegment)
     }
 }

@@ -17,6 +17,9 @@ public struct BaselineEvaluation: Codable, Sendable {
     public var fullHR10: Double
     public var fullNDCG10: Double
     public var fullRecall50: Double
+    /// Full-ranking Recall@50 over the users whose test item is among the 80% least popular
+    /// items (by training count): the long tail.
+    public var tailRecall50: Double?
 
     public static func popularity(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
                                   negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42) -> BaselineEvaluation {
@@ -131,6 +134,14 @@ public struct BaselineEvaluation: Codable, Sendable {
         }
     }
 
+    /// Whether each item is among the 80% least popular by training count (ties by id).
+    public static func longTail(_ split: LeaveLastOutSplit, itemCount: Int) -> [Bool] {
+        let counts = Popularity(items: split.train.map(\.item), itemCount: itemCount).counts
+        var tail = [Bool](repeating: false, count: itemCount)
+        for i in (0..<itemCount).sorted(by: { (counts[$0], $0) < (counts[$1], $1) }).prefix(itemCount * 4 / 5) { tail[i] = true }
+        return tail
+    }
+
     /// The sampled protocol's candidates per user (the test item, then the negatives; nil for
     /// users without a test item): every model, and the peers' scripts, rank the same lists.
     public static func sampledCandidates(_ split: LeaveLastOutSplit, itemCount: Int, negatives: Int = 100,
@@ -151,10 +162,12 @@ public struct BaselineEvaluation: Codable, Sendable {
             let row = scores([user])
             return items.map { row[Int($0)] }
         }
-        let full = FullRanking.evaluate(targets: split.test, excluded: history, itemCount: itemCount, ks: [10, 50], scores: scores)
+        let (full, tail) = FullRanking.evaluate(targets: split.test, excluded: history, itemCount: itemCount, ks: [10, 50],
+                                                segment: longTail(split, itemCount: itemCount), scores: scores)
         return BaselineEvaluation(dataset: dataset.rawValue, model: model, users: split.userCount, items: itemCount,
                                   interactions: interactions, sampling: sampling.rawValue, negatives: negatives,
                                   sampledHR10: sampled.hitRate(at: 10), sampledNDCG10: sampled.ndcg(at: 10),
-                                  fullHR10: full.hitRate(at: 10), fullNDCG10: full.ndcg(at: 10), fullRecall50: full.hitRate(at: 50))
+                                  fullHR10: full.hitRate(at: 10), fullNDCG10: full.ndcg(at: 10), fullRecall50: full.hitRate(at: 50),
+                                  tailRecall50: tail.hitRate(at: 50))
     }
 }

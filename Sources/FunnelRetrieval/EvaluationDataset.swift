@@ -17,4 +17,16 @@ public enum EvaluationDataset: String, CaseIterable, Codable, Sendable {
             return (file.interactions, file.userCount, file.itemCount)
         }
     }
+
+    /// Each item's content features as a bag (MovieLens genres), with the bag vocabulary's
+    /// size; nil for a dataset of ids only.
+    public func itemBags(from root: URL) throws -> (bags: [[Int32]], vocabularySize: Int)? {
+        switch self {
+        case .movieLens100K:
+            let data = try MovieLens100K.load(from: root.appendingPathComponent("ml-100k"))
+            return (data.items.map(\.genres), data.genreNames.count)
+        case .amazonGames:
+            return nil
+        }
+    }
 }

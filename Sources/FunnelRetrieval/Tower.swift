@@ -45,14 +45,36 @@ public struct Tower: Module {
 
     /// Output vectors `[batch.count, outputDimension]`.
     public func callAsFunction(_ batch: FeatureTable.Batch, in graph: Graph) -> Node {
+        projection(mlp(input(batch, in: graph)))
+    }
+
+    /// Output vectors of an augmented view of `batch`: the one-hot fields where `keep` is false
+    /// (row-major `[batch.count, fieldCount]`) read as zero vectors (an emptied bag pools to
+    /// zero too), then inverted dropout at `dropout` on the concatenated input.
+    public func callAsFunction(_ batch: FeatureTable.Batch, keeping keep: [Bool], dropout: Float, in graph: Graph) -> Node {
+        let c = configuration
+        precondition(keep.count == batch.count * c.fieldCount, "Tower: \(keep.count) field flags for \(batch.count) rows of \(c.fieldCount) fields")
+        let d = c.embeddingDimension, width = bag == nil ? c.fieldCount * d : (c.fieldCount + 1) * d
+        let mask = Tensor(shape: [batch.count, width]) { m, _ in
+            for row in 0..<batch.count {
+                for column in 0..<width {
+                    let field = column / d
+                    m[row * width + column] = field >= c.fieldCount || keep[row * c.fieldCount + field] ? 1 : 0
+                }
+            }
+        }
+        return projection(mlp(graph.dropout(graph.masked(input(batch, in: graph), mask: mask, fill: 0), rate: dropout)))
+    }
+
+    /// The concatenated field embeddings and pooled bag, `[batch.count, width]`.
+    private func input(_ batch: FeatureTable.Batch, in graph: Graph) -> Node {
         let c = configuration
         var parts = [fields(batch.ids, shape: [batch.count, c.fieldCount], in: graph)
             .reshaped([batch.count, c.fieldCount * c.embeddingDimension])]
         if let bag {
             parts.append(bag.bag(batch.bagIDs, offsets: batch.bagOffsets, pooling: .mean, in: graph))
         }
-        let x = parts.count == 1 ? parts[0] : graph.concat(parts, axis: 1)
-        return projection(mlp(x))
+        return parts.count == 1 ? parts[0] : graph.concat(parts, axis: 1)
     }
 
     /// Output vectors `[batch.count, outputDimension]` without a graph, for serving.

@@ -68,6 +68,43 @@ public struct TwoTower: Module, @unchecked Sendable {
                                                 targets: (0..<Int32(users.count)).map { $0 }, correction: correction)
     }
 
+    /// The self-supervised loss of two augmented views of the items of `batch`, which must
+    /// find each other among the batch's views (see `TwoTowerObjective.SelfSupervision`).
+    func selfSupervisedLoss(_ batch: FeatureTable.Batch, _ s: TwoTowerObjective.SelfSupervision,
+                            generator: inout SplitMix64, in graph: Graph) -> Node {
+        let fields = itemTower.configuration.fieldCount, features = fields + (itemTower.bag == nil ? 0 : 1)
+        precondition(s.augmentation == .dropout || features > 1,
+                     "self-supervision by \(s.augmentation.rawValue) masks some of an item's features, but the item tower reads one")
+        var keep: [[Bool]] = [[], []]
+        for _ in 0..<batch.count {
+            var views = [[Bool]](repeating: [Bool](repeating: true, count: features), count: 2)
+            switch s.augmentation {
+            case .complementary:
+                let order = (0..<features).shuffled(using: &generator)
+                for (position, feature) in order.enumerated() { views[position < features / 2 ? 0 : 1][feature] = false }
+            case .mask:
+                for v in 0..<2 {
+                    for f in 0..<features where Float(generator.nextUnitDouble()) < s.rate { views[v][f] = false }
+                    if !views[v].contains(true) { views[v][Int(generator.next() % UInt64(features))] = true }
+                }
+            case .dropout:
+                break
+            }
+            keep[0] += views[0]
+            keep[1] += views[1]
+        }
+        let vectors = (0..<2).map { v in
+            let viewBatch = batch.filteringBags { row, _ in
+                (fields == features || keep[v][row * features + fields])
+                    && (s.augmentation != .dropout || Float(generator.nextUnitDouble()) >= s.rate)
+            }
+            let fieldFlags = (0..<batch.count).flatMap { row in keep[v][(row * features)..<(row * features + fields)] }
+            return itemTower(viewBatch, keeping: fieldFlags, dropout: s.augmentation == .dropout ? s.rate : 0, in: graph).l2Normalized()
+        }
+        return graph.productSoftmaxCrossEntropy(queries: vectors[0], keys: vectors[1], scale: 1 / s.temperature,
+                                                targets: (0..<Int32(batch.count)).map { $0 })
+    }
+
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         FunnelTensor.visit("user", userTower, visit)
         FunnelTensor.visit("item", itemTower, visit)

@@ -6,21 +6,56 @@ import FunnelTensor
 /// Trains a two-tower model on (user, item) positives and scores users against all items.
 public enum TwoTowerTraining {
     /// Trains with Adam on shuffled batches of positive pairs, early-stopping on `validate`.
+    /// - Parameters:
+    ///   - objective: the loss, the negatives and any self-supervised loss.
+    ///   - taken: for `.hard` negatives, each user row's items (sorted), never taken as its
+    ///     hard negative; none are left out when nil.
     @discardableResult
     public static func fit(_ model: TwoTower, pairs: [(user: Int32, item: Int32)], users: FeatureTable, items: FeatureTable,
-                           configuration: TrainingConfiguration, validate: () -> Double,
+                           configuration: TrainingConfiguration, objective: TwoTowerObjective = TwoTowerObjective(),
+                           taken: [[Int32]]? = nil, validate: () -> Double,
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> TrainingHistory {
-        var counts = [Int](repeating: 0, count: items.count)
-        for p in pairs { counts[Int(p.item)] += 1 }
-        let logQ = counts.map { Float(Foundation.log(Double(max($0, 1)) / Double(pairs.count))) }
+        var negatives = TwoTowerNegatives(objective, targets: pairs.map(\.item), itemCount: items.count,
+                                          logQ: model.configuration.logQCorrection, seed: configuration.seed)
+        var augmentation = SplitMix64(seed: configuration.seed ^ 0xA5A5)
+        let batchesPerEpoch = (pairs.count + configuration.batchSize - 1) / max(1, configuration.batchSize)
+        var batches = 0
+        var vectors = Tensor(zeros: [0])
         var optimizer = Adam(learningRate: configuration.learningRate)
         return Trainer(configuration).fit(model, exampleCount: pairs.count, optimizer: &optimizer,
             loss: { graph, rows in
-                let batchItems = rows.map { pairs[$0].item }
-                return model.inBatchSoftmaxLoss(users: users.batch(rows.map { pairs[$0].user }), items: items.batch(batchItems),
-                                                logQ: batchItems.map { logQ[Int($0)] }, in: graph)
+                let userRows = rows.map { pairs[$0].user }, targets = rows.map { pairs[$0].item }
+                var hard: [Int32]?
+                if objective.negatives == .hard {
+                    if batches % batchesPerEpoch == 0 && graph.isTraining { vectors = itemVectors(model, items: items) }
+                    if graph.isTraining { batches += 1 }
+                    let ranked = rankedItems(model, users: users, userRows: userRows, itemVectors: vectors,
+                                             depth: objective.hardRanks.upperBound + (taken == nil ? 0 : 200))
+                    hard = zip(userRows, ranked).map { negatives.hardNegative(ranked: $1, taken: taken?[Int($0)] ?? []) }
+                }
+                let keys = negatives.keys(targets: targets, hard: hard)
+                var loss = graph.productLoss(objective.productLoss, queries: model.userVectors(users.batch(userRows), in: graph),
+                                             keys: model.itemVectors(items.batch(keys.items), in: graph),
+                                             scale: 1 / model.configuration.temperature, targets: (0..<Int32(rows.count)).map { $0 },
+                                             correction: keys.correction)
+                if let s = objective.selfSupervision, graph.isTraining {
+                    let sample = Array((0..<Int32(items.count)).shuffled(using: &augmentation).prefix(s.batchSize))
+                    loss = loss + s.weight * model.selfSupervisedLoss(items.batch(sample), s, generator: &augmentation, in: graph)
+                }
+                return loss
             },
             validate: validate, onEvent: onEvent)
+    }
+
+    /// Each user's `depth` best items by the current model, best first.
+    static func rankedItems(_ model: TwoTower, users: FeatureTable, userRows: [Int32], itemVectors: Tensor, depth: Int) -> [[Int32]] {
+        let n = itemVectors.shape[0]
+        let scores = scores(model, users: users, userRows: userRows, itemVectors: itemVectors)
+        return (0..<userRows.count).map { row in
+            var top = TopK()
+            for i in 0..<n { top.add(scores[row * n + i], Int32(i)) }
+            return top.best(depth).neighbours
+        }
     }
 
     /// Unit vectors of every item, `[items.count, d]`, computed in inference mode.

@@ -46,10 +46,22 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr, item2vec }
+    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr, item2vec, twoTower = "two-tower" }
 
-    @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
+    @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but two-tower, which trains for minutes); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
     var model: [String] = []
+
+    @Option(help: "two-tower: the loss, \(TwoTowerObjective.Loss.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var loss: TwoTowerObjective.Loss = .listwise
+
+    @Option(help: "two-tower: where negatives come from, \(TwoTowerObjective.Negatives.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var towerNegatives: TwoTowerObjective.Negatives = .inBatch
+
+    @Option(help: "two-tower: add the self-supervised item-tower loss with this augmentation, \(TwoTowerObjective.SelfSupervision.Augmentation.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var selfSupervised: TwoTowerObjective.SelfSupervision.Augmentation?
+
+    @Option(help: "two-tower: most training epochs (early-stopped on validation HR@10).")
+    var epochs = 30
 
     @Option(help: "Score the saved CTR models given by --model on this libfm file (AUC and log loss; with several models, also their ensemble, the mean of their logits).")
     var libfm: String?
@@ -72,7 +84,7 @@ struct EvalCommand: AsyncParsableCommand {
     /// The baselines named by `--model`, all by default.
     var baselines: [Model] {
         get throws {
-            guard !model.isEmpty else { return Model.allCases }
+            guard !model.isEmpty else { return Model.allCases.filter { $0 != .twoTower } }
             return try model.map {
                 guard let m = Model(rawValue: $0) else {
                     throw ValidationError("unknown baseline '\($0)'; expected one of \(Model.allCases.map(\.rawValue).joined(separator: ", ")), or saved CTR model folders with --libfm")
@@ -106,8 +118,8 @@ struct EvalCommand: AsyncParsableCommand {
             return
         }
         var results: [BaselineEvaluation] = []
-        print("| dataset | model | users | items | sampled HR@10 | sampled NDCG@10 | full HR@10 | full NDCG@10 | full Recall@50 |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| dataset | model | users | items | sampled HR@10 | sampled NDCG@10 | full HR@10 | full NDCG@10 | full Recall@50 | tail Recall@50 |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for d in dataset {
             let (interactions, users, items) = try d.load(from: global.dataRoot)
             for m in try baselines {
@@ -126,17 +138,38 @@ struct EvalCommand: AsyncParsableCommand {
                                                   negatives: negatives, sampling: sampling, seed: seed)
                 case .item2vec: BaselineEvaluation.item2vec(d, interactions: interactions, userCount: users, itemCount: items,
                                                             negatives: negatives, sampling: sampling, seed: seed)
+                case .twoTower: try twoTower(d, interactions: interactions, userCount: users, itemCount: items)
                 }
                 results.append(r)
-                print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
-                             r.sampledHR10, r.sampledNDCG10, r.fullHR10, r.fullNDCG10, r.fullRecall50))
+                print(String(format: "| %@ | %@ | %d | %d | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |", r.dataset, r.model, r.users, r.items,
+                             r.sampledHR10, r.sampledNDCG10, r.fullHR10, r.fullNDCG10, r.fullRecall50, r.tailRecall50 ?? .nan))
             }
         }
         if let json { try writeJSON(results, to: json) }
     }
 }
 
+extension TwoTowerObjective.Loss: ExpressibleByArgument {}
+extension TwoTowerObjective.Negatives: ExpressibleByArgument {}
+extension TwoTowerObjective.SelfSupervision.Augmentation: ExpressibleByArgument {}
+
 extension EvalCommand {
+    /// The two-tower model trained with the objective the options give, with a progress bar.
+    func twoTower(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int) throws -> BaselineEvaluation {
+        let objective = TwoTowerObjective(loss: loss, negatives: towerNegatives,
+                                          selfSupervision: selfSupervised.map { TwoTowerObjective.SelfSupervision(augmentation: $0) })
+        let bags = try dataset.itemBags(from: global.dataRoot)
+        if let augmentation = selfSupervised, augmentation != .dropout, bags == nil {
+            throw CommandFailure("--self-supervised \(augmentation.rawValue) masks some of an item's features, but \(dataset.rawValue) has item ids only; use dropout")
+        }
+        let progress = Progress(label: "two-tower \(objective.name)")
+        var training = TrainingConfiguration(epochs: epochs, batchSize: 1024, learningRate: 3e-3, patience: 3)
+        training.seed = seed
+        return BaselineEvaluation.twoTower(dataset, interactions: interactions, userCount: userCount, itemCount: itemCount, itemBags: bags,
+                                           objective: objective, training: training, negatives: negatives, sampling: sampling, seed: seed,
+                                           onEvent: { progress.handle($0, metric: "val HR@10") })
+    }
+
     struct CTRScore: Codable {
         var model: String
         var folder: String
