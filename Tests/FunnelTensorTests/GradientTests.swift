@@ -305,6 +305,16 @@ import Testing
         #expect(abs(loss(.cosine(margin: -0.5)) - (1 - 2 + 0.5 / 2)) < 1e-5)
     }
 
+    /// A masked (−∞) or far-below logit gets a probability of exactly 0, never a subnormal,
+    /// which later products would read about a hundred times slower.
+    @Test func softmaxOfMaskedLogitsIsExactlyZero() {
+        let g = Graph(mode: .inference)
+        let logits = [Float](repeating: 0, count: 5) + [-.infinity, -90, -200] + [Float](repeating: 1, count: 9)
+        let p = g.softmax(g.constant(Tensor(shape: [1, logits.count], scalars: logits))).value.scalars
+        #expect(p[5...7].allSatisfy { $0 == 0 })
+        #expect(p.allSatisfy { $0 == 0 || $0.isNormal })
+    }
+
     /// With enough keys that the queries go in several blocks (the last one short), the fused
     /// loss and its gradients equal those of the product followed by the softmax.
     @Test func productSoftmaxInBlocksMatchesComposition() {
