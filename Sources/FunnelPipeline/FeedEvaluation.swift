@@ -58,7 +58,7 @@ public enum FeedEvaluation {
         var ranker: (any Ranker)?, preRanker: (any Ranker)?
         if trainModels {
             let cutoff = (try? RankerTraining.examples(history, configuration: configuration))?.first?.timestamp
-            if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff) {
+            if let trained = try? TwoTowerFeedTraining.train(items: items, events: history, before: cutoff, objective: configuration.twoTower) {
                 twoTower = (trained.model, trained.features)
             }
             let outcome = try? await RankerTraining.train(items: items, users: users, events: history, configuration: configuration,

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelRerank
+import FunnelRetrieval
 import FunnelStages
 
 /// What a feed is made of, as the `[pipeline]` table of the TOML configuration holds it. Every
@@ -57,6 +58,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// Per trained stage, by registry name, its settings over the defaults
     /// (`[pipeline.models.mmoe] expertUnits = [32, 16]`).
     public var models: [String: ModelSettings] = [:]
+    /// How the two-tower channel's model trains (`[pipeline.twoTower] loss = "pairwise-hinge"`).
+    public var twoTower = TwoTowerObjective()
 
     public init() {}
 
@@ -119,6 +122,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         }
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? d.features
         models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
+        twoTower = try c.decodeIfPresent(TwoTowerObjective.self, forKey: .twoTower) ?? d.twoTower
     }
 
     /// Every value within its range and every stage registered, else an error naming the field.
@@ -152,6 +156,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
             try settings.validate("pipeline.surfaces.\(surface.rawValue).", registry: registry)
         }
         if let problem = similarity.problem { throw PipelineError("pipeline.similarity: \(problem)") }
+        if let problem = twoTower.problem { throw PipelineError("pipeline.twoTower.\(problem)") }
         if similarity.vector > 0, similarity.vectors == .twoTower, quota(of: "two-tower") == 0 {
             throw PipelineError("pipeline.similarity.vectors: \"two-tower\" needs the two-tower channel, which a quota of 0 turns off")
         }

@@ -7,7 +7,7 @@ import FunnelTensor
 /// Trains the feed's two-tower model from the event log. Each positive action (click, like,
 /// collect, share, comment, purchase) on a catalogue item is one example: the user as they were
 /// just before it (their id and the items of their previous positive actions) paired with the
-/// item, trained with the in-batch softmax and logQ correction. The last 5% of the examples in
+/// item, trained with `objective` (by default the in-batch softmax with logQ correction). The last 5% of the examples in
 /// time validate: Recall@50 of the item acted on among every item the user had not acted on
 /// before, beside the popularity ranking; training stops when it no longer improves.
 public enum TwoTowerFeedTraining {
@@ -27,6 +27,7 @@ public enum TwoTowerFeedTraining {
     /// `before`: only events earlier than this moment (the ranker trains on exposures after it,
     /// so the model's channel ranks are honest features there).
     public static func train(items: [Item], events: [Event], before cutoff: Date? = nil, maximumExamples: Int = 300_000,
+                             objective: TwoTowerObjective = TwoTowerObjective(),
                              training: TrainingConfiguration = TrainingConfiguration(epochs: 5, batchSize: 1024, learningRate: 3e-3, patience: 1),
                              onEvent: (TrainingEvent) -> Void = { _ in }) throws -> Outcome {
         let past = events.filter { event in cutoff.map { event.timestamp < $0 } ?? true }.sorted { $0.timestamp < $1.timestamp }
@@ -68,9 +69,14 @@ public enum TwoTowerFeedTraining {
         }
         let pairs = (0..<trainCount).map { (user: Int32($0), item: targets[$0]) }
         let history = TwoTowerTraining.fit(model, pairs: pairs, users: userTable, items: itemTable, configuration: training,
+                                           objective: objective, taken: objective.negatives == .hard ? taken(users[..<trainCount]) : nil,
                                            validate: recall, onEvent: onEvent)
         let popularity = Popularity(items: Array(targets[..<trainCount]), itemCount: items.count)
             .evaluate(targets: validationTargets, excluded: validationExcluded, ks: [50]).hitRate(at: 50)
+        /// Each example's recent items (its history), as item rows, sorted.
+        func taken(_ examples: ArraySlice<(user: String, history: [String])>) -> [[Int32]] {
+            examples.map { $0.history.compactMap { itemRow[$0] }.sorted() }
+        }
         return Outcome(model: model, features: features,
                        report: Report(examples: users.count, validationRecall50: history.bestScore ?? recall(), popularityRecall50: popularity,
                                       epochs: history.epochs.count))

@@ -63,6 +63,17 @@ public struct TwoTowerObjective: Codable, Hashable, Sendable {
             self.augmentation = augmentation
             self.weight = weight
         }
+
+        /// Every key may be left out.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            let d = SelfSupervision()
+            augmentation = try c.decodeIfPresent(Augmentation.self, forKey: .augmentation) ?? d.augmentation
+            rate = try c.decodeIfPresent(Float.self, forKey: .rate) ?? d.rate
+            weight = try c.decodeIfPresent(Float.self, forKey: .weight) ?? d.weight
+            temperature = try c.decodeIfPresent(Float.self, forKey: .temperature) ?? d.temperature
+            batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        }
     }
 
     public var loss: Loss = .listwise
@@ -79,6 +90,47 @@ public struct TwoTowerObjective: Codable, Hashable, Sendable {
         self.loss = loss
         self.negatives = negatives
         self.selfSupervision = selfSupervision
+    }
+
+    /// Every key may be left out; `hardRanks` reads as `[from, to]`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TwoTowerObjective()
+        loss = try c.decodeIfPresent(Loss.self, forKey: .loss) ?? d.loss
+        negatives = try c.decodeIfPresent(Negatives.self, forKey: .negatives) ?? d.negatives
+        sampled = try c.decodeIfPresent(Int.self, forKey: .sampled) ?? d.sampled
+        if let ranks = try c.decodeIfPresent([Int].self, forKey: .hardRanks) {
+            guard ranks.count == 2, ranks[0] >= 0, ranks[0] < ranks[1] else {
+                throw DecodingError.dataCorruptedError(forKey: .hardRanks, in: c, debugDescription: "hardRanks must be [from, to] with 0 ≤ from < to, got \(ranks)")
+            }
+            hardRanks = ranks[0]..<ranks[1]
+        }
+        margin = try c.decodeIfPresent(Float.self, forKey: .margin) ?? d.margin
+        selfSupervision = try c.decodeIfPresent(SelfSupervision.self, forKey: .selfSupervision)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(negatives, forKey: .negatives)
+        try c.encode(sampled, forKey: .sampled)
+        try c.encode([hardRanks.lowerBound, hardRanks.upperBound], forKey: .hardRanks)
+        try c.encode(margin, forKey: .margin)
+        try c.encodeIfPresent(selfSupervision, forKey: .selfSupervision)
+    }
+
+    private enum CodingKeys: String, CodingKey { case loss, negatives, sampled, hardRanks, margin, selfSupervision }
+
+    /// The first setting out of its range, named, or nil.
+    public var problem: String? {
+        if sampled < 1 { return "sampled must be at least 1, got \(sampled)" }
+        if !(margin.isFinite && margin > -1 && margin < 2) { return "margin must be a cosine margin in (−1, 2), got \(margin)" }
+        guard let s = selfSupervision else { return nil }
+        if !(s.weight.isFinite && s.weight >= 0) { return "selfSupervision.weight must be a finite number ≥ 0, got \(s.weight)" }
+        if !(s.rate >= 0 && s.rate < 1) { return "selfSupervision.rate must be in [0, 1), got \(s.rate)" }
+        if !(s.temperature.isFinite && s.temperature > 0) { return "selfSupervision.temperature must be positive, got \(s.temperature)" }
+        if s.batchSize < 2 { return "selfSupervision.batchSize must be at least 2, got \(s.batchSize)" }
+        return nil
     }
 
     /// The loss on the batch's logits.

@@ -1,5 +1,6 @@
 import Foundation
 import FunnelPipeline
+import FunnelRetrieval
 import FunnelServer
 import FunnelStages
 import Testing
@@ -32,6 +33,11 @@ import Testing
             [pipeline.features]
             itemNumeric = ["price"]
             numericBuckets = { price = [10.0, 50.0] }
+            [pipeline.twoTower]
+            loss = "pairwise-hinge"
+            negatives = "hard"
+            hardRanks = [50, 150]
+            selfSupervision = { augmentation = "mask", weight = 0.5 }
             """)
         var server = ServerConfiguration(apiKeys: ["cli"])
         file.apply(to: &server)
@@ -45,6 +51,8 @@ import Testing
         (settings.experts, settings.expertUnits, settings.epochs, settings.negativeSampling) = (3, [32], 4, NegativeSampling(keepRate: 0.25))
         expected.models = ["mmoe": settings]
         (expected.features.itemNumeric, expected.features.numericBuckets) = (["price"], ["price": [10, 50]])
+        (expected.twoTower.loss, expected.twoTower.negatives, expected.twoTower.hardRanks) = (.pairwiseHinge, .hard, 50..<150)
+        expected.twoTower.selfSupervision = .init(augmentation: .mask, weight: 0.5)
         #expect(file.pipeline == expected)
         #expect(try ConfigurationFile.parse("").pipeline == nil)
     }
@@ -128,6 +136,12 @@ import Testing
             ("[pipeline.features]\nitemNumeric = [\"price\"]\n[pipeline.features.numericBuckets]\nprice = [10.0, 5.0]",
              "pipeline.features.numericBuckets.price must be finite boundaries in increasing order"),
             ("[pipeline]\npriorStrength = 5.0", "unknown key pipeline.priorStrength"),
+            ("[pipeline.twoTower]\nloss = \"triplet\"", "pipeline.twoTower.loss"),
+            ("[pipeline.twoTower]\nnegative = \"hard\"", "unknown key pipeline.twoTower.negative"),
+            ("[pipeline.twoTower]\nhardRanks = [300, 100]", "hardRanks must be [from, to] with 0 ≤ from < to"),
+            ("[pipeline.twoTower]\nsampled = 0", "pipeline.twoTower.sampled must be at least 1"),
+            ("[pipeline.twoTower.selfSupervision]\nweight = nan", "pipeline.twoTower.selfSupervision.weight must be a finite number"),
+            ("[pipeline.twoTower.selfSupervision]\nrate = 1.0", "pipeline.twoTower.selfSupervision.rate must be in [0, 1)"),
         ]
         for (text, phrase) in cases {
             do {

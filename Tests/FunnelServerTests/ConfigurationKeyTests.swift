@@ -2,8 +2,10 @@ import Foundation
 import FunnelData
 import FunnelPipeline
 import FunnelRerank
+import FunnelRetrieval
 import FunnelServer
 import FunnelStages
+import FunnelTensor
 import FunnelTestSupport
 import Testing
 
@@ -100,6 +102,17 @@ import Testing
         Case("pipeline.models.idBuckets", "[pipeline.models.mmoe]\nidBuckets = 2", over: withIDs),
         Case("pipeline.models.idL2", "[pipeline.models.mmoe]\nidL2 = 0.0", over: withIDs),
         Case("pipeline.models (of the pre-ranker)", "[pipeline.models.logistic-regression]\nlearningRate = 0.2"),
+        Case("pipeline.twoTower.loss", "[pipeline.twoTower]\nloss = \"pairwise-logistic\""),
+        Case("pipeline.twoTower.negatives", "[pipeline.twoTower]\nnegatives = \"mixed\""),
+        Case("pipeline.twoTower.sampled", "sampled = 8", over: "[pipeline.twoTower]\nnegatives = \"mixed\""),
+        Case("pipeline.twoTower.hardRanks", "hardRanks = [2, 4]", over: "[pipeline.twoTower]\nnegatives = \"hard\""),
+        Case("pipeline.twoTower.margin", "margin = 0.5", over: "[pipeline.twoTower]\nloss = \"pairwise-hinge\""),
+        Case("pipeline.twoTower.selfSupervision", "[pipeline.twoTower.selfSupervision]\nweight = 0.3"),
+        Case("pipeline.twoTower.selfSupervision.augmentation", "augmentation = \"mask\"", over: "[pipeline.twoTower.selfSupervision]\nweight = 0.3"),
+        Case("pipeline.twoTower.selfSupervision.rate", "rate = 0.2", over: "[pipeline.twoTower.selfSupervision]\naugmentation = \"mask\""),
+        Case("pipeline.twoTower.selfSupervision.weight", "weight = 1.0", over: "[pipeline.twoTower.selfSupervision]\nrate = 0.5"),
+        Case("pipeline.twoTower.selfSupervision.temperature", "temperature = 0.5", over: "[pipeline.twoTower.selfSupervision]\nrate = 0.5"),
+        Case("pipeline.twoTower.selfSupervision.batchSize", "batchSize = 16", over: "[pipeline.twoTower.selfSupervision]\nrate = 0.5"),
     ]
 
     static let withIDs = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\"]"
@@ -142,7 +155,8 @@ import Testing
             Mirror(reflecting: value).children.compactMap { $0.label.map { "\(prefix).\($0)" } }
         }
         var all = keys(of: PipelineConfiguration(), under: "pipeline")
-            .filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering", "pipeline.similarity"].contains($0) }
+            .filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering", "pipeline.similarity",
+                        "pipeline.twoTower"].contains($0) }
         all += keys(of: ScoreFusion(), under: "pipeline.fusion") + keys(of: FeatureSpec(), under: "pipeline.features")
         all += keys(of: ScatteringRules(), under: "pipeline.scattering")
         all += keys(of: SimilarityWeights(), under: "pipeline.similarity")
@@ -150,6 +164,8 @@ import Testing
         all += keys(of: RerankSettings(), under: "pipeline.surfaces.<surface>")
         all += keys(of: ModelSettings(), under: "pipeline.models").filter { $0 != "pipeline.models.negativeSampling" }
         all += keys(of: NegativeSampling(keepRate: 1), under: "pipeline.models.negativeSampling")
+        all += keys(of: TwoTowerObjective(), under: "pipeline.twoTower")
+        all += keys(of: TwoTowerObjective.SelfSupervision(), under: "pipeline.twoTower.selfSupervision")
         let covered = Set(Self.pipelineCases.map(\.key) + ["pipeline.concurrentChannels"] + Self.serverCases.map(\.key))
         #expect(all.filter { !covered.contains($0) } == [])
         let server = keys(of: ConfigurationFile.Server(), under: "server")
@@ -219,6 +235,10 @@ import Testing
             }
         }
         outcome.append(pipeline.rankerNotice ?? "")
+        let twoTower = try TwoTowerFeedTraining.train(items: items, events: events, objective: configuration.twoTower,
+                                                      training: TrainingConfiguration(epochs: 2, batchSize: 256, learningRate: 3e-3, patience: 2))
+        let vectors = TwoTowerTraining.itemVectors(twoTower.model, items: twoTower.features.itemTable(Array(items.prefix(5))))
+        outcome.append("two-tower \(vectors.scalars.map { ($0 * 1e4).rounded() })")
         for surface in [Surface.popular, .latest] {
             let listed = surface == .popular ? pipeline.popularItems(pipeline.candidateCount(of: surface, n: 10))
                 : pipeline.latestItems(pipeline.candidateCount(of: surface, n: 10))

@@ -29,7 +29,8 @@ enum FeedModels {
         let start = Date()
         let cutoff = (try? RankerTraining.examples(data.events, configuration: configuration))?.first?.timestamp
         let progress = Progress(label: "two-tower")
-        let outcome = try TwoTowerFeedTraining.train(items: data.items, events: data.events, before: cutoff) { progress.handle($0, metric: "val Recall@50") }
+        let outcome = try TwoTowerFeedTraining.train(items: data.items, events: data.events, before: cutoff,
+                                                          objective: configuration.twoTower) { progress.handle($0, metric: "val Recall@50") }
         let version = try await PipelineLoader.save(outcome, to: store)
         let r = outcome.report
         print(String(format: "two-tower: %d examples, %d epochs; validation Recall@50 %.4f (popularity %.4f); saved as version %@ in %.1f s",
