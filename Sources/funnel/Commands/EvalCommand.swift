@@ -35,6 +35,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Flag(help: "With --store: no models trained (reciprocal-rank fusion, no two-tower channel).")
     var noTrain = false
 
+    @Option(help: "With --store: write the split the feed is judged on to this folder (train.csv: user, item, timestamp of the positive actions before it; test.csv: user, item held out, for the sampled users), so that peers are judged on the same.")
+    var splitOut: String?
+
     @Option(help: "With --store: a funnel.toml whose [pipeline] table configures the feed.")
     var config: String?
 
@@ -206,17 +209,34 @@ extension EvalCommand {
         let configuration = try ConfigurationFile.pipeline(at: config)
         if arms { return try await evaluateArms(data, configuration: configuration, started: start) }
         let r = try await FeedEvaluation.run(data, configuration: configuration, holdoutSeconds: holdoutDays * 86_400,
-                                             n: n, sampleUsers: users, trainModels: !noTrain)
+                                             n: n, sampleUsers: users, trainModels: !noTrain, split: splitOut.map { folder in
+            { split in try Self.write(split, to: URL(fileURLWithPath: folder, isDirectory: true)) }
+        })
         print(String(format: "%d users, %d held-out actions over the last %g days; ranked by %@ (%.0f s)\n",
                      r.users, r.heldOutActions, holdoutDays, r.ranker, Date().timeIntervalSince(start)))
-        print("| list | Recall@\(n) | HR@\(n) |\n|---|---:|---:|")
-        print(String(format: "| feed | %.4f | %.4f |\n| popular | %.4f | %.4f |", r.feedRecall, r.feedHitRate, r.popularRecall, r.popularHitRate))
+        print("| list | Recall@\(n) | NDCG@\(n) | HR@\(n) |\n|---|---:|---:|---:|")
+        print(String(format: "| feed | %.4f | %.4f | %.4f |\n| popular | %.4f | %.4f | %.4f |", r.feedRecall, r.feedNDCG, r.feedHitRate,
+                     r.popularRecall, r.popularNDCG, r.popularHitRate))
         print(String(format: "\nfeed diversity (reranker %@): intra-list similarity %.4f, %.2f leaf categories per feed", r.reranker, r.intraListSimilarity,
                      r.leafCategoriesPerFeed))
-        print("\n| candidates | recall |\n|---|---:|")
-        for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) { print(String(format: "| %@ | %.4f |", channel, recall)) }
-        print(String(format: "| all, merged | %.4f |", r.candidateRecall))
+        print("\n| candidates | recall (up to the quota) | Recall@\(n) | NDCG@\(n) |\n|---|---:|---:|---:|")
+        for (channel, recall) in r.channelRecall.sorted(by: { $0.value > $1.value }) {
+            print(String(format: "| %@ | %.4f | %.4f | %.4f |", channel, recall, r.channelRecallAtN[channel] ?? 0, r.channelNDCGAtN[channel] ?? 0))
+        }
+        print(String(format: "| all, merged | %.4f | | |", r.candidateRecall))
         if let json { try writeJSON(r, to: json) }
+    }
+
+    /// The split as two CSV files with a header each: train.csv (user, item, timestamp in
+    /// Unix seconds) and test.csv (user, item).
+    static func write(_ split: FeedEvaluation.Split, to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let train = try CSVWriter(url: folder.appendingPathComponent("train.csv"), header: ["user", "item", "timestamp"])
+        for e in split.training { try train.write([e.userID, e.itemID, String(Int(e.timestamp.timeIntervalSince1970))]) }
+        try train.close()
+        let test = try CSVWriter(url: folder.appendingPathComponent("test.csv"), header: ["user", "item"])
+        for (user, items) in split.heldOut { for item in items.sorted() { try test.write([user, item]) } }
+        try test.close()
     }
 
     struct ArmReport: Encodable {
