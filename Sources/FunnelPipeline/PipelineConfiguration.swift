@@ -58,6 +58,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
     /// Per trained stage, by registry name, its settings over the defaults
     /// (`[pipeline.models.mmoe] expertUnits = [32, 16]`).
     public var models: [String: ModelSettings] = [:]
+    /// How the ranker trains on a log without exposures (`[pipeline.positiveOnly]`).
+    public var positiveOnly = PositiveOnlyTraining()
     /// How the two-tower channel's model trains (`[pipeline.twoTower] loss = "pairwise-hinge"`).
     public var twoTower = TwoTowerObjective()
 
@@ -123,6 +125,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         features = try c.decodeIfPresent(FeatureSpec.self, forKey: .features) ?? d.features
         models = try c.decodeIfPresent([String: ModelSettings].self, forKey: .models) ?? d.models
         twoTower = try c.decodeIfPresent(TwoTowerObjective.self, forKey: .twoTower) ?? d.twoTower
+        positiveOnly = try c.decodeIfPresent(PositiveOnlyTraining.self, forKey: .positiveOnly) ?? d.positiveOnly
     }
 
     /// Every value within its range and every stage registered, else an error naming the field.
@@ -157,6 +160,7 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
         }
         if let problem = similarity.problem { throw PipelineError("pipeline.similarity: \(problem)") }
         if let problem = twoTower.problem { throw PipelineError("pipeline.twoTower.\(problem)") }
+        if let problem = positiveOnly.problem { throw PipelineError("pipeline.positiveOnly.\(problem)") }
         if similarity.vector > 0, similarity.vectors == .twoTower, quota(of: "two-tower") == 0 {
             throw PipelineError("pipeline.similarity.vectors: \"two-tower\" needs the two-tower channel, which a quota of 0 turns off")
         }

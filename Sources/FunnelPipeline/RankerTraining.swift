@@ -35,9 +35,20 @@ public enum RankerTraining {
 
     /// The exposures the ranker trains on, oldest first: the latest `trainingExposures` whose
     /// day of follow-up is logged. The first one's time is the cutoff before which features
-    /// (and the two-tower model the ranker is trained with) may look.
+    /// (and the two-tower model the ranker is trained with) may look. A log without exposures
+    /// gives its latest positive actions instead (`PositiveOnlyTraining`), which
+    /// `rankingExamples` turns into exposures with drawn negatives.
     public static func examples(_ events: [Event], configuration: PipelineConfiguration) throws -> ArraySlice<Event> {
         guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to train the ranker on") }
+        if isPositiveOnly(events) {
+            let positives = events.filter { ExposureOutcomes.clickTypes.contains($0.type) }.sorted { $0.timestamp < $1.timestamp }
+            let settings = configuration.positiveOnly
+            let anchors = positives.suffix(min(configuration.trainingExposures / (1 + settings.negatives), Int(settings.share * Double(positives.count))))
+            guard anchors.count >= 20 else {
+                throw PipelineError("no logged exposures, and \(positives.count) positive actions: too few to train the ranker on drawn negatives")
+            }
+            return anchors
+        }
         let horizon = end.addingTimeInterval(-labelWindow)
         let exposures = events.filter { $0.type == .exposure && $0.timestamp <= horizon }.sorted { $0.timestamp < $1.timestamp }
             .suffix(configuration.trainingExposures)
@@ -46,6 +57,9 @@ public enum RankerTraining {
         }
         return exposures
     }
+
+    /// Whether the log holds positive actions but no exposure at all.
+    static func isPositiveOnly(_ events: [Event]) -> Bool { !events.contains { $0.type == .exposure } }
 
     /// `twoTower`: the two-tower model served beside the other channels (trained on events
     /// before the cutoff), so that the ranker learns its channel's features too.
@@ -77,20 +91,21 @@ public enum RankerTraining {
                                        twoTower: (model: TwoTower, features: TwoTowerFeatures)? = nil,
                                        holdout: TimeInterval? = nil,
                                        registry: StageRegistry = .standard) async throws -> RankingExamples {
-        let exposures = try examples(events, configuration: configuration)
-        let cutoff = exposures.first!.timestamp
+        let anchors = try examples(events, configuration: configuration)
+        let cutoff = anchors.first!.timestamp
         let history = events.filter { $0.timestamp < cutoff }
         let pipeline = try FeedPipeline(version: "training", configuration: configuration, items: items, users: users, events: history, now: cutoff,
                                         ranker: nil, twoTower: twoTower, registry: registry)
 
         let outcomes = ExposureOutcomes(events, from: cutoff, window: labelWindow)
         // Each user's candidates as the channels saw them at the cutoff, on every core.
-        let users = Array(Set(exposures.map(\.userID)))
+        let users = Array(Set(anchors.map(\.userID)))
         let retriever = pipeline.retriever
         let indexes = pipeline.indexes
         var provenance: [String: [String: MultiChannelRetriever.Candidate]] = [:]
+        var candidateItems: [String: [String]] = [:]
         var recentRows: [String: [Int32]] = [:]
-        await withTaskGroup(of: (String, [String: MultiChannelRetriever.Candidate], [Int32]).self) { group in
+        await withTaskGroup(of: (String, [MultiChannelRetriever.Candidate], [Int32]).self) { group in
             var next = 0
             func schedule() {
                 guard next < users.count else { return }
@@ -99,15 +114,27 @@ public enum RankerTraining {
                 group.addTask {
                     let context = indexes.context(for: user, now: cutoff, location: nil)
                     let result = await retriever.retrieve(for: context)
-                    return (user, Dictionary(result.candidates.map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first }), context.recentRows)
+                    return (user, result.candidates, context.recentRows)
                 }
             }
             for _ in 0..<8 { schedule() }
             for await (user, candidates, rows) in group {
-                provenance[user] = candidates
+                provenance[user] = Dictionary(candidates.map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first })
+                candidateItems[user] = candidates.map(\.item)
                 recentRows[user] = rows
                 schedule()
             }
+        }
+        let exposures: [Event]
+        if isPositiveOnly(events) {
+            let catalogue = items.map(\.id)
+            let row = Dictionary(catalogue.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var counts = [Double](repeating: 0, count: catalogue.count)
+            for event in history where ExposureOutcomes.clickTypes.contains(event.type) { if let r = row[event.itemID] { counts[r] += 1 } }
+            exposures = configuration.positiveOnly.exposures(for: anchors, candidates: { candidateItems[$0] ?? [] },
+                                                             catalogue: catalogue, counts: counts)
+        } else {
+            exposures = Array(anchors)
         }
 
         // The statistics of each refresh period, counted from the events before it, on every core.

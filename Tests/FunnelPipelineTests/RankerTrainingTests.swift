@@ -65,6 +65,42 @@ import Testing
         #expect(latest.users == ["v", "v"] && latest.labels[.like] == [0, 1])
     }
 
+    /// A log of positive actions alone: its latest `share` of them become examples, each its
+    /// item (a click) then `negatives` drawn items, and every sampler draws where it says.
+    @Test(arguments: PositiveOnlyTraining.Sampler.allCases)
+    func positiveOnlyLogsTrainOnDrawnNegatives(sampler: PositiveOnlyTraining.Sampler) async throws {
+        let (items, all) = Self.world
+        let events = all.filter { $0.type != .exposure }
+        let positives = events.filter { [.click, .like, .collect, .share, .comment, .purchase].contains($0.type) }.count
+        var configuration = PipelineConfiguration()
+        (configuration.positiveOnly.sampler, configuration.positiveOnly.negatives, configuration.positiveOnly.share) = (sampler, 3, 0.1)
+        let anchors = try RankerTraining.examples(events, configuration: configuration)
+        #expect(anchors.count == Int(0.1 * Double(positives)))
+        let examples = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
+        #expect(examples.count == 4 * anchors.count)
+        let clicks = examples.labels[.click]!
+        for (k, anchor) in anchors.enumerated() {
+            #expect(clicks[4 * k] == 1 && examples.users[4 * k] == anchor.userID)
+            #expect((1...3).allSatisfy { examples.users[4 * k + $0] == anchor.userID })
+        }
+        // Drawn negatives are mostly not taken; the candidates sampler's come from what the
+        // channels retrieved: each was proposed by at least one channel.
+        let negativeClicks = (0..<anchors.count).flatMap { k in (1...3).map { clicks[4 * k + $0] } }
+        #expect(negativeClicks.reduce(0, +) < Float(negativeClicks.count) * 0.05)
+        let channelCount = examples.featureNames.firstIndex(of: "channel-count")!
+        let retrieved = (0..<anchors.count).flatMap { k in (1...3).map { 4 * k + $0 } }.filter { row in
+            examples.features[row * examples.width + channelCount] > 0
+        }
+        if sampler == .candidates {
+            #expect(retrieved.count == negativeClicks.count)
+        } else {
+            #expect(retrieved.count < negativeClicks.count)
+        }
+        // The trained default ranker learns something from them.
+        let outcome = try await RankerTraining.train(items: items, events: events, configuration: configuration)
+        #expect(outcome.report.metrics["click.auc"].map { $0 > 0.6 } == true, "\(outcome.report.metrics)")
+    }
+
     @Test func aHoldoutLongerThanTheExamplesIsRefused() async {
         var configuration = PipelineConfiguration()
         configuration.trainingExposures = 2_000

@@ -102,6 +102,9 @@ import Testing
         Case("pipeline.models.idBuckets", "[pipeline.models.mmoe]\nidBuckets = 2", over: withIDs),
         Case("pipeline.models.idL2", "[pipeline.models.mmoe]\nidL2 = 0.0", over: withIDs),
         Case("pipeline.models (of the pre-ranker)", "[pipeline.models.logistic-regression]\nlearningRate = 0.2"),
+        Case("pipeline.positiveOnly.negatives", "negatives = 2", over: "[pipeline.positiveOnly]"),
+        Case("pipeline.positiveOnly.sampler", "sampler = \"candidates\"", over: "[pipeline.positiveOnly]"),
+        Case("pipeline.positiveOnly.share", "share = 0.1", over: "[pipeline.positiveOnly]"),
         Case("pipeline.twoTower.loss", "[pipeline.twoTower]\nloss = \"pairwise-logistic\""),
         Case("pipeline.twoTower.negatives", "[pipeline.twoTower]\nnegatives = \"mixed\""),
         Case("pipeline.twoTower.sampled", "sampled = 8", over: "[pipeline.twoTower]\nnegatives = \"mixed\""),
@@ -156,7 +159,7 @@ import Testing
         }
         var all = keys(of: PipelineConfiguration(), under: "pipeline")
             .filter { !["pipeline.fusion", "pipeline.features", "pipeline.models", "pipeline.scattering", "pipeline.similarity",
-                        "pipeline.twoTower"].contains($0) }
+                        "pipeline.twoTower", "pipeline.positiveOnly"].contains($0) }
         all += keys(of: ScoreFusion(), under: "pipeline.fusion") + keys(of: FeatureSpec(), under: "pipeline.features")
         all += keys(of: ScatteringRules(), under: "pipeline.scattering")
         all += keys(of: SimilarityWeights(), under: "pipeline.similarity")
@@ -164,6 +167,7 @@ import Testing
         all += keys(of: RerankSettings(), under: "pipeline.surfaces.<surface>")
         all += keys(of: ModelSettings(), under: "pipeline.models").filter { $0 != "pipeline.models.negativeSampling" }
         all += keys(of: NegativeSampling(keepRate: 1), under: "pipeline.models.negativeSampling")
+        all += keys(of: PositiveOnlyTraining(), under: "pipeline.positiveOnly")
         all += keys(of: TwoTowerObjective(), under: "pipeline.twoTower")
         all += keys(of: TwoTowerObjective.SelfSupervision(), under: "pipeline.twoTower.selfSupervision")
         let covered = Set(Self.pipelineCases.map(\.key) + ["pipeline.concurrentChannels"] + Self.serverCases.map(\.key))
@@ -206,9 +210,12 @@ import Testing
     /// What a server under this file does with the simulated log: the training examples, the
     /// trained ranker's and pre-ranker's predictions, two rounds of explained feeds (the second
     /// three days later, through the same exposure filters), and the other surfaces' lists.
+    /// What comes out of training and serving under `text`; a file with a `[pipeline.positiveOnly]`
+    /// table is judged on the log without its exposures, where those keys act.
     static func outcome(_ text: String) async throws -> [String] {
         let configuration = try configuration(text)
-        let (items, events) = world
+        let (items, logged) = world
+        let events = text.contains("[pipeline.positiveOnly]") ? logged.filter { $0.type != .exposure } : logged
         let now = events.map(\.timestamp).max()!
         let examples = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
         let trained = try await RankerTraining.train(items: items, events: events, configuration: configuration)
