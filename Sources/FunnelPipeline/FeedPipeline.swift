@@ -85,6 +85,7 @@ public struct FeedPipeline: Sendable {
         var parameters = RetrievalIndexes.Parameters()
         parameters.neighboursPerItem = configuration.neighboursPerItem
         parameters.als = configuration.quota(of: "als") > 0 ? ImplicitALS.Parameters() : nil
+        parameters.item2vec = configuration.quota(of: "item2vec") > 0 ? Item2Vec.Parameters() : nil
         indexes = RetrievalIndexes(items: items, events: events, now: now, parameters: parameters)
         let space = indexes.items
         self.twoTower = twoTower.flatMap {

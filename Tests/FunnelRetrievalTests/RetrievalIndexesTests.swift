@@ -11,6 +11,8 @@ import Testing
         let homes: [String: GeoPoint]
         let heldOut: [String: Set<String>]
         let now: Date
+        let items: [Item]
+        let events: [Event]
     }
 
     static let feed: Feed = {
@@ -29,7 +31,8 @@ import Testing
                 }
             }
         }
-        return Feed(indexes: RetrievalIndexes(items: items, events: events, now: now), homes: homes, heldOut: heldOut, now: now)
+        return Feed(indexes: RetrievalIndexes(items: items, events: events, now: now), homes: homes, heldOut: heldOut, now: now,
+                    items: items, events: events)
     }()
 
     func context(_ user: String) -> RetrievalContext {
@@ -59,6 +62,34 @@ import Testing
             #expect(served[channel.name] == active.count, "\(channel.name) served \(served[channel.name] ?? 0) of \(active.count)")
         }
         #expect(served["author-followed", default: 0] > 0)
+    }
+
+    /// Asked for, the item2vec channel comes last; it proposes, best first, only neighbours of
+    /// the user's recent items that they have not touched, and finds more of the next day's
+    /// positives than the newest items do.
+    @Test func item2vecChannelServesNeighboursOfRecentItems() async throws {
+        var parameters = RetrievalIndexes.Parameters()
+        parameters.item2vec = Item2Vec.Parameters()
+        parameters.item2vec!.epochs = 5
+        let feed = Self.feed
+        let indexes = RetrievalIndexes(items: feed.items, events: feed.events, now: feed.now, parameters: parameters)
+        let channel = indexes.channels.last!
+        #expect(channel.name == "item2vec" && indexes.channels.count == Self.feed.indexes.channels.count + 1)
+        let users = feed.heldOut.keys.sorted().filter { !indexes.lastN.actions(of: $0).isEmpty }.prefix(300)
+        var recall = 0.0, latestRecall = 0.0
+        let latest = indexes.channels.first { $0.name == "latest" }!
+        for user in users {
+            let context = indexes.context(for: user, now: feed.now, location: feed.homes[user])
+            let found = try await channel.retrieve(for: context, limit: 50)
+            let recent = Set(indexes.lastN.actions(of: user).map(\.itemID))
+            let neighbours = Set(recent.flatMap { indexes.item2vec!.similar(to: $0).map(\.id) })
+            #expect(found.allSatisfy { neighbours.contains($0.item) && !context.actedOn.contains($0.item) })
+            #expect(zip(found, found.dropFirst()).allSatisfy { $0.score >= $1.score })
+            let truth = feed.heldOut[user]!
+            recall += Double(found.filter { truth.contains($0.item) }.count) / Double(truth.count)
+            latestRecall += Double(try await latest.retrieve(for: context, limit: 50).filter { truth.contains($0.item) }.count) / Double(truth.count)
+        }
+        #expect(recall > 1.5 * latestRecall, "item2vec \(recall / Double(users.count)) vs latest \(latestRecall / Double(users.count))")
     }
 
     /// The collaborative channels find more of the next day's positives than the newest items do.

@@ -19,6 +19,9 @@ public struct RetrievalIndexes: Sendable {
         public var trendingHalfLife: TimeInterval = 6 * 3_600
         /// The ALS channel's fit, or nil to build none.
         public var als: ImplicitALS.Parameters?
+        /// The item2vec channel's training (over each user's positive actions in time order),
+        /// or nil to build none.
+        public var item2vec: Item2Vec.Parameters?
 
         public init() {}
     }
@@ -45,6 +48,8 @@ public struct RetrievalIndexes: Sendable {
     public let similarAuthors: AuthorChannel
     /// Implicit ALS over the same matrix as the neighbour channels, when asked for.
     public let als: FactorizationChannel?
+    /// item2vec's nearest neighbours of each item, when asked for: an item-to-item channel.
+    public let item2vec: NeighbourIndex?
     let neighboursPerItem: Int
 
     /// Builds every index from `items` and the `events` up to `now` (later events are ignored).
@@ -81,6 +86,14 @@ public struct RetrievalIndexes: Sendable {
             let available = Set(items.lazy.filter { $0.isAvailable(at: now) }.map(\.id))
             return FactorizationChannel(matrix: matrix, space: space, parameters: parameters) { available.contains($0) }
         }
+        item2vec = p.item2vec.map { parameters in
+            var sequences = [[Int32]](repeating: [], count: builder.users.count)
+            for event in past.sorted(by: { $0.timestamp < $1.timestamp }) where InterestWeights.standard.weight(of: event.type) > 0 {
+                if let u = builder.users.lookup(event.userID), let i = builder.items.lookup(event.itemID) { sequences[Int(u)].append(i) }
+            }
+            let model = Item2Vec(sequences: sequences, itemCount: builder.items.count, parameters: parameters)
+            return NeighbourIndex(model: "item2vec", ids: builder.items, lists: model.neighbours(k: p.neighbours))
+        }
     }
 
     /// Every channel, by name.
@@ -89,6 +102,7 @@ public struct RetrievalIndexes: Sendable {
          ItemToItemChannel(index: swing, lastN: lastN.capacity, perItem: neighboursPerItem),
          UserToItemChannel(index: userCF, recent: lastN), popular, trending, latest, nearby, sameCity,
          followedAuthors, interactedAuthors, similarAuthors] + (als.map { [$0] } ?? [])
+            + (item2vec.map { [ItemToItemChannel(index: $0, lastN: lastN.capacity, perItem: neighboursPerItem)] } ?? [])
     }
 
     /// Every channel with the same quota (0 leaves them all out).
