@@ -12,7 +12,7 @@ extension BaselineEvaluation {
     /// tower reads the item's id and `itemBags` (content such as genres) when given.
     public static func twoTower(_ dataset: EvaluationDataset, interactions: [Interaction], userCount: Int, itemCount: Int,
                                 itemBags: (bags: [[Int32]], vocabularySize: Int)? = nil,
-                                objective: TwoTowerObjective = TwoTowerObjective(),
+                                objective: TwoTowerObjective = TwoTowerObjective(), temperature: Float = 0.1,
                                 training: TrainingConfiguration = TrainingConfiguration(epochs: 30, batchSize: 1024, learningRate: 3e-3, patience: 3),
                                 historyLength: Int = 50, negatives: Int = 100, sampling: SampledRanking.Sampling = .uniform,
                                 seed: UInt64 = 42, onEvent: (TrainingEvent) -> Void = { _ in }) -> BaselineEvaluation {
@@ -42,6 +42,7 @@ extension BaselineEvaluation {
                                  bags: itemBags?.bags ?? [], bagVocabularySize: itemBags?.vocabularySize ?? 0)
         var configuration = TwoTower.Configuration(user: .init(features: users), item: .init(features: items))
         configuration.seed = training.seed
+        configuration.temperature = temperature
         let model = TwoTower(configuration)
         let seen = split.trainItems()
         let sorted = seen.map { $0.sorted() }

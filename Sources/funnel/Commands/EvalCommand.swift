@@ -66,6 +66,9 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "two-tower: most training epochs (early-stopped on validation HR@10).")
     var epochs = 30
 
+    @Option(help: "two-tower: the temperature that divides the cosines.")
+    var temperature: Float = 0.1
+
     @Option(help: "Score the saved CTR models given by --model on this libfm file (AUC and log loss; with several models, also their ensemble, the mean of their logits).")
     var libfm: String?
 
@@ -169,7 +172,7 @@ extension EvalCommand {
         var training = TrainingConfiguration(epochs: epochs, batchSize: 1024, learningRate: 3e-3, patience: 3)
         training.seed = seed
         return BaselineEvaluation.twoTower(dataset, interactions: interactions, userCount: userCount, itemCount: itemCount, itemBags: bags,
-                                           objective: objective, training: training, negatives: negatives, sampling: sampling, seed: seed,
+                                           objective: objective, temperature: temperature, training: training, negatives: negatives, sampling: sampling, seed: seed,
                                            onEvent: { progress.handle($0, metric: "val HR@10") })
     }
 
