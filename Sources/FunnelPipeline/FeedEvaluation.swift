@@ -58,7 +58,7 @@ public enum FeedEvaluation {
     /// cannot take.
     public static func run(_ data: StoreSnapshot, configuration: PipelineConfiguration, variants: [(name: String, overrides: PipelineOverrides)],
                            holdoutSeconds: TimeInterval = 86_400, n: Int = 50, sampleUsers sampleSize: Int = 2_000, trainModels: Bool = true,
-                           seed: UInt64 = 7, split report: ((Split) throws -> Void)? = nil) async throws -> [(name: String, report: Report)] {
+                           seed: UInt64 = 7, split writeSplit: ((Split) throws -> Void)? = nil) async throws -> [(name: String, report: Report)] {
         let (items, users, events) = (data.items, data.users, data.events)
         guard let end = events.lazy.map(\.timestamp).max() else { throw PipelineError("no events to evaluate the feed on") }
         let split = end.addingTimeInterval(-holdoutSeconds)
@@ -87,7 +87,7 @@ public enum FeedEvaluation {
         var sample = heldOut.keys.sorted()
         for k in stride(from: sample.count - 1, to: 0, by: -1) { sample.swapAt(k, Int(random.next() % UInt64(k + 1))) }
         sample = Array(sample.prefix(sampleSize))
-        try report?(Split(training: history.filter { InterestWeights.standard.weight(of: $0.type) > 0 },
+        try writeSplit?(Split(training: history.filter { InterestWeights.standard.weight(of: $0.type) > 0 },
                           heldOut: sample.map { ($0, heldOut[$0]!) }))
         var reports: [(name: String, report: Report)] = []
         for (name, overrides) in variants {

@@ -3,10 +3,11 @@ import FunnelTensor
 
 /// A two-tower retrieval model (Yi et al., "Sampling-Bias-Corrected Neural Modeling for Large
 /// Corpus Item Recommendations", RecSys 2019): a user tower and an item tower map each side to
-/// a unit vector; relevance is their cosine divided by a temperature. Trained listwise with an
-/// in-batch softmax, where each other item of the batch is a negative, and an optional logQ
-/// correction that subtracts the log of each item's sampling probability so popular items are
-/// not over-penalised as negatives.
+/// a unit vector; relevance is their cosine divided by a temperature. `TwoTowerTraining` trains
+/// it with the loss and negatives a `TwoTowerObjective` names: by default listwise, an in-batch
+/// softmax where each other item of the batch is a negative, with the logQ correction that
+/// subtracts the log of each item's sampling probability so popular items are not
+/// over-penalised as negatives.
 ///
 /// Sendable so that a trained model can serve concurrent requests: inference only reads the
 /// parameters (training, which writes them, runs before the model is shared).
@@ -60,7 +61,8 @@ public struct TwoTower: Module, @unchecked Sendable {
     }
 
     /// The in-batch softmax loss of matching pairs (row i of each batch is a positive pair);
-    /// `logQ` holds log sampling probabilities of the batch's items when corrected.
+    /// `logQ` holds log sampling probabilities of the batch's items when corrected. Without
+    /// accidental-hit masking: the training benchmark's step, as its PyTorch peer computes it.
     public func inBatchSoftmaxLoss(users: FeatureTable.Batch, items: FeatureTable.Batch, logQ: [Float]?, in graph: Graph) -> Node {
         let correction = configuration.logQCorrection ? logQ.map { Tensor(shape: [$0.count], scalars: $0.map { -$0 }) } : nil
         return graph.productSoftmaxCrossEntropy(queries: userVectors(users, in: graph), keys: itemVectors(items, in: graph),

@@ -94,7 +94,7 @@ struct TwoTowerNegatives {
         return (popularity[i] - (i == 0 ? 0 : popularity[i - 1])) / max(popularityTotal, 1e-12)
     }
 
-    /// User `i`'s hard negative: the item at a random rank in `objective.hardRanks` of
+    /// A user's hard negative: the item at a random rank in `objective.hardRanks` of
     /// `ranked` (best first) among those not in `taken` (sorted), or the last such item.
     mutating func hardNegative(ranked: [Int32], taken: [Int32]) -> Int32 {
         let ranks = objective.hardRanks
