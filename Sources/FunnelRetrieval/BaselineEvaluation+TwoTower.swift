@@ -47,7 +47,7 @@ extension BaselineEvaluation {
         let seen = split.trainItems()
         let sorted = seen.map { $0.sorted() }
         TwoTowerTraining.fit(model, pairs: pairs, users: users, items: items, configuration: training, objective: objective,
-                             taken: ids.map { sorted[Int($0)] }, validate: {
+                             taken: objective.negatives == .hard ? ids.map { sorted[Int($0)] } : nil, validate: {
             let vectors = TwoTowerTraining.itemVectors(model, items: items)
             return FullRanking.evaluate(targets: split.validation, excluded: seen, itemCount: itemCount, ks: [10]) { rows in
                 TwoTowerTraining.scores(model, users: users, userRows: rows.map { validationBase + $0 }, itemVectors: vectors)
