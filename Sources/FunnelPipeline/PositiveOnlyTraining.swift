@@ -49,12 +49,8 @@ public struct PositiveOnlyTraining: Codable, Sendable, Equatable {
     func exposures(for anchors: some Collection<Event>, candidates: (String) -> [String], catalogue: [String], counts: [Double],
                    seed: UInt64 = 17) -> [Event] {
         var random = SplitMix64(seed: seed)
-        var cumulative: [Double] = []
-        var sum = 0.0
-        for c in counts {
-            sum += sampler == .popularity ? Foundation.pow(c, 0.75) : 1
-            cumulative.append(sum)
-        }
+        let cumulative = SplitMix64.cumulative(counts, power: sampler == .popularity ? 0.75 : 0)
+        let sum = cumulative.last ?? 0
         var exposures: [Event] = []
         exposures.reserveCapacity(anchors.count * (1 + negatives))
         for anchor in anchors {

@@ -30,15 +30,8 @@ struct TwoTowerNegatives {
         var counts = [Double](repeating: 0, count: itemCount)
         for t in targets { counts[Int(t)] += 1 }
         frequency = counts.map { $0 / Double(max(1, targets.count)) }
-        var cumulative: [Double] = []
-        cumulative.reserveCapacity(itemCount)
-        var sum = 0.0
-        for c in counts {
-            sum += Foundation.pow(c, 0.75)
-            cumulative.append(sum)
-        }
-        popularity = cumulative
-        popularityTotal = sum
+        popularity = SplitMix64.cumulative(counts, power: 0.75)
+        popularityTotal = popularity.last ?? 0
         self.logQ = logQ && objective.loss == .listwise
         generator = SplitMix64(seed: seed)
     }

@@ -23,6 +23,16 @@ extension SplitMix64 {
         return k
     }
 
+    /// The prefix-sum table for `pick(cumulative:)` of the weights count^`power` (0.75 for
+    /// word2vec-style negatives; 0 weighs every index alike, a count of 0 included).
+    public static func cumulative(_ counts: [Double], power: Double) -> [Double] {
+        var sum = 0.0
+        return counts.map { count in
+            sum += pow(count, power)
+            return sum
+        }
+    }
+
     /// An index drawn with probability proportional to `cumulative` increments (a prefix-sum table).
     public mutating func pick(cumulative: [Double]) -> Int {
         let target = nextUnitDouble() * cumulative[cumulative.count - 1]

@@ -61,9 +61,7 @@ public struct Item2Vec: Sendable {
         guard total > 0, itemCount > 1 else { return }
         let keep = counts.map { $0 == 0 ? 0 : Float(min(1, (parameters.subsampling * total / $0).squareRoot())) }
         // Cumulative f^0.75, for negatives drawn by binary search.
-        var cumulative = [Double](repeating: 0, count: itemCount)
-        var sum = 0.0
-        for i in 0..<itemCount { sum += pow(counts[i], 0.75); cumulative[i] = sum }
+        let cumulative = SplitMix64.cumulative(counts, power: 0.75)
         let positions = Double(parameters.epochs) * total
         var done = 0.0
         for _ in 0..<parameters.epochs {
