@@ -25,14 +25,25 @@ import Foundation
 ///   (`id:item`, …; 0 when missing) that a model embeds: the multi-task ranker gives the ids
 ///   frequent in its training rows vectors of their own and hashes the rest into shared ones
 ///   (`idMinCount`, `idBuckets`); a linear ranker leaves these columns out.
+/// - `sequence`: the user's behaviour sequence, the items of their last `sequenceLength`
+///   positive actions (clicks, likes, collects, shares, comments, purchases) before the moment,
+///   newest first, each as the codes of the item and of its leaf category (`id:history:item#k`,
+///   `id:history:category#k`; 0 past the sequence's end). It is read from the same LastN index
+///   the channels read, so it needs the `ids` group, whose item and category rows its steps
+///   share; the multi-task ranker pools it by attention to each candidate (DIN) or by its mean.
+///   An item the item space does not hold (written since the build) is skipped.
 public struct FeatureSpec: Codable, Sendable, Equatable {
     public enum Group: String, Codable, Sendable, CaseIterable {
-        case channels, item, author, user, interest, context, profile, ids
+        case channels, item, author, user, interest, context, profile, ids, sequence
     }
 
-    /// Every group but `ids`, which a configuration adds: on the simulated worlds the
-    /// statistics already carry what ids would (see `Benchmarks/results/rankers-simulated.md`).
-    public var groups: [Group] = Group.allCases.filter { $0 != .ids }
+    /// The longest behaviour sequence: the LastN index keeps each user's last 50 actions.
+    public static let longestSequence = 50
+
+    /// Every group but `ids` and `sequence`, which a configuration adds: on the simulated
+    /// worlds the statistics already carry most of what they would (see
+    /// `Benchmarks/results/rankers-simulated.md`).
+    public var groups: [Group] = Group.allCases.filter { $0 != .ids && $0 != .sequence }
     /// The statistics' windows, in days.
     public var windows: [Int] = [1, 7, 30]
     /// Pseudo-exposures (or pseudo-clicks) of every rate's prior.
@@ -48,6 +59,8 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     /// boundaries make k + 1 buckets, x < b₁, b₁ ≤ x < b₂, …, x ≥ b_k, for what a log cannot
     /// express (a price band that converts, an age group).
     public var numericBuckets: [String: [Double]] = [:]
+    /// Steps of the `sequence` group.
+    public var sequenceLength = 20
 
     public init() {}
 
@@ -70,6 +83,7 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         userNumeric = try c.decodeIfPresent([String].self, forKey: .userNumeric) ?? d.userNumeric
         itemNumeric = try c.decodeIfPresent([String].self, forKey: .itemNumeric) ?? d.itemNumeric
         numericBuckets = try c.decodeIfPresent([String: [Double]].self, forKey: .numericBuckets) ?? d.numericBuckets
+        sequenceLength = try c.decodeIfPresent(Int.self, forKey: .sequenceLength) ?? d.sequenceLength
     }
 
     public func validate() throws {
@@ -82,6 +96,9 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         try check(Set(windows).count == windows.count, "windows", "names a window twice")
         try check(priorStrength.isFinite && priorStrength >= 0, "priorStrength", "must be a finite number, not negative")
         try check((1...1024).contains(hashBuckets), "hashBuckets", "must be within 1…1024")
+        try check(!has(.sequence) || has(.ids), "groups", "names 'sequence' without 'ids': the sequence's steps share the item and category rows of the ids")
+        try check((1...Self.longestSequence).contains(sequenceLength), "sequenceLength",
+                  "must be within 1…\(Self.longestSequence) (the LastN index keeps \(Self.longestSequence) actions per user)")
         try check(ageBuckets.allSatisfy { $0.isFinite && $0 > 0 } && zip(ageBuckets, ageBuckets.dropFirst()).allSatisfy { $0 < $1 },
                   "ageBuckets", "must be positive hours in increasing order")
         for (field, names) in [("userNumeric", userNumeric), ("itemNumeric", itemNumeric)] {

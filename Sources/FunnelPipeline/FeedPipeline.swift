@@ -290,7 +290,8 @@ public struct FeedPipeline: Sendable {
             for k in kept.indices { if let item = fresh.item(kept[k].item) { written[k] = features.written(item, row: keptItems[k]) } }
         }
         let scored = score(kept, items: keptItems, request: features.request(
-            user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows),
+            user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows,
+            history: features.historyRows(context)),
             written: written)
         let (scores, predictions) = (scored.relevance, scored.predictions)
         if scored.chosen.count < kept.count {
@@ -352,7 +353,7 @@ public struct FeedPipeline: Sendable {
                 && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
         }
         let scored = score(candidates, items: candidates.map(\.row),
-                           request: features.request(user: user, now: now, recentRows: context.recentRows))
+                           request: features.request(user: user, now: now, recentRows: context.recentRows, history: features.historyRows(context)))
         return (scored.chosen.map { candidates[$0].item }, scored.predictions)
     }
 

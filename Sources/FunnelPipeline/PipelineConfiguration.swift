@@ -141,6 +141,11 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
                 throw PipelineError("pipeline.models.\(name): unknown ranker '\(name)'; the rankers are \(registry.rankers.keys.sorted().joined(separator: ", "))")
             }
             do { try kind.check(settings) } catch { throw PipelineError("pipeline.models.\(name): \(error)") }
+            let sequenceSettings = [("sequencePooling", settings.sequencePooling != nil), ("attentionUnits", settings.attentionUnits != nil),
+                                    ("recencyEmbedding", settings.recencyEmbedding != nil)]
+            if !features.has(.sequence), let (field, _) = sequenceSettings.first(where: \.1) {
+                throw PipelineError("pipeline.models.\(name).\(field): the features have no behaviour sequence; add \"sequence\" (and \"ids\") to pipeline.features.groups")
+            }
         }
         func check(_ ok: Bool, _ field: String, _ rule: String) throws {
             if !ok { throw PipelineError("pipeline.\(field) \(rule)") }

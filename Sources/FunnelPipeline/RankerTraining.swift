@@ -22,6 +22,8 @@ public enum RankerTraining {
         public var positives: Int
         /// The validation AUC of reciprocal-rank fusion, the order served without a ranker.
         public var fusionAUC: Double
+        /// What building the examples left out (`RankingExamples.skipped`).
+        public var skipped: [String: Int] = [:]
         public var ranker: any Ranker { trained.ranker }
         public var report: TrainingReport { trained.report }
     }
@@ -80,7 +82,8 @@ public enum RankerTraining {
         let clicks = examples.labels[.click]!
         let fusion = ReciprocalRankFusion(features: examples.featureNames).predict(examples.validationBatch).column(.click)!
         let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
-        return Outcome(trained: trained, preRanker: preRanker, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) }, fusionAUC: fusionAUC)
+        return Outcome(trained: trained, preRanker: preRanker, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) },
+                       fusionAUC: fusionAUC, skipped: examples.skipped)
     }
 
     /// The examples every ranker trains on: the features of each exposure (the channels' ranks
@@ -153,15 +156,19 @@ public enum RankerTraining {
             }
             for await (period, snapshot) in group { snapshots[period] = snapshot }
         }
+        let sequences = configuration.features.has(.sequence) ? UserSequences(events, lastN: indexes.lastN) : nil
         var features: [Float] = []
         var labels = Dictionary(uniqueKeysWithValues: Objective.allCases.map { ($0, [Float]()) })
+        var skippedHistory = 0
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
             let period = min(periods - 1, Int(exposure.timestamp.timeIntervalSince(cutoff) / statisticsRefresh))
             let snapshot = snapshots[period]!
             let request = snapshot.request(user: exposure.userID, now: exposure.timestamp, device: exposure.context.device,
-                                           city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [])
+                                           city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [],
+                                           history: sequences?.historyRows(of: exposure.userID, before: exposure.timestamp) ?? [])
+            skippedHistory += request.skippedHistory
             pipeline.features(of: candidate, with: snapshot, request: request, to: &features)
             for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
@@ -170,7 +177,38 @@ public enum RankerTraining {
             let from = exposures.last!.timestamp.addingTimeInterval(-span)
             return exposures.firstIndex { $0.timestamp >= from }! - exposures.startIndex
         }
-        return try RankingExamples(featureNames: names, features: features, labels: labels,
-                                   users: exposures.map(\.userID), validationStart: validationStart, window: window)
+        var examples = try RankingExamples(featureNames: names, features: features, labels: labels,
+                                           users: exposures.map(\.userID), validationStart: validationStart, window: window)
+        if sequences != nil { examples.skipped["history.skipped"] = skippedHistory }
+        return examples
+    }
+
+    /// Each user's actions as the LastN index keeps them, in time order, so that an example's
+    /// behaviour sequence is what the index held just before its exposure: the same actions a
+    /// feed served at that moment would have read.
+    struct UserSequences {
+        private var actions: [String: [(time: Date, type: EventType, row: Int32)]] = [:]
+        private let capacity: Int
+
+        init(_ events: [Event], lastN: LastNIndex) {
+            capacity = lastN.capacity
+            for event in events where lastN.types.contains(event.type) {
+                actions[event.userID, default: []].append((event.timestamp, event.type, lastN.items.lookup(event.itemID) ?? -1))
+            }
+            for user in actions.keys { actions[user]!.sort { $0.time < $1.time } }
+        }
+
+        /// The rows of the user's positive actions among their last `capacity` actions strictly
+        /// before `moment`, newest first.
+        func historyRows(of user: String, before moment: Date) -> [Int32] {
+            guard let all = actions[user] else { return [] }
+            var low = 0, high = all.count
+            while low < high {
+                let mid = (low + high) / 2
+                if all[mid].time < moment { low = mid + 1 } else { high = mid }
+            }
+            let last = all[max(0, low - capacity)..<low].reversed()
+            return RankingFeatures.historyRows(types: last.lazy.map(\.type), rows: last.lazy.map(\.row))
+        }
     }
 }

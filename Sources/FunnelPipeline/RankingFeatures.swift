@@ -218,6 +218,7 @@ public struct RankingFeatures: Sendable {
             names += (0..<spec.hashBuckets).map { "context:device#\($0)" } + (0..<spec.hashBuckets).map { "context:city#\($0)" }
         }
         if spec.has(.ids) { names += ["item", "author", "category", "user"].map { RankingExamples.idPrefix + $0 } }
+        if spec.has(.sequence) { names += (0..<spec.sequenceLength).flatMap { ["\(RankingExamples.historyPrefix)item#\($0)", "\(RankingExamples.historyPrefix)category#\($0)"] } }
         return names
     }
 
@@ -289,11 +290,28 @@ public struct RankingFeatures: Sendable {
         let tags: Set<UInt64>
         /// The user's `ids` code.
         let code: Float
+        /// The `sequence` group's codes: item and leaf category per step, newest first, 0-padded.
+        let history: [Float]
+        /// The sequence's items the item space does not hold, skipped.
+        public let skippedHistory: Int
     }
 
-    /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`).
+    /// The item rows of the positive actions among a user's last actions (`types` and `rows`
+    /// side by side, newest first), in that order: what the `sequence` group reads.
+    public static func historyRows(types: some Sequence<EventType>, rows: some Sequence<Int32>) -> [Int32] {
+        zip(types, rows).compactMap { ExposureOutcomes.clickTypes.contains($0) ? $1 : nil }
+    }
+
+    /// The `sequence` group's rows for a request: the positive actions of its context (none
+    /// without the group).
+    public func historyRows(_ context: RetrievalContext) -> [Int32] {
+        spec.has(.sequence) ? Self.historyRows(types: context.recentActions.lazy.map(\.type), rows: context.recentRows) : []
+    }
+
+    /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`);
+    /// `history`: those of their positive ones, newest first (`historyRows`).
     public func request(user: String, now: Date, location: GeoPoint? = nil, device: String? = nil, city: String? = nil,
-                        recentRows: [Int32] = []) -> Request {
+                        recentRows: [Int32] = [], history: [Int32] = []) -> Request {
         let profile = users[user], record = records[user]
         var context: [Float] = []
         if spec.has(.context) {
@@ -317,11 +335,25 @@ public struct RankingFeatures: Sendable {
             let recent = recentRows.compactMap { row in row >= 0 && Int(row) < itemFacts.count && itemFacts[Int(row)].leaf >= 0 ? Int(itemFacts[Int(row)].leaf) : nil }
             for leaf in recent { shares[leaf] += 1 / Float(recent.count) }
         }
+        var sequence: [Float] = [], skipped = 0
+        if spec.has(.sequence) {
+            sequence.reserveCapacity(2 * spec.sequenceLength)
+            for row in history where sequence.count < 2 * spec.sequenceLength {
+                guard row >= 0, Int(row) < itemFacts.count, itemFacts[Int(row)].codes.x != 0 else {
+                    skipped += 1
+                    continue
+                }
+                let codes = itemFacts[Int(row)].codes
+                sequence += [codes.x, codes.z]
+            }
+            sequence += repeatElement(0, count: 2 * spec.sequenceLength - sequence.count)
+        }
         return Request(now: now.timeIntervalSince1970, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context,
                        levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
                        place: (location ?? record?.home ?? profile?.centre).map(Self.unitVector) ?? .zero,
                        profile: spec.has(.profile) ? userProfile(record) : [],
-                       tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [], code: Self.idCode(user))
+                       tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [], code: Self.idCode(user),
+                       history: sequence, skippedHistory: skipped)
     }
 
     /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.
@@ -470,6 +502,7 @@ public struct RankingFeatures: Sendable {
             for k in 0..<3 { put(codes[k]) }
             put(request.code)
         }
+        put(request.history)
     }
 
     /// The code of an id in the `ids` columns: its stable hash in 1..<2²⁴, exact as a `Float`.

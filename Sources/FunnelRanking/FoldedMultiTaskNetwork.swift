@@ -38,7 +38,7 @@ struct FoldedMultiTaskNetwork: Sendable {
     func logits(_ x: UnsafePointer<Float>, rows: Int, stride: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
         let experts = network.experts, units = units
         let y = network.ids == nil ? first.forward(x, rows: rows, in: workspace)
-            : first.forward(network.input(rows: rows, x, stride: stride, dense: stride - network.idColumns, slots: slots, in: workspace).base,
+            : first.forward(network.input(rows: rows, x, stride: stride, dense: stride - network.slotsPerRow, slots: slots, in: workspace).base,
                             rows: rows, in: workspace)
         let total = first.output
         // Each expert's first hidden layer is a block of columns of y, used in place: activated

@@ -30,7 +30,7 @@ extension MultiTaskNetwork {
         public let history: TrainingHistory
 
         /// Per task, the logits of `rows` of the unstandardised `features` (row-major, the
-        /// training width) and their id rows `slots` (`idColumns` per row), through the
+        /// training width) and their id rows `slots` (`slotsPerRow` per row), through the
         /// forward-only path.
         public func logits(_ features: [Float], slots: [Int32] = [], rows: [Int]) -> [[Float]] {
             network.taskLogits(RankingBatch(width: scaling.width, features: features), slots: slots, rows: rows, scaling: scaling)
@@ -55,18 +55,23 @@ extension MultiTaskNetwork {
         return out
     }
 
-    /// The id rows of `rows`, `idColumns` each, from `slots`.
+    /// The id rows of `rows`, `slotsPerRow` each, from `slots`.
     func slotRows(_ slots: [Int32], _ rows: some Collection<Int>) -> [Int32] {
-        guard idColumns > 0 else { return [] }
-        return rows.flatMap { r in slots[(r * idColumns)..<((r + 1) * idColumns)] }
+        let perRow = slotsPerRow
+        guard perRow > 0 else { return [] }
+        var out: [Int32] = []
+        out.reserveCapacity(rows.count * perRow)
+        for r in rows { out += slots[(r * perRow)..<((r + 1) * perRow)] }
+        return out
     }
 
     /// Trains a network for `tasks` on `trainingRows` of `features` (row-major, `width`
     /// columns, standardised by the training rows' statistics) and, with id columns, of
-    /// `slots` (`idColumns` rows of a table of `idRows` per example), early-stopped on the mean
+    /// `slots` (`idColumns` rows of a table of `idRows` per example, then the behaviour
+    /// sequence's `history` lays out), early-stopped on the mean
     /// AUC of the tasks over `validationRows`.
     public static func fit(features: [Float], width: Int, slots: [Int32] = [], idColumns: Int = 0, idRows: Int = 0,
-                           trainingRows: [Int], validationRows: [Int],
+                           history: HistoryPooling.Layout? = nil, trainingRows: [Int], validationRows: [Int],
                            tasks: [MultiTaskTarget], configuration: MultiTaskRanker.Configuration,
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
         precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
@@ -74,7 +79,7 @@ extension MultiTaskNetwork {
         let standardised = RankingBatch(width: width, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
         let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, idRows: idRows, idColumns: idColumns,
-                                       generator: &generator)
+                                       history: history, generator: &generator)
         let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
 
         var optimizer = Adam(learningRate: configuration.training.learningRate)

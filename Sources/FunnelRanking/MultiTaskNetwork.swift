@@ -2,23 +2,34 @@ import FunnelTensor
 
 /// The layers of a multi-task model: experts mixed per task by a softmax gate (MMoE), or one
 /// shared bottom, then a small tower and a one-logit head per task. The experts and gates read
-/// the dense features, then, with id columns, each column's embedding side by side.
+/// the dense features, then, with id columns, each column's embedding side by side, then, with
+/// a behaviour sequence, the sequence pooled for the candidate (`HistoryPooling`).
 public final class MultiTaskNetwork: Module, @unchecked Sendable {
     /// One table for every id column's rows (`IDVocabulary.offset` places each), if any.
     let ids: Embedding?
+    /// The row's own id columns; the sequence's slots follow them.
     let idColumns: Int
+    let history: HistoryPooling?
     let experts: [MLP]
     let gates: [Linear]
     let towers: [MLP]
     let heads: [Linear]
 
-    /// `input` dense features; `idColumns` id columns whose embeddings share `idRows` rows.
+    /// `input` dense features; `idColumns` id columns whose embeddings share `idRows` rows;
+    /// `history`: a behaviour sequence in the same rows, after them.
     public init(input dense: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, idRows: Int = 0, idColumns: Int = 0,
-                generator: inout SeededGenerator) {
+                history layout: HistoryPooling.Layout? = nil, generator: inout SeededGenerator) {
+        precondition(layout == nil || idColumns > 0, "a behaviour sequence shares the id columns' rows")
         self.idColumns = idColumns
         ids = idColumns > 0 ? Embedding(rows: idRows, dimension: c.ids.dimension, standardDeviation: 0.05, generator: &generator) : nil
         ids?.table.l2Penalty = c.ids.l2
-        let input = dense + idColumns * (ids?.dimension ?? 0)
+        let sequence = c.behaviourSequence
+        history = layout.map {
+            HistoryPooling($0, dimension: c.ids.dimension, pooling: sequence.pooling,
+                           attention: TargetAttention.Configuration(hiddenUnits: sequence.attentionUnits), recency: sequence.recency,
+                           generator: &generator)
+        }
+        let input = dense + idColumns * (ids?.dimension ?? 0) + (history?.outputWidth ?? 0)
         let expertCount = c.architecture == .mmoe ? c.experts : 1
         let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
         experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
@@ -30,16 +41,45 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
 
     public var taskCount: Int { towers.count }
 
-    /// The columns the id embeddings add to the dense features.
-    var embeddedWidth: Int { idColumns * (ids?.dimension ?? 0) }
+    /// The columns the id embeddings and the pooled sequence add to the dense features.
+    var embeddedWidth: Int { idColumns * (ids?.dimension ?? 0) + (history?.outputWidth ?? 0) }
+
+    /// Id slots per row: the row's own, then the sequence's.
+    var slotsPerRow: Int { idColumns + (history.map { $0.layout.steps * $0.layout.fields } ?? 0) }
+
+    /// A batch's slots split: each row's own, each row's targets (the own slots a sequence
+    /// step is matched with), each row's sequence.
+    private func split(_ slots: [Int32], rows: Int) -> (own: [Int32], targets: [Int32], sequence: [Int32]) {
+        guard let layout = history?.layout else { return (slots, [], []) }
+        let perRow = slotsPerRow
+        var own: [Int32] = [], targets: [Int32] = [], sequence: [Int32] = []
+        own.reserveCapacity(rows * idColumns)
+        targets.reserveCapacity(rows * layout.fields)
+        sequence.reserveCapacity(rows * (perRow - idColumns))
+        for r in 0..<rows {
+            let row = slots[(r * perRow)..<((r + 1) * perRow)]
+            own += row.prefix(idColumns)
+            for t in layout.targets { targets.append(row[row.startIndex + t]) }
+            sequence += row.dropFirst(idColumns)
+        }
+        return (own, targets, sequence)
+    }
 
     /// What the experts and gates read: the dense features `x` (`[batch, dense]`), then the
-    /// embeddings of the rows `slots` (`[batch, idColumns]`, row-major) side by side.
+    /// embeddings of the rows `slots` (`slotsPerRow` per row) side by side, then the pooled
+    /// sequence.
     public func input(_ x: Node, slots: [Int32]) -> Node {
         guard let ids else { return x }
-        let batch = x.value.shape[0]
-        let embedded = ids(slots, shape: [batch, idColumns], in: x.graph).reshaped([batch, embeddedWidth])
-        return x.graph.concat([x, embedded], axis: 1)
+        let graph = x.graph, batch = x.value.shape[0], d = ids.dimension
+        let (own, targets, sequence) = split(slots, rows: batch)
+        var parts = [x, ids(own, shape: [batch, idColumns], in: graph).reshaped([batch, idColumns * d])]
+        if let history {
+            let layout = history.layout
+            let steps = ids(sequence, shape: [batch, layout.steps * layout.fields], in: graph).reshaped([batch, layout.steps, history.width])
+            let target = ids(targets, shape: [batch, layout.fields], in: graph).reshaped([batch, history.width])
+            parts.append(history(history: steps, target: target, lengths: history.lengths(sequence, rows: batch)))
+        }
+        return graph.concat(parts, axis: 1)
     }
 
     /// `input` without a graph: `x`'s dense columns, then the embeddings, in a new matrix.
@@ -51,7 +91,18 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     func input(rows: Int, _ x: UnsafePointer<Float>, stride: Int, dense: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
         let full = workspace.matrix(rows: rows, columns: dense + embeddedWidth)
         for r in 0..<rows { (full.base + r * full.columns).update(from: x + r * stride, count: dense) }
-        ids?.gather(slots, into: full, column: dense)
+        guard let ids, rows > 0 else { return full }
+        let (own, targets, sequence) = split(slots, rows: rows)
+        ids.gather(own, into: full, column: dense)
+        if let history {
+            let layout = history.layout
+            let steps = workspace.matrix(rows: rows * layout.steps, columns: history.width)
+            ids.gather(sequence, into: steps)
+            let target = workspace.matrix(rows: rows, columns: history.width)
+            ids.gather(targets, into: target)
+            history.forward(history: steps, target: target, lengths: history.lengths(sequence, rows: rows),
+                            into: full.base + dense + idColumns * ids.dimension, stride: full.columns, in: workspace)
+        }
         return full
     }
 
@@ -101,6 +152,7 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
 
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         if let ids { FunnelTensor.visit("ids", ids, visit) }
+        if let history { FunnelTensor.visit("history", history, visit) }
         FunnelTensor.visit("experts", experts, visit)
         FunnelTensor.visit("gates", gates, visit)
         FunnelTensor.visit("towers", towers, visit)

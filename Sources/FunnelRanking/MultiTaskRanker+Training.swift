@@ -47,12 +47,16 @@ extension MultiTaskRanker {
         var configuration = configuration
         configuration.objectives = objectives
         // The dense columns, then the id columns, each id column with a vocabulary of the
-        // training rows' ids and one row per example into the shared embedding table.
+        // training rows' ids and one row per example into the shared embedding table, then the
+        // behaviour sequence's columns (left out when its pooling is `none`), whose steps share
+        // the item and category columns' vocabularies.
         let names = examples.featureNames, width = examples.width
-        let idColumns = names.indices.filter { RankingExamples.isIDColumn(names[$0]) }
+        let idColumns = names.indices.filter { RankingExamples.isIDColumn(names[$0]) && !RankingExamples.isHistoryColumn(names[$0]) }
+        let historyColumns = configuration.behaviourSequence.pooling == .none ? []
+            : names.indices.filter { RankingExamples.isHistoryColumn(names[$0]) }
         let denseColumns = names.indices.filter { !RankingExamples.isIDColumn(names[$0]) }
         guard !denseColumns.isEmpty else { throw StageError("\(modelName) needs at least one feature besides id columns") }
-        configuration.featureNames = (denseColumns + idColumns).map { names[$0] }
+        configuration.featureNames = (denseColumns + idColumns + historyColumns).map { names[$0] }
         var vocabularies: [IDVocabulary] = []
         for column in idColumns {
             vocabularies.append(IDVocabulary(fitting: examples.features, width: width, column: column, rows: kept,
@@ -60,10 +64,12 @@ extension MultiTaskRanker {
                                              offset: vocabularies.tableRows))
         }
         if !idColumns.isEmpty { configuration.idEmbedding = configuration.ids }
+        let history = try historyLayout(historyNames: historyColumns.map { names[$0] }, idNames: idColumns.map { names[$0] },
+                                        vocabularies: vocabularies)
+        if history != nil { configuration.sequence = configuration.behaviourSequence }
         let dense = try examples.withoutIDColumns.features
-        let slots = (0..<examples.count).flatMap { r in
-            zip(idColumns, vocabularies).map { column, vocabulary in vocabulary.row(of: examples.features[r * width + column]) }
-        }
+        let slots = Self.slots(examples.features, width: width, rows: 0..<examples.count, idColumns: idColumns, historyColumns: historyColumns,
+                               vocabularies: vocabularies, history: history)
         var tasks: [MultiTaskTarget] = []
         for objective in objectives {
             let labels = examples.labels[objective]!
@@ -81,7 +87,7 @@ extension MultiTaskRanker {
         }
 
         let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
-                                       idRows: vocabularies.tableRows, trainingRows: kept,
+                                       idRows: vocabularies.tableRows, history: history, trainingRows: kept,
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
         let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
@@ -123,13 +129,15 @@ extension MultiTaskRanker {
     public init(saved: SavedModel) throws {
         let (manifest, tensors) = try saved.open(as: Self.modelName, configuration: Configuration.self)
         let configuration = manifest.configuration
-        let idNames = configuration.featureNames.filter(RankingExamples.isIDColumn)
-        let width = configuration.featureNames.count - idNames.count
+        let names = configuration.featureNames
+        let historyNames = names.filter(RankingExamples.isHistoryColumn)
+        let idNames = names.filter { RankingExamples.isIDColumn($0) && !RankingExamples.isHistoryColumn($0) }
+        let width = names.count - idNames.count - historyNames.count
         guard let objectives = configuration.objectives, !objectives.isEmpty, width > 0 else {
             throw StageError("\(Self.modelName) artifact: its configuration names no objectives or features")
         }
-        guard configuration.featureNames.suffix(idNames.count).allSatisfy(RankingExamples.isIDColumn) else {
-            throw StageError("\(Self.modelName) artifact: its id columns do not follow its other features")
+        guard Array(names.suffix(idNames.count + historyNames.count)) == idNames + historyNames else {
+            throw StageError("\(Self.modelName) artifact: its id columns do not follow its other features, and its sequence's columns them")
         }
         var vocabularies: [IDVocabulary] = []
         for (k, name) in idNames.enumerated() {
@@ -140,13 +148,14 @@ extension MultiTaskRanker {
             vocabularies.append(IDVocabulary(frequent: frequent.scalars, buckets: configuration.ids.buckets,
                                              offset: vocabularies.tableRows))
         }
+        let history = try Self.historyLayout(historyNames: historyNames, idNames: idNames, vocabularies: vocabularies)
         guard let mean = tensors["scaling.mean"], let deviation = tensors["scaling.deviation"],
               mean.shape == [width], deviation.shape == [width] else {
             throw StageError("\(Self.modelName) artifact: the feature scaling does not have one value per feature (\(width))")
         }
         var generator = SeededGenerator(seed: 0)
         let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration,
-                                       idRows: vocabularies.tableRows, idColumns: idNames.count, generator: &generator)
+                                       idRows: vocabularies.tableRows, idColumns: idNames.count, history: history, generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
         self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network,
                   vocabularies: vocabularies)

@@ -33,6 +33,18 @@ public struct MultiTaskRanker: TrainableRanker {
         public init() {}
     }
 
+    /// How a behaviour sequence (the `id:history:` columns of the `sequence` feature group)
+    /// enters: pooled by attention to each candidate (DIN) or by its mean (LastN), with a
+    /// learnt vector per recency, or left out. Serving scores each candidate's attention over
+    /// every step, so the attention network is kept small.
+    public struct BehaviourSequence: Codable, Sendable, Equatable {
+        public var pooling = DIN.Pooling.attention
+        public var attentionUnits = [32, 16]
+        public var recency = true
+
+        public init() {}
+    }
+
     public struct Configuration: Codable, Sendable, Equatable {
         public var architecture = Architecture.mmoe
         /// The objectives to learn, among those the examples label; by default all of them.
@@ -53,8 +65,11 @@ public struct MultiTaskRanker: TrainableRanker {
         /// The id columns' embedding (nil: the defaults; an artifact saved before id columns
         /// existed has none, and loads).
         public var idEmbedding: IDEmbedding?
+        /// The behaviour sequence's pooling (nil: the defaults).
+        public var sequence: BehaviourSequence?
 
         var ids: IDEmbedding { idEmbedding ?? IDEmbedding() }
+        var behaviourSequence: BehaviourSequence { sequence ?? BehaviourSequence() }
 
         public init(architecture: Architecture = .mmoe) { self.architecture = architecture }
     }
@@ -105,6 +120,18 @@ public struct MultiTaskRanker: TrainableRanker {
             ids.l2 = l2
         }
         if ids != c.ids { c.idEmbedding = ids }
+        var sequence = c.behaviourSequence
+        if let name = settings.sequencePooling {
+            guard let pooling = DIN.Pooling(rawValue: name) else {
+                throw StageError("sequencePooling must be one of \(DIN.Pooling.allCases.map(\.rawValue).joined(separator: ", ")), got '\(name)'")
+            }
+            sequence.pooling = pooling
+        }
+        if let units = settings.attentionUnits {
+            sequence.attentionUnits = try layers(units, "attentionUnits") ?? units
+        }
+        sequence.recency = settings.recencyEmbedding ?? sequence.recency
+        if sequence != c.behaviourSequence { c.sequence = sequence }
         return c
     }
 
@@ -112,8 +139,11 @@ public struct MultiTaskRanker: TrainableRanker {
     public let objectives: [Objective]
     let network: MultiTaskNetwork
     let scaling: FeatureScaling
-    /// One per id column, in the order of `featureNames`' last columns.
+    /// One per id column, in the order of `featureNames`' id columns (the sequence's read
+    /// those of the item and category columns).
     let vocabularies: [IDVocabulary]
+    /// Where the behaviour sequence's columns, the last ones, are read from, if the model reads one.
+    let history: HistoryPooling.Layout?
     /// The network with the scaling folded in, for serving.
     let folded: FoldedMultiTaskNetwork
 
@@ -143,18 +173,55 @@ public struct MultiTaskRanker: TrainableRanker {
         return network.logits(network.input(x, slots: slots(batch)), gateDropout: graph.isTraining ? configuration.gateDropout : 0)
     }
 
-    /// Each row's embedding row per id column (the batch's last columns).
+    /// Each row's embedding row per id column (the batch's last columns, in `featureNames`' order).
     func slots(_ batch: RankingBatch) -> [Int32] {
+        let dense = scaling.width, own = vocabularies.count
+        let sequence = (history?.steps ?? 0) * (history?.fields ?? 0)
+        return Self.slots(batch.features, width: batch.width, rows: 0..<batch.count, idColumns: Array(dense..<(dense + own)),
+                          historyColumns: Array((dense + own)..<(dense + own + sequence)), vocabularies: vocabularies, history: history)
+    }
+
+    /// The embedding rows of `rows` of `features` (row-major, `width` columns): per row, those
+    /// of the `idColumns` by their vocabularies, then those of the `historyColumns`, each step's
+    /// fields by the vocabularies of the id columns `history.targets` names.
+    static func slots(_ features: [Float], width: Int, rows: some Sequence<Int>, idColumns: [Int], historyColumns: [Int],
+                      vocabularies: [IDVocabulary], history: HistoryPooling.Layout?) -> [Int32] {
         guard !vocabularies.isEmpty else { return [] }
-        let dense = scaling.width
         var slots: [Int32] = []
-        slots.reserveCapacity(batch.count * vocabularies.count)
-        batch.features.withUnsafeBufferPointer { x in
-            for r in 0..<batch.count {
-                for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: x[r * batch.width + dense + k])) }
+        features.withUnsafeBufferPointer { x in
+            for r in rows {
+                let row = x.baseAddress! + r * width
+                for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: row[idColumns[k]])) }
+                guard let history else { continue }
+                for (k, column) in historyColumns.enumerated() {
+                    slots.append(vocabularies[history.targets[k % history.fields]].row(of: row[column]))
+                }
             }
         }
         return slots
+    }
+
+    /// The sequence's fields, in a step's column order.
+    static let historyFields = ["item", "category"]
+
+    /// The layout of the behaviour sequence among `names` (`id:history:item#0`,
+    /// `id:history:category#0`, …, each field matched with the id column `id:<field>`), nil when
+    /// there is none; `vocabularies` those of the own id columns `idNames`.
+    static func historyLayout(historyNames: [String], idNames: [String], vocabularies: [IDVocabulary]) throws -> HistoryPooling.Layout? {
+        guard !historyNames.isEmpty else { return nil }
+        let fields = historyFields
+        let steps = historyNames.count / fields.count
+        let expected = (0..<steps).flatMap { k in fields.map { "\(RankingExamples.historyPrefix)\($0)#\(k)" } }
+        guard historyNames == expected else {
+            throw StageError("\(modelName): the behaviour sequence's columns must be \(fields.map { "\(RankingExamples.historyPrefix)\($0)#k" }.joined(separator: ", ")) for k = 0, 1, …; got \(historyNames.prefix(4).joined(separator: ", "))…")
+        }
+        let targets = try fields.map { field in
+            guard let k = idNames.firstIndex(of: RankingExamples.idPrefix + field) else {
+                throw StageError("\(modelName): a behaviour sequence needs the '\(RankingExamples.idPrefix)\(field)' column, whose rows its steps share")
+            }
+            return k
+        }
+        return HistoryPooling.Layout(steps: steps, fields: fields.count, targets: targets, padding: Int32(vocabularies[targets[0]].offset))
     }
 
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the
@@ -172,6 +239,7 @@ public struct MultiTaskRanker: TrainableRanker {
 
     init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork, vocabularies: [IDVocabulary] = []) {
         (self.configuration, self.scaling, self.network, self.vocabularies) = (configuration, scaling, network, vocabularies)
+        history = network.history?.layout
         folded = FoldedMultiTaskNetwork(network, scaling: scaling)
         objectives = configuration.objectives ?? []
     }

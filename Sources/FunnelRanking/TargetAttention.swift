@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTensor
 
 /// DIN's activation unit (Zhou et al., KDD 2018): a small network scores each step of a
@@ -85,5 +86,61 @@ public struct TargetAttention: Module {
         FunnelTensor.visit("candidate", candidate, visit)
         for (k, layer) in hidden.enumerated() { FunnelTensor.visit("hidden.\(k)", layer, visit) }
         FunnelTensor.visit("score", score, visit)
+    }
+}
+
+extension TargetAttention {
+    /// `weights` without a graph: `history` holds `[batch · steps, d]` (each row's steps one
+    /// after another), `target` `[batch, d]`; the result is `[batch, steps]`, 0 past each length.
+    public func weights(history: Matrix, target: Matrix, lengths: [Int], in workspace: Workspace) -> Matrix {
+        let (batch, d) = (target.rows, dimension)
+        let steps = batch > 0 ? history.rows / batch : 0
+        precondition(history.columns == d && target.columns == d && history.rows == batch * steps && lengths.count == batch,
+               "TargetAttention: history [batch · steps, \(d)], target [batch, \(d)] and a length per row expected, got [\(history.rows), \(history.columns)], [\(target.rows), \(target.columns)] and \(lengths.count) lengths")
+        let interaction = workspace.matrix(rows: history.rows, columns: d)
+        for b in 0..<batch {
+            let t = target.base + b * d
+            for s in 0..<steps {
+                let h = history.base + (b * steps + s) * d, o = interaction.base + (b * steps + s) * d
+                for j in 0..<d { o[j] = h[j] * t[j] }
+            }
+        }
+        let first = step.forward([history, interaction], in: workspace)
+        let fromTarget = candidate.forward(target, in: workspace)
+        let units = first.columns
+        for b in 0..<batch {
+            let c = fromTarget.base + b * units
+            for s in 0..<steps {
+                let row = first.base + (b * steps + s) * units
+                for j in 0..<units { row[j] += c[j] }
+            }
+        }
+        configuration.activation.apply(first)
+        var h = first
+        for layer in hidden {
+            h = layer.forward(h, in: workspace)
+            configuration.activation.apply(h)
+        }
+        let scores = score.forward(h, in: workspace)
+        let out = workspace.matrix(rows: batch, columns: steps)
+        for b in 0..<batch {
+            let row = scores.base + b * steps, o = out.base + b * steps, length = lengths[b]
+            o.update(repeating: 0, count: steps)
+            guard length > 0 else { continue }
+            switch configuration.normalization {
+            case .softmax:
+                var m = row[0]
+                for s in 1..<length { m = max(m, row[s]) }
+                var sum: Float = 0
+                for s in 0..<length {
+                    o[s] = Foundation.exp(row[s] - m)
+                    sum += o[s]
+                }
+                for s in 0..<length { o[s] /= sum }
+            case .none:
+                o.update(from: row, count: length)
+            }
+        }
+        return out
     }
 }

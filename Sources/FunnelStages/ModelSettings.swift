@@ -23,6 +23,11 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public var idMinCount: Int?
     public var idBuckets: Int?
     public var idL2: Float?
+    /// A behaviour sequence (`id:history:` columns): `attention` (DIN), `mean` (LastN) or
+    /// `none` (left out); the attention network's hidden widths; a vector per recency.
+    public var sequencePooling: String?
+    public var attentionUnits: [Int]?
+    public var recencyEmbedding: Bool?
 
     public init() {}
 
@@ -47,7 +52,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
             "objectives": objectives != nil, "experts": experts != nil, "expertUnits": expertUnits != nil, "towerUnits": towerUnits != nil,
             "gateDropout": gateDropout != nil, "dropout": dropout != nil, "negativeSampling": negativeSampling != nil,
             "idDimension": idDimension != nil, "idMinCount": idMinCount != nil, "idBuckets": idBuckets != nil,
-            "idL2": idL2 != nil,
+            "idL2": idL2 != nil, "sequencePooling": sequencePooling != nil, "attentionUnits": attentionUnits != nil,
+            "recencyEmbedding": recencyEmbedding != nil,
         ]
         if let field = unused.first(where: { set[$0] == true }) {
             throw StageError("\(model) has no setting '\(field)'")
@@ -56,5 +62,5 @@ public struct ModelSettings: Codable, Sendable, Equatable {
 
     /// The names of the model fields, for a model to refuse those it lacks.
     public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling",
-                                     "idDimension", "idMinCount", "idBuckets", "idL2"]
+                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding"]
 }

@@ -15,6 +15,9 @@ public struct RankingExamples: Sendable {
     public let validationStart: Int
     /// The span of the log the rows and their labels come from.
     public let window: TrainingWindow
+    /// What building the rows left out, by name (`history.skipped`: behaviour-sequence items
+    /// the item space did not hold).
+    public var skipped: [String: Int] = [:]
 
     /// `validationStart`: the first validating row; by default the last `validationFraction` validate.
     public init(featureNames: [String], features: [Float], labels: [Objective: [Float]], users: [String],
@@ -56,6 +59,12 @@ public struct RankingExamples: Sendable {
     public static let idPrefix = "id:"
 
     public static func isIDColumn(_ name: String) -> Bool { name.hasPrefix(idPrefix) }
+
+    /// The prefix of a behaviour sequence's columns, id columns too: the codes of the item and
+    /// of its category at each step (`id:history:item#0`, `id:history:category#0`, …).
+    public static let historyPrefix = idPrefix + "history:"
+
+    public static func isHistoryColumn(_ name: String) -> Bool { name.hasPrefix(historyPrefix) }
 
     /// These examples without their id columns, for a model that reads quantities only.
     public var withoutIDColumns: RankingExamples {

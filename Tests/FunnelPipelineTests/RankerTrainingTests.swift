@@ -1,6 +1,6 @@
 import Foundation
 import FunnelData
-import FunnelPipeline
+@testable import FunnelPipeline
 import FunnelTestSupport
 import Testing
 
@@ -35,6 +35,35 @@ import Testing
             checked += period > 0 ? 1 : 0
         }
         #expect(checked > 5, "examples after the first period are checked")
+    }
+
+    /// Each example's behaviour sequence is what the LastN index held just before its exposure
+    /// (its last 50 actions, exposures and views aside), the positive ones, newest first: no
+    /// action at or after the exposure, none of another user.
+    @Test func behaviourSequencesAreTheLastActionsBeforeEachExposure() async throws {
+        let (items, events) = Self.world
+        var configuration = PipelineConfiguration()
+        configuration.trainingExposures = 5_000
+        configuration.features.groups += [.ids, .sequence]
+        configuration.features.sequenceLength = 5
+        let examples = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
+        let exposures = Array(try RankerTraining.examples(events, configuration: configuration))
+        let kept = Set(EventType.allCases).subtracting([.exposure, .view])
+        let positive: Set<EventType> = [.click, .like, .collect, .share, .comment, .purchase]
+        let first = examples.featureNames.firstIndex(of: "id:history:item#0")!
+        #expect(examples.featureNames[first + 1] == "id:history:category#0" && examples.featureNames.last == "id:history:category#4")
+        let byUser = Dictionary(grouping: events.filter { kept.contains($0.type) }, by: \.userID)
+        var lengths: [Int] = []
+        for k in stride(from: 0, to: exposures.count, by: 41) {
+            let exposure = exposures[k]
+            let before = (byUser[exposure.userID] ?? []).filter { $0.timestamp < exposure.timestamp }.sorted { $0.timestamp > $1.timestamp }.prefix(50)
+            let expected = before.filter { positive.contains($0.type) }.prefix(5).map { RankingFeatures.idCode($0.itemID) }
+            let actual = (0..<5).map { examples.features[k * examples.width + first + 2 * $0] }
+            #expect(actual == expected + Array(repeating: 0, count: 5 - expected.count), "example \(k)")
+            lengths.append(expected.count)
+        }
+        #expect(lengths.filter { $0 > 0 }.count > lengths.count / 2 && lengths.contains(5), "\(lengths)")
+        #expect(examples.skipped["history.skipped"] == 0)
     }
 
     /// The examples of a tiny log, by hand: each exposure old enough to have its day of

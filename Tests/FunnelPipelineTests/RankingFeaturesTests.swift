@@ -34,7 +34,8 @@ import Testing
             Event(userID: "v", itemID: "i1", type: .click, timestamp: at(days: 0.1)),
         ]
         var spec = FeatureSpec()
-        spec.groups.append(.ids)
+        spec.groups += [.ids, .sequence]
+        spec.sequenceLength = 3
         spec.windows = [1, 7]
         spec.priorStrength = 2
         spec.userNumeric = ["age", "income"]
@@ -175,5 +176,19 @@ import Testing
         #expect(i0["id:user"] == i1["id:user"] && unknown["id:user"] != i0["id:user"])
         #expect(unknown["id:item"]! >= 1 && unknown["id:author"] == 0 && unknown["id:category"] == 0, "an unknown item has only its own id")
         #expect(row("x", row: -1, request: u)["id:item"] == unknown["id:item"])
+    }
+
+    /// The `sequence` columns: per step the item's and its category's codes, as the `ids`
+    /// columns name them, newest first, 0 past the end; rows outside the item space skipped and
+    /// counted; only positive actions count.
+    @Test func sequenceColumnsHoldTheLastPositiveActions() {
+        let u = Self.features.request(user: "u", now: Self.now, history: [1, -1, 0, 9, 1])
+        #expect(u.skippedHistory == 2)
+        let i0 = row("i0", row: 0, request: u), i1 = row("i1", row: 1, request: u)
+        let steps = (0..<3).map { k in [i0["id:history:item#\(k)"]!, i0["id:history:category#\(k)"]!] }
+        #expect(steps == [[i1["id:item"]!, i1["id:category"]!], [i0["id:item"]!, i0["id:category"]!], [i1["id:item"]!, i1["id:category"]!]])
+        let short = row("i1", row: 1, request: Self.features.request(user: "u", now: Self.now, history: [0]))
+        #expect([short["id:history:item#0"], short["id:history:item#1"], short["id:history:category#2"]] == [i0["id:item"], 0, 0])
+        #expect(RankingFeatures.historyRows(types: [.click, .hide, .like, .followAuthor, .exposure, .share], rows: [1, 2, 3, 4, 5, 6]) == [1, 3, 6])
     }
 }

@@ -82,6 +82,7 @@ import Testing
         Case("pipeline.features.itemNumeric", "[pipeline.features]\nitemNumeric = [\"price\"]"),
         Case("pipeline.features.numericBuckets", "numericBuckets = { price = [1.0] }",
              over: "[pipeline.features]\nitemNumeric = [\"price\"]"),
+        Case("pipeline.features.sequenceLength", "sequenceLength = 2", over: withSequence),
         Case("pipeline.models.epochs", "[pipeline.models.mmoe]\nepochs = 1"),
         Case("pipeline.models.batchSize", "[pipeline.models.mmoe]\nbatchSize = 256"),
         Case("pipeline.models.learningRate", "[pipeline.models.mmoe]\nlearningRate = 0.01"),
@@ -101,6 +102,9 @@ import Testing
         Case("pipeline.models.idMinCount", "[pipeline.models.mmoe]\nidMinCount = 1000", over: withIDs),
         Case("pipeline.models.idBuckets", "[pipeline.models.mmoe]\nidBuckets = 2", over: withIDs),
         Case("pipeline.models.idL2", "[pipeline.models.mmoe]\nidL2 = 0.0", over: withIDs),
+        Case("pipeline.models.sequencePooling", "[pipeline.models.mmoe]\nsequencePooling = \"mean\"", over: withSequence),
+        Case("pipeline.models.attentionUnits", "[pipeline.models.mmoe]\nattentionUnits = [3]", over: withSequence),
+        Case("pipeline.models.recencyEmbedding", "[pipeline.models.mmoe]\nrecencyEmbedding = false", over: withSequence),
         Case("pipeline.models (of the pre-ranker)", "[pipeline.models.logistic-regression]\nlearningRate = 0.2"),
         Case("pipeline.positiveOnly.negatives", "negatives = 2", over: "[pipeline.positiveOnly]"),
         Case("pipeline.positiveOnly.sampler", "sampler = \"candidates\"", over: "[pipeline.positiveOnly]"),
@@ -119,6 +123,7 @@ import Testing
     ]
 
     static let withIDs = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\"]"
+    static let withSequence = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\", \"sequence\"]"
 
 
     /// The simulated log, its items given text and content vectors (which the simulation does

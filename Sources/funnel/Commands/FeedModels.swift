@@ -57,6 +57,9 @@ enum FeedModels {
         print(String(format: "ranker %@: %d exposures (%d clicked), %d epochs; validation AUC %.4f (untrained order %.4f), log loss %.4f; saved as version %@ in %.1f s",
                      outcome.trained.name, outcome.examples, outcome.positives, r.epochs, r.metrics["click.auc"] ?? .nan, outcome.fusionAUC,
                      r.metrics["click.logloss"] ?? .nan, version, Date().timeIntervalSince(start)))
+        if let skipped = outcome.skipped["history.skipped"], skipped > 0 {
+            print("behaviour sequences: skipped \(skipped) items outside the item space (written after the examples' cutoff)")
+        }
         if let pre = outcome.preRanker {
             print(String(format: "pre-ranker %@: %d epochs; validation click AUC %.4f; keeps the best %d candidates of each feed",
                          pre.name, pre.report.epochs, pre.report.metrics["click.auc"] ?? .nan, configuration.preRankDepth))

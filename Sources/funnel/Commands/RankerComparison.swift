@@ -41,6 +41,9 @@ struct RankerComparison: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file (for Benchmarks/plot_calibration.py).")
     var json: String?
 
+    @Flag(help: "Compare behaviour sequences instead: MMoE without one, with the mean of the last actions (LastN) and with DIN's attention, on the same examples (the features gain the ids and sequence groups).")
+    var sequences = false
+
     @OptionGroup var global: GlobalOptions
 
     struct ModelResult: Codable {
@@ -74,6 +77,9 @@ struct RankerComparison: AsyncParsableCommand {
         let opened = try await StoreLocation.open(store)
         var configuration = try ConfigurationFile.pipeline(at: config)
         if let exposures { configuration.trainingExposures = exposures }
+        if sequences {
+            for group in [FeatureSpec.Group.ids, .sequence] where !configuration.features.has(group) { configuration.features.groups.append(group) }
+        }
         let data = try await FeedModels.read(opened)
         let twoTower = try await PipelineLoader.latestTwoTower(opened)
         let examples = try await RankerTraining.rankingExamples(items: data.items, users: data.users,
@@ -97,12 +103,26 @@ struct RankerComparison: AsyncParsableCommand {
             print(String(format: "%@: %.1f s, %d epochs, click AUC %.4f", name, result.seconds, report.epochs, report.metrics["click.auc"] ?? .nan))
             models.append(result)
         }
-        try record("logistic-regression") { try StageRegistry.standard.ranker(named: "logistic-regression").train!(examples, configuration.models["logistic-regression"]).report }
         // Each multi-task model as `[pipeline.models.<name>]` configures it.
         func configured(_ architecture: MultiTaskRanker.Architecture) throws -> MultiTaskRanker.Configuration {
             let base = MultiTaskRanker.Configuration(architecture: architecture)
             return try configuration.models[architecture.rawValue].map { try MultiTaskRanker.configuration(base, applying: $0) } ?? base
         }
+        if sequences {
+            for pooling in [DIN.Pooling.none, .mean, .attention] {
+                var c = try configured(.mmoe)
+                var sequence = c.sequence ?? MultiTaskRanker.BehaviourSequence()
+                sequence.pooling = pooling
+                c.sequence = sequence
+                try record(["none": "mmoe, no sequence", "mean": "mmoe + LastN mean", "attention": "mmoe + DIN"][pooling.rawValue]!) {
+                    try MultiTaskRanker.train(on: examples, configuration: c).1
+                }
+            }
+            printTable(models)
+            print("(\(configuration.features.sequenceLength) steps; \(global.threads) thread(s); BLAS: \(BLASLibrary.shared.summary))")
+            return
+        }
+        try record("logistic-regression") { try StageRegistry.standard.ranker(named: "logistic-regression").train!(examples, configuration.models["logistic-regression"]).report }
         try record("shared-bottom") { try MultiTaskRanker.train(on: examples, configuration: configured(.sharedBottom)).1 }
         var mmoe: MultiTaskRanker?
         try record("mmoe") {
@@ -142,19 +162,7 @@ struct RankerComparison: AsyncParsableCommand {
         let calibration = [("mmoe, all rows", full), ("\(sampledName), corrected", corrected), ("\(sampledName), uncorrected", uncorrected)]
             .map { CalibrationResult(model: $0.0, calibration: Calibration(probabilities: $0.1, labels: clicks)) }
 
-        let objectives = Objective.allCases.filter { models[2].metrics["\($0.rawValue).auc"] != nil }
-        print("\nValidation AUC (GAUC) per objective:\n| objective | " + models.map(\.model).joined(separator: " | ") + " |")
-        print("|---|" + String(repeating: "---:|", count: models.count))
-        for objective in objectives {
-            let cells = models.map { m in
-                m.metrics["\(objective.rawValue).auc"].map { auc in
-                    String(format: "%.4f", auc) + (m.metrics["\(objective.rawValue).gauc"].map { String(format: " (%.4f)", $0) } ?? "")
-                } ?? "–"
-            }
-            print("| \(objective.rawValue) | " + cells.joined(separator: " | ") + " |")
-        }
-        print("| training rows | " + models.map { "\($0.trainingRows)" }.joined(separator: " | ") + " |")
-        print(String(format: "| training seconds | %@ |", models.map { String(format: "%.1f", $0.seconds) }.joined(separator: " | ")))
+        printTable(models)
 
         let observed = Double(clicks.reduce(0, +)) / Double(clicks.count)
         print(String(format: "\nClick calibration on the %d validation rows (observed rate %.4f), by decile of prediction:", clicks.count, observed))
@@ -170,5 +178,22 @@ struct RankerComparison: AsyncParsableCommand {
         if let json {
             try writeJSON(Results(examples: examples.count, validation: validationRows.count, keepRate: keepRate, models: models, calibration: calibration), to: json)
         }
+    }
+
+    /// Validation AUC (GAUC) per objective, a column per model, then rows and seconds.
+    func printTable(_ models: [ModelResult]) {
+        let objectives = Objective.allCases.filter { objective in models.contains { $0.metrics["\(objective.rawValue).auc"] != nil } }
+        print("\nValidation AUC (GAUC) per objective:\n| objective | " + models.map(\.model).joined(separator: " | ") + " |")
+        print("|---|" + String(repeating: "---:|", count: models.count))
+        for objective in objectives {
+            let cells = models.map { m in
+                m.metrics["\(objective.rawValue).auc"].map { auc in
+                    String(format: "%.4f", auc) + (m.metrics["\(objective.rawValue).gauc"].map { String(format: " (%.4f)", $0) } ?? "")
+                } ?? "–"
+            }
+            print("| \(objective.rawValue) | " + cells.joined(separator: " | ") + " |")
+        }
+        print("| training rows | " + models.map { "\($0.trainingRows)" }.joined(separator: " | ") + " |")
+        print(String(format: "| training seconds | %@ |", models.map { String(format: "%.1f", $0.seconds) }.joined(separator: " | ")))
     }
 }

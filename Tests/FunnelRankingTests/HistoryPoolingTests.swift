@@ -1,0 +1,146 @@
+import Foundation
+import FunnelRanking
+import FunnelStages
+import FunnelTensor
+import Testing
+
+/// The multi-task ranker's behaviour sequence (`id:history:` columns): gradients against
+/// central differences, serving and the artifact against the graph, a sequence that must be
+/// read to rank well, and settings refused by name.
+@Suite struct HistoryPoolingTests {
+    static let fields = ["item", "category"]
+
+    static func names(steps: Int) -> [String] {
+        ["dense", "id:item", "id:category"]
+            + (0..<steps).flatMap { k in fields.map { "\(RankingExamples.historyPrefix)\($0)#\(k)" } }
+    }
+
+    /// Users with a changing interest in 12 categories; each example shows one item (of
+    /// category item mod 12) to a user whose last clicks (up to 6, newest first) the row holds.
+    /// The click depends on whether the candidate's category is the latest clicked one and
+    /// whether it is among the clicked ones, which only the sequence tells.
+    static func sequenceExamples(rows: Int = 16_000, steps: Int = 6, seed: UInt64 = 5) throws -> RankingExamples {
+        var generator = SeededGenerator(seed: seed)
+        let items = 240, categories = 12
+        func code(item: Int) -> Float { Float(100 + item) }
+        func code(category: Int) -> Float { Float(5_000 + category) }
+        var features: [Float] = [], clicks: [Float] = []
+        for _ in 0..<rows {
+            let length = Int.random(in: 0...steps, using: &generator)
+            let history = (0..<length).map { _ in Int.random(in: 0..<items, using: &generator) }
+            let item = Int.random(in: 0..<items, using: &generator)
+            let dense = Float.random(in: -1...1, using: &generator)
+            features += [dense, code(item: item), code(category: item % categories)]
+            for k in 0..<steps { features += k < length ? [code(item: history[k]), code(category: history[k] % categories)] : [0, 0] }
+            let latest = history.first.map { $0 % categories == item % categories } ?? false
+            let among = history.contains { $0 % categories == item % categories }
+            let z = -1.6 + 2.4 * (latest ? 1 : 0) + 1.2 * (among ? 1 : 0) + 0.5 * dense
+            clicks.append(Float.random(in: 0..<1, using: &generator) < 1 / (1 + exp(-z)) ? 1 : 0)
+        }
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        return try RankingExamples(featureNames: names(steps: steps), features: features, labels: [.click: clicks],
+                                   users: (0..<rows).map { "u\($0 % 300)" }, window: TrainingWindow(from: start, until: start + 86_400))
+    }
+
+    static func configuration(_ pooling: DIN.Pooling, epochs: Int = 12) -> MultiTaskRanker.Configuration {
+        var c = MultiTaskRanker.Configuration()
+        (c.training.epochs, c.training.batchSize, c.training.learningRate) = (epochs, 256, 1e-2)
+        var sequence = MultiTaskRanker.BehaviourSequence()
+        sequence.pooling = pooling
+        c.sequence = sequence
+        var ids = MultiTaskRanker.IDEmbedding()
+        (ids.minCount, ids.l2) = (2, 0.01)
+        c.idEmbedding = ids
+        return c
+    }
+
+    /// Every parameter's gradient, the shared id rows and the recency rows included, against
+    /// central differences of the summed logits, for both poolings; rows of full, partial and
+    /// empty sequences.
+    @Test(arguments: [DIN.Pooling.mean, .attention])
+    func gradientsMatchCentralDifferences(_ pooling: DIN.Pooling) {
+        var c = Self.configuration(pooling)
+        (c.expertUnits, c.towerUnits, c.experts) = ([5], [3], 2)
+        c.idEmbedding!.dimension = 3
+        c.idEmbedding!.l2 = 0
+        c.sequence!.attentionUnits = [4, 3]
+        var generator = SeededGenerator(seed: 13)
+        // Rows 0...9: row 0 pads. Own slots (item, category), then 3 steps of (item, category).
+        let layout = HistoryPooling.Layout(steps: 3, fields: 2, targets: [0, 1], padding: 0)
+        let network = MultiTaskNetwork(input: 2, tasks: 2, c, idRows: 10, idColumns: 2, history: layout, generator: &generator)
+        let slots: [Int32] = [1, 6, 2, 7, 3, 8, 4, 9,
+                              2, 7, 1, 6, 0, 0, 0, 0,
+                              5, 8, 0, 0, 0, 0, 0, 0]
+        let x = Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1])
+        func logits(_ graph: Graph) -> Node { network.logits(network.input(graph.constant(x), slots: slots), gateDropout: 0) }
+        expectParameterGradientsMatch(network, stride: 1) {
+            let graph = Graph(mode: .training)
+            graph.backward(logits(graph).sum())
+        } total: {
+            Double(logits(Graph(mode: .inference)).value.scalars.reduce(0, +))
+        }
+    }
+
+    /// The sequence read by attention ranks far better than without it, and better than its
+    /// mean, on a task where the latest click matters most.
+    @Test func attentionReadsWhatTheSequenceSays() throws {
+        let examples = try Self.sequenceExamples()
+        var auc: [DIN.Pooling: Double] = [:]
+        for pooling in DIN.Pooling.allCases {
+            let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: Self.configuration(pooling))
+            auc[pooling] = report.metrics["click.auc"]!
+            #expect(ranker.featureNames.contains("id:history:item#0") == (pooling != .none))
+        }
+        #expect(auc[.attention]! > auc[.none]! + 0.05, "\(auc)")
+        #expect(auc[.mean]! > auc[.none]! + 0.02, "\(auc)")
+        #expect(auc[.attention]! > auc[.mean]!, "\(auc)")
+    }
+
+    /// Serving (the steps gathered, pooled without a graph beside the raw features) gives the
+    /// graph's logits for full, partial and empty sequences and unseen ids, and so does the
+    /// model loaded from its artifact.
+    @Test(arguments: [DIN.Pooling.mean, .attention])
+    func servingAndTheArtifactAgreeWithTheGraph(_ pooling: DIN.Pooling) throws {
+        let examples = try Self.sequenceExamples(rows: 3_000)
+        let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: Self.configuration(pooling, epochs: 2))
+        let width = examples.width
+        var features = Array(examples.features.prefix(width * 30))
+        var unseen = [Float](repeating: 0, count: width)
+        (unseen[0], unseen[1], unseen[2], unseen[3], unseen[4]) = (0.1, 987_654, 5_003, 876_543, 5_001)
+        features += unseen
+        let batch = RankingBatch(width: width, features: features)
+        let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
+        let loaded = try MultiTaskRanker(saved: try ranker.saved(version: "1", report: report, window: examples.window))
+        #expect(loaded.featureNames == ranker.featureNames)
+        for model in [ranker, loaded] {
+            let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
+            let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+            #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+        }
+    }
+
+    @Test func aSequenceWithoutItsItemOrCategoryColumnIsRefusedByName() throws {
+        let examples = try Self.sequenceExamples(rows: 400)
+        let kept = examples.featureNames.indices.filter { examples.featureNames[$0] != "id:category" }
+        let width = examples.width
+        let without = try RankingExamples(featureNames: kept.map { examples.featureNames[$0] },
+                                          features: (0..<examples.count).flatMap { r in kept.map { examples.features[r * width + $0] } },
+                                          labels: examples.labels, users: examples.users, window: examples.window)
+        let error = #expect(throws: StageError.self) { try MultiTaskRanker.train(on: without, configuration: Self.configuration(.attention, epochs: 1)) }
+        #expect(error?.description.contains("'id:category'") == true, "\(String(describing: error))")
+    }
+
+    @Test func sequenceSettingsAreCheckedByName() throws {
+        var settings = ModelSettings()
+        settings.sequencePooling = "max"
+        let error = #expect(throws: StageError.self) { try MultiTaskRanker.configuration(.init(), applying: settings) }
+        #expect(error?.description.contains("sequencePooling") == true)
+        settings = ModelSettings()
+        (settings.sequencePooling, settings.attentionUnits, settings.recencyEmbedding) = ("mean", [8], false)
+        let c = try MultiTaskRanker.configuration(.init(), applying: settings)
+        #expect(c.sequence?.pooling == .mean && c.sequence?.attentionUnits == [8] && c.sequence?.recency == false)
+        var linear = ModelSettings()
+        linear.attentionUnits = [4]
+        #expect(throws: StageError.self) { try LogisticRanker.configuration(LogisticRanker.defaultConfiguration, applying: linear) }
+    }
+}
