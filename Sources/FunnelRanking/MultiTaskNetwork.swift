@@ -51,16 +51,16 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     /// step is matched with), each row's sequence.
     private func split(_ slots: [Int32], rows: Int) -> (own: [Int32], targets: [Int32], sequence: [Int32]) {
         guard let layout = history?.layout else { return (slots, [], []) }
-        let perRow = slotsPerRow
-        var own: [Int32] = [], targets: [Int32] = [], sequence: [Int32] = []
-        own.reserveCapacity(rows * idColumns)
-        targets.reserveCapacity(rows * layout.fields)
-        sequence.reserveCapacity(rows * (perRow - idColumns))
-        for r in 0..<rows {
-            let row = slots[(r * perRow)..<((r + 1) * perRow)]
-            own += row.prefix(idColumns)
-            for t in layout.targets { targets.append(row[row.startIndex + t]) }
-            sequence += row.dropFirst(idColumns)
+        let perRow = slotsPerRow, sequenceWidth = perRow - idColumns
+        var own = [Int32](repeating: 0, count: rows * idColumns), targets = [Int32](repeating: 0, count: rows * layout.fields)
+        var sequence = [Int32](repeating: 0, count: rows * sequenceWidth)
+        slots.withUnsafeBufferPointer { s in
+            for r in 0..<rows {
+                let row = s.baseAddress! + r * perRow
+                for k in 0..<idColumns { own[r * idColumns + k] = row[k] }
+                for (f, t) in layout.targets.enumerated() { targets[r * layout.fields + f] = row[t] }
+                for k in 0..<sequenceWidth { sequence[r * sequenceWidth + k] = row[idColumns + k] }
+            }
         }
         return (own, targets, sequence)
     }

@@ -189,13 +189,22 @@ public struct MultiTaskRanker: TrainableRanker {
         guard !vocabularies.isEmpty else { return [] }
         var slots: [Int32] = []
         features.withUnsafeBufferPointer { x in
+            var previous: UnsafePointer<Float>?
             for r in rows {
                 let row = x.baseAddress! + r * width
                 for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: row[idColumns[k]])) }
                 guard let history else { continue }
-                for (k, column) in historyColumns.enumerated() {
-                    slots.append(vocabularies[history.targets[k % history.fields]].row(of: row[column]))
+                // The rows of one request share their user's sequence: its slots are looked up once.
+                let count = historyColumns.count
+                if let previous, historyColumns.allSatisfy({ row[$0] == previous[$0] }) {
+                    let start = slots.count - vocabularies.count - count
+                    for k in 0..<count { slots.append(slots[start + k]) }
+                } else {
+                    for (k, column) in historyColumns.enumerated() {
+                        slots.append(vocabularies[history.targets[k % history.fields]].row(of: row[column]))
+                    }
                 }
+                previous = row
             }
         }
         return slots
