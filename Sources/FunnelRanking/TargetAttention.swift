@@ -97,24 +97,9 @@ extension TargetAttention {
         let steps = batch > 0 ? history.rows / batch : 0
         precondition(history.columns == d && target.columns == d && history.rows == batch * steps && lengths.count == batch,
                "TargetAttention: history [batch · steps, \(d)], target [batch, \(d)] and a length per row expected, got [\(history.rows), \(history.columns)], [\(target.rows), \(target.columns)] and \(lengths.count) lengths")
-        let interaction = workspace.matrix(rows: history.rows, columns: d)
-        for b in 0..<batch {
-            let t = target.base + b * d
-            for s in 0..<steps {
-                let h = history.base + (b * steps + s) * d, o = interaction.base + (b * steps + s) * d
-                for j in 0..<d { o[j] = h[j] * t[j] }
-            }
-        }
-        let first = step.forward([history, interaction], in: workspace)
-        let fromTarget = candidate.forward(target, in: workspace)
-        let units = first.columns
-        for b in 0..<batch {
-            let c = fromTarget.base + b * units
-            for s in 0..<steps {
-                let row = first.base + (b * steps + s) * units
-                for j in 0..<units { row[j] += c[j] }
-            }
-        }
+        let first = sharesHistory(history, rows: batch)
+            ? firstLayer(sharedHistory: history.base, steps: steps, target: target, in: workspace)
+            : firstLayer(history: history, target: target, steps: steps, in: workspace)
         configuration.activation.apply(first)
         var h = first
         for layer in hidden {
@@ -142,5 +127,68 @@ extension TargetAttention {
             }
         }
         return out
+    }
+
+    /// Whether every row's steps equal the first row's: the candidates of one request, who
+    /// share their user's sequence.
+    private func sharesHistory(_ history: Matrix, rows: Int) -> Bool {
+        guard rows > 1 else { return true }
+        let block = history.rows / rows * history.columns
+        return (1..<rows).allSatisfy { memcmp(history.base, history.base + $0 * block, block * MemoryLayout<Float>.size) == 0 }
+    }
+
+    /// The first layer, `[batch · steps, units]`, from the step part of [h, h ⊙ t] and the
+    /// candidate part, one product each.
+    private func firstLayer(history: Matrix, target: Matrix, steps: Int, in workspace: Workspace) -> Matrix {
+        let (batch, d) = (target.rows, dimension)
+        let interaction = workspace.matrix(rows: history.rows, columns: d)
+        for b in 0..<batch {
+            let t = target.base + b * d
+            for s in 0..<steps {
+                let h = history.base + (b * steps + s) * d, o = interaction.base + (b * steps + s) * d
+                for j in 0..<d { o[j] = h[j] * t[j] }
+            }
+        }
+        let first = step.forward([history, interaction], in: workspace)
+        let fromTarget = candidate.forward(target, in: workspace)
+        let units = first.columns
+        for b in 0..<batch {
+            let c = fromTarget.base + b * units
+            for s in 0..<steps {
+                let row = first.base + (b * steps + s) * units
+                for j in 0..<units { row[j] += c[j] }
+            }
+        }
+        return first
+    }
+
+    /// The same when every row has the steps `sharedHistory` (`[steps, d]`). With W = [W_h; W_i]
+    /// the step weights and W_t the candidate's, step s of row t is
+    /// h_s · W_h + b + t · (diag(h_s) · W_i + W_t): the first term once per step, the second
+    /// one product of the targets with the steps' matrices side by side, which lays its result
+    /// out as `[batch · steps, units]` without building h ⊙ t for every row.
+    private func firstLayer(sharedHistory h: UnsafeMutablePointer<Float>, steps: Int, target: Matrix, in workspace: Workspace) -> Matrix {
+        let (batch, d) = (target.rows, dimension)
+        let units = step.outputSize, width = steps * units
+        let perStep = workspace.matrix(rows: steps, columns: units)
+        let stepsMatrix = workspace.matrix(rows: d, columns: width)
+        step.weight.value.scalars.withUnsafeBufferPointer { w in
+            let bias = step.bias?.value.scalars ?? Array(repeating: 0, count: units)
+            for s in 0..<steps { (perStep.base + s * units).update(from: bias, count: units) }
+            BLAS.gemm(transposeA: false, transposeB: false, m: steps, n: units, k: d, a: h, b: w.baseAddress!, beta: 1, c: perStep.base)
+            candidate.weight.value.scalars.withUnsafeBufferPointer { c in
+                for i in 0..<d {
+                    let wi = w.baseAddress! + (d + i) * units, ct = c.baseAddress! + i * units, row = stepsMatrix.base + i * width
+                    for s in 0..<steps {
+                        let scale = h[s * d + i], o = row + s * units
+                        for j in 0..<units { o[j] = scale * wi[j] + ct[j] }
+                    }
+                }
+            }
+        }
+        let first = workspace.matrix(rows: batch * steps, columns: units)
+        for b in 0..<batch { (first.base + b * width).update(from: perStep.base, count: width) }
+        BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: d, a: target.base, b: stepsMatrix.base, beta: 1, c: first.base)
+        return first
     }
 }

@@ -108,14 +108,18 @@ import Testing
         var unseen = [Float](repeating: 0, count: width)
         (unseen[0], unseen[1], unseen[2], unseen[3], unseen[4]) = (0.1, 987_654, 5_003, 876_543, 5_001)
         features += unseen
-        let batch = RankingBatch(width: width, features: features)
-        let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
+        // A request's rows: every candidate with one user's sequence (the first row's).
+        var request = Array(features.prefix(width * 25))
+        for r in 1..<25 { for c in 3..<width { request[r * width + c] = request[c] } }
         let loaded = try MultiTaskRanker(saved: try ranker.saved(version: "1", report: report, window: examples.window))
         #expect(loaded.featureNames == ranker.featureNames)
-        for model in [ranker, loaded] {
-            let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
-            let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-            #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+        for batch in [RankingBatch(width: width, features: features), RankingBatch(width: width, features: request)] {
+            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
+            for model in [ranker, loaded] {
+                let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
+                let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+            }
         }
     }
 
