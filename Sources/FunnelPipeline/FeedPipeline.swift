@@ -347,14 +347,37 @@ public struct FeedPipeline: Sendable {
     /// acted on; no exposure window) and the ranker's predictions for them: for offline studies
     /// of rankers and fusion rules.
     public func rankingCandidates(for user: String, now: Date) async -> (items: [String], predictions: Predictions) {
+        let (candidates, request) = await studyCandidates(for: user, now: now)
+        let scored = score(candidates, items: candidates.map(\.row), request: request)
+        return (scored.chosen.map { candidates[$0].item }, scored.predictions)
+    }
+
+    /// How much of what the ranker would put first the pre-ranker keeps: of the ranker's best
+    /// `top` among every candidate a feed for `user` would rank now (no cut), the share among
+    /// the pre-ranker's best `keep`, for each of `cuts`. Nil without a pre-ranker, or with no
+    /// more candidates than `top`.
+    public func preRankRecall(for user: String, now: Date, top: Int = 50, cuts: [Int]) async -> [Double]? {
+        guard let preRanker else { return nil }
+        let (candidates, request) = await studyCandidates(for: user, now: now)
+        guard candidates.count > top else { return nil }
+        let width = features.count
+        let rows = features.rows(candidates, rows: candidates.map(\.row), columns: sourceColumns, request: request)
+        let relevance = configuration.fusion.fuse(ranker.predict(RankingBatch(width: width, features: rows, columns: rankerColumns)))
+            .map { $0.isFinite ? $0 : -.infinity }
+        let best = Set(candidates.indices.sorted { (relevance[$0], $1) > (relevance[$1], $0) }.prefix(top))
+        let batch = RankingBatch(width: width, features: rows, columns: preRankerColumns)
+        return cuts.map { keep in Double(preRanker.select(batch, keep: keep).filter(best.contains).count) / Double(top) }
+    }
+
+    /// The candidates a feed for `user` would rank now (retrieved, available, not acted on; no
+    /// exposure window), and the request's features.
+    private func studyCandidates(for user: String, now: Date) async -> ([MultiChannelRetriever.Candidate], RankingFeatures.Request) {
         let context = indexes.context(for: user, now: now, location: nil)
         let candidates = await retriever.retrieve(for: context).candidates.filter { candidate in
             candidate.row >= 0 && served[Int(candidate.row)].isAvailable(at: now)
                 && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
         }
-        let scored = score(candidates, items: candidates.map(\.row),
-                           request: features.request(user: user, now: now, recentRows: context.recentRows, history: features.historyRows(context)))
-        return (scored.chosen.map { candidates[$0].item }, scored.predictions)
+        return (candidates, features.request(user: user, now: now, recentRows: context.recentRows, history: features.historyRows(context)))
     }
 
     /// The candidates the ranker scores (every one, or the pre-ranker's best `preRankDepth`, as

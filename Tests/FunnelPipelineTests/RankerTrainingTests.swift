@@ -66,6 +66,30 @@ import Testing
         #expect(examples.skipped["history.skipped"] == 0)
     }
 
+    /// The pre-ranker's recall of the ranker's best 50 (every candidate scored): the ranker as
+    /// its own pre-ranker keeps all of them at any cut of 50 or more; reciprocal-rank fusion
+    /// keeps more the more it keeps, and all of them once it keeps every candidate.
+    @Test func preRankRecallOfTheRankersBest() async throws {
+        let (items, events) = Self.world
+        var configuration = PipelineConfiguration()
+        (configuration.trainingExposures, configuration.ranker, configuration.preRanker) = (5_000, "logistic-regression", nil)
+        let ranker = try await RankerTraining.train(items: items, events: events, configuration: configuration).ranker
+        let now = events.map(\.timestamp).max()!
+        configuration.preRanker = "logistic-regression"
+        let itself = try FeedPipeline(version: "t", configuration: configuration, items: items, events: events, now: now, ranker: ranker, preRanker: ranker)
+        configuration.preRanker = "reciprocal-rank-fusion"
+        let fusion = try FeedPipeline(version: "t", configuration: configuration, items: items, events: events, now: now, ranker: ranker)
+        var users = 0
+        for user in Array(Set(events.map(\.userID))).sorted().prefix(40) {
+            guard let same = await itself.preRankRecall(for: user, now: now, cuts: [50, 120]),
+                  let fused = await fusion.preRankRecall(for: user, now: now, cuts: [20, 60, 150, 100_000]) else { continue }
+            users += 1
+            #expect(same == [1, 1], "\(user): \(same)")
+            #expect(zip(fused, fused.dropFirst()).allSatisfy { $0 <= $1 } && fused.last == 1 && fused[0] <= 0.4, "\(user): \(fused)")
+        }
+        #expect(users >= 20)
+    }
+
     /// The examples of a tiny log, by hand: each exposure old enough to have its day of
     /// follow-up logged, in time order, labelled by what its user did with its item within a
     /// day of it; the latest `trainingExposures` of them.

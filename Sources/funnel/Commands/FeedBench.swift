@@ -33,6 +33,13 @@ struct FeedBench: AsyncParsableCommand {
     @Option(help: "A funnel.toml whose [pipeline] table configures the feed (its ranker, reranker, channels).")
     var config: String?
 
+    @Option(parsing: .upToNextOption, help: "Also report, over the --requests users, the share of the ranker's best 50 candidates (every candidate scored) that the pre-ranker keeps when it cuts to each of these sizes.")
+    var preRankCuts: [Int] = []
+
+    func validate() throws {
+        if let bad = preRankCuts.first(where: { $0 < 1 }) { throw ValidationError("--pre-rank-cuts must be positive sizes, got \(bad)") }
+    }
+
     func run() async throws {
         let configuration = try ConfigurationFile.pipeline(at: config)
         let opened = try await StoreLocation.open(store)
@@ -56,11 +63,24 @@ struct FeedBench: AsyncParsableCommand {
         }
         let perFeed = { (sum: Double) in 1e6 * sum / Double(requests) }
         total.sort()
+        var recall: [String: Double] = [:]
+        if !preRankCuts.isEmpty {
+            var sums = [Double](repeating: 0, count: preRankCuts.count), counted = 0
+            for _ in 0..<requests {
+                let user = "u\(Int(random.next() % UInt64(users)))"
+                guard let shares = await pipeline.preRankRecall(for: user, now: Date(), cuts: preRankCuts) else { continue }
+                sums = zip(sums, shares).map(+)
+                counted += 1
+            }
+            guard counted > 0 else { throw CommandFailure("--pre-rank-cuts: no user had more than 50 candidates, or the feed has no pre-ranker") }
+            for (cut, sum) in zip(preRankCuts, sums) { recall["\(cut)"] = sum / Double(counted) }
+            recall["users"] = Double(counted)
+        }
         try printJSON([
             "items": pipeline.itemCount, "ranker": pipeline.rankerName, "build_seconds": buildSeconds, "requests": requests,
             "feed_mean_us": perFeed(total.reduce(0, +)), "feed_p50_us": 1e6 * Measure.quantile(total, 0.5),
             "feed_p99_us": 1e6 * Measure.quantile(total, 0.99),
             "stage_mean_us": stages.mapValues(perFeed), "channel_mean_us": channels.mapValues(perFeed),
-        ])
+        ].merging(recall.isEmpty ? [:] : ["pre_rank_recall_of_top_50": recall]) { first, _ in first })
     }
 }
