@@ -344,7 +344,8 @@ public struct RankingFeatures: Sendable {
                     continue
                 }
                 let codes = itemFacts[Int(row)].codes
-                sequence += [codes.x, codes.z]
+                sequence.append(codes.x)
+                sequence.append(codes.z)
             }
             sequence += repeatElement(0, count: 2 * spec.sequenceLength - sequence.count)
         }
