@@ -76,14 +76,32 @@ public enum RankerTraining {
         let examples = try await rankingExamples(items: items, users: users, events: events, configuration: configuration, twoTower: twoTower,
                                                  registry: registry)
         let trained = try train(examples, configuration.models[kind.name])
-        let preRanker = try configuration.preRanker.flatMap { name in
-            name == kind.name ? nil : try registry.ranker(named: name).train?(examples, configuration.models[name])
+        var preRanker: StageRegistry.TrainedRanker?
+        if let name = configuration.preRanker, name != kind.name, let trainPreRanker = try registry.ranker(named: name).train {
+            var taught = examples
+            taught.teacher = teacherPredictions(trained.ranker, examples)
+            preRanker = try trainPreRanker(taught, configuration.models[name])
         }
         let clicks = examples.labels[.click]!
         let fusion = ReciprocalRankFusion(features: examples.featureNames).predict(examples.validationBatch).column(.click)!
         let fusionAUC = Metrics.auc(scores: fusion.map(Float.init), labels: Array(clicks[examples.validationRows]))
         return Outcome(trained: trained, preRanker: preRanker, examples: examples.count, positives: clicks.reduce(0) { $0 + Int($1) },
                        fusionAUC: fusionAUC, skipped: examples.skipped)
+    }
+
+    /// `ranker`'s predictions for every row of `examples`, per objective: what a pre-ranker
+    /// trained beside it may learn from (`RankingExamples.teacher`).
+    static func teacherPredictions(_ ranker: any Ranker, _ examples: RankingExamples) -> [Objective: [Float]] {
+        let columns = ranker.featureNames.map { examples.featureNames.firstIndex(of: $0)! }
+        var teacher: [Objective: [Float]] = [:]
+        let chunk = 8_192
+        for start in stride(from: 0, to: examples.count, by: chunk) {
+            let rows = start..<min(examples.count, start + chunk)
+            let slice = Array(examples.features[(rows.lowerBound * examples.width)..<(rows.upperBound * examples.width)])
+            let predictions = ranker.predict(RankingBatch(width: examples.width, features: slice, columns: columns))
+            for objective in predictions.objectives { teacher[objective, default: []] += predictions.column(objective)!.map(Float.init) }
+        }
+        return teacher
     }
 
     /// The examples every ranker trains on: the features of each exposure (the channels' ranks

@@ -46,6 +46,7 @@ public struct StageRegistry: Sendable {
         registry.register(MultiTaskRanker.self, as: MultiTaskRanker.Architecture.mmoe.rawValue)
         registry.register(MultiTaskRanker.self, as: MultiTaskRanker.Architecture.sharedBottom.rawValue,
                           configuration: MultiTaskRanker.Configuration(architecture: .sharedBottom))
+        registry.register(ThreeTowerRanker.self)
         registry.registerRanker(ReciprocalRankFusion.name) { ReciprocalRankFusion(features: $0) }
         registry.registerReranker("mmr") { MMRReranker(lambda: $0.mmrLambda, window: $0.mmrWindow) }
         registry.registerReranker("dpp") { DPPReranker(theta: $0.dppTheta, window: $0.dppWindow == 0 ? nil : $0.dppWindow, similarityWeight: $0.dppSimilarityWeight) }

@@ -2,26 +2,6 @@ import FunnelEval
 import FunnelStages
 import FunnelTensor
 
-/// What one task of a multi-task network learns.
-public struct MultiTaskTarget: Sendable {
-    public var name: String
-    /// Per row, 1 for a positive and 0 otherwise: what validation AUC scores.
-    public var outcomes: [Float]
-    /// Per row, what binary cross-entropy fits (the outcome, or a soft label) and its weight
-    /// (1 when `weights` is nil).
-    public var targets: [Float]
-    public var weights: [Float]?
-
-    /// A task whose loss fits its 0/1 outcomes.
-    public init(name: String, outcomes: [Float], weights: [Float]? = nil) {
-        self.init(name: name, outcomes: outcomes, targets: outcomes, weights: weights)
-    }
-
-    public init(name: String, outcomes: [Float], targets: [Float], weights: [Float]?) {
-        (self.name, self.outcomes, self.targets, self.weights) = (name, outcomes, targets, weights)
-    }
-}
-
 extension MultiTaskNetwork {
     /// A trained network, the standardisation of its input, and how training went.
     public struct Fit {

@@ -14,18 +14,7 @@ extension MultiTaskRanker {
             throw StageError("\(modelName) needs at least 20 logged exposures, got \(examples.count)")
         }
         try configuration.negativeSampling?.validate()
-        var objectives: [Objective] = []
-        for objective in configuration.objectives ?? Objective.allCases {
-            guard let labels = examples.labels[objective] else {
-                if configuration.objectives != nil { throw StageError("\(modelName): the examples have no '\(objective.rawValue)' labels") }
-                continue
-            }
-            let positives = trainingRows.reduce(0) { $0 + (labels[$1] > 0 ? 1 : 0) }
-            if positives >= 10 && positives < trainingRows.count { objectives.append(objective) }
-        }
-        guard !objectives.isEmpty else {
-            throw StageError("\(modelName): no objective has both positives and negatives among the \(trainingRows.count) training exposures")
-        }
+        let objectives = try MultiTaskTarget.objectives(examples, configured: configuration.objectives, model: modelName)
         if let sampling = configuration.negativeSampling, !objectives.contains(sampling.objective) {
             throw StageError("\(modelName): negative sampling names '\(sampling.objective.rawValue)', which the model does not learn")
         }
@@ -41,9 +30,6 @@ extension MultiTaskRanker {
             inverseRate = labels.map { $0 > 0 ? 1 : 1 / sampling.keepRate }
         }
 
-        // Per objective, the 0/1 outcome (for metrics) and what the loss fits: the outcome itself,
-        // or for watch time T (in units of the mean watched T) a label T/(T + 1) of weight T + 1,
-        // which is a positive of weight T plus a negative of weight 1 per exposure.
         var configuration = configuration
         configuration.objectives = objectives
         // The dense columns, then the id columns, each id column with a vocabulary of the
@@ -72,18 +58,10 @@ extension MultiTaskRanker {
                                vocabularies: vocabularies, history: history)
         var tasks: [MultiTaskTarget] = []
         for objective in objectives {
-            let labels = examples.labels[objective]!
-            let outcomes: [Float] = labels.map { $0 > 0 ? 1 : 0 }
             let resampled = objective == configuration.negativeSampling?.objective ? nil : inverseRate
-            if objective.isProbability {
-                tasks.append(MultiTaskTarget(name: objective.rawValue, outcomes: outcomes, weights: resampled))
-            } else {
-                let watched = trainingRows.map { labels[$0] }.filter { $0 > 0 }
-                configuration.watchTimeScale = watched.reduce(0, +) / Float(watched.count)
-                let units = labels.map { $0 / configuration.watchTimeScale }
-                let weights = units.indices.map { (units[$0] + 1) * (resampled?[$0] ?? 1) }
-                tasks.append(MultiTaskTarget(name: objective.rawValue, outcomes: outcomes, targets: units.map { $0 / ($0 + 1) }, weights: weights))
-            }
+            let (task, scale) = MultiTaskTarget.task(objective, labels: examples.labels[objective]!, trainingRows: trainingRows, weights: resampled)
+            tasks.append(task)
+            if let scale { configuration.watchTimeScale = scale }
         }
 
         let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
@@ -91,27 +69,10 @@ extension MultiTaskRanker {
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
         let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
-        // Per objective: AUC, per-user AUC and, for probabilities, log loss and expected
-        // calibration error (deciles) of the served predictions on the validation rows.
         let scores = fit.logits(dense, slots: slots, rows: Array(validationRows))
-        var interned: [String: Int32] = [:]
-        let groups = validationRows.map { row in
-            let user = examples.users[row]
-            if let id = interned[user] { return id }
-            interned[user] = Int32(interned.count)
-            return Int32(interned.count - 1)
-        }
-        var metrics: [String: Double] = ["training.rows": Double(kept.count)]
-        for (k, objective) in objectives.enumerated() {
-            let labels = Array(tasks[k].outcomes[validationRows])
-            metrics["\(objective.rawValue).auc"] = Metrics.auc(scores: scores[k], labels: labels)
-            metrics["\(objective.rawValue).gauc"] = Metrics.groupAUC(scores: scores[k], labels: labels, groups: groups)
-            if objective.isProbability {
-                let probabilities = scores[k].map { Float(model.prediction($0, objective)) }
-                metrics["\(objective.rawValue).logloss"] = Metrics.logLoss(probabilities: probabilities, labels: labels)
-                metrics["\(objective.rawValue).ece"] = Calibration(probabilities: probabilities, labels: labels).expectedError
-            }
-        }
+        var metrics = MultiTaskTarget.validationMetrics(scores, tasks: tasks, objectives: objectives, validationRows: validationRows,
+                                                        users: examples.users, prediction: model.prediction)
+        metrics["training.rows"] = Double(kept.count)
         return (model, TrainingReport(examples: examples.count, epochs: fit.history.epochs.count, metrics: metrics))
     }
 

@@ -79,22 +79,14 @@ public struct MultiTaskRanker: TrainableRanker {
 
     public static func configuration(_ base: Configuration, applying settings: ModelSettings) throws -> Configuration {
         var c = base
-        if c.architecture == .sharedBottom { try settings.refuse(["experts"], by: c.architecture.rawValue) }
+        try settings.refuse((c.architecture == .sharedBottom ? ["experts"] : []) + ModelSettings.threeTowerFields, by: c.architecture.rawValue)
         try settings.apply(to: &c.training)
-        func layers(_ units: [Int]?, _ field: String) throws -> [Int]? {
-            guard let units else { return nil }
-            guard !units.isEmpty, units.allSatisfy({ $0 >= 1 }) else { throw StageError("\(field) must list one or more positive widths, got \(units)") }
-            return units
-        }
         if let experts = settings.experts {
             guard experts >= 2 else { throw StageError("experts must be at least 2, got \(experts)") }
             c.experts = experts
         }
-        c.expertUnits = try layers(settings.expertUnits, "expertUnits") ?? c.expertUnits
-        if let towerUnits = settings.towerUnits {
-            guard towerUnits.allSatisfy({ $0 >= 1 }) else { throw StageError("towerUnits must list positive widths, got \(towerUnits)") }
-            c.towerUnits = towerUnits
-        }
+        c.expertUnits = try ModelSettings.widths(settings.expertUnits, "expertUnits") ?? c.expertUnits
+        c.towerUnits = try ModelSettings.widths(settings.towerUnits, "towerUnits", allowingNone: true) ?? c.towerUnits
         for (field, rate) in [("gateDropout", settings.gateDropout), ("dropout", settings.dropout)] {
             if let rate, !(rate >= 0 && rate < 1) { throw StageError("\(field) must be in [0, 1), got \(rate)") }
         }
@@ -127,9 +119,7 @@ public struct MultiTaskRanker: TrainableRanker {
             }
             sequence.pooling = pooling
         }
-        if let units = settings.attentionUnits {
-            sequence.attentionUnits = try layers(units, "attentionUnits") ?? units
-        }
+        sequence.attentionUnits = try ModelSettings.widths(settings.attentionUnits, "attentionUnits") ?? sequence.attentionUnits
         sequence.recency = settings.recencyEmbedding ?? sequence.recency
         if sequence != c.behaviourSequence { c.sequence = sequence }
         return c

@@ -28,6 +28,13 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public var sequencePooling: String?
     public var attentionUnits: [Int]?
     public var recencyEmbedding: Bool?
+    // The three-tower pre-ranker: each tower's widths, the layers over their outputs, and the
+    // share of its targets that are the ranker's predictions rather than the log's outcomes.
+    public var userUnits: [Int]?
+    public var itemUnits: [Int]?
+    public var crossUnits: [Int]?
+    public var topUnits: [Int]?
+    public var distillation: Float?
 
     public init() {}
 
@@ -46,6 +53,16 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         if let seed { try check(seed >= 0, "seed", "must not be negative, got \(seed)"); training.seed = UInt64(seed) }
     }
 
+    /// `units`, checked as a setting of layer widths: each positive, and at least one unless
+    /// `allowingNone`.
+    public static func widths(_ units: [Int]?, _ field: String, allowingNone: Bool = false) throws -> [Int]? {
+        guard let units else { return nil }
+        guard allowingNone || !units.isEmpty, units.allSatisfy({ $0 >= 1 }) else {
+            throw StageError("\(field) must list \(allowingNone ? "" : "one or more ")positive widths, got \(units)")
+        }
+        return units
+    }
+
     /// Refuses whichever of the model fields `unused` names is set.
     public func refuse(_ unused: [String], by model: String) throws {
         let set: [String: Bool] = [
@@ -53,7 +70,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
             "gateDropout": gateDropout != nil, "dropout": dropout != nil, "negativeSampling": negativeSampling != nil,
             "idDimension": idDimension != nil, "idMinCount": idMinCount != nil, "idBuckets": idBuckets != nil,
             "idL2": idL2 != nil, "sequencePooling": sequencePooling != nil, "attentionUnits": attentionUnits != nil,
-            "recencyEmbedding": recencyEmbedding != nil,
+            "recencyEmbedding": recencyEmbedding != nil, "userUnits": userUnits != nil, "itemUnits": itemUnits != nil,
+            "crossUnits": crossUnits != nil, "topUnits": topUnits != nil, "distillation": distillation != nil,
         ]
         if let field = unused.first(where: { set[$0] == true }) {
             throw StageError("\(model) has no setting '\(field)'")
@@ -62,5 +80,9 @@ public struct ModelSettings: Codable, Sendable, Equatable {
 
     /// The names of the model fields, for a model to refuse those it lacks.
     public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling",
-                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding"]
+                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding",
+                                     "userUnits", "itemUnits", "crossUnits", "topUnits", "distillation"]
+
+    /// The fields only the three-tower pre-ranker has.
+    public static let threeTowerFields = ["userUnits", "itemUnits", "crossUnits", "topUnits", "distillation"]
 }

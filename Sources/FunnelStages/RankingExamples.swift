@@ -18,6 +18,10 @@ public struct RankingExamples: Sendable {
     /// What building the rows left out, by name (`history.skipped`: behaviour-sequence items
     /// the item space did not hold).
     public var skipped: [String: Int] = [:]
+    /// Another model's predictions for every row, per objective (probabilities, seconds for
+    /// watch time), for a model that learns from it (distillation): the ranker's, set when a
+    /// pre-ranker is trained beside it.
+    public var teacher: [Objective: [Float]]?
 
     /// `validationStart`: the first validating row; by default the last `validationFraction` validate.
     public init(featureNames: [String], features: [Float], labels: [Objective: [Float]], users: [String],

@@ -5,11 +5,12 @@ import Testing
 
 /// What every `TrainableRanker` must do: learn from examples (beating chance on held-out rows),
 /// pass the ranker contract, survive a save and load with the same predictions, and refuse an
-/// artifact of another model or shape.
+/// artifact of another model or shape. `featureNames`: the fixture's columns' names (`x0`…`x5`
+/// by default), for a model that reads columns by their names.
 public enum TrainableRankerContract {
     public static func check<R: TrainableRanker>(_ type: R.Type, configuration: R.Configuration = R.defaultConfiguration,
-                                                 sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let examples = try Fixtures.clickExamples()
+                                                 featureNames: [String]? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let examples = try Fixtures.clickExamples(featureNames: featureNames)
         let (ranker, report) = try R.train(on: examples, configuration: configuration)
         #expect(!ranker.name.isEmpty && report.examples == examples.count, sourceLocation: sourceLocation)
         RankerContract.check(ranker, sourceLocation: sourceLocation)
@@ -51,7 +52,7 @@ public enum TrainableRankerContract {
 public enum Fixtures {
     /// 4,000 rows of 6 features; clicks drawn with probability sigmoid(w·x − 1) for a fixed w,
     /// so a model that learns the signal ranks held-out rows at an AUC of about 0.8.
-    public static func clickExamples(rows: Int = 4_000, seed: UInt64 = 11) throws -> RankingExamples {
+    public static func clickExamples(rows: Int = 4_000, seed: UInt64 = 11, featureNames: [String]? = nil) throws -> RankingExamples {
         var generator = SeededGenerator(seed: seed)
         let weights: [Float] = [1.5, -1, 0.8, 0, 0.5, -0.3]
         let width = weights.count
@@ -61,7 +62,7 @@ public enum Fixtures {
             return Float.random(in: 0..<1, using: &generator) < 1 / (1 + exp(-z)) ? 1 : 0
         }
         let start = Date(timeIntervalSince1970: 1_700_000_000)
-        return try RankingExamples(featureNames: (0..<width).map { "x\($0)" }, features: x, labels: [.click: labels],
+        return try RankingExamples(featureNames: featureNames ?? (0..<width).map { "x\($0)" }, features: x, labels: [.click: labels],
                                    users: (0..<rows).map { "u\($0 % 100)" },
                                    window: TrainingWindow(from: start, until: start.addingTimeInterval(7 * 86_400)))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import FunnelData
 @testable import FunnelPipeline
+import FunnelStages
 import FunnelTestSupport
 import Testing
 
@@ -88,6 +89,37 @@ import Testing
             #expect(zip(fused, fused.dropFirst()).allSatisfy { $0 <= $1 } && fused.last == 1 && fused[0] <= 0.4, "\(user): \(fused)")
         }
         #expect(users >= 20)
+    }
+
+    /// The three-tower pre-ranker trained beside the multi-task ranker learns from its
+    /// predictions (every objective distilled) and keeps more of its best 50 than the logistic
+    /// regression pre-ranker at the same cut.
+    @Test func threeTowerPreRankerLearnsTheRankersOrder() async throws {
+        let (items, events) = Self.world
+        var configuration = PipelineConfiguration()
+        configuration.trainingExposures = 20_000
+        configuration.models["mmoe", default: ModelSettings()].epochs = 4
+        var recall: [String: [Double]] = [:]
+        for preRanker in ["three-tower", "logistic-regression"] {
+            configuration.preRanker = preRanker
+            let outcome = try await RankerTraining.train(items: items, events: events, configuration: configuration)
+            let trained = try #require(outcome.preRanker)
+            #expect(trained.ranker.name == preRanker)
+            if preRanker == "three-tower" {
+                #expect(trained.report.metrics["distilled.objectives"] == Double(outcome.ranker.objectives.count), "\(trained.report.metrics)")
+            }
+            let now = events.map(\.timestamp).max()!
+            let pipeline = try FeedPipeline(version: "t", configuration: configuration, items: items, events: events, now: now,
+                                            ranker: outcome.ranker, preRanker: trained.ranker)
+            var sums = [0.0, 0.0], users = 0
+            for user in Array(Set(events.map(\.userID))).sorted().prefix(60) {
+                guard let kept = await pipeline.preRankRecall(for: user, now: now, cuts: [75, 150]) else { continue }
+                users += 1
+                sums = zip(sums, kept).map { $0 + $1 }
+            }
+            recall[preRanker] = sums.map { $0 / Double(max(users, 1)) }
+        }
+        #expect(zip(recall["three-tower"]!, recall["logistic-regression"]!).allSatisfy { $0 > $1 }, "recall at cuts 75, 150: \(recall)")
     }
 
     /// The examples of a tiny log, by hand: each exposure old enough to have its day of

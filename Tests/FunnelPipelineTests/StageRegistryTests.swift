@@ -93,7 +93,7 @@ struct FreshnessRanker: Ranker {
         var configuration = PipelineConfiguration()
         configuration.ranker = "logistic-regresion"
         let error = #expect(throws: PipelineError.self) { try configuration.validate() }
-        #expect(error?.description == "pipeline.ranker: unknown ranker 'logistic-regresion'; the rankers are logistic-regression, mmoe, reciprocal-rank-fusion, shared-bottom")
+        #expect(error?.description == "pipeline.ranker: unknown ranker 'logistic-regresion'; the rankers are logistic-regression, mmoe, reciprocal-rank-fusion, shared-bottom, three-tower")
         configuration = PipelineConfiguration()
         configuration.reranker = "xquad"
         let rerankerError = #expect(throws: PipelineError.self) { try configuration.validate() }

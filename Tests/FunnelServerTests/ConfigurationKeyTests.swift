@@ -105,6 +105,11 @@ import Testing
         Case("pipeline.models.sequencePooling", "[pipeline.models.mmoe]\nsequencePooling = \"mean\"", over: withSequence),
         Case("pipeline.models.attentionUnits", "[pipeline.models.mmoe]\nattentionUnits = [3]", over: withSequence),
         Case("pipeline.models.recencyEmbedding", "[pipeline.models.mmoe]\nrecencyEmbedding = false", over: withSequence),
+        Case("pipeline.models.userUnits", "[pipeline.models.three-tower]\nuserUnits = [8, 32]", over: withThreeTowers),
+        Case("pipeline.models.itemUnits", "[pipeline.models.three-tower]\nitemUnits = [8, 32]", over: withThreeTowers),
+        Case("pipeline.models.crossUnits", "[pipeline.models.three-tower]\ncrossUnits = [3]", over: withThreeTowers),
+        Case("pipeline.models.topUnits", "[pipeline.models.three-tower]\ntopUnits = [5]", over: withThreeTowers),
+        Case("pipeline.models.distillation", "[pipeline.models.three-tower]\ndistillation = 0.0", over: withThreeTowers),
         Case("pipeline.models (of the pre-ranker)", "[pipeline.models.logistic-regression]\nlearningRate = 0.2"),
         Case("pipeline.positiveOnly.negatives", "negatives = 2", over: "[pipeline.positiveOnly]"),
         Case("pipeline.positiveOnly.sampler", "sampler = \"candidates\"", over: "[pipeline.positiveOnly]"),
@@ -122,6 +127,7 @@ import Testing
         Case("pipeline.twoTower.selfSupervision.batchSize", "batchSize = 16", over: "[pipeline.twoTower.selfSupervision]\nrate = 0.5"),
     ]
 
+    static let withThreeTowers = "[pipeline]\npreRanker = \"three-tower\"\npreRankDepth = 20"
     static let withIDs = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\"]"
     static let withSequence = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\", \"sequence\"]"
 
@@ -206,7 +212,7 @@ import Testing
     static func configuration(_ text: String) throws -> PipelineConfiguration {
         var configuration = try ConfigurationFile.parse(text).pipeline ?? PipelineConfiguration()
         // Short trainings, unless the case sets `epochs`.
-        for name in ["mmoe", "shared-bottom"] where configuration.models[name]?.epochs == nil {
+        for name in ["mmoe", "shared-bottom", "three-tower"] where configuration.models[name]?.epochs == nil {
             configuration.models[name, default: ModelSettings()].epochs = 2
         }
         return configuration
