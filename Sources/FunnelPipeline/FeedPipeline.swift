@@ -294,6 +294,7 @@ public struct FeedPipeline: Sendable {
             history: features.historyRows(context)),
             written: written)
         let (scores, predictions) = (scored.relevance, scored.predictions)
+        timings.preRank = scored.preRankSeconds
         if scored.chosen.count < kept.count {
             kept = scored.chosen.map { kept[$0] }
             keptItems = scored.chosen.map { keptItems[$0] }
@@ -303,7 +304,7 @@ public struct FeedPipeline: Sendable {
         let threshold = depth > 0 ? scores.threshold(keeping: depth) : .infinity
         let shortlist = Array(kept.indices.filter { scores[$0] >= threshold && scores[$0].isFinite }
             .sorted { (scores[$0], kept[$1].item) > (scores[$1], kept[$0].item) }.prefix(depth))
-        timings.rank = split()
+        timings.rank = split() - timings.preRank
         let shortlistRows = shortlist.map { keptItems[$0] }
         let reranked = reranker.order(relevance: shortlist.map { scores[$0] }, n: request.n) { similarity(shortlistRows[$0], shortlistRows[$1]) }
         let order = configuration.scattering.isOff ? reranked
@@ -384,18 +385,21 @@ public struct FeedPipeline: Sendable {
     /// indices into `candidates`; `written`: those written since the build, by index), the
     /// ranker's predictions for them, and the relevance the reranker orders by, their fusion
     /// (`[pipeline.fusion]`). A candidate whose relevance is not a finite number gets −∞ and is
-    /// never served.
+    /// never served. `preRankSeconds`: how long the pre-ranker's cut took.
     func score(_ candidates: [MultiChannelRetriever.Candidate], items: [Int32], request: RankingFeatures.Request,
-               written: [Int: RankingFeatures.WrittenItem] = [:]) -> (chosen: [Int], relevance: [Double], predictions: Predictions) {
+               written: [Int: RankingFeatures.WrittenItem] = [:])
+        -> (chosen: [Int], relevance: [Double], predictions: Predictions, preRankSeconds: Double) {
         let width = features.count
         var rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request, written: written)
-        var chosen = Array(candidates.indices)
+        var chosen = Array(candidates.indices), preRankSeconds = 0.0
         if let preRanker, candidates.count > configuration.preRankDepth {
+            let clock = ContinuousClock(), start = clock.now
             chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)
             rows = RankingBatch(width: width, features: rows).rows(chosen).features
+            preRankSeconds = (clock.now - start).seconds
         }
         let predictions = ranker.predict(RankingBatch(width: width, features: rows, columns: rankerColumns))
-        return (chosen, configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions)
+        return (chosen, configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions, preRankSeconds)
     }
 
     /// The ranker's features of one candidate (also for an item the catalogue lacks), for training.

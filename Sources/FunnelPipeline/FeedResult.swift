@@ -88,14 +88,15 @@ public struct FeedResult: Codable, Sendable {
 }
 
 /// Seconds spent in each stage of one feed, and in each retrieval channel (which run
-/// concurrently, so their sum may exceed the retrieve stage).
+/// concurrently, so their sum may exceed the retrieve stage). The pre-rank stage is the
+/// pre-ranker's cut; the rank stage the rest of ranking, every candidate's features included.
 public struct StageTimings: Sendable {
-    public var retrieve = 0.0, filter = 0.0, rank = 0.0, rerank = 0.0
+    public var retrieve = 0.0, filter = 0.0, preRank = 0.0, rank = 0.0, rerank = 0.0
     public var channels: [String: Double] = [:]
 
     public init() {}
 
     public var stages: KeyValuePairs<String, Double> {
-        ["retrieve": retrieve, "filter": filter, "rank": rank, "rerank": rerank]
+        ["retrieve": retrieve, "filter": filter, "pre-rank": preRank, "rank": rank, "rerank": rerank]
     }
 }

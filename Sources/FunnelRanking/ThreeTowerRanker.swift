@@ -81,6 +81,7 @@ public struct ThreeTowerRanker: TrainableRanker {
     public let objectives: [Objective]
     let network: ThreeTowerNetwork
     let scaling: FeatureScaling
+    let inverseDeviation: [Float]
     /// The item tower's outputs by its input, shared by every request this ranker serves.
     public let itemCache: TowerOutputCache?
 
@@ -89,6 +90,7 @@ public struct ThreeTowerRanker: TrainableRanker {
     init(configuration: Configuration, scaling: FeatureScaling, network: ThreeTowerNetwork) {
         (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
         objectives = configuration.objectives ?? []
+        inverseDeviation = scaling.deviation.map { 1 / $0 }
         itemCache = network.item.map { TowerOutputCache(inputWidth: network.widths.item, outputWidth: $0.outputSize) }
     }
 
@@ -101,11 +103,15 @@ public struct ThreeTowerRanker: TrainableRanker {
     /// The logits `[batch, objectives]` through the forward-only path serving uses, through
     /// the item cache when `cached`.
     public func logits(_ batch: RankingBatch, cached: Bool = true, in workspace: Workspace) -> Matrix {
-        let x = workspace.matrix(rows: batch.count, columns: batch.width)
-        let inverse = scaling.deviation.map { 1 / $0 }
+        let x = workspace.matrix(rows: batch.count, columns: batch.width), width = batch.width
         batch.features.withUnsafeBufferPointer { raw in
-            for r in 0..<batch.count {
-                for j in 0..<batch.width { x.base[r * batch.width + j] = (raw[r * batch.width + j] - scaling.mean[j]) * inverse[j] }
+            scaling.mean.withUnsafeBufferPointer { mean in
+                inverseDeviation.withUnsafeBufferPointer { inverse in
+                    for r in 0..<batch.count {
+                        let from = raw.baseAddress! + r * width, to = x.base + r * width
+                        for j in 0..<width { to[j] = (from[j] - mean[j]) * inverse[j] }
+                    }
+                }
             }
         }
         return network.logits(x, itemCache: cached ? itemCache : nil, in: workspace)
@@ -119,7 +125,7 @@ public struct ThreeTowerRanker: TrainableRanker {
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the
     /// training rows' mean watch time, as seconds.
     func prediction(_ z: Float, _ objective: Objective) -> Double {
-        let z = Double(min(max(z, -30), 30))
-        return objective.isProbability ? 1 / (1 + exp(-z)) : exp(z) * Double(configuration.watchTimeScale)
+        let z = min(max(z, -30), 30)
+        return Double(objective.isProbability ? 1 / (1 + exp(-z)) : exp(z) * configuration.watchTimeScale)
     }
 }

@@ -49,7 +49,7 @@ public final class ServerMetrics: Sendable {
         func gauge(_ name: String, _ unit: String, _ help: String) -> Prometheus.Gauge {
             registry.makeGauge(descriptor: .init(namespace: "funnel", metricName: name, unitName: unit, helpText: help))
         }
-        stages = Dictionary(uniqueKeysWithValues: ["retrieve", "filter", "rank", "rerank"].map {
+        stages = Dictionary(uniqueKeysWithValues: StageTimings().stages.map(\.key).map {
             ($0, registry.makeDurationHistogram(descriptor: Self.stageDuration, labels: [("stage", $0)], buckets: Self.buckets))
         })
         eventsIngested = counter("events_ingested", "Events stored through POST /v1/events")

@@ -173,7 +173,7 @@ import Testing
             }
             let explained = try await server.call("GET", "/v1/feed/u6?n=5&explain=true", key: nil).json as? [String: Any]
             let stages = (explained?["explanation"] as? [String: Any])?["stageMilliseconds"] as? [String: Double]
-            #expect(Set(stages?.keys.map { $0 } ?? []) == ["retrieve", "filter", "rank", "rerank"] && stages?.values.allSatisfy { $0 >= 0 } == true)
+            #expect(Set(stages?.keys.map { $0 } ?? []) == ["retrieve", "filter", "pre-rank", "rank", "rerank"] && stages?.values.allSatisfy { $0 >= 0 } == true)
 
             let reply = try await server.call("GET", "/metrics", key: nil)
             #expect(reply.status == 200)
@@ -184,7 +184,7 @@ import Testing
             }
             #expect(value("funnel_http_requests_total", #"route="/v1/feed/{user}""#, #"status="200""#) ?? 0 >= 6)
             #expect(value("funnel_http_request_duration_seconds_count", #"route="/v1/feed/{user}""#, #"status="200""#) ?? 0 >= 6)
-            for stage in ["retrieve", "filter", "rank", "rerank"] {
+            for stage in ["retrieve", "filter", "pre-rank", "rank", "rerank"] {
                 #expect(value("funnel_feed_stage_duration_seconds_count", #"stage="\#(stage)""#) ?? 0 >= 6, "\(stage)")
             }
             #expect(value("funnel_feed_stage_duration_seconds_sum", #"stage="retrieve""#) ?? 0 > 0)
