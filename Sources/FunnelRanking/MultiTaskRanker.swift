@@ -92,10 +92,7 @@ public struct MultiTaskRanker: TrainableRanker {
         }
         c.gateDropout = settings.gateDropout ?? c.gateDropout
         c.dropout = settings.dropout ?? c.dropout
-        if let objectives = settings.objectives {
-            guard !objectives.isEmpty else { throw StageError("objectives must name at least one objective") }
-            c.objectives = objectives
-        }
+        c.objectives = try settings.objectives(or: c.objectives)
         if let sampling = settings.negativeSampling {
             try sampling.validate()
             c.negativeSampling = sampling

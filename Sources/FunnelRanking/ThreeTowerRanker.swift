@@ -70,10 +70,7 @@ public struct ThreeTowerRanker: TrainableRanker {
             guard share >= 0 && share <= 1 else { throw StageError("distillation must be within 0…1, got \(share)") }
             c.distillation = share
         }
-        if let objectives = settings.objectives {
-            guard !objectives.isEmpty else { throw StageError("objectives must name at least one objective") }
-            c.objectives = objectives
-        }
+        c.objectives = try settings.objectives(or: c.objectives)
         return c
     }
 

@@ -63,6 +63,13 @@ public struct ModelSettings: Codable, Sendable, Equatable {
         return units
     }
 
+    /// The objectives set, checked (at least one), or `current` when none are.
+    public func objectives(or current: [Objective]?) throws -> [Objective]? {
+        guard let objectives else { return current }
+        guard !objectives.isEmpty else { throw StageError("objectives must name at least one objective") }
+        return objectives
+    }
+
     /// Refuses whichever of the model fields `unused` names is set.
     public func refuse(_ unused: [String], by model: String) throws {
         let set: [String: Bool] = [

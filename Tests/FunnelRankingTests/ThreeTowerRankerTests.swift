@@ -141,6 +141,40 @@ import Testing
         #expect(cache.misses == 41 && cache.hits == 4 * 40 - 41 && cache.count == 41, "\(cache.misses) \(cache.hits) \(cache.count)")
     }
 
+    /// The cache returns what the tower computes, computes only what it does not hold, finds
+    /// a row added by an earlier call, and starts over rather than grow past its capacity.
+    @Test func theCacheHoldsWhatTheTowerComputed() {
+        let cache = TowerOutputCache(inputWidth: 3, outputWidth: 2, capacity: 4), scratch = Workspace()
+        var computed = 0
+        func tower(_ x: Matrix) -> Matrix {
+            computed += x.rows
+            let out = scratch.matrix(rows: x.rows, columns: 2)
+            for r in 0..<x.rows { (out.base[r * 2], out.base[r * 2 + 1]) = (x.base[r * 3] + x.base[r * 3 + 1], x.base[r * 3 + 2] * 2) }
+            return out
+        }
+        func outputs(_ rows: [[Float]]) -> [Float] {
+            let x = rows.flatMap { $0 }
+            var out = [Float](repeating: .nan, count: rows.count * 2)
+            Workspace.borrow { workspace in
+                x.withUnsafeBufferPointer { input in
+                    out.withUnsafeMutableBufferPointer { o in
+                        cache.fill(o.baseAddress!, stride: 2, inputs: input.baseAddress!, stride: 3, rows: rows.count, in: workspace, compute: tower)
+                    }
+                }
+            }
+            return out
+        }
+        #expect(outputs([[1, 2, 3], [4, 5, 6], [1, 2, 3]]) == [3, 6, 9, 12, 3, 6])
+        // A row twice in one call is computed twice and kept once.
+        #expect(computed == 3 && cache.count == 2 && cache.hits == 0 && cache.misses == 3)
+        #expect(outputs([[4, 5, 6], [0, 0, 1]]) == [9, 12, 0, 2])
+        #expect(computed == 4 && cache.count == 3 && cache.hits == 1)
+        #expect(outputs([[7, 7, 7], [8, 8, 8]]) == [14, 14, 16, 16])
+        #expect(computed == 6 && cache.count == 2, "full at 4: started over with the new rows")
+        #expect(outputs([[7, 7, 7], [1, 2, 3]]) == [14, 14, 3, 6])
+        #expect(computed == 7)
+    }
+
     @Test func settingsAreCheckedByName() throws {
         let base = ThreeTowerRanker.defaultConfiguration
         var settings = ModelSettings()
