@@ -63,27 +63,28 @@ public struct HistoryPooling: Module {
         return graph.concat([pooled, pooled * target], axis: 1)
     }
 
-    /// The same without a graph: `history` `[batch · steps, width]` (changed in place),
-    /// `target` `[batch, width]`; writes each row's `2 · width` values at `out`, `stride` apart.
-    public func forward(history: Matrix, target: Matrix, lengths: [Int], into out: UnsafeMutablePointer<Float>, stride: Int,
-                        in workspace: Workspace) {
+    /// The same without a graph: `history` `[batch · steps, width]`, or with `shared` the
+    /// `[steps, width]` every row reads (changed in place), `target` `[batch, width]`; writes
+    /// each row's `2 · width` values at `out`, `stride` apart.
+    public func forward(history: Matrix, shared: Bool = false, target: Matrix, lengths: [Int], into out: UnsafeMutablePointer<Float>,
+                        stride: Int, in workspace: Workspace) {
         let (batch, steps, w) = (target.rows, layout.steps, width)
         if let recency {
             recency.table.value.scalars.withUnsafeBufferPointer { table in
-                for r in 0..<(batch * steps) {
+                for r in 0..<history.rows {
                     let row = history.base + r * w, add = table.baseAddress! + (r % steps) * w
                     for j in 0..<w { row[j] += add[j] }
                 }
             }
         }
-        let weights = attention?.weights(history: history, target: target, lengths: lengths, in: workspace)
+        let weights = attention?.weights(history: history, shared: shared, target: target, lengths: lengths, in: workspace)
         for b in 0..<batch {
             let pooled = out + b * stride, t = target.base + b * w
             pooled.update(repeating: 0, count: w)
             let length = lengths[b]
             for s in 0..<length {
                 let a = weights.map { $0.base[b * steps + s] } ?? 1 / Float(length)
-                let h = history.base + (b * steps + s) * w
+                let h = history.base + ((shared ? 0 : b * steps) + s) * w
                 for j in 0..<w { pooled[j] += a * h[j] }
             }
             for j in 0..<w { pooled[w + j] = pooled[j] * t[j] }

@@ -1,3 +1,4 @@
+import Foundation
 import FunnelTensor
 
 /// The layers of a multi-task model: experts mixed per task by a softmax gate (MMoE), or one
@@ -95,12 +96,18 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         let (own, targets, sequence) = split(slots, rows: rows)
         ids.gather(own, into: full, column: dense)
         if let history {
-            let layout = history.layout
-            let steps = workspace.matrix(rows: rows * layout.steps, columns: history.width)
-            ids.gather(sequence, into: steps)
+            // One request's candidates share their user's sequence: its steps are gathered
+            // once, and the attention reads them once.
+            let layout = history.layout, perRow = layout.steps * layout.fields
+            let shared = sequence.withUnsafeBufferPointer { s in
+                (1..<rows).allSatisfy { memcmp(s.baseAddress!, s.baseAddress! + $0 * perRow, perRow * MemoryLayout<Int32>.size) == 0 }
+            }
+            let steps = workspace.matrix(rows: (shared ? 1 : rows) * layout.steps, columns: history.width)
+            ids.gather(shared ? Array(sequence.prefix(perRow)) : sequence, into: steps)
             let target = workspace.matrix(rows: rows, columns: history.width)
             ids.gather(targets, into: target)
-            history.forward(history: steps, target: target, lengths: history.lengths(sequence, rows: rows),
+            let lengths = shared ? Array(repeating: history.lengths(sequence, rows: 1)[0], count: rows) : history.lengths(sequence, rows: rows)
+            history.forward(history: steps, shared: shared, target: target, lengths: lengths,
                             into: full.base + dense + idColumns * ids.dimension, stride: full.columns, in: workspace)
         }
         return full

@@ -91,13 +91,15 @@ public struct TargetAttention: Module {
 
 extension TargetAttention {
     /// `weights` without a graph: `history` holds `[batch · steps, d]` (each row's steps one
-    /// after another), `target` `[batch, d]`; the result is `[batch, steps]`, 0 past each length.
-    public func weights(history: Matrix, target: Matrix, lengths: [Int], in workspace: Workspace) -> Matrix {
+    /// after another), or with `shared` the `[steps, d]` every row reads (one request's
+    /// candidates share their user's sequence); `target` `[batch, d]`. The result is `[batch,
+    /// steps]`, 0 past each length.
+    public func weights(history: Matrix, shared: Bool = false, target: Matrix, lengths: [Int], in workspace: Workspace) -> Matrix {
         let (batch, d) = (target.rows, dimension)
-        let steps = batch > 0 ? history.rows / batch : 0
-        precondition(history.columns == d && target.columns == d && history.rows == batch * steps && lengths.count == batch,
-               "TargetAttention: history [batch · steps, \(d)], target [batch, \(d)] and a length per row expected, got [\(history.rows), \(history.columns)], [\(target.rows), \(target.columns)] and \(lengths.count) lengths")
-        let first = sharesHistory(history, rows: batch)
+        let steps = shared ? history.rows : batch > 0 ? history.rows / batch : 0
+        precondition(history.columns == d && target.columns == d && (shared || history.rows == batch * steps) && lengths.count == batch,
+               "TargetAttention: history [batch · steps, \(d)] (or [steps, \(d)] shared), target [batch, \(d)] and a length per row expected, got [\(history.rows), \(history.columns)], [\(target.rows), \(target.columns)] and \(lengths.count) lengths")
+        let first = shared
             ? firstLayer(sharedHistory: history.base, steps: steps, target: target, in: workspace)
             : firstLayer(history: history, target: target, steps: steps, in: workspace)
         configuration.activation.apply(first)
@@ -129,14 +131,6 @@ extension TargetAttention {
         return out
     }
 
-    /// Whether every row's steps equal the first row's: the candidates of one request, who
-    /// share their user's sequence.
-    private func sharesHistory(_ history: Matrix, rows: Int) -> Bool {
-        guard rows > 1 else { return true }
-        let block = history.rows / rows * history.columns
-        return (1..<rows).allSatisfy { memcmp(history.base, history.base + $0 * block, block * MemoryLayout<Float>.size) == 0 }
-    }
-
     /// The first layer, `[batch · steps, units]`, from the step part of [h, h ⊙ t] and the
     /// candidate part, one product each.
     private func firstLayer(history: Matrix, target: Matrix, steps: Int, in workspace: Workspace) -> Matrix {
@@ -162,7 +156,7 @@ extension TargetAttention {
         return first
     }
 
-    /// The same when every row has the steps `sharedHistory` (`[steps, d]`). With W = [W_h; W_i]
+    /// The same when every row reads the steps `sharedHistory` (`[steps, d]`). With W = [W_h; W_i]
     /// the step weights and W_t the candidate's, step s of row t is
     /// h_s · W_h + b + t · (diag(h_s) · W_i + W_t): the first term once per step, the second
     /// one product of the targets with the steps' matrices side by side, which lays its result
