@@ -47,15 +47,23 @@ public struct FeatureScaling: Sendable, Equatable {
 
     /// The standardised values of `features` (whole rows, row-major).
     public func apply(_ features: some Collection<Float>) -> [Float] {
+        let values = Array(features)
+        return [Float](unsafeUninitializedCapacity: values.count) { out, count in
+            if let base = out.baseAddress { values.withUnsafeBufferPointer { apply($0, into: base) } }
+            count = values.count
+        }
+    }
+
+    /// The same written to `out`, for a caller that holds the room (a serving workspace).
+    public func apply(_ features: UnsafeBufferPointer<Float>, into out: UnsafeMutablePointer<Float>) {
         let width = width, inverse = deviation.map { 1 / $0 }
-        return [Float](unsafeUninitializedCapacity: features.count) { out, count in
-            var (i, j) = (0, 0)
-            for x in features {
-                out[i] = (x - mean[j]) * inverse[j]
-                i += 1
-                j = j + 1 == width ? 0 : j + 1
+        mean.withUnsafeBufferPointer { mean in
+            inverse.withUnsafeBufferPointer { inverse in
+                for r in 0..<(features.count / width) {
+                    let from = features.baseAddress! + r * width, to = out + r * width
+                    for j in 0..<width { to[j] = (from[j] - mean[j]) * inverse[j] }
+                }
             }
-            count = i
         }
     }
 }

@@ -42,7 +42,7 @@ extension ThreeTowerRanker {
         }
 
         let scaling = FeatureScaling(fitting: features, width: widths.total, rows: trainingRows)
-        let standardised = scaling.apply(features)
+        let standardised = RankingBatch(width: widths.total, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
         let network = ThreeTowerNetwork(widths: widths, tasks: tasks.count, configuration, generator: &generator)
         let model = ThreeTowerRanker(configuration: configuration, scaling: scaling, network: network)
@@ -55,8 +55,7 @@ extension ThreeTowerRanker {
         let width = widths.total
         let history = Trainer(configuration.training).fit(network, exampleCount: trainingRows.count, optimizer: &optimizer,
             loss: { graph, rows in
-                var x = [Float](repeating: 0, count: rows.count * width)
-                for (k, r) in rows.enumerated() { x[(k * width)..<((k + 1) * width)] = standardised[(r * width)..<((r + 1) * width)] }
+                let x = standardised.rows(rows).features
                 let z = network.logits(graph.constant(Tensor(shape: [rows.count, width], scalars: x)))
                 let losses = tasks.indices.map { k in
                     graph.binaryCrossEntropy(logits: z.slice(axis: 1, start: k, length: 1).reshaped([rows.count]),

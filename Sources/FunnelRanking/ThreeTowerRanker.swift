@@ -78,7 +78,6 @@ public struct ThreeTowerRanker: TrainableRanker {
     public let objectives: [Objective]
     let network: ThreeTowerNetwork
     let scaling: FeatureScaling
-    let inverseDeviation: [Float]
     /// The item tower's outputs by its input, shared by every request this ranker serves.
     public let itemCache: TowerOutputCache?
 
@@ -87,7 +86,6 @@ public struct ThreeTowerRanker: TrainableRanker {
     init(configuration: Configuration, scaling: FeatureScaling, network: ThreeTowerNetwork) {
         (self.configuration, self.scaling, self.network) = (configuration, scaling, network)
         objectives = configuration.objectives ?? []
-        inverseDeviation = scaling.deviation.map { 1 / $0 }
         itemCache = network.item.map { TowerOutputCache(inputWidth: network.widths.item, outputWidth: $0.outputSize) }
     }
 
@@ -100,17 +98,8 @@ public struct ThreeTowerRanker: TrainableRanker {
     /// The logits `[batch, objectives]` through the forward-only path serving uses, through
     /// the item cache when `cached`.
     public func logits(_ batch: RankingBatch, cached: Bool = true, in workspace: Workspace) -> Matrix {
-        let x = workspace.matrix(rows: batch.count, columns: batch.width), width = batch.width
-        batch.features.withUnsafeBufferPointer { raw in
-            scaling.mean.withUnsafeBufferPointer { mean in
-                inverseDeviation.withUnsafeBufferPointer { inverse in
-                    for r in 0..<batch.count {
-                        let from = raw.baseAddress! + r * width, to = x.base + r * width
-                        for j in 0..<width { to[j] = (from[j] - mean[j]) * inverse[j] }
-                    }
-                }
-            }
-        }
+        let x = workspace.matrix(rows: batch.count, columns: batch.width)
+        batch.features.withUnsafeBufferPointer { scaling.apply($0, into: x.base) }
         return network.logits(x, itemCache: cached ? itemCache : nil, in: workspace)
     }
 

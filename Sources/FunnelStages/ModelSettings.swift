@@ -87,8 +87,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
 
     /// The names of the model fields, for a model to refuse those it lacks.
     public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling",
-                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding",
-                                     "userUnits", "itemUnits", "crossUnits", "topUnits", "distillation"]
+                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding"]
+        + threeTowerFields
 
     /// The fields only the three-tower pre-ranker has.
     public static let threeTowerFields = ["userUnits", "itemUnits", "crossUnits", "topUnits", "distillation"]
