@@ -39,18 +39,18 @@ public struct ExperimentSimulation {
         let served = try ExperimentPlan(holdout: plan.holdout, experiments: experiments)
         let logged = try await PipelineLoader.events(store)
 
-        // Each run on its own pipeline: the LastN index takes in the run's sessions.
+        // Each run on its own pipeline: its LastN index (and long history) takes in the run's sessions.
         func build() async throws -> FeedPipeline { try await PipelineLoader.build(store, configuration: configuration) }
         let arms = try ExperimentArms(plan: served, overrides: overrides, base: try await build())
         let control = try await build().applying(overrides[name]?[ExperimentPlan.Experiment.control] ?? PipelineOverrides())
         let treatment = try await build().applying(overrides[name]?[arm] ?? PipelineOverrides())
 
-        // Per run: each user's pipeline and label, the LastN index every pipeline of the run
+        // Per run: each user's pipeline and label, the indexes every pipeline of the run
         // shares (an arm's pipeline is its base with other settings), and a suffix for user ids.
-        let runs: [(pipeline: (String) -> (FeedPipeline, String?), lastN: LastNIndex, relabel: String?)] = [
-            ({ user in let (p, a) = arms.pipeline(for: user); return (p, a.label.isEmpty ? nil : a.label) }, arms.base.indexes.lastN, nil),
-            ({ _ in (control, "\(name)=\(ExperimentPlan.Experiment.control)") }, control.indexes.lastN, nil),
-            ({ _ in (treatment, "\(name)=\(arm)") }, treatment.indexes.lastN, "#"),
+        let runs: [(pipeline: (String) -> (FeedPipeline, String?), indexes: RetrievalIndexes, relabel: String?)] = [
+            ({ user in let (p, a) = arms.pipeline(for: user); return (p, a.label.isEmpty ? nil : a.label) }, arms.base.indexes, nil),
+            ({ _ in (control, "\(name)=\(ExperimentPlan.Experiment.control)") }, control.indexes, nil),
+            ({ _ in (treatment, "\(name)=\(arm)") }, treatment.indexes, "#"),
         ]
         var outcomes: [[Event]] = []
         for run in runs {
@@ -64,7 +64,7 @@ public struct ExperimentSimulation {
                     labels[user] = label
                     return await pipeline.feed(FeedRequest(user: user, n: n, now: time), state: state).items.map(\.item)
                 }, record: { session in
-                    run.lastN.record(session)
+                    run.indexes.record(session)
                     state.write(session)
                 }).map { e in
                     var e = e

@@ -32,18 +32,29 @@ import Foundation
 ///   the channels read, so it needs the `ids` group, whose item and category rows its steps
 ///   share; the multi-task ranker pools it by attention to each candidate (DIN) or by its mean.
 ///   An item the item space does not hold (written since the build) is skipped.
+/// - `categorySequence`: per candidate, the user's last `categorySequenceLength` positive
+///   actions on items of the candidate's leaf category, found in their long history of
+///   `longHistoryLength` positive actions (SIM's hard search, Pi et al., CIKM 2020), newest
+///   first: each step the item's code and the bucket of the action's age (`id:category-sequence:item#k`,
+///   `id:category-sequence:age#k`: bucket 1 holds ages under an hour, bucket b > 1 those of
+///   2^(b−2) to 2^(b−1) hours, the last one every older action; 0 past the sequence's end). It needs the `ids` group, whose item rows its steps
+///   share; the multi-task ranker pools it by attention to the candidate with a vector per age
+///   bucket. Items outside the item space are skipped.
 public struct FeatureSpec: Codable, Sendable, Equatable {
     public enum Group: String, Codable, Sendable, CaseIterable {
-        case channels, item, author, user, interest, context, profile, ids, sequence
+        case channels, item, author, user, interest, context, profile, ids, sequence, categorySequence
     }
 
     /// The longest behaviour sequence: the LastN index keeps each user's last 50 actions.
     public static let longestSequence = 50
 
-    /// Every group but `ids` and `sequence`, which a configuration adds: on the simulated
+    /// The longest long history searched by the category sequence.
+    public static let longestHistory = 10_000
+
+    /// Every group but `ids` and the sequences, which a configuration adds: on the simulated
     /// worlds the statistics already carry most of what they would (see
     /// `Benchmarks/results/rankers-simulated.md`).
-    public var groups: [Group] = Group.allCases.filter { $0 != .ids && $0 != .sequence }
+    public var groups: [Group] = Group.allCases.filter { ![.ids, .sequence, .categorySequence].contains($0) }
     /// The statistics' windows, in days.
     public var windows: [Int] = [1, 7, 30]
     /// Pseudo-exposures (or pseudo-clicks) of every rate's prior.
@@ -61,6 +72,9 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
     public var numericBuckets: [String: [Double]] = [:]
     /// Steps of the `sequence` group.
     public var sequenceLength = 20
+    /// Steps of the `categorySequence` group, and the positive actions per user it searches.
+    public var categorySequenceLength = 16
+    public var longHistoryLength = 1_000
 
     public init() {}
 
@@ -84,6 +98,8 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         itemNumeric = try c.decodeIfPresent([String].self, forKey: .itemNumeric) ?? d.itemNumeric
         numericBuckets = try c.decodeIfPresent([String: [Double]].self, forKey: .numericBuckets) ?? d.numericBuckets
         sequenceLength = try c.decodeIfPresent(Int.self, forKey: .sequenceLength) ?? d.sequenceLength
+        categorySequenceLength = try c.decodeIfPresent(Int.self, forKey: .categorySequenceLength) ?? d.categorySequenceLength
+        longHistoryLength = try c.decodeIfPresent(Int.self, forKey: .longHistoryLength) ?? d.longHistoryLength
     }
 
     public func validate() throws {
@@ -99,6 +115,11 @@ public struct FeatureSpec: Codable, Sendable, Equatable {
         try check(!has(.sequence) || has(.ids), "groups", "names 'sequence' without 'ids': the sequence's steps share the item and category rows of the ids")
         try check((1...Self.longestSequence).contains(sequenceLength), "sequenceLength",
                   "must be within 1…\(Self.longestSequence) (the LastN index keeps \(Self.longestSequence) actions per user)")
+        try check(!has(.categorySequence) || has(.ids), "groups",
+                  "names 'categorySequence' without 'ids': the category sequence's steps share the item rows of the ids")
+        try check((1...Self.longestSequence).contains(categorySequenceLength), "categorySequenceLength", "must be within 1…\(Self.longestSequence)")
+        try check((categorySequenceLength...Self.longestHistory).contains(longHistoryLength), "longHistoryLength",
+                  "must be within categorySequenceLength (\(categorySequenceLength))…\(Self.longestHistory)")
         try check(ageBuckets.allSatisfy { $0.isFinite && $0 > 0 } && zip(ageBuckets, ageBuckets.dropFirst()).allSatisfy { $0 < $1 },
                   "ageBuckets", "must be positive hours in increasing order")
         for (field, names) in [("userNumeric", userNumeric), ("itemNumeric", itemNumeric)] {

@@ -86,6 +86,9 @@ public struct FeedPipeline: Sendable {
         parameters.neighboursPerItem = configuration.neighboursPerItem
         parameters.als = configuration.quota(of: "als") > 0 ? ImplicitALS.Parameters() : nil
         parameters.item2vec = configuration.quota(of: "item2vec") > 0 ? Item2Vec.Parameters() : nil
+        if configuration.features.has(.categorySequence) {
+            parameters.longHistory = (configuration.features.longHistoryLength, ExposureOutcomes.clickTypes)
+        }
         indexes = RetrievalIndexes(items: items, events: events, now: now, parameters: parameters)
         let space = indexes.items
         self.twoTower = twoTower.flatMap {
@@ -291,7 +294,7 @@ public struct FeedPipeline: Sendable {
         }
         let scored = score(kept, items: keptItems, request: features.request(
             user: request.user, now: now, location: request.location, device: request.device, city: request.city, recentRows: context.recentRows,
-            history: features.historyRows(context)),
+            history: features.historyRows(context), longHistory: indexes.longHistory?.actions(of: request.user) ?? []),
             written: written)
         let (scores, predictions) = (scored.relevance, scored.predictions)
         timings.preRank = scored.preRankSeconds
@@ -378,7 +381,8 @@ public struct FeedPipeline: Sendable {
             candidate.row >= 0 && served[Int(candidate.row)].isAvailable(at: now)
                 && !(context.hasActedOn(row: candidate.row) ?? context.actedOn.contains(candidate.item))
         }
-        return (candidates, features.request(user: user, now: now, recentRows: context.recentRows, history: features.historyRows(context)))
+        return (candidates, features.request(user: user, now: now, recentRows: context.recentRows, history: features.historyRows(context),
+                                             longHistory: indexes.longHistory?.actions(of: user) ?? []))
     }
 
     /// The candidates the ranker scores (every one, or the pre-ranker's best `preRankDepth`, as

@@ -143,8 +143,8 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
             do { try kind.check(settings) } catch { throw PipelineError("pipeline.models.\(name): \(error)") }
             let sequenceSettings = [("sequencePooling", settings.sequencePooling != nil), ("attentionUnits", settings.attentionUnits != nil),
                                     ("recencyEmbedding", settings.recencyEmbedding != nil)]
-            if !features.has(.sequence), let (field, _) = sequenceSettings.first(where: \.1) {
-                throw PipelineError("pipeline.models.\(name).\(field): the features have no behaviour sequence; add \"sequence\" (and \"ids\") to pipeline.features.groups")
+            if !features.has(.sequence), !features.has(.categorySequence), let (field, _) = sequenceSettings.first(where: \.1) {
+                throw PipelineError("pipeline.models.\(name).\(field): the features have no behaviour sequence; add \"sequence\" or \"categorySequence\" (and \"ids\") to pipeline.features.groups")
             }
         }
         func check(_ ok: Bool, _ field: String, _ rule: String) throws {

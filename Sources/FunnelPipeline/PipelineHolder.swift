@@ -27,10 +27,10 @@ public final class PipelineHolder: @unchecked Sendable {
 
     public var current: FeedPipeline? { lock.withLock { pipeline } }
 
-    /// Records written events in the serving version's LastN index and in the live state.
+    /// Records written events in the serving version's LastN index (and long history) and in the live state.
     public func record(_ events: [Event]) {
         lock.withLock {
-            pipeline?.indexes.lastN.record(events)
+            pipeline?.indexes.record(events)
             written += events
             if written.count > Self.eventCapacity { written.removeFirst(written.count - Self.eventCapacity) }
         }
@@ -52,7 +52,7 @@ public final class PipelineHolder: @unchecked Sendable {
     public func swap(_ next: FeedPipeline, experiments: ExperimentArms? = nil) {
         lock.withLock {
             let missed = written.filter { $0.timestamp > next.builtAt }
-            next.indexes.lastN.record(missed)
+            next.indexes.record(missed)
             written = missed
             pipeline = next
             arms = experiments

@@ -175,9 +175,14 @@ public enum RankerTraining {
             for await (period, snapshot) in group { snapshots[period] = snapshot }
         }
         let sequences = configuration.features.has(.sequence) ? UserSequences(events, lastN: indexes.lastN) : nil
+        // Every positive action of the log, so that each example reads the long history as it
+        // stood just before its exposure.
+        let longHistory = configuration.features.has(.categorySequence) ? LongHistoryIndex(capacity: .max, types: ExposureOutcomes.clickTypes, items: indexes.items) : nil
+        longHistory?.record(events)
+        let longHistoryLength = configuration.features.longHistoryLength
         var features: [Float] = []
         var labels = Dictionary(uniqueKeysWithValues: Objective.allCases.map { ($0, [Float]()) })
-        var skippedHistory = 0
+        var skippedHistory = 0, skippedLongHistory = 0
         features.reserveCapacity(exposures.count * names.count)
         for exposure in exposures {
             let candidate = provenance[exposure.userID]?[exposure.itemID] ?? .init(item: exposure.itemID, provenance: [])
@@ -185,8 +190,11 @@ public enum RankerTraining {
             let snapshot = snapshots[period]!
             let request = snapshot.request(user: exposure.userID, now: exposure.timestamp, device: exposure.context.device,
                                            city: exposure.context.city, recentRows: recentRows[exposure.userID] ?? [],
-                                           history: sequences?.historyRows(of: exposure.userID, before: exposure.timestamp) ?? [])
+                                           history: sequences?.historyRows(of: exposure.userID, before: exposure.timestamp) ?? [],
+                                           longHistory: longHistory?.actions(of: exposure.userID, before: exposure.timestamp.timeIntervalSince1970,
+                                                                             limit: longHistoryLength) ?? [])
             skippedHistory += request.skippedHistory
+            skippedLongHistory += request.skippedLongHistory
             pipeline.features(of: candidate, with: snapshot, request: request, to: &features)
             for (objective, label) in outcomes.labels(of: exposure) { labels[objective]!.append(label) }
         }
@@ -198,6 +206,7 @@ public enum RankerTraining {
         var examples = try RankingExamples(featureNames: names, features: features, labels: labels,
                                            users: exposures.map(\.userID), validationStart: validationStart, window: window)
         if sequences != nil { examples.skipped["history.skipped"] = skippedHistory }
+        if longHistory != nil { examples.skipped["category-sequence.skipped"] = skippedLongHistory }
         return examples
     }
 

@@ -219,6 +219,10 @@ public struct RankingFeatures: Sendable {
         }
         if spec.has(.ids) { names += ["item", "author", "category", "user"].map { RankingExamples.idPrefix + $0 } }
         if spec.has(.sequence) { names += (0..<spec.sequenceLength).flatMap { ["\(RankingExamples.historyPrefix)item#\($0)", "\(RankingExamples.historyPrefix)category#\($0)"] } }
+        if spec.has(.categorySequence) {
+            let prefix = RankingExamples.categorySequencePrefix
+            names += (0..<spec.categorySequenceLength).flatMap { ["\(prefix)item#\($0)", "\(prefix)age#\($0)"] }
+        }
         return names
     }
 
@@ -294,6 +298,13 @@ public struct RankingFeatures: Sendable {
         let history: [Float]
         /// The sequence's items the item space does not hold, skipped.
         public let skippedHistory: Int
+        /// The `categorySequence` group's codes (item, age bucket per step) of each leaf category
+        /// the long history holds, one block after another, and by leaf the block's start (−1
+        /// for none).
+        let categorySequences: [Float]
+        let categoryStart: [Int32]
+        /// The long history's items the item space does not hold, skipped.
+        public let skippedLongHistory: Int
     }
 
     /// The item rows of the positive actions among a user's last actions (`types` and `rows`
@@ -309,9 +320,10 @@ public struct RankingFeatures: Sendable {
     }
 
     /// `recentRows`: the item rows of the user's last actions (`RetrievalContext.recentRows`);
-    /// `history`: those of their positive ones, newest first (`historyRows`).
+    /// `history`: those of their positive ones, newest first (`historyRows`); `longHistory`:
+    /// their long history, oldest first (`LongHistoryIndex`).
     public func request(user: String, now: Date, location: GeoPoint? = nil, device: String? = nil, city: String? = nil,
-                        recentRows: [Int32] = [], history: [Int32] = []) -> Request {
+                        recentRows: [Int32] = [], history: [Int32] = [], longHistory: [LongHistoryIndex.Action] = []) -> Request {
         let profile = users[user], record = records[user]
         var context: [Float] = []
         if spec.has(.context) {
@@ -349,12 +361,48 @@ public struct RankingFeatures: Sendable {
             }
             sequence += repeatElement(0, count: 2 * spec.sequenceLength - sequence.count)
         }
+        let searched = spec.has(.categorySequence) ? categorySequences(longHistory, now: now.timeIntervalSince1970) : (blocks: [], start: [], skipped: 0)
         return Request(now: now.timeIntervalSince1970, user: spec.has(.user) ? profile?.statistics ?? unknownUser : [], context: context,
                        levelClickLogits: logits, recentShares: shares, followed: profile?.followed ?? [],
                        place: (location ?? record?.home ?? profile?.centre).map(Self.unitVector) ?? .zero,
                        profile: spec.has(.profile) ? userProfile(record) : [],
                        tags: spec.has(.profile) ? Set(record?.tags.map(StableHash.hash) ?? []) : [], code: Self.idCode(user),
-                       history: sequence, skippedHistory: skipped)
+                       history: sequence, skippedHistory: skipped,
+                       categorySequences: searched.blocks, categoryStart: searched.start, skippedLongHistory: searched.skipped)
+    }
+
+    /// The `categorySequence` group's blocks: one pass over the long history, newest first,
+    /// each action's item and age filling its leaf category's block until it holds
+    /// `categorySequenceLength` steps.
+    private func categorySequences(_ longHistory: [LongHistoryIndex.Action], now: Double) -> (blocks: [Float], start: [Int32], skipped: Int) {
+        let steps = spec.categorySequenceLength, width = 2 * steps
+        var blocks: [Float] = [], start = [Int32](repeating: -1, count: levelCount), filled: [Int] = [], skipped = 0
+        for action in longHistory.reversed() {
+            guard action.row >= 0, Int(action.row) < itemFacts.count, itemFacts[Int(action.row)].codes.x != 0 else {
+                skipped += 1
+                continue
+            }
+            let facts = itemFacts[Int(action.row)]
+            guard facts.leaf >= 0 else { continue }
+            if start[Int(facts.leaf)] < 0 {
+                start[Int(facts.leaf)] = Int32(filled.count)
+                blocks += repeatElement(0, count: width)
+                filled.append(0)
+            }
+            let block = Int(start[Int(facts.leaf)])
+            guard filled[block] < steps else { continue }
+            blocks[block * width + 2 * filled[block]] = facts.codes.x
+            blocks[block * width + 2 * filled[block] + 1] = Self.ageBucket(seconds: now - action.time)
+            filled[block] += 1
+        }
+        return (blocks, start, skipped)
+    }
+
+    /// The age bucket of an action `seconds` old (`RankingExamples.categorySequenceAgeBuckets`).
+    public static func ageBucket(seconds: Double) -> Float {
+        let hours = max(0, seconds) / 3_600
+        guard hours >= 1 else { return 1 }
+        return Float(min(RankingExamples.categorySequenceAgeBuckets, 2 + Int(log2(hours).rounded(.down))))
     }
 
     /// The user's attributes (`name=value`) and tags hashed into buckets, then the numeric ones.
@@ -504,6 +552,16 @@ public struct RankingFeatures: Sendable {
             put(request.code)
         }
         put(request.history)
+        if spec.has(.categorySequence) {
+            let width = 2 * spec.categorySequenceLength
+            let block = facts.leaf >= 0 ? Int(request.categoryStart[Int(facts.leaf)]) : -1
+            if block >= 0 {
+                request.categorySequences.withUnsafeBufferPointer { (out + i).update(from: $0.baseAddress! + block * width, count: width) }
+            } else {
+                (out + i).update(repeating: 0, count: width)
+            }
+            i += width
+        }
     }
 
     /// The code of an id in the `ids` columns: its stable hash in 1..<2²⁴, exact as a `Float`.

@@ -47,11 +47,11 @@ extension MultiTaskNetwork {
 
     /// Trains a network for `tasks` on `trainingRows` of `features` (row-major, `width`
     /// columns, standardised by the training rows' statistics) and, with id columns, of
-    /// `slots` (`idColumns` rows of a table of `idRows` per example, then the behaviour
-    /// sequence's `history` lays out), early-stopped on the mean
+    /// `slots` (`idColumns` rows of a table of `idRows` per example, then the sequences'
+    /// `history` and `categorySequence` lay out), early-stopped on the mean
     /// AUC of the tasks over `validationRows`.
     public static func fit(features: [Float], width: Int, slots: [Int32] = [], idColumns: Int = 0, idRows: Int = 0,
-                           history: HistoryPooling.Layout? = nil, trainingRows: [Int], validationRows: [Int],
+                           history: HistoryPooling.Layout? = nil, categorySequence: HistoryPooling.Layout? = nil, trainingRows: [Int], validationRows: [Int],
                            tasks: [MultiTaskTarget], configuration: MultiTaskRanker.Configuration,
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
         precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
@@ -59,7 +59,7 @@ extension MultiTaskNetwork {
         let standardised = RankingBatch(width: width, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
         let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, idRows: idRows, idColumns: idColumns,
-                                       history: history, generator: &generator)
+                                       history: history, categorySequence: categorySequence, generator: &generator)
         let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
 
         var optimizer = Adam(learningRate: configuration.training.learningRate)

@@ -3,34 +3,39 @@ import FunnelTensor
 
 /// The layers of a multi-task model: experts mixed per task by a softmax gate (MMoE), or one
 /// shared bottom, then a small tower and a one-logit head per task. The experts and gates read
-/// the dense features, then, with id columns, each column's embedding side by side, then, with
-/// a behaviour sequence, the sequence pooled for the candidate (`HistoryPooling`).
+/// the dense features, then, with id columns, each column's embedding side by side, then each
+/// sequence (the behaviour sequence, then the category sequence) pooled for the candidate
+/// (`HistoryPooling`).
 public final class MultiTaskNetwork: Module, @unchecked Sendable {
     /// One table for every id column's rows (`IDVocabulary.offset` places each), if any.
     let ids: Embedding?
-    /// The row's own id columns; the sequence's slots follow them.
+    /// The row's own id columns; the sequences' slots follow them.
     let idColumns: Int
     let history: HistoryPooling?
+    let categorySequence: HistoryPooling?
     let experts: [MLP]
     let gates: [Linear]
     let towers: [MLP]
     let heads: [Linear]
 
     /// `input` dense features; `idColumns` id columns whose embeddings share `idRows` rows;
-    /// `history`: a behaviour sequence in the same rows, after them.
+    /// `history` and `categorySequence`: sequences in the same rows, after them, in that order.
     public init(input dense: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, idRows: Int = 0, idColumns: Int = 0,
-                history layout: HistoryPooling.Layout? = nil, generator: inout SeededGenerator) {
-        precondition(layout == nil || idColumns > 0, "a behaviour sequence shares the id columns' rows")
+                history layout: HistoryPooling.Layout? = nil, categorySequence searched: HistoryPooling.Layout? = nil,
+                generator: inout SeededGenerator) {
+        precondition((layout == nil && searched == nil) || idColumns > 0, "a sequence shares the id columns' rows")
         self.idColumns = idColumns
         ids = idColumns > 0 ? Embedding(rows: idRows, dimension: c.ids.dimension, standardDeviation: 0.05, generator: &generator) : nil
         ids?.table.l2Penalty = c.ids.l2
         let sequence = c.behaviourSequence
-        history = layout.map {
-            HistoryPooling($0, dimension: c.ids.dimension, pooling: sequence.pooling,
+        func pooling(_ layout: HistoryPooling.Layout) -> HistoryPooling {
+            HistoryPooling(layout, dimension: c.ids.dimension, pooling: sequence.pooling,
                            attention: TargetAttention.Configuration(hiddenUnits: sequence.attentionUnits), recency: sequence.recency,
                            generator: &generator)
         }
-        let input = dense + idColumns * (ids?.dimension ?? 0) + (history?.outputWidth ?? 0)
+        history = layout.map(pooling)
+        categorySequence = searched.map(pooling)
+        let input = dense + idColumns * (ids?.dimension ?? 0) + [history, categorySequence].reduce(0) { $0 + ($1?.outputWidth ?? 0) }
         let expertCount = c.architecture == .mmoe ? c.experts : 1
         let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
         experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
@@ -42,45 +47,68 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
 
     public var taskCount: Int { towers.count }
 
-    /// The columns the id embeddings and the pooled sequence add to the dense features.
-    var embeddedWidth: Int { idColumns * (ids?.dimension ?? 0) + (history?.outputWidth ?? 0) }
+    /// The sequences, in the order of their slots.
+    var sequences: [HistoryPooling] { [history, categorySequence].compactMap { $0 } }
 
-    /// Id slots per row: the row's own, then the sequence's.
-    var slotsPerRow: Int { idColumns + (history.map { $0.layout.steps * $0.layout.fields } ?? 0) }
+    /// The columns the id embeddings and the pooled sequences add to the dense features.
+    var embeddedWidth: Int { idColumns * (ids?.dimension ?? 0) + sequences.reduce(0) { $0 + $1.outputWidth } }
 
-    /// A batch's slots split: each row's own, each row's targets (the own slots a sequence
-    /// step is matched with), each row's sequence.
-    private func split(_ slots: [Int32], rows: Int) -> (own: [Int32], targets: [Int32], sequence: [Int32]) {
-        guard let layout = history?.layout else { return (slots, [], []) }
-        let perRow = slotsPerRow, sequenceWidth = perRow - idColumns
-        var own = [Int32](repeating: 0, count: rows * idColumns), targets = [Int32](repeating: 0, count: rows * layout.fields)
-        var sequence = [Int32](repeating: 0, count: rows * sequenceWidth)
+    /// Id slots per row: the row's own, then the sequences'.
+    var slotsPerRow: Int { idColumns + sequences.reduce(0) { $0 + $1.layout.slotsPerRow } }
+
+    /// One sequence's part of a batch's slots: per row, its own slots as laid out (`raw`), the
+    /// target slots its steps are matched with, its steps' id slots and their age buckets.
+    struct SequenceSlots {
+        var raw: [Int32] = [], targets: [Int32] = [], steps: [Int32] = [], ages: [Int32] = []
+    }
+
+    /// A batch's slots split: each row's own, then each sequence's.
+    private func split(_ slots: [Int32], rows: Int) -> (own: [Int32], sequences: [SequenceSlots]) {
+        let pools = sequences
+        guard !pools.isEmpty else { return (slots, []) }
+        let perRow = slotsPerRow
+        var own = [Int32](repeating: 0, count: rows * idColumns)
+        var parts = pools.map { pool in
+            let l = pool.layout
+            return SequenceSlots(raw: .init(repeating: 0, count: rows * l.slotsPerRow), targets: .init(repeating: 0, count: rows * l.fields),
+                                 steps: .init(repeating: 0, count: rows * l.steps * l.fields), ages: .init(repeating: 0, count: l.ages > 0 ? rows * l.steps : 0))
+        }
         slots.withUnsafeBufferPointer { s in
             for r in 0..<rows {
                 let row = s.baseAddress! + r * perRow
                 for k in 0..<idColumns { own[r * idColumns + k] = row[k] }
-                for (f, t) in layout.targets.enumerated() { targets[r * layout.fields + f] = row[t] }
-                for k in 0..<sequenceWidth { sequence[r * sequenceWidth + k] = row[idColumns + k] }
+                var at = idColumns
+                for (p, pool) in pools.enumerated() {
+                    let l = pool.layout
+                    for (f, t) in l.targets.enumerated() { parts[p].targets[r * l.fields + f] = row[t] }
+                    for k in 0..<l.slotsPerRow { parts[p].raw[r * l.slotsPerRow + k] = row[at + k] }
+                    for step in 0..<l.steps {
+                        let from = row + at + step * l.slotsPerStep
+                        for f in 0..<l.fields { parts[p].steps[(r * l.steps + step) * l.fields + f] = from[f] }
+                        if l.ages > 0 { parts[p].ages[r * l.steps + step] = from[l.fields] }
+                    }
+                    at += l.slotsPerRow
+                }
             }
         }
-        return (own, targets, sequence)
+        return (own, parts)
     }
 
     /// What the experts and gates read: the dense features `x` (`[batch, dense]`), then the
     /// embeddings of the rows `slots` (`slotsPerRow` per row) side by side, then the pooled
-    /// sequence.
+    /// sequences.
     public func input(_ x: Node, slots: [Int32]) -> Node {
         guard let ids else { return x }
         let graph = x.graph, batch = x.value.shape[0], d = ids.dimension
-        let (own, targets, sequence) = split(slots, rows: batch)
-        var parts = [x, ids(own, shape: [batch, idColumns], in: graph).reshaped([batch, idColumns * d])]
-        if let history {
-            let layout = history.layout
-            let steps = ids(sequence, shape: [batch, layout.steps * layout.fields], in: graph).reshaped([batch, layout.steps, history.width])
-            let target = ids(targets, shape: [batch, layout.fields], in: graph).reshaped([batch, history.width])
-            parts.append(history(history: steps, target: target, lengths: history.lengths(sequence, rows: batch)))
+        let (own, parts) = split(slots, rows: batch)
+        var inputs = [x, ids(own, shape: [batch, idColumns], in: graph).reshaped([batch, idColumns * d])]
+        for (pool, part) in zip(sequences, parts) {
+            let layout = pool.layout
+            let steps = ids(part.steps, shape: [batch, layout.steps * layout.fields], in: graph).reshaped([batch, layout.steps, pool.width])
+            let target = ids(part.targets, shape: [batch, layout.fields], in: graph).reshaped([batch, pool.width])
+            inputs.append(pool(history: steps, target: target, lengths: pool.lengths(part.raw, rows: batch), ages: part.ages))
         }
-        return graph.concat(parts, axis: 1)
+        return graph.concat(inputs, axis: 1)
     }
 
     /// `input` without a graph: `x`'s dense columns, then the embeddings, in a new matrix.
@@ -93,22 +121,26 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         let full = workspace.matrix(rows: rows, columns: dense + embeddedWidth)
         for r in 0..<rows { (full.base + r * full.columns).update(from: x + r * stride, count: dense) }
         guard let ids, rows > 0 else { return full }
-        let (own, targets, sequence) = split(slots, rows: rows)
+        let (own, parts) = split(slots, rows: rows)
         ids.gather(own, into: full, column: dense)
-        if let history {
-            // One request's candidates share their user's sequence: its steps are gathered
-            // once, and the attention reads them once.
-            let layout = history.layout, perRow = layout.steps * layout.fields
-            let shared = sequence.withUnsafeBufferPointer { s in
+        var column = dense + idColumns * ids.dimension
+        for (pool, part) in zip(sequences, parts) {
+            // One request's candidates share their user's behaviour sequence (and those of one
+            // category their category sequence): such steps are gathered once, and the
+            // attention reads them once.
+            let layout = pool.layout, perRow = layout.slotsPerRow
+            let shared = part.raw.withUnsafeBufferPointer { s in
                 (1..<rows).allSatisfy { memcmp(s.baseAddress!, s.baseAddress! + $0 * perRow, perRow * MemoryLayout<Int32>.size) == 0 }
             }
-            let steps = workspace.matrix(rows: (shared ? 1 : rows) * layout.steps, columns: history.width)
-            ids.gather(shared ? Array(sequence.prefix(perRow)) : sequence, into: steps)
-            let target = workspace.matrix(rows: rows, columns: history.width)
-            ids.gather(targets, into: target)
-            let lengths = shared ? Array(repeating: history.lengths(sequence, rows: 1)[0], count: rows) : history.lengths(sequence, rows: rows)
-            history.forward(history: steps, shared: shared, target: target, lengths: lengths,
-                            into: full.base + dense + idColumns * ids.dimension, stride: full.columns, in: workspace)
+            let stepCount = (shared ? 1 : rows) * layout.steps
+            let steps = workspace.matrix(rows: stepCount, columns: pool.width)
+            ids.gather(shared ? Array(part.steps.prefix(layout.steps * layout.fields)) : part.steps, into: steps)
+            let target = workspace.matrix(rows: rows, columns: pool.width)
+            ids.gather(part.targets, into: target)
+            let lengths = shared ? Array(repeating: pool.lengths(part.raw, rows: 1)[0], count: rows) : pool.lengths(part.raw, rows: rows)
+            pool.forward(history: steps, shared: shared, target: target, lengths: lengths, ages: Array(part.ages.prefix(layout.ages > 0 ? stepCount : 0)),
+                         into: full.base + column, stride: full.columns, in: workspace)
+            column += pool.outputWidth
         }
         return full
     }
@@ -160,6 +192,7 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     public func visitParameters(_ visit: (String, Parameter) -> Void) {
         if let ids { FunnelTensor.visit("ids", ids, visit) }
         if let history { FunnelTensor.visit("history", history, visit) }
+        if let categorySequence { FunnelTensor.visit("categorySequence", categorySequence, visit) }
         FunnelTensor.visit("experts", experts, visit)
         FunnelTensor.visit("gates", gates, visit)
         FunnelTensor.visit("towers", towers, visit)

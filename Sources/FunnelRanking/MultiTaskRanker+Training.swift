@@ -34,15 +34,16 @@ extension MultiTaskRanker {
         configuration.objectives = objectives
         // The dense columns, then the id columns, each id column with a vocabulary of the
         // training rows' ids and one row per example into the shared embedding table, then the
-        // behaviour sequence's columns (left out when its pooling is `none`), whose steps share
-        // the item and category columns' vocabularies.
+        // behaviour sequence's columns and the category sequence's (left out when the pooling
+        // is `none`), whose steps share the item and category columns' vocabularies.
         let names = examples.featureNames, width = examples.width
-        let idColumns = names.indices.filter { RankingExamples.isIDColumn(names[$0]) && !RankingExamples.isHistoryColumn(names[$0]) }
-        let historyColumns = configuration.behaviourSequence.pooling == .none ? []
-            : names.indices.filter { RankingExamples.isHistoryColumn(names[$0]) }
+        let idColumns = names.indices.filter { RankingExamples.isIDColumn(names[$0]) && !RankingExamples.isSequenceColumn(names[$0]) }
+        let pooled = configuration.behaviourSequence.pooling != .none
+        let historyColumns = pooled ? names.indices.filter { RankingExamples.isHistoryColumn(names[$0]) } : []
+        let searchedColumns = pooled ? names.indices.filter { RankingExamples.isCategorySequenceColumn(names[$0]) } : []
         let denseColumns = names.indices.filter { !RankingExamples.isIDColumn(names[$0]) }
         guard !denseColumns.isEmpty else { throw StageError("\(modelName) needs at least one feature besides id columns") }
-        configuration.featureNames = (denseColumns + idColumns + historyColumns).map { names[$0] }
+        configuration.featureNames = (denseColumns + idColumns + historyColumns + searchedColumns).map { names[$0] }
         var vocabularies: [IDVocabulary] = []
         for column in idColumns {
             vocabularies.append(IDVocabulary(fitting: examples.features, width: width, column: column, rows: kept,
@@ -52,10 +53,13 @@ extension MultiTaskRanker {
         if !idColumns.isEmpty { configuration.idEmbedding = configuration.ids }
         let history = try historyLayout(historyNames: historyColumns.map { names[$0] }, idNames: idColumns.map { names[$0] },
                                         vocabularies: vocabularies)
-        if history != nil { configuration.sequence = configuration.behaviourSequence }
+        let searched = try categorySequenceLayout(names: searchedColumns.map { names[$0] }, idNames: idColumns.map { names[$0] },
+                                                  vocabularies: vocabularies)
+        if history != nil || searched != nil { configuration.sequence = configuration.behaviourSequence }
         let dense = try examples.withoutIDColumns.features
-        let slots = Self.slots(examples.features, width: width, rows: 0..<examples.count, idColumns: idColumns, historyColumns: historyColumns,
-                               vocabularies: vocabularies, history: history)
+        let sequences = [history.map { ($0, historyColumns) }, searched.map { ($0, searchedColumns) }].compactMap { $0 }
+        let slots = Self.slots(examples.features, width: width, rows: 0..<examples.count, idColumns: idColumns, sequences: sequences,
+                               vocabularies: vocabularies)
         var tasks: [MultiTaskTarget] = []
         for objective in objectives {
             let resampled = objective == configuration.negativeSampling?.objective ? nil : inverseRate
@@ -65,7 +69,7 @@ extension MultiTaskRanker {
         }
 
         let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
-                                       idRows: vocabularies.tableRows, history: history, trainingRows: kept,
+                                       idRows: vocabularies.tableRows, history: history, categorySequence: searched, trainingRows: kept,
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
         let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
@@ -92,13 +96,14 @@ extension MultiTaskRanker {
         let configuration = manifest.configuration
         let names = configuration.featureNames
         let historyNames = names.filter(RankingExamples.isHistoryColumn)
-        let idNames = names.filter { RankingExamples.isIDColumn($0) && !RankingExamples.isHistoryColumn($0) }
-        let width = names.count - idNames.count - historyNames.count
+        let searchedNames = names.filter(RankingExamples.isCategorySequenceColumn)
+        let idNames = names.filter { RankingExamples.isIDColumn($0) && !RankingExamples.isSequenceColumn($0) }
+        let width = names.count - idNames.count - historyNames.count - searchedNames.count
         guard let objectives = configuration.objectives, !objectives.isEmpty, width > 0 else {
             throw StageError("\(Self.modelName) artifact: its configuration names no objectives or features")
         }
-        guard Array(names.suffix(idNames.count + historyNames.count)) == idNames + historyNames else {
-            throw StageError("\(Self.modelName) artifact: its id columns do not follow its other features, and its sequence's columns them")
+        guard Array(names.suffix(idNames.count + historyNames.count + searchedNames.count)) == idNames + historyNames + searchedNames else {
+            throw StageError("\(Self.modelName) artifact: its id columns do not follow its other features, and its sequences' columns them")
         }
         var vocabularies: [IDVocabulary] = []
         for (k, name) in idNames.enumerated() {
@@ -110,13 +115,15 @@ extension MultiTaskRanker {
                                              offset: vocabularies.tableRows))
         }
         let history = try Self.historyLayout(historyNames: historyNames, idNames: idNames, vocabularies: vocabularies)
+        let searched = try Self.categorySequenceLayout(names: searchedNames, idNames: idNames, vocabularies: vocabularies)
         guard let mean = tensors["scaling.mean"], let deviation = tensors["scaling.deviation"],
               mean.shape == [width], deviation.shape == [width] else {
             throw StageError("\(Self.modelName) artifact: the feature scaling does not have one value per feature (\(width))")
         }
         var generator = SeededGenerator(seed: 0)
         let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration,
-                                       idRows: vocabularies.tableRows, idColumns: idNames.count, history: history, generator: &generator)
+                                       idRows: vocabularies.tableRows, idColumns: idNames.count, history: history, categorySequence: searched,
+                                       generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
         self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network,
                   vocabularies: vocabularies)

@@ -35,7 +35,8 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// How a behaviour sequence (the `id:history:` columns of the `sequence` feature group)
     /// enters: pooled by attention to each candidate (DIN) or by its mean (LastN), with a
-    /// learnt vector per recency, or left out. Serving scores each candidate's attention over
+    /// learnt vector per recency, or left out. The category sequence (`id:category-sequence:`
+    /// columns, SIM) is pooled the same way, with a vector per age bucket. Serving scores each candidate's attention over
     /// every step, so the attention network is kept small.
     public struct BehaviourSequence: Codable, Sendable, Equatable {
         public var pooling = DIN.Pooling.attention
@@ -129,8 +130,10 @@ public struct MultiTaskRanker: TrainableRanker {
     /// One per id column, in the order of `featureNames`' id columns (the sequence's read
     /// those of the item and category columns).
     let vocabularies: [IDVocabulary]
-    /// Where the behaviour sequence's columns, the last ones, are read from, if the model reads one.
+    /// Where the behaviour sequence's columns and the category sequence's, the last ones in that
+    /// order, are read from, if the model reads them.
     let history: HistoryPooling.Layout?
+    let categorySequence: HistoryPooling.Layout?
     /// The network with the scaling folded in, for serving.
     let folded: FoldedMultiTaskNetwork
 
@@ -162,33 +165,41 @@ public struct MultiTaskRanker: TrainableRanker {
 
     /// Each row's embedding row per id column (the batch's last columns, in `featureNames`' order).
     func slots(_ batch: RankingBatch) -> [Int32] {
-        let dense = scaling.width, own = vocabularies.count
-        let sequence = (history?.steps ?? 0) * (history?.fields ?? 0)
-        return Self.slots(batch.features, width: batch.width, rows: 0..<batch.count, idColumns: Array(dense..<(dense + own)),
-                          historyColumns: Array((dense + own)..<(dense + own + sequence)), vocabularies: vocabularies, history: history)
+        var at = scaling.width + vocabularies.count
+        let sequences = [history, categorySequence].compactMap { $0 }.map { layout in
+            defer { at += layout.slotsPerRow }
+            return (layout, Array(at..<(at + layout.slotsPerRow)))
+        }
+        return Self.slots(batch.features, width: batch.width, rows: 0..<batch.count,
+                          idColumns: Array(scaling.width..<(scaling.width + vocabularies.count)), sequences: sequences, vocabularies: vocabularies)
     }
 
     /// The embedding rows of `rows` of `features` (row-major, `width` columns): per row, those
-    /// of the `idColumns` by their vocabularies, then those of the `historyColumns`, each step's
-    /// fields by the vocabularies of the id columns `history.targets` names.
-    static func slots(_ features: [Float], width: Int, rows: some Sequence<Int>, idColumns: [Int], historyColumns: [Int],
-                      vocabularies: [IDVocabulary], history: HistoryPooling.Layout?) -> [Int32] {
+    /// of the `idColumns` by their vocabularies, then each sequence's, from its columns: each
+    /// step's fields by the vocabularies of the id columns its layout's `targets` names, its
+    /// age bucket as it is.
+    static func slots(_ features: [Float], width: Int, rows: some Sequence<Int>, idColumns: [Int],
+                      sequences: [(layout: HistoryPooling.Layout, columns: [Int])], vocabularies: [IDVocabulary]) -> [Int32] {
         guard !vocabularies.isEmpty else { return [] }
         var slots: [Int32] = []
+        let perRow = vocabularies.count + sequences.reduce(0) { $0 + $1.columns.count }
         features.withUnsafeBufferPointer { x in
             var previous: UnsafePointer<Float>?
             for r in rows {
                 let row = x.baseAddress! + r * width
                 for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: row[idColumns[k]])) }
-                guard let history else { continue }
-                // The rows of one request share their user's sequence: its slots are looked up once.
-                let count = historyColumns.count
-                if let previous, historyColumns.allSatisfy({ row[$0] == previous[$0] }) {
-                    let start = slots.count - vocabularies.count - count
-                    for k in 0..<count { slots.append(slots[start + k]) }
-                } else {
-                    for (k, column) in historyColumns.enumerated() {
-                        slots.append(vocabularies[history.targets[k % history.fields]].row(of: row[column]))
+                for (layout, columns) in sequences {
+                    // The rows of one request share their user's sequence (those of one category
+                    // their category sequence): its slots are looked up once.
+                    if let previous, columns.allSatisfy({ row[$0] == previous[$0] }) {
+                        let start = slots.count - perRow
+                        for k in 0..<columns.count { slots.append(slots[start + k]) }
+                        continue
+                    }
+                    for (k, column) in columns.enumerated() {
+                        let field = k % layout.slotsPerStep
+                        slots.append(field < layout.fields ? vocabularies[layout.targets[field]].row(of: row[column])
+                                                           : Int32(min(max(row[column], 0), Float(layout.ages))))
                     }
                 }
                 previous = row
@@ -197,27 +208,41 @@ public struct MultiTaskRanker: TrainableRanker {
         return slots
     }
 
-    /// The sequence's fields, in a step's column order.
+    /// The behaviour sequence's fields, in a step's column order.
     static let historyFields = ["item", "category"]
 
     /// The layout of the behaviour sequence among `names` (`id:history:item#0`,
     /// `id:history:category#0`, …, each field matched with the id column `id:<field>`), nil when
     /// there is none; `vocabularies` those of the own id columns `idNames`.
     static func historyLayout(historyNames: [String], idNames: [String], vocabularies: [IDVocabulary]) throws -> HistoryPooling.Layout? {
-        guard !historyNames.isEmpty else { return nil }
-        let fields = historyFields
-        let steps = historyNames.count / fields.count
-        let expected = (0..<steps).flatMap { k in fields.map { "\(RankingExamples.historyPrefix)\($0)#\(k)" } }
-        guard historyNames == expected else {
-            throw StageError("\(modelName): the behaviour sequence's columns must be \(fields.map { "\(RankingExamples.historyPrefix)\($0)#k" }.joined(separator: ", ")) for k = 0, 1, …; got \(historyNames.prefix(4).joined(separator: ", "))…")
+        try sequenceLayout(names: historyNames, prefix: RankingExamples.historyPrefix, fields: historyFields, ages: 0, idNames: idNames, vocabularies: vocabularies)
+    }
+
+    /// The layout of the category sequence among `names` (`id:category-sequence:item#0`,
+    /// `id:category-sequence:age#0`, …), nil when there is none.
+    static func categorySequenceLayout(names: [String], idNames: [String], vocabularies: [IDVocabulary]) throws -> HistoryPooling.Layout? {
+        try sequenceLayout(names: names, prefix: RankingExamples.categorySequencePrefix, fields: ["item"],
+                           ages: RankingExamples.categorySequenceAgeBuckets, idNames: idNames, vocabularies: vocabularies)
+    }
+
+    /// A sequence's layout from its column names: `prefix` + field + `#k` for each step k, the
+    /// fields (then `age` when `ages` > 0) in order, each field matched with the id column `id:<field>`.
+    private static func sequenceLayout(names: [String], prefix: String, fields: [String], ages: Int, idNames: [String],
+                                       vocabularies: [IDVocabulary]) throws -> HistoryPooling.Layout? {
+        guard !names.isEmpty else { return nil }
+        let columns = fields + (ages > 0 ? ["age"] : [])
+        let steps = names.count / columns.count
+        let expected = (0..<steps).flatMap { k in columns.map { "\(prefix)\($0)#\(k)" } }
+        guard names == expected else {
+            throw StageError("\(modelName): a sequence's columns must be \(columns.map { "\(prefix)\($0)#k" }.joined(separator: ", ")) for k = 0, 1, …; got \(names.prefix(4).joined(separator: ", "))…")
         }
         let targets = try fields.map { field in
             guard let k = idNames.firstIndex(of: RankingExamples.idPrefix + field) else {
-                throw StageError("\(modelName): a behaviour sequence needs the '\(RankingExamples.idPrefix)\(field)' column, whose rows its steps share")
+                throw StageError("\(modelName): a sequence (\(prefix)…) needs the '\(RankingExamples.idPrefix)\(field)' column, whose rows its steps share")
             }
             return k
         }
-        return HistoryPooling.Layout(steps: steps, fields: fields.count, targets: targets, padding: Int32(vocabularies[targets[0]].offset))
+        return HistoryPooling.Layout(steps: steps, fields: fields.count, targets: targets, padding: Int32(vocabularies[targets[0]].offset), ages: ages)
     }
 
     /// A probability for click-like objectives; for watch time the odds e^z, in units of the
@@ -236,6 +261,7 @@ public struct MultiTaskRanker: TrainableRanker {
     init(configuration: Configuration, scaling: FeatureScaling, network: MultiTaskNetwork, vocabularies: [IDVocabulary] = []) {
         (self.configuration, self.scaling, self.network, self.vocabularies) = (configuration, scaling, network, vocabularies)
         history = network.history?.layout
+        categorySequence = network.categorySequence?.layout
         folded = FoldedMultiTaskNetwork(network, scaling: scaling)
         objectives = configuration.objectives ?? []
     }

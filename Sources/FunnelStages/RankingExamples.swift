@@ -70,6 +70,22 @@ public struct RankingExamples: Sendable {
 
     public static func isHistoryColumn(_ name: String) -> Bool { name.hasPrefix(historyPrefix) }
 
+    /// The prefix of the columns of a candidate's category sequence (SIM's hard search), id
+    /// columns too: per step, the code of the item and the bucket of the action's age
+    /// (`id:category-sequence:item#0`, `id:category-sequence:age#0`, …).
+    public static let categorySequencePrefix = idPrefix + "category-sequence:"
+
+    public static func isCategorySequenceColumn(_ name: String) -> Bool { name.hasPrefix(categorySequencePrefix) }
+
+    /// The category sequence's age buckets, 1 through this (0 past the sequence's end): bucket
+    /// 1 holds ages under an hour, bucket b > 1 those of 2^(b−2) to 2^(b−1) hours, the last
+    /// every older action (over 2^14 hours, about two years).
+    public static let categorySequenceAgeBuckets = 16
+
+    /// An id column of a sequence (the behaviour sequence or the category sequence) rather
+    /// than of the row's own ids.
+    public static func isSequenceColumn(_ name: String) -> Bool { isHistoryColumn(name) || isCategorySequenceColumn(name) }
+
     /// These examples without their id columns, for a model that reads quantities only.
     public var withoutIDColumns: RankingExamples {
         get throws {

@@ -67,6 +67,39 @@ import Testing
         #expect(examples.skipped["history.skipped"] == 0)
     }
 
+    /// Each example's category sequence is searched in the long history as it stood just before
+    /// its exposure (the user's last `longHistoryLength` positive actions): the newest ones on
+    /// items of the exposed item's leaf category, with their age buckets.
+    @Test func categorySequencesAreSearchedInTheLongHistoryBeforeEachExposure() async throws {
+        let (items, events) = Self.world
+        var configuration = PipelineConfiguration()
+        configuration.trainingExposures = 5_000
+        configuration.features.groups += [.ids, .categorySequence]
+        (configuration.features.categorySequenceLength, configuration.features.longHistoryLength) = (4, 40)
+        let examples = try await RankerTraining.rankingExamples(items: items, events: events, configuration: configuration)
+        let exposures = Array(try RankerTraining.examples(events, configuration: configuration))
+        let positive: Set<EventType> = [.click, .like, .collect, .share, .comment, .purchase]
+        let leaf = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.categories.first) })
+        let first = examples.featureNames.firstIndex(of: "id:category-sequence:item#0")!
+        #expect(examples.featureNames[first + 1] == "id:category-sequence:age#0" && examples.featureNames.last == "id:category-sequence:age#3")
+        // Each user's positive actions in time order, ties in the log's order.
+        let byUser = Dictionary(grouping: events.enumerated().filter { positive.contains($0.element.type) }, by: \.element.userID)
+            .mapValues { $0.sorted { ($0.element.timestamp, $0.offset) < ($1.element.timestamp, $1.offset) }.map(\.element) }
+        var lengths: [Int] = []
+        for k in stride(from: 0, to: exposures.count, by: 37) {
+            let exposure = exposures[k]
+            let before = (byUser[exposure.userID] ?? []).filter { $0.timestamp < exposure.timestamp }.suffix(40).reversed()
+            let hits = before.filter { leaf[$0.itemID] != nil && leaf[$0.itemID]! == leaf[exposure.itemID]! }.prefix(4)
+            let expected = hits.flatMap { [RankingFeatures.idCode($0.itemID),
+                                           RankingFeatures.ageBucket(seconds: exposure.timestamp.timeIntervalSince($0.timestamp))] }
+            let actual = Array(examples.features[(k * examples.width + first)..<(k * examples.width + first + 8)])
+            #expect(actual == expected + Array(repeating: 0, count: 8 - expected.count), "example \(k)")
+            lengths.append(hits.count)
+        }
+        #expect(lengths.filter { $0 > 0 }.count > lengths.count / 6 && lengths.contains(4), "\(lengths)")
+        #expect(examples.skipped["category-sequence.skipped"] == 0)
+    }
+
     /// The pre-ranker's recall of the ranker's best 50 (every candidate scored): the ranker as
     /// its own pre-ranker keeps all of them at any cut of 50 or more; reciprocal-rank fusion
     /// keeps more the more it keeps, and all of them once it keeps every candidate.

@@ -34,8 +34,9 @@ import Testing
             Event(userID: "v", itemID: "i1", type: .click, timestamp: at(days: 0.1)),
         ]
         var spec = FeatureSpec()
-        spec.groups += [.ids, .sequence]
+        spec.groups += [.ids, .sequence, .categorySequence]
         spec.sequenceLength = 3
+        spec.categorySequenceLength = 2
         spec.windows = [1, 7]
         spec.priorStrength = 2
         spec.userNumeric = ["age", "income"]
@@ -190,5 +191,25 @@ import Testing
         let short = row("i1", row: 1, request: Self.features.request(user: "u", now: Self.now, history: [0]))
         #expect([short["id:history:item#0"], short["id:history:item#1"], short["id:history:category#2"]] == [i0["id:item"], 0, 0])
         #expect(RankingFeatures.historyRows(types: [.click, .hide, .like, .followAuthor, .exposure, .share], rows: [1, 2, 3, 4, 5, 6]) == [1, 3, 6])
+    }
+
+    /// Per candidate, the newest actions of its leaf category in the long history, with their
+    /// age buckets; padding when there are none; items outside the space skipped and counted.
+    @Test func categorySequenceColumnsHoldTheNewestActionsOfTheCandidatesCategory() {
+        let t = Self.now.timeIntervalSince1970, hour = 3_600.0
+        let long = [(0, 400.0), (1, 30), (-1, 20), (0, 3), (9, 2), (0, 0.5)].map { LongHistoryIndex.Action(row: Int32($0.0), time: t - $0.1 * hour) }
+        let u = Self.features.request(user: "u", now: Self.now, longHistory: long)
+        #expect(u.skippedLongHistory == 2)
+        let p = "id:category-sequence:"
+        func steps(_ r: [String: Float]) -> [Float?] { [r[p + "item#0"], r[p + "age#0"], r[p + "item#1"], r[p + "age#1"]] }
+        let i0 = row("i0", row: 0, request: u), i1 = row("i1", row: 1, request: u)
+        // i0's leaf: the two newest of its three actions, half an hour (bucket 1) and 3 hours (2 ≤ 3 < 4: bucket 3) old.
+        #expect(steps(i0) == [i0["id:item"], 1, i0["id:item"], 3])
+        // i1's leaf: one action 30 hours old (16 ≤ 30 < 32: bucket 6), then padding.
+        #expect(steps(i1) == [i1["id:item"], 6, 0, 0])
+        #expect(steps(row("x", row: -1, request: u)) == [0, 0, 0, 0], "an item outside the space has no category to search")
+        #expect(steps(row("i0", row: 0, request: Self.features.request(user: "u", now: Self.now))) == [0, 0, 0, 0])
+        let buckets = [0, 3_599, 3_600, 7_199, 7_200, 16_384 * 3_600 - 1, 16_384 * 3_600, 1e12].map { RankingFeatures.ageBucket(seconds: $0) }
+        #expect(buckets == [1, 1, 2, 2, 3, 15, 16, 16])
     }
 }

@@ -81,6 +81,111 @@ import Testing
         }
     }
 
+    /// The same with a category sequence after the behaviour sequence: its steps' age buckets
+    /// pick rows of their own table.
+    @Test func categorySequenceGradientsMatchCentralDifferences() {
+        var c = Self.configuration(.attention)
+        (c.expertUnits, c.towerUnits, c.experts) = ([5], [3], 2)
+        c.idEmbedding!.dimension = 3
+        c.idEmbedding!.l2 = 0
+        c.sequence!.attentionUnits = [4]
+        var generator = SeededGenerator(seed: 17)
+        // Own slots (item, category), 2 steps of (item, category), then 2 steps of (item, age bucket 1...3).
+        let history = HistoryPooling.Layout(steps: 2, fields: 2, targets: [0, 1], padding: 0)
+        let searched = HistoryPooling.Layout(steps: 2, fields: 1, targets: [0], padding: 0, ages: 3)
+        let network = MultiTaskNetwork(input: 2, tasks: 2, c, idRows: 10, idColumns: 2, history: history, categorySequence: searched,
+                                       generator: &generator)
+        let slots: [Int32] = [1, 6, 2, 7, 3, 8, 4, 1, 2, 3,
+                              2, 7, 1, 6, 0, 0, 5, 2, 0, 0,
+                              5, 8, 0, 0, 0, 0, 0, 0, 0, 0]
+        let x = Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1])
+        func logits(_ graph: Graph) -> Node { network.logits(network.input(graph.constant(x), slots: slots), gateDropout: 0) }
+        expectParameterGradientsMatch(network, stride: 1) {
+            let graph = Graph(mode: .training)
+            graph.backward(logits(graph).sum())
+        } total: {
+            Double(logits(Graph(mode: .inference)).value.scalars.reduce(0, +))
+        }
+    }
+
+    static let categoryPrefix = RankingExamples.categorySequencePrefix
+
+    /// Examples whose click depends on the user's past actions in the candidate's category, as
+    /// the category sequence holds them (up to `steps`, newest first, with age buckets 1...16):
+    /// how many there are and whether one is recent (bucket ≤ 5, under 8 hours). With
+    /// `historySteps`, a behaviour sequence of random items comes first.
+    static func categoryExamples(rows: Int = 16_000, steps: Int = 6, historySteps: Int = 0, seed: UInt64 = 9) throws -> RankingExamples {
+        var generator = SeededGenerator(seed: seed)
+        let items = 240, categories = 12
+        func code(item: Int) -> Float { Float(100 + item) }
+        func code(category: Int) -> Float { Float(5_000 + category) }
+        var features: [Float] = [], clicks: [Float] = []
+        for _ in 0..<rows {
+            let item = Int.random(in: 0..<items, using: &generator), category = item % categories
+            let dense = Float.random(in: -1...1, using: &generator)
+            features += [dense, code(item: item), code(category: category)]
+            for _ in 0..<historySteps {
+                let past = Int.random(in: 0..<items, using: &generator)
+                features += [code(item: past), code(category: past % categories)]
+            }
+            let hits = Int.random(in: 0...steps, using: &generator)
+            var ages = (0..<hits).map { _ in Float(Int.random(in: 1...16, using: &generator)) }
+            ages.sort()
+            for k in 0..<steps {
+                features += k < hits ? [code(item: categories * Int.random(in: 0..<(items / categories), using: &generator) + category), ages[k]] : [0, 0]
+            }
+            let recent = ages.first.map { $0 <= 5 } ?? false
+            let z = -1.8 + 2.4 * (recent ? 1 : 0) + 0.25 * Double(hits) + 0.5 * Double(dense)
+            clicks.append(Float.random(in: 0..<1, using: &generator) < Float(1 / (1 + exp(-z))) ? 1 : 0)
+        }
+        let names = ["dense", "id:item", "id:category"]
+            + (0..<historySteps).flatMap { k in fields.map { "\(RankingExamples.historyPrefix)\($0)#\(k)" } }
+            + (0..<steps).flatMap { k in ["\(categoryPrefix)item#\(k)", "\(categoryPrefix)age#\(k)"] }
+        let start = Date(timeIntervalSince1970: 1_700_000_000)
+        return try RankingExamples(featureNames: names, features: features, labels: [.click: clicks],
+                                   users: (0..<rows).map { "u\($0 % 300)" }, window: TrainingWindow(from: start, until: start + 86_400))
+    }
+
+    /// The category sequence read by attention ranks far better than without it.
+    @Test func theCategorySequenceIsRead() throws {
+        let examples = try Self.categoryExamples()
+        var auc: [DIN.Pooling: Double] = [:]
+        for pooling in [DIN.Pooling.none, .attention] {
+            let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: Self.configuration(pooling))
+            auc[pooling] = report.metrics["click.auc"]!
+            #expect(ranker.featureNames.contains("\(Self.categoryPrefix)age#5") == (pooling != .none))
+        }
+        #expect(auc[.attention]! > auc[.none]! + 0.05, "\(auc)")
+    }
+
+    /// Serving and the artifact agree with the graph when a behaviour sequence and a category
+    /// sequence are both read: mixed rows, and a request's rows (one user's sequence) whose
+    /// candidates of one category share their category sequence.
+    @Test func servingAndTheArtifactAgreeWithTheGraphForBothSequences() throws {
+        let examples = try Self.categoryExamples(rows: 3_000, steps: 4, historySteps: 3)
+        let (ranker, report) = try MultiTaskRanker.train(on: examples, configuration: Self.configuration(.attention, epochs: 2))
+        let width = examples.width, searched = width - 8
+        #expect(ranker.featureNames.suffix(8).allSatisfy { $0.hasPrefix(Self.categoryPrefix) })
+        let features = Array(examples.features.prefix(width * 30))
+        var request = Array(features.prefix(width * 24))
+        for r in 1..<24 {
+            for c in 3..<searched { request[r * width + c] = request[c] }
+            // Every third candidate shares the first one's category sequence.
+            if r % 3 == 0 { for c in searched..<width { request[r * width + c] = request[c] } }
+        }
+        let loaded = try MultiTaskRanker(saved: try ranker.saved(version: "1", report: report, window: examples.window))
+        var oneCategory = request
+        for r in 1..<24 { for c in searched..<width { oneCategory[r * width + c] = request[c] } }
+        for batch in [features, request, oneCategory].map({ RankingBatch(width: width, features: $0) }) {
+            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
+            for model in [ranker, loaded] {
+                let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
+                let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
+                #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
+            }
+        }
+    }
+
     /// The sequence read by attention ranks far better than without it, and better than its
     /// mean, on a task where the latest click matters most.
     @Test func attentionReadsWhatTheSequenceSays() throws {

@@ -83,6 +83,8 @@ import Testing
         Case("pipeline.features.numericBuckets", "numericBuckets = { price = [1.0] }",
              over: "[pipeline.features]\nitemNumeric = [\"price\"]"),
         Case("pipeline.features.sequenceLength", "sequenceLength = 2", over: withSequence),
+        Case("pipeline.features.categorySequenceLength", "categorySequenceLength = 1", over: withCategorySequence),
+        Case("pipeline.features.longHistoryLength", "longHistoryLength = 16", over: withCategorySequence),
         Case("pipeline.models.epochs", "[pipeline.models.mmoe]\nepochs = 1"),
         Case("pipeline.models.batchSize", "[pipeline.models.mmoe]\nbatchSize = 256"),
         Case("pipeline.models.learningRate", "[pipeline.models.mmoe]\nlearningRate = 0.01"),
@@ -130,6 +132,7 @@ import Testing
     static let withThreeTowers = "[pipeline]\npreRanker = \"three-tower\"\npreRankDepth = 20"
     static let withIDs = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\"]"
     static let withSequence = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\", \"sequence\"]"
+    static let withCategorySequence = "[pipeline.features]\ngroups = [\"channels\", \"item\", \"user\", \"ids\", \"categorySequence\"]"
 
 
     /// The simulated log, its items given text and content vectors (which the simulation does

@@ -2,7 +2,8 @@ import Foundation
 import FunnelData
 
 /// Every retrieval channel that needs no neural training, built offline from the catalogue and
-/// the event log at one moment `now`, plus the LastN index that keeps them current online.
+/// the event log at one moment `now`, plus the LastN index that keeps them current online (and
+/// the long history a ranker may search).
 /// `sources` arranges them, with quotas, for a `MultiChannelRetriever`.
 public struct RetrievalIndexes: Sendable {
     public struct Parameters: Sendable {
@@ -14,6 +15,9 @@ public struct RetrievalIndexes: Sendable {
         public var swing = Swing.Parameters()
         /// Actions kept per user in the LastN index.
         public var lastN = 50
+        /// The long history's actions kept per user and the actions it keeps, or nil to keep none
+        /// (a ranker's category sequence searches it).
+        public var longHistory: (capacity: Int, types: Set<EventType>)?
         /// The half-life of the popularity that ranks items within a cell or an author (the quality score).
         public var qualityHalfLife: TimeInterval = 3 * 86_400
         public var trendingHalfLife: TimeInterval = 6 * 3_600
@@ -35,6 +39,7 @@ public struct RetrievalIndexes: Sendable {
     public let swing: NeighbourIndex
     public let userCF: NeighbourIndex
     public let lastN: LastNIndex
+    public let longHistory: LongHistoryIndex?
     public let popular: RankedListChannel
     public let trending: RankedListChannel
     public let latest: RankedListChannel
@@ -69,6 +74,8 @@ public struct RetrievalIndexes: Sendable {
         self.items = space
         lastN = LastNIndex(capacity: p.lastN, items: space)
         lastN.record(past)
+        longHistory = p.longHistory.map { LongHistoryIndex(capacity: $0.capacity, types: $0.types, items: space) }
+        longHistory?.record(past)
 
         popular = RankedListChannel.popular(past, now: now).placed(in: space)
         trending = RankedListChannel.trending(past, now: now, halfLife: p.trendingHalfLife).placed(in: space)
@@ -94,6 +101,12 @@ public struct RetrievalIndexes: Sendable {
             let model = Item2Vec(sequences: sequences, itemCount: builder.items.count, parameters: parameters)
             return NeighbourIndex(model: "item2vec", ids: builder.items, lists: model.neighbours(k: p.neighbours))
         }
+    }
+
+    /// Records events as they arrive in the indexes that follow users online.
+    public func record(_ events: [Event]) {
+        lastN.record(events)
+        longHistory?.record(events)
     }
 
     /// Every channel, by name.
