@@ -88,14 +88,17 @@ public struct RankingExamples: Sendable {
 
     /// These examples without their id columns, for a model that reads quantities only.
     public var withoutIDColumns: RankingExamples {
-        get throws {
-            let kept = featureNames.indices.filter { !Self.isIDColumn(featureNames[$0]) }
-            guard kept.count < width else { return self }
-            let count = count, width = width
-            return try RankingExamples(featureNames: kept.map { featureNames[$0] },
-                                       features: (0..<count).flatMap { r in kept.map { features[r * width + $0] } },
-                                       labels: labels, users: users, validationStart: validationStart, window: window)
-        }
+        get throws { try keeping { !Self.isIDColumn($0) } }
+    }
+
+    /// These examples with only the columns whose names `isKept` accepts.
+    public func keeping(_ isKept: (String) -> Bool) throws -> RankingExamples {
+        let kept = featureNames.indices.filter { isKept(featureNames[$0]) }
+        guard kept.count < width else { return self }
+        let count = count, width = width
+        return try RankingExamples(featureNames: kept.map { featureNames[$0] },
+                                   features: (0..<count).flatMap { r in kept.map { features[r * width + $0] } },
+                                   labels: labels, users: users, validationStart: validationStart, window: window)
     }
 
     /// The batch of the validation rows, to score them with a trained ranker.

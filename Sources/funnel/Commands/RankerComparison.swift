@@ -41,7 +41,7 @@ struct RankerComparison: AsyncParsableCommand {
     @Option(help: "Write the results as JSON to this file (for Benchmarks/plot_calibration.py).")
     var json: String?
 
-    @Flag(help: "Compare behaviour sequences instead: MMoE without one, with the mean of the last actions (LastN) and with DIN's attention, on the same examples (the features gain the ids and sequence groups).")
+    @Flag(help: "Compare behaviour sequences instead: MMoE without one, with the mean of the last actions (LastN), with DIN's attention, with the category sequence searched in the long history (SIM) and with DIN and SIM, on the same examples (the features gain the ids, sequence and categorySequence groups).")
     var sequences = false
 
     @OptionGroup var global: GlobalOptions
@@ -78,7 +78,7 @@ struct RankerComparison: AsyncParsableCommand {
         var configuration = try ConfigurationFile.pipeline(at: config)
         if let exposures { configuration.trainingExposures = exposures }
         if sequences {
-            for group in [FeatureSpec.Group.ids, .sequence] where !configuration.features.has(group) { configuration.features.groups.append(group) }
+            for group in [FeatureSpec.Group.ids, .sequence, .categorySequence] where !configuration.features.has(group) { configuration.features.groups.append(group) }
         }
         let data = try await FeedModels.read(opened)
         let twoTower = try await PipelineLoader.latestTwoTower(opened)
@@ -109,17 +109,24 @@ struct RankerComparison: AsyncParsableCommand {
             return try configuration.models[architecture.rawValue].map { try MultiTaskRanker.configuration(base, applying: $0) } ?? base
         }
         if sequences {
-            for pooling in [DIN.Pooling.none, .mean, .attention] {
+            let variants: [(String, DIN.Pooling, (String) -> Bool)] = [
+                ("mmoe, no sequence", .none, { _ in true }),
+                ("mmoe + LastN mean", .mean, { !RankingExamples.isCategorySequenceColumn($0) }),
+                ("mmoe + DIN", .attention, { !RankingExamples.isCategorySequenceColumn($0) }),
+                ("mmoe + SIM", .attention, { !RankingExamples.isHistoryColumn($0) }),
+                ("mmoe + DIN + SIM", .attention, { _ in true }),
+            ]
+            for (name, pooling, columns) in variants {
                 var c = try configured(.mmoe)
                 var sequence = c.sequence ?? MultiTaskRanker.BehaviourSequence()
                 sequence.pooling = pooling
                 c.sequence = sequence
-                try record(["none": "mmoe, no sequence", "mean": "mmoe + LastN mean", "attention": "mmoe + DIN"][pooling.rawValue]!) {
-                    try MultiTaskRanker.train(on: examples, configuration: c).1
-                }
+                try record(name) { try MultiTaskRanker.train(on: examples.keeping(columns), configuration: c).1 }
             }
             printTable(models)
-            print("(\(configuration.features.sequenceLength) steps; \(global.threads) thread(s); BLAS: \(BLASLibrary.shared.summary))")
+            let spec = configuration.features
+            print("(behaviour sequence \(spec.sequenceLength) steps; category sequence \(spec.categorySequenceLength) steps searched in \(spec.longHistoryLength) actions; "
+                + "\(global.threads) thread(s); BLAS: \(BLASLibrary.shared.summary))")
             return
         }
         try record("logistic-regression") { try StageRegistry.standard.ranker(named: "logistic-regression").train!(examples, configuration.models["logistic-regression"]).report }
