@@ -11,9 +11,12 @@ struct FoldedMultiTaskNetwork: Sendable {
     /// `[input, experts × units + tasks × experts]`: the experts' first layers, then the gates.
     private let first: ServingLinear
     private let units: Int
+    /// The standardisation, for the personal gates' input.
+    private let scaling: FeatureScaling
 
     init(_ network: MultiTaskNetwork, scaling: FeatureScaling) {
         self.network = network
+        self.scaling = scaling
         let layers = network.experts.map { $0.layers[0] } + network.gates
         let embedded = network.embeddedWidth
         let scaling = FeatureScaling(mean: scaling.mean + Array(repeating: 0, count: embedded),
@@ -37,25 +40,33 @@ struct FoldedMultiTaskNetwork: Sendable {
     /// values apart: the dense features first) and their id columns' embedding rows `slots`.
     func logits(_ x: UnsafePointer<Float>, rows: Int, stride: Int, slots: [Int32], in workspace: Workspace) -> Matrix {
         let experts = network.experts, units = units
-        let y = network.ids == nil ? first.forward(x, rows: rows, in: workspace)
-            : first.forward(network.input(rows: rows, x, stride: stride, dense: stride - network.slotsPerRow, slots: slots, in: workspace).base,
-                            rows: rows, in: workspace)
+        let input = network.ids == nil ? nil
+            : network.input(rows: rows, x, stride: stride, dense: stride - network.slotsPerRow, slots: slots, in: workspace)
+        let y = first.forward(input.map { UnsafePointer($0.base) } ?? x, rows: rows, in: workspace)
+        let scales = network.personalScales(rows: rows, input.map { UnsafePointer($0.base) } ?? x, stride: input?.columns ?? stride,
+                                            scaling: scaling, in: workspace)
         let total = first.output
         // Each expert's first hidden layer is a block of columns of y, used in place: activated
         // row by row, and read by the expert's next layer with y's row length as its stride.
         let outputs = experts.enumerated().map { e, expert in
             let activation = expert.configuration.activation
-            for r in 0..<rows { activation.apply(y.base + r * total + e * units, count: units) }
+            for r in 0..<rows {
+                let block = y.base + r * total + e * units
+                activation.apply(block, count: units)
+                if let scale = scales.first { for j in 0..<units { block[j] *= scale.base[r * units + j] } }
+            }
             var h: Matrix
             if let second = expert.layers.dropFirst().first {
                 h = second.forward(rows: rows, y.base + e * units, stride: total, in: workspace)
                 activation.apply(h)
+                if scales.count > 1 { h.multiply(by: scales[1]) }
             } else {
                 h = columns(y, e * units, units, in: workspace)
             }
-            for layer in expert.layers.dropFirst(2) {
+            for (i, layer) in expert.layers.enumerated().dropFirst(2) {
                 h = layer.forward(h, in: workspace)
                 activation.apply(h)
+                if i < scales.count { h.multiply(by: scales[i]) }
             }
             return h
         }

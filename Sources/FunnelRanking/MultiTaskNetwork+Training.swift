@@ -51,7 +51,8 @@ extension MultiTaskNetwork {
     /// `history` and `categorySequence` lay out), early-stopped on the mean
     /// AUC of the tasks over `validationRows`.
     public static func fit(features: [Float], width: Int, slots: [Int32] = [], idColumns: Int = 0, idRows: Int = 0,
-                           history: HistoryPooling.Layout? = nil, categorySequence: HistoryPooling.Layout? = nil, trainingRows: [Int], validationRows: [Int],
+                           history: HistoryPooling.Layout? = nil, categorySequence: HistoryPooling.Layout? = nil,
+                           personal: PersonalGates? = nil, trainingRows: [Int], validationRows: [Int],
                            tasks: [MultiTaskTarget], configuration: MultiTaskRanker.Configuration,
                            onEvent: (TrainingEvent) -> Void = { _ in }) -> Fit {
         precondition(!tasks.isEmpty && !trainingRows.isEmpty && !validationRows.isEmpty, "a multi-task fit needs tasks, training and validation rows")
@@ -59,7 +60,7 @@ extension MultiTaskNetwork {
         let standardised = RankingBatch(width: width, features: scaling.apply(features))
         var generator = SeededGenerator(seed: configuration.training.seed)
         let network = MultiTaskNetwork(input: width, tasks: tasks.count, configuration, idRows: idRows, idColumns: idColumns,
-                                       history: history, categorySequence: categorySequence, generator: &generator)
+                                       history: history, categorySequence: categorySequence, personal: personal, generator: &generator)
         let validationOutcomes = tasks.map { task in validationRows.map { task.outcomes[$0] } }
 
         var optimizer = Adam(learningRate: configuration.training.learningRate)

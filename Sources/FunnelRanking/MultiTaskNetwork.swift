@@ -5,14 +5,34 @@ import FunnelTensor
 /// shared bottom, then a small tower and a one-logit head per task. The experts and gates read
 /// the dense features, then, with id columns, each column's embedding side by side, then each
 /// sequence (the behaviour sequence, then the category sequence) pooled for the candidate
-/// (`HistoryPooling`).
+/// (`HistoryPooling`). With personal gates (PPNet), each hidden layer of every expert is scaled
+/// unit by unit by a gate (`LHUCGate`) that reads the user's side of the row: their dense
+/// columns and their id's embedding, the same for every candidate of a request.
 public final class MultiTaskNetwork: Module, @unchecked Sendable {
+    /// What the personal gates read and how wide their hidden layer is.
+    public struct PersonalGates: Codable, Sendable, Equatable {
+        /// Dense columns, in increasing order.
+        public var columns: [Int]
+        /// The user's id column among the row's own id columns, if any.
+        public var idColumn: Int?
+        public var hiddenUnits: Int
+
+        public init(columns: [Int], idColumn: Int?, hiddenUnits: Int) {
+            (self.columns, self.idColumn, self.hiddenUnits) = (columns, idColumn, hiddenUnits)
+        }
+    }
+
     /// One table for every id column's rows (`IDVocabulary.offset` places each), if any.
     let ids: Embedding?
     /// The row's own id columns; the sequences' slots follow them.
     let idColumns: Int
     let history: HistoryPooling?
     let categorySequence: HistoryPooling?
+    /// Dense features per row.
+    let dense: Int
+    let personal: PersonalGates?
+    /// One gate per hidden layer of the experts, shared by the experts.
+    let personalGates: [LHUCGate]
     let experts: [MLP]
     let gates: [Linear]
     let towers: [MLP]
@@ -22,9 +42,14 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     /// `history` and `categorySequence`: sequences in the same rows, after them, in that order.
     public init(input dense: Int, tasks: Int, _ c: MultiTaskRanker.Configuration, idRows: Int = 0, idColumns: Int = 0,
                 history layout: HistoryPooling.Layout? = nil, categorySequence searched: HistoryPooling.Layout? = nil,
-                generator: inout SeededGenerator) {
+                personal: PersonalGates? = nil, generator: inout SeededGenerator) {
         precondition((layout == nil && searched == nil) || idColumns > 0, "a sequence shares the id columns' rows")
+        precondition(personal.map { p in p.columns.allSatisfy { (0..<dense).contains($0) } && (p.idColumn.map { (0..<idColumns).contains($0) } ?? true)
+                                        && p.columns.count + (p.idColumn == nil ? 0 : 1) > 0 } ?? true,
+                     "personal gates read some of the dense columns or the own id columns")
         self.idColumns = idColumns
+        self.dense = dense
+        self.personal = personal
         ids = idColumns > 0 ? Embedding(rows: idRows, dimension: c.ids.dimension, standardDeviation: 0.05, generator: &generator) : nil
         ids?.table.l2Penalty = c.ids.l2
         let sequence = c.behaviourSequence
@@ -39,6 +64,8 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         let expertCount = c.architecture == .mmoe ? c.experts : 1
         let block = MLP.Configuration(hiddenUnits: c.expertUnits, dropout: c.dropout)
         experts = (0..<expertCount).map { _ in MLP(input: input, block, generator: &generator) }
+        let gateInput = (personal?.columns.count ?? 0) + (personal?.idColumn == nil ? 0 : c.ids.dimension)
+        personalGates = personal.map { p in c.expertUnits.map { LHUCGate(input: gateInput, hidden: p.hiddenUnits, units: $0, generator: &generator) } } ?? []
         gates = c.architecture == .mmoe ? (0..<tasks).map { _ in Linear(input: input, output: expertCount, generator: &generator) } : []
         let width = c.expertUnits.last ?? input
         towers = (0..<tasks).map { _ in MLP(input: width, .init(hiddenUnits: c.towerUnits, dropout: c.dropout), generator: &generator) }
@@ -145,11 +172,50 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         return full
     }
 
+    /// The personal gates' scales for the experts' input `x`, one `[batch, units]` per hidden layer.
+    func personalScales(_ x: Node) -> [Node] {
+        guard let personal, let width = x.shape.last else { return [] }
+        var runs: [Range<Int>] = []
+        for column in personal.columns {
+            if let last = runs.last, last.upperBound == column { runs[runs.count - 1] = last.lowerBound..<(column + 1) } else { runs.append(column..<(column + 1)) }
+        }
+        if let id = personal.idColumn, let d = ids?.dimension { runs.append((dense + id * d)..<(dense + (id + 1) * d)) }
+        precondition(runs.allSatisfy { $0.upperBound <= width }, "MultiTaskNetwork: the experts' input is narrower than the personal gates read")
+        let input = x.graph.concat(runs.map { x.graph.slice(x, axis: 1, start: $0.lowerBound, length: $0.count) }, axis: 1)
+        return personalGates.map { $0(input) }
+    }
+
+    /// The same without a graph from `rows` rows of the experts' input at `x`, `stride` apart,
+    /// whose dense columns `scaling` standardises when given (serving reads raw features).
+    /// When every row's gate input is the same (one request's candidates), the gates run once.
+    func personalScales(rows: Int, _ x: UnsafePointer<Float>, stride: Int, scaling: FeatureScaling?, in workspace: Workspace) -> [Matrix] {
+        guard let personal, rows > 0 else { return [] }
+        let d = personal.idColumn == nil ? 0 : ids?.dimension ?? 0
+        let width = personal.columns.count + d
+        let input = workspace.matrix(rows: rows, columns: width)
+        for r in 0..<rows {
+            let row = x + r * stride, out = input.base + r * width
+            for (k, column) in personal.columns.enumerated() {
+                out[k] = scaling.map { (row[column] - $0.mean[column]) / $0.deviation[column] } ?? row[column]
+            }
+            if let id = personal.idColumn { (out + personal.columns.count).update(from: row + dense + id * d, count: d) }
+        }
+        let shared = (1..<rows).allSatisfy { memcmp(input.base, input.base + $0 * width, width * MemoryLayout<Float>.size) == 0 }
+        guard shared else { return personalGates.map { $0.forward(input, in: workspace) } }
+        return personalGates.map { gate in
+            let one = gate.forward(workspace.matrix(rows: 1, copying: Array(UnsafeBufferPointer(start: input.base, count: width))), in: workspace)
+            let all = workspace.matrix(rows: rows, columns: one.columns)
+            for r in 0..<rows { (all.base + r * one.columns).update(from: one.base, count: one.columns) }
+            return all
+        }
+    }
+
     /// One logit column per task, [batch, tasks].
     public func logits(_ x: Node, gateDropout: Float) -> Node {
         let graph = x.graph
         let batch = x.value.shape[0]
-        let outputs = experts.map { $0(x) }
+        let scales = personalScales(x)
+        let outputs = experts.map { $0(x, scales: scales) }
         let mixtures: [Node]
         if gates.isEmpty {
             mixtures = Array(repeating: outputs[0], count: towers.count)
@@ -168,7 +234,8 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
     /// The same logits without a graph: every task's gate in one product and one softmax pass,
     /// each mixture a weighted sum of rows.
     public func logits(_ x: Matrix, in workspace: Workspace) -> Matrix {
-        let outputs = experts.map { $0.forward(x, in: workspace) }
+        let scales = personalScales(rows: x.rows, x.base, stride: x.columns, scaling: nil, in: workspace)
+        let outputs = experts.map { $0.forward(x, scales: scales, in: workspace) }
         let gateWeights = gates.isEmpty ? nil : Linear.forward(sideBySide: gates, x, in: workspace)
         gateWeights?.softmax(groupsOf: experts.count)
         return logits(experts: outputs, gates: gateWeights, in: workspace)
@@ -193,6 +260,7 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
         if let ids { FunnelTensor.visit("ids", ids, visit) }
         if let history { FunnelTensor.visit("history", history, visit) }
         if let categorySequence { FunnelTensor.visit("categorySequence", categorySequence, visit) }
+        FunnelTensor.visit("personalGates", personalGates, visit)
         FunnelTensor.visit("experts", experts, visit)
         FunnelTensor.visit("gates", gates, visit)
         FunnelTensor.visit("towers", towers, visit)

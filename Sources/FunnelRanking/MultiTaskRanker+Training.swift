@@ -56,6 +56,7 @@ extension MultiTaskRanker {
         let searched = try categorySequenceLayout(names: searchedColumns.map { names[$0] }, idNames: idColumns.map { names[$0] },
                                                   vocabularies: vocabularies)
         if history != nil || searched != nil { configuration.sequence = configuration.behaviourSequence }
+        let personal = try personalGates(configuration.personalGateUnits, denseNames: denseColumns.map { names[$0] }, idNames: idColumns.map { names[$0] })
         let dense = try examples.withoutIDColumns.features
         let sequences = [history.map { ($0, historyColumns) }, searched.map { ($0, searchedColumns) }].compactMap { $0 }
         let slots = Self.slots(examples.features, width: width, rows: 0..<examples.count, idColumns: idColumns, sequences: sequences,
@@ -69,7 +70,7 @@ extension MultiTaskRanker {
         }
 
         let fit = MultiTaskNetwork.fit(features: dense, width: denseColumns.count, slots: slots, idColumns: idColumns.count,
-                                       idRows: vocabularies.tableRows, history: history, categorySequence: searched, trainingRows: kept,
+                                       idRows: vocabularies.tableRows, history: history, categorySequence: searched, personal: personal, trainingRows: kept,
                                        validationRows: Array(validationRows), tasks: tasks, configuration: configuration)
         let model = MultiTaskRanker(configuration: configuration, scaling: fit.scaling, network: fit.network, vocabularies: vocabularies)
 
@@ -116,6 +117,7 @@ extension MultiTaskRanker {
         }
         let history = try Self.historyLayout(historyNames: historyNames, idNames: idNames, vocabularies: vocabularies)
         let searched = try Self.categorySequenceLayout(names: searchedNames, idNames: idNames, vocabularies: vocabularies)
+        let personal = try Self.personalGates(configuration.personalGateUnits, denseNames: Array(names.prefix(width)), idNames: idNames)
         guard let mean = tensors["scaling.mean"], let deviation = tensors["scaling.deviation"],
               mean.shape == [width], deviation.shape == [width] else {
             throw StageError("\(Self.modelName) artifact: the feature scaling does not have one value per feature (\(width))")
@@ -123,7 +125,7 @@ extension MultiTaskRanker {
         var generator = SeededGenerator(seed: 0)
         let network = MultiTaskNetwork(input: width, tasks: objectives.count, configuration,
                                        idRows: vocabularies.tableRows, idColumns: idNames.count, history: history, categorySequence: searched,
-                                       generator: &generator)
+                                       personal: personal, generator: &generator)
         try ModelArtifact.loadWeights(into: network, tensors: tensors)
         self.init(configuration: configuration, scaling: FeatureScaling(mean: mean.scalars, deviation: deviation.scalars), network: network,
                   vocabularies: vocabularies)

@@ -68,6 +68,9 @@ public struct MultiTaskRanker: TrainableRanker {
         public var idEmbedding: IDEmbedding?
         /// The behaviour sequence's pooling (nil: the defaults).
         public var sequence: BehaviourSequence?
+        /// The hidden width of the personal gates (PPNet) on the experts' hidden layers, which
+        /// read the user's side of each row; nil for none.
+        public var personalGateUnits: Int?
 
         var ids: IDEmbedding { idEmbedding ?? IDEmbedding() }
         var behaviourSequence: BehaviourSequence { sequence ?? BehaviourSequence() }
@@ -120,7 +123,24 @@ public struct MultiTaskRanker: TrainableRanker {
         sequence.attentionUnits = try ModelSettings.widths(settings.attentionUnits, "attentionUnits") ?? sequence.attentionUnits
         sequence.recency = settings.recencyEmbedding ?? sequence.recency
         if sequence != c.behaviourSequence { c.sequence = sequence }
+        if let units = settings.personalGateUnits {
+            guard units >= 0, units <= 4_096 else { throw StageError("personalGateUnits must be within 0…4096 (0 for no personal gates), got \(units)") }
+            c.personalGateUnits = units > 0 ? units : nil
+        }
         return c
+    }
+
+    /// What the personal gates read among the dense columns `denseNames` and the own id columns
+    /// `idNames`: the user's side (`ThreeTowerRanker.side(of:)`: their statistics and profile,
+    /// the request's context) and `id:user`; nil without gates.
+    static func personalGates(_ units: Int?, denseNames: [String], idNames: [String]) throws -> MultiTaskNetwork.PersonalGates? {
+        guard let units else { return nil }
+        let columns = denseNames.indices.filter { ThreeTowerRanker.side(of: denseNames[$0]) == .user }
+        let idColumn = idNames.firstIndex(of: RankingExamples.idPrefix + "user")
+        guard !columns.isEmpty || idColumn != nil else {
+            throw StageError("\(modelName): personal gates read the user's columns (user:, profile:user, context:, id:user), and the features have none")
+        }
+        return MultiTaskNetwork.PersonalGates(columns: columns, idColumn: idColumn, hiddenUnits: units)
     }
 
     public let configuration: Configuration

@@ -28,6 +28,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
     public var sequencePooling: String?
     public var attentionUnits: [Int]?
     public var recencyEmbedding: Bool?
+    /// Personal gates (PPNet) on the experts' hidden layers: their hidden width, 0 for none.
+    public var personalGateUnits: Int?
     // The three-tower pre-ranker: each tower's widths, the layers over their outputs, and the
     // share of its targets that are the ranker's predictions rather than the log's outcomes.
     public var userUnits: [Int]?
@@ -79,6 +81,7 @@ public struct ModelSettings: Codable, Sendable, Equatable {
             "idL2": idL2 != nil, "sequencePooling": sequencePooling != nil, "attentionUnits": attentionUnits != nil,
             "recencyEmbedding": recencyEmbedding != nil, "userUnits": userUnits != nil, "itemUnits": itemUnits != nil,
             "crossUnits": crossUnits != nil, "topUnits": topUnits != nil, "distillation": distillation != nil,
+            "personalGateUnits": personalGateUnits != nil,
         ]
         if let field = unused.first(where: { set[$0] == true }) {
             throw StageError("\(model) has no setting '\(field)'")
@@ -87,8 +90,8 @@ public struct ModelSettings: Codable, Sendable, Equatable {
 
     /// The names of the model fields, for a model to refuse those it lacks.
     public static let modelFields = ["objectives", "experts", "expertUnits", "towerUnits", "gateDropout", "dropout", "negativeSampling",
-                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding"]
-        + threeTowerFields
+                                     "idDimension", "idMinCount", "idBuckets", "idL2", "sequencePooling", "attentionUnits", "recencyEmbedding",
+                                     "personalGateUnits"] + threeTowerFields
 
     /// The fields only the three-tower pre-ranker has.
     public static let threeTowerFields = ["userUnits", "itemUnits", "crossUnits", "topUnits", "distillation"]

@@ -59,9 +59,7 @@ extension MLP {
         var h = x
         for (i, layer) in layers.enumerated() {
             h = layer.forward(h, norm: configuration.batchNorm ? norms[i] : nil, activation: configuration.activation, in: workspace)
-            if i < scales.count {
-                for j in 0..<h.count { h.base[j] *= scales[i].base[j] }
-            }
+            if i < scales.count { h.multiply(by: scales[i]) }
         }
         return h
     }

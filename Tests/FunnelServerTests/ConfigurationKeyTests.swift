@@ -93,6 +93,7 @@ import Testing
         Case("pipeline.models.seed", "[pipeline.models.mmoe]\nseed = 7"),
         Case("pipeline.models.objectives", "[pipeline.models.mmoe]\nobjectives = [\"click\", \"like\"]"),
         Case("pipeline.models.experts", "[pipeline.models.mmoe]\nexperts = 2"),
+        Case("pipeline.models.personalGateUnits", "[pipeline.models.mmoe]\npersonalGateUnits = 8"),
         Case("pipeline.models.expertUnits", "[pipeline.models.mmoe]\nexpertUnits = [8]"),
         Case("pipeline.models.towerUnits", "[pipeline.models.mmoe]\ntowerUnits = [4]"),
         Case("pipeline.models.gateDropout", "[pipeline.models.mmoe]\ngateDropout = 0.5"),

@@ -22,6 +22,12 @@ public struct Matrix {
 }
 
 extension Matrix {
+    /// Multiplies every scalar by the one of `other` (the same shape) at its place, in place.
+    public func multiply(by other: Matrix) {
+        ensure(other.rows == rows && other.columns == columns, "multiply: [\(rows), \(columns)] by [\(other.rows), \(other.columns)]")
+        for i in 0..<count { base[i] *= other.base[i] }
+    }
+
     /// Divides each row by its L2 norm, floored at `epsilon`, in place (as `Graph.l2Normalize`).
     public func normalizeRows(epsilon: Float = 1e-12) {
         for r in 0..<rows {
