@@ -71,14 +71,7 @@ import Testing
         let slots: [Int32] = [1, 6, 2, 7, 3, 8, 4, 9,
                               2, 7, 1, 6, 0, 0, 0, 0,
                               5, 8, 0, 0, 0, 0, 0, 0]
-        let x = Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1])
-        func logits(_ graph: Graph) -> Node { network.logits(network.input(graph.constant(x), slots: slots), gateDropout: 0) }
-        expectParameterGradientsMatch(network, stride: 1) {
-            let graph = Graph(mode: .training)
-            graph.backward(logits(graph).sum())
-        } total: {
-            Double(logits(Graph(mode: .inference)).value.scalars.reduce(0, +))
-        }
+        expectMultiTaskGradientsMatch(network, x: Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1]), slots: slots)
     }
 
     /// The same with a category sequence after the behaviour sequence: its steps' age buckets
@@ -98,14 +91,7 @@ import Testing
         let slots: [Int32] = [1, 6, 2, 7, 3, 8, 4, 1, 2, 3,
                               2, 7, 1, 6, 0, 0, 5, 2, 0, 0,
                               5, 8, 0, 0, 0, 0, 0, 0, 0, 0]
-        let x = Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1])
-        func logits(_ graph: Graph) -> Node { network.logits(network.input(graph.constant(x), slots: slots), gateDropout: 0) }
-        expectParameterGradientsMatch(network, stride: 1) {
-            let graph = Graph(mode: .training)
-            graph.backward(logits(graph).sum())
-        } total: {
-            Double(logits(Graph(mode: .inference)).value.scalars.reduce(0, +))
-        }
+        expectMultiTaskGradientsMatch(network, x: Tensor(shape: [3, 2], scalars: [0.5, -1, 0.2, 0.3, -0.7, 1.1]), slots: slots)
     }
 
     static let categoryPrefix = RankingExamples.categorySequencePrefix
@@ -176,14 +162,7 @@ import Testing
         let loaded = try MultiTaskRanker(saved: try ranker.saved(version: "1", report: report, window: examples.window))
         var oneCategory = request
         for r in 1..<24 { for c in searched..<width { oneCategory[r * width + c] = request[c] } }
-        for batch in [features, request, oneCategory].map({ RankingBatch(width: width, features: $0) }) {
-            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
-            for model in [ranker, loaded] {
-                let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
-                let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
-            }
-        }
+        expectServingMatchesGraph(ranker, [loaded], width: width, batches: [features, request, oneCategory])
     }
 
     /// The sequence read by attention ranks far better than without it, and better than its
@@ -218,14 +197,7 @@ import Testing
         for r in 1..<25 { for c in 3..<width { request[r * width + c] = request[c] } }
         let loaded = try MultiTaskRanker(saved: try ranker.saved(version: "1", report: report, window: examples.window))
         #expect(loaded.featureNames == ranker.featureNames)
-        for batch in [RankingBatch(width: width, features: features), RankingBatch(width: width, features: request)] {
-            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
-            for model in [ranker, loaded] {
-                let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
-                let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
-            }
-        }
+        expectServingMatchesGraph(ranker, [loaded], width: width, batches: [features, request])
     }
 
     @Test func aSequenceWithoutItsItemOrCategoryColumnIsRefusedByName() throws {

@@ -58,13 +58,7 @@ import Testing
         let width = examples.width
         var request = Array(examples.features.prefix(width * 57))
         for r in 1..<57 { request[r * width] = request[0] }
-        for features in [Array(examples.features.prefix(width * 57)), request] {
-            let batch = RankingBatch(width: width, features: features)
-            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
-            let forward = Workspace.borrow { ranker.logits(batch, in: $0).scalars }
-            let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-            #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
-        }
+        expectServingMatchesGraph(ranker, width: width, batches: [Array(examples.features.prefix(width * 57)), request])
     }
 }
 

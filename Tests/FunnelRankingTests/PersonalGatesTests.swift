@@ -47,14 +47,7 @@ import Testing
         let personal = MultiTaskNetwork.PersonalGates(columns: [0, 2], idColumn: 1, hiddenUnits: 3)
         let network = MultiTaskNetwork(input: 3, tasks: 2, c, idRows: 8, idColumns: 2, personal: personal, generator: &generator)
         let slots: [Int32] = [1, 5, 2, 6, 3, 5]
-        let x = Tensor(shape: [3, 3], scalars: [0.5, -1, 0.3, 0.2, 0.3, -0.8, -0.7, 1.1, 0.4])
-        func logits(_ graph: Graph) -> Node { network.logits(network.input(graph.constant(x), slots: slots), gateDropout: 0) }
-        expectParameterGradientsMatch(network, stride: 1) {
-            let graph = Graph(mode: .training)
-            graph.backward(logits(graph).sum())
-        } total: {
-            Double(logits(Graph(mode: .inference)).value.scalars.reduce(0, +))
-        }
+        expectMultiTaskGradientsMatch(network, x: Tensor(shape: [3, 3], scalars: [0.5, -1, 0.3, 0.2, 0.3, -0.8, -0.7, 1.1, 0.4]), slots: slots)
     }
 
     /// Serving (standardisation folded, the gates reading raw features standardised) and the
@@ -70,14 +63,7 @@ import Testing
         let mixed = Array(examples.features.prefix(width * 40))
         var request = mixed
         for r in 1..<40 { for c in [0, 1, 6] { request[r * width + c] = request[c] } }
-        for batch in [mixed, request].map({ RankingBatch(width: width, features: $0) }) {
-            let expected = ranker.logits(batch, in: Graph(mode: .inference)).value.scalars
-            for model in [ranker, loaded] {
-                let forward = Workspace.borrow { model.logits(batch, in: $0).scalars }
-                let worst = zip(forward, expected).map { abs($0 - $1) / max(1, abs($1)) }.max()!
-                #expect(forward.count == expected.count && worst <= 1e-5, "largest relative difference \(worst)")
-            }
-        }
+        expectServingMatchesGraph(ranker, [loaded], width: width, batches: [mixed, request])
     }
 
     @Test func settingsAndFeaturesAreCheckedByName() throws {
