@@ -15,23 +15,27 @@ import Testing
             + (0..<steps).flatMap { k in fields.map { "\(RankingExamples.historyPrefix)\($0)#\(k)" } }
     }
 
+    /// The fixtures' items, each of category item mod 12, and the codes of their ids.
+    static let items = 240
+    static let categories = 12
+    static func code(item: Int) -> Float { Float(100 + item) }
+    static func code(category: Int) -> Float { Float(5_000 + category) }
+
     /// Users with a changing interest in 12 categories; each example shows one item (of
     /// category item mod 12) to a user whose last clicks (up to 6, newest first) the row holds.
     /// The click depends on whether the candidate's category is the latest clicked one and
     /// whether it is among the clicked ones, which only the sequence tells.
     static func sequenceExamples(rows: Int = 16_000, steps: Int = 6, seed: UInt64 = 5) throws -> RankingExamples {
         var generator = SeededGenerator(seed: seed)
-        let items = 240, categories = 12
-        func code(item: Int) -> Float { Float(100 + item) }
-        func code(category: Int) -> Float { Float(5_000 + category) }
+        let (items, categories) = (Self.items, Self.categories)
         var features: [Float] = [], clicks: [Float] = []
         for _ in 0..<rows {
             let length = Int.random(in: 0...steps, using: &generator)
             let history = (0..<length).map { _ in Int.random(in: 0..<items, using: &generator) }
             let item = Int.random(in: 0..<items, using: &generator)
             let dense = Float.random(in: -1...1, using: &generator)
-            features += [dense, code(item: item), code(category: item % categories)]
-            for k in 0..<steps { features += k < length ? [code(item: history[k]), code(category: history[k] % categories)] : [0, 0] }
+            features += [dense, Self.code(item: item), Self.code(category: item % categories)]
+            for k in 0..<steps { features += k < length ? [Self.code(item: history[k]), Self.code(category: history[k] % categories)] : [0, 0] }
             let latest = history.first.map { $0 % categories == item % categories } ?? false
             let among = history.contains { $0 % categories == item % categories }
             let z = -1.6 + 2.4 * (latest ? 1 : 0) + 1.2 * (among ? 1 : 0) + 0.5 * dense
@@ -102,23 +106,21 @@ import Testing
     /// `historySteps`, a behaviour sequence of random items comes first.
     static func categoryExamples(rows: Int = 16_000, steps: Int = 6, historySteps: Int = 0, seed: UInt64 = 9) throws -> RankingExamples {
         var generator = SeededGenerator(seed: seed)
-        let items = 240, categories = 12
-        func code(item: Int) -> Float { Float(100 + item) }
-        func code(category: Int) -> Float { Float(5_000 + category) }
+        let (items, categories) = (Self.items, Self.categories)
         var features: [Float] = [], clicks: [Float] = []
         for _ in 0..<rows {
             let item = Int.random(in: 0..<items, using: &generator), category = item % categories
             let dense = Float.random(in: -1...1, using: &generator)
-            features += [dense, code(item: item), code(category: category)]
+            features += [dense, Self.code(item: item), Self.code(category: category)]
             for _ in 0..<historySteps {
                 let past = Int.random(in: 0..<items, using: &generator)
-                features += [code(item: past), code(category: past % categories)]
+                features += [Self.code(item: past), Self.code(category: past % categories)]
             }
             let hits = Int.random(in: 0...steps, using: &generator)
             var ages = (0..<hits).map { _ in Float(Int.random(in: 1...16, using: &generator)) }
             ages.sort()
             for k in 0..<steps {
-                features += k < hits ? [code(item: categories * Int.random(in: 0..<(items / categories), using: &generator) + category), ages[k]] : [0, 0]
+                features += k < hits ? [Self.code(item: categories * Int.random(in: 0..<(items / categories), using: &generator) + category), ages[k]] : [0, 0]
             }
             let recent = ages.first.map { $0 <= 5 } ?? false
             let z = -1.8 + 2.4 * (recent ? 1 : 0) + 0.25 * Double(hits) + 0.5 * Double(dense)
