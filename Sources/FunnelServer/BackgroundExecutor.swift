@@ -27,6 +27,11 @@ final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {   // `jobs` 
     private func run(niceness: Int32) {
         Thread.current.name = "background"
         #if os(Linux)
+        // Foundation applies a name to the kernel's thread only once its creator has stored the
+        // thread's handle, which can come after this line runs; the thread would then keep the
+        // name it inherited from its creator. Name it directly (`pthread_setname_np` is not
+        // visible from Swift's Glibc module; the kernel's file for the name does the same).
+        try? "background".write(toFile: "/proc/thread-self/comm", atomically: false, encoding: .utf8)
         // On Linux niceness belongs to each thread, and `who` 0 names the calling one. Raising it
         // needs no privilege, so start from the inherited value (a process may already run niced).
         errno = 0
