@@ -167,21 +167,44 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--data", default=os.environ.get("FUNNEL_DATA", "../shared/data"))
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--model", choices=["all", "dcn", "deepfm", "din", "two-tower"], default="all",
+                        help="measure one model only, as `funnel bench models --model` does")
     args = parser.parse_args()
+    wanted = lambda name: args.model in ("all", name)
     torch.set_num_threads(args.threads)
     torch.manual_seed(2021)
     rng = np.random.default_rng(2021)
     result = {"peer": f"pytorch {torch.__version__} (CPU capability {torch.backends.cpu.get_cpu_capability()})",
               "threads": args.threads}
 
-    # DCN-v2, batch 4096.
+    if wanted("dcn") or wanted("deepfm"):
+        ids, labels, batches = frappe_batches(args, rng)
+    if wanted("dcn"):
+        dcn(result, ids, labels, batches)
+    if wanted("deepfm"):
+        deepfm(result, ids, labels, batches)
+    if wanted("din"):
+        din(result, args)
+    if wanted("two-tower"):
+        two_tower(result, args, rng)
+    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def frappe_batches(args, rng):
+    """Frappe_x1's training split and the batches of 4,096 rows both Frappe models train on."""
     ids, labels = read_libfm(os.path.join(args.data, "frappe", "frappe.train.libfm"))
-    ids_t, labels_t = torch.from_numpy(ids), torch.from_numpy(labels)
-    model = DCNv2()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     batch = 4096
     order = rng.permutation(len(labels))
     batches = [torch.from_numpy(order[(k * batch) % (len(order) - batch):][:batch]) for k in range(args.steps + 3)]
+    return torch.from_numpy(ids), torch.from_numpy(labels), batches
+
+
+def dcn(result, ids_t, labels_t, batches):
+    """DCN-v2 training at batch 4096, then scoring 1,000 candidates in float32 and bfloat16."""
+    batch = len(batches[0])
+    model = DCNv2()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
     def dcn_step(rows):
         optimizer.zero_grad(set_to_none=True)
@@ -219,7 +242,11 @@ def main():
     result["dcn_v2_score_1000_bf16_p50_ms"] = 1000 * times[len(times) // 2]
     result["dcn_v2_score_1000_bf16_p99_ms"] = 1000 * times[int(len(times) * 0.99)]
 
-    # DeepFM, batch 4096.
+
+
+def deepfm(result, ids_t, labels_t, batches):
+    """DeepFM training at batch 4096."""
+    batch = len(batches[0])
     deepfm = DeepFM()
     optimizer_fm = torch.optim.Adam(deepfm.parameters(), lr=1e-3)
     deepfm.train()
@@ -230,7 +257,10 @@ def main():
         optimizer_fm.step()
     result["deepfm_train_examples_per_second"] = throughput(deepfm_step, batches, batch)
 
-    # DIN, 512 positions and a negative each (1,024 rows), histories of 50.
+
+
+def din(result, args):
+    """DIN training: 512 positions and a negative each (1,024 rows), histories of 50."""
     din = DIN()
     sparse = [din.items.weight, din.recency.weight, din.item_bias.weight]
     dense = [p for p in din.parameters() if all(p is not q for q in sparse)]
@@ -251,7 +281,10 @@ def main():
             o.step()
     result["din_train_examples_per_second"] = throughput(din_step, [din_batch() for _ in range(args.steps + 3)], 1024)
 
-    # Two-tower, batch 1024, dimension 64.
+
+
+def two_tower(result, args, rng):
+    """Two-tower training on MovieLens-100K, batch 1024, dimension 64."""
     user_ids, user_vocab, genres, pairs = movielens(args.data)
     user_t = torch.from_numpy(user_ids)
     user_tower = Tower(user_vocab, 5)
@@ -277,8 +310,6 @@ def main():
         loss.backward()
         optimizer2.step()
     result["two_tower_train_examples_per_second"] = throughput(tower_step, batches2, batch2)
-    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -59,6 +59,9 @@ public struct TargetAttention: Module {
         precondition(shape.count == 3 && shape[2] == dimension && target.shape == [shape[0], dimension] && lengths.count == shape[0],
                "TargetAttention: history [batch, steps, \(dimension)], target [batch, \(dimension)] and a length per row expected, got \(shape), \(target.shape) and \(lengths.count) lengths")
         let (batch, steps, d) = (shape[0], shape[1], dimension)
+        if let network = network(in: graph) {
+            return graph.targetAttention(history: history, target: target, lengths: lengths, network: network)
+        }
         let units = configuration.hiddenUnits[0]
         let interaction = history * target.reshaped([batch, 1, d])
         let first = step([history.reshaped([batch * steps, d]), interaction.reshaped([batch * steps, d])]).reshaped([batch, steps, units])
@@ -74,6 +77,18 @@ public struct TargetAttention: Module {
             for (row, length) in lengths.enumerated() { for t in 0..<length { mask.scalars[row * steps + t] = 1 } }
             return graph.masked(scores, mask: mask, fill: 0)
         }
+    }
+
+    /// The network as the graph's fused attention op takes it, or nil where that op does not
+    /// apply (GELU) and the layers run as separate ops.
+    func network(in graph: Graph) -> Graph.AttentionNetwork? {
+        guard Graph.AttentionNetwork.supports(configuration.activation), let stepBias = step.bias, let scoreBias = score.bias,
+              hidden.allSatisfy({ $0.bias != nil }) else { return nil }
+        return Graph.AttentionNetwork(
+            step: graph.parameter(step.weight), stepBias: graph.parameter(stepBias), candidate: graph.parameter(candidate.weight),
+            hidden: hidden.map { (graph.parameter($0.weight), graph.parameter($0.bias!)) },
+            score: graph.parameter(score.weight), scoreBias: graph.parameter(scoreBias),
+            activation: configuration.activation, softmax: configuration.normalization == .softmax)
     }
 
     /// The history pooled for each row's target: `[batch, d]`.

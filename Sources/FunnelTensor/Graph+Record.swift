@@ -32,6 +32,7 @@ enum Record {
     case weightedSum(Int, Int)
     case pairwiseProducts(Int, Int)
     case multiplyAdd(Int, Int, Int)
+    case targetAttention(TargetAttentionRecord)
 }
 
 extension Graph {
@@ -67,6 +68,7 @@ extension Graph {
         case let .weightedSum(values, weights): weightedSumBackward(values, weights, g)
         case let .pairwiseProducts(left, right): pairwiseProductsBackward(left, right, g)
         case let .multiplyAdd(a, b, c): multiplyAddBackward(a, b, c, g)
+        case let .targetAttention(record): targetAttentionBackward(record, output: output, g)
         }
     }
 }

@@ -380,4 +380,77 @@ import Testing
             $0[0].graph.pairwiseProducts($0[0].graph.matmul($0[0], $0[1]), $0[0]).sum(axis: 2)
         }
     }
+
+    /// DIN's attention scores as one op: every input's gradient against central differences,
+    /// with enough rows for several blocks, a row of length 0 and one of full length. Smooth
+    /// activations only: a weight shared by two thousand steps crosses some ReLU kink under any
+    /// finite step, so ReLU is checked against the separate ops below instead.
+    @Test(arguments: [Activation.sigmoid, .tanh, .identity], [true, false])
+    func targetAttention(activation: Activation, softmax: Bool) {
+        var r = Random(11)
+        let (steps, d) = (5, 3)
+        let batch = 2 * 1024 / steps + 7   // three blocks
+        let lengths = (0..<batch).map { $0 == 0 ? 0 : $0 == 1 ? steps : r.dim(1...steps) }
+        let shapes = TargetAttentionFixture.shapes(d: d, units: [4, 3])
+        expectGradientsMatch([r.tensor([batch, steps, d]), r.tensor([batch, d])] + shapes.map { r.tensor($0).map { $0 * 0.7 } }, probes: 12) {
+            $0[0].graph.targetAttention(history: $0[0], target: $0[1], lengths: lengths,
+                                        network: TargetAttentionFixture.network(Array($0[2...]), activation: activation, softmax: softmax))
+        }
+    }
+
+    /// The op computes what the same network computes as separate ops, values and gradients.
+    @Test(arguments: [Activation.sigmoid, .relu], [true, false])
+    func targetAttentionMatchesSeparateOps(activation: Activation, softmax: Bool) {
+        var r = Random(13)
+        let (batch, steps, d) = (300, 7, 4)
+        let lengths = (0..<batch).map { $0 % 9 == 0 ? 0 : r.dim(1...steps) }
+        let shapes = TargetAttentionFixture.shapes(d: d, units: [6, 5])
+        let inputs = [r.tensor([batch, steps, d]), r.tensor([batch, d])] + shapes.map { r.tensor($0) }
+        let projection = r.tensor([batch, steps])
+        func run(fused: Bool) -> [[Float]] {
+            let parameters = inputs.map { Parameter($0) }
+            let g = Graph(mode: .training)
+            let nodes = parameters.map { g.parameter($0) }
+            let network = TargetAttentionFixture.network(Array(nodes[2...]), activation: activation, softmax: softmax)
+            let weights = fused
+                ? g.targetAttention(history: nodes[0], target: nodes[1], lengths: lengths, network: network)
+                : TargetAttentionFixture.separateOps(history: nodes[0], target: nodes[1], lengths: lengths, network: network)
+            g.backward(weights, seed: projection)
+            return [weights.value.scalars] + parameters.map { $0.gradient!.scalars }
+        }
+        for (k, (fused, separate)) in zip(run(fused: true), run(fused: false)).enumerated() {
+            let largest = separate.map(abs).max() ?? 1
+            #expect(zip(fused, separate).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, largest) }, "output or gradient \(k) differs")
+        }
+    }
+}
+
+/// A small attention network for the tests of `Graph.targetAttention`.
+enum TargetAttentionFixture {
+    /// Step weights and bias, candidate weights, one hidden layer's weight and bias, score weight and bias.
+    static func shapes(d: Int, units: [Int]) -> [[Int]] {
+        [[2 * d, units[0]], [units[0]], [d, units[0]], [units[0], units[1]], [units[1]], [units[1], 1], [1]]
+    }
+
+    static func network(_ p: [Node], activation: Activation, softmax: Bool) -> Graph.AttentionNetwork {
+        Graph.AttentionNetwork(step: p[0], stepBias: p[1], candidate: p[2], hidden: [(p[3], p[4])], score: p[5], scoreBias: p[6],
+                               activation: activation, softmax: softmax)
+    }
+
+    /// [h, h ⊙ t] · W + t · W_t + b, the hidden layer, the score, then the softmax or the mask.
+    static func separateOps(history: Node, target: Node, lengths: [Int], network n: Graph.AttentionNetwork) -> Node {
+        let g = history.graph
+        let (batch, steps, d) = (history.shape[0], history.shape[1], history.shape[2])
+        let units = n.step.shape[1]
+        let x = g.concat([history, history * target.reshaped([batch, 1, d])], axis: 2).reshaped([batch * steps, 2 * d])
+        let first = (g.linear(x, weight: n.step, bias: n.stepBias).reshaped([batch, steps, units])
+            + g.matmul(target, n.candidate).reshaped([batch, 1, units])).reshaped([batch * steps, units])
+        var h = n.activation(first)
+        for layer in n.hidden { h = n.activation(g.linear(h, weight: layer.weight, bias: layer.bias)) }
+        let scores = g.linear(h, weight: n.score, bias: n.scoreBias).reshaped([batch, steps])
+        if n.softmax { return g.softmax(scores, lengths: lengths) }
+        var mask = Tensor(zeros: [batch, steps])
+        for (row, length) in lengths.enumerated() { for t in 0..<length { mask.scalars[row * steps + t] = 1 } }
+        return g.masked(scores, mask: mask, fill: 0)
+    }
 }

@@ -26,13 +26,21 @@ import Testing
         // A similarity softmax whose query blocks split across threads, each summing key gradients apart.
         let keys = g.matmul(g.constant(r.tensor([2048, 1024])), h, scale: 0.03)
         let similarity = g.productSoftmaxCrossEntropy(queries: h, keys: keys, scale: 0.1, targets: (0..<1024).map { Int32($0 * 2) })
+        // DIN's attention, whose blocks of rows split across threads, each summing the weights' gradients apart.
+        // Unnormalised scores: under a softmax the score bias's gradient is 0 and only rounding is left to compare.
+        let history = Parameter(r.tensor([600, 8, 6])), target = Parameter(r.tensor([600, 6]))
+        let attention = TargetAttentionFixture.shapes(d: 6, units: [16, 8]).map { Parameter(r.tensor($0)) }
+        let network = TargetAttentionFixture.network(attention.map { g.parameter($0) }, activation: .sigmoid, softmax: false)
+        let lengths = (0..<600).map { 1 + $0 % 8 }
+        let weights = g.targetAttention(history: g.parameter(history), target: g.parameter(target), lengths: lengths, network: network)
         let loss = g.softmaxCrossEntropy(logits: logits, targets: (0..<1024).map { Int32($0 % 7) }) + wide.squared().mean() * 1e-3
-            + similarity
-        let output = h.value.scalars
+            + similarity + (weights * g.constant(r.tensor([600, 8]))).sum()
+        let output = h.value.scalars + weights.value.scalars
         g.backward(loss)
         var adam = Adam(learningRate: 0.01)
-        let gradients = [x, gamma, beta].map { $0.gradient!.scalars }
-        adam.step([x, gamma, beta])
+        let trained = [x, gamma, beta, history, target] + attention
+        let gradients = trained.map { $0.gradient!.scalars }
+        adam.step(trained)
         return Outcome(output: output, gradients: gradients + [x.value.scalars], loss: loss.value.scalar)
     }
 
