@@ -84,8 +84,8 @@ public struct DIN: Module {
         var parts = [target]
         if let users { parts.append(users(batch.users, in: graph)) }
         if configuration.pooling != .none {
-            var history = items(batch.histories, shape: [n, batch.steps], in: graph)
-            if let recency { history = history + recency(batch.recency, shape: [n, batch.steps], in: graph) }
+            let history = recency.map { items(batch.histories, adding: $0, at: batch.recency, shape: [n, batch.steps], in: graph) }
+                ?? items(batch.histories, shape: [n, batch.steps], in: graph)
             let pooled = attention.map { $0(history: history, target: target, lengths: batch.lengths) }
                 ?? graph.pool(history, lengths: batch.lengths, pooling: .mean)
             parts += [pooled, pooled * target]

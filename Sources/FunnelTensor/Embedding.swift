@@ -16,6 +16,11 @@ public struct Embedding: Module {
         graph.gather(graph.parameter(table), indices: ids, indexShape: indexShape)
     }
 
+    /// Rows at `ids` plus rows of `other` at `otherIDs` (see `Graph.gather(_:indices:adding:at:indexShape:)`).
+    public func callAsFunction(_ ids: [Int32], adding other: Embedding, at otherIDs: [Int32], shape indexShape: [Int]? = nil, in graph: Graph) -> Node {
+        graph.gather(graph.parameter(table), indices: ids, adding: graph.parameter(other.table), at: otherIDs, indexShape: indexShape)
+    }
+
     /// Pooled rows of variable-length id lists (see `Graph.embeddingBag`).
     public func bag(_ ids: [Int32], offsets: [Int32], pooling: Graph.BagPooling, in graph: Graph) -> Node {
         graph.embeddingBag(graph.parameter(table), ids: ids, offsets: offsets, pooling: pooling)

@@ -22,9 +22,52 @@ extension Graph {
         return result(out, .gather(table.id, indices), inputs: table.id)
     }
 
+    /// Rows of `table` at `indices` plus rows of `other` at `otherIndices`, in one pass: a
+    /// sequence's items with their positions' vectors, without the second lookup and the sum as
+    /// tensors of their own.
+    public func gather(_ table: Node, indices: [Int32], adding other: Node, at otherIndices: [Int32], indexShape: [Int]? = nil) -> Node {
+        let v = table.value, w = other.value
+        ensure(v.rank == 2 && w.rank == 2 && v.shape[1] == w.shape[1] && otherIndices.count == indices.count,
+               "gather: tables \(v.shape) and \(w.shape) of one width and as many indices for each (\(indices.count), \(otherIndices.count)) expected")
+        let (rows, otherRows, width) = (v.shape[0], w.shape[0], v.shape[1])
+        let shape = indexShape ?? [indices.count]
+        ensure(Tensor.count(of: shape) == indices.count, "gather: index shape \(shape) does not hold \(indices.count) indices")
+        let out = Tensor(shape: shape + [width]) { y, _ in
+            v.scalars.withUnsafeBufferPointer { p in
+                w.scalars.withUnsafeBufferPointer { q in
+                    for (k, (index, otherIndex)) in zip(indices, otherIndices).enumerated() {
+                        let (r, o) = (Int(index), Int(otherIndex))
+                        ensure(r >= 0 && r < rows && o >= 0 && o < otherRows,
+                               "gather: index \(r) or \(o) out of range for tables of \(rows) and \(otherRows) rows")
+                        let a = p.baseAddress! + r * width, b = q.baseAddress! + o * width, target = y + k * width
+                        for j in 0..<width { target[j] = a[j] + b[j] }
+                    }
+                }
+            }
+        }
+        return result(out, .gatherSum(table.id, indices, other.id, otherIndices), inputs: table.id, other.id)
+    }
+
     func gatherBackward(_ table: Int, _ indices: [Int32], _ g: Tensor) {
         if let p = boundParameter(table), p.isEmbeddingTable {
-            p.accumulateRows(indices, g.scalars)
+            let (rows, width) = (values[table].shape[0], values[table].shape[1])
+            guard indices.count >= 4 * rows else {
+                p.accumulateRows(indices, g.scalars)
+                return
+            }
+            // A small table read many times (positions): sum its rows here, and hand over only the
+            // rows touched, rather than a gradient row per index to coalesce later.
+            var sums = [Float](repeating: 0, count: rows * width), touched = [Bool](repeating: false, count: rows)
+            g.scalars.withUnsafeBufferPointer { pg in
+                sums.withUnsafeMutableBufferPointer { ps in
+                    for (k, index) in indices.enumerated() {
+                        touched[Int(index)] = true
+                        Kernels.addScaled(pg.baseAddress! + k * width, scale: 1, into: ps.baseAddress! + Int(index) * width, count: width)
+                    }
+                }
+            }
+            let rowsTouched = (0..<rows).filter { touched[$0] }
+            p.accumulateRows(rowsTouched.map { Int32($0) }, rowsTouched.flatMap { sums[$0 * width..<($0 + 1) * width] })
             return
         }
         let v = values[table]

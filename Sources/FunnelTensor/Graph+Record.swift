@@ -19,6 +19,7 @@ enum Record {
     case slice(Int, Int, Int)
     case transpose(Int, [Int])
     case gather(Int, [Int32])
+    case gatherSum(Int, [Int32], Int, [Int32])
     case embeddingBag(Int, [Int32], [Int32], Graph.BagPooling)
     case dot(Int, Int)
     case scaleBy(Int, Tensor)
@@ -57,6 +58,9 @@ extension Graph {
         case let .slice(x, axis, start): sliceBackward(x, axis, start, g)
         case let .transpose(x, permutation): transposeBackward(x, permutation, g)
         case let .gather(table, indices): gatherBackward(table, indices, g)
+        case let .gatherSum(table, indices, other, otherIndices):
+            gatherBackward(table, indices, g)
+            gatherBackward(other, otherIndices, g)
         case let .embeddingBag(table, ids, offsets, pooling): embeddingBagBackward(table, ids, offsets, pooling, g)
         case let .dot(a, b): dotBackward(a, b, g)
         case let .scaleBy(x, factors): scaleByBackward(x, factors, g)

@@ -3,8 +3,8 @@
 /// become pooling weights. As separate ops this built h ⊙ t, the broadcast sums and every
 /// activation as tensors of `[rows · steps, units]` and passed over each several times, on one
 /// thread. Here blocks of about a thousand steps go through the whole network while they are in
-/// cache, the blocks are split across threads, and backward rebuilds [h, h ⊙ t] per block instead
-/// of keeping it.
+/// cache, the blocks are split across threads, h is read in place, and backward rebuilds h ⊙ t
+/// per block instead of keeping it.
 extension Graph {
     /// The scoring network's parameter nodes.
     public struct AttentionNetwork {
@@ -160,16 +160,16 @@ struct AttentionPlan {
     /// Rows per block: about 1,024 steps, so that a block's inputs and activations stay in cache.
     var rowsPerBlock: Int { max(1, 1024 / max(1, steps)) }
     var blocks: Int { (batch + rowsPerBlock - 1) / rowsPerBlock }
-    var widest: Int { max(2 * d, units.max() ?? 0) }
+    var widest: Int { units.max() ?? 0 }
 
-    /// [h, h ⊙ t] for the steps of rows `rows`, `[rows · steps, 2d]`.
-    func stepInputs(_ rows: Range<Int>, history: UnsafePointer<Float>, target: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
+    /// h ⊙ t for the steps of rows `rows`, `[rows · steps, d]`; the h half of the layer's input is
+    /// read where it is.
+    func interactions(_ rows: Range<Int>, history: UnsafePointer<Float>, target: UnsafePointer<Float>, into x: UnsafeMutablePointer<Float>) {
         for b in rows {
             let tb = target + b * d
             for s in 0..<steps {
-                let hs = history + (b * steps + s) * d, xs = x + ((b - rows.lowerBound) * steps + s) * 2 * d
-                xs.update(from: hs, count: d)
-                for j in 0..<d { xs[d + j] = hs[j] * tb[j] }
+                let hs = history + (b * steps + s) * d, xs = x + ((b - rows.lowerBound) * steps + s) * d
+                for j in 0..<d { xs[j] = hs[j] * tb[j] }
             }
         }
     }
@@ -178,17 +178,17 @@ struct AttentionPlan {
                  activation: Activation, softmax: Bool, weights: UnsafeMutablePointer<Float>) {
         let per = rowsPerBlock, p = buffers.parameters
         Compute.parallel(blocks, minimumChunk: 1) { _, range in
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * 2 * d)
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * d)
             let fromTarget = UnsafeMutablePointer<Float>.allocate(capacity: per * units[0])
             let scores = UnsafeMutablePointer<Float>.allocate(capacity: per * steps)
             defer { x.deallocate(); fromTarget.deallocate(); scores.deallocate() }
             for block in range {
                 let rows = block * per..<min(batch, block * per + per)
                 let m = rows.count * steps
-                stepInputs(rows, history: history, target: target, into: x)
+                interactions(rows, history: history, target: target, into: x)
                 BLAS.gemm(transposeA: false, transposeB: false, m: rows.count, n: units[0], k: d,
                           a: target + rows.lowerBound * d, b: candidate(in: p), c: fromTarget)
-                var input = UnsafePointer(x), width = 2 * d
+                var input = UnsafePointer(x), width = d
                 for (l, u) in units.enumerated() {
                     let a = activations(l, row: rows.lowerBound, in: buffers)
                     for r in 0..<m {
@@ -196,7 +196,13 @@ struct AttentionPlan {
                         row.update(from: bias(l, in: p), count: u)
                         if l == 0 { Kernels.addScaled(fromTarget + (r / steps) * u, scale: 1, into: row, count: u) }
                     }
-                    BLAS.gemm(transposeA: false, transposeB: false, m: m, n: u, k: width, a: input, b: weight(l, in: p), beta: 1, c: a)
+                    if l == 0 {   // [h, h ⊙ t] · W as h · W_h + (h ⊙ t) · W_i
+                        BLAS.gemm(transposeA: false, transposeB: false, m: m, n: u, k: d, a: history + rows.lowerBound * steps * d,
+                                  b: weight(0, in: p), beta: 1, c: a)
+                        BLAS.gemm(transposeA: false, transposeB: false, m: m, n: u, k: d, a: x, b: weight(0, in: p) + d * u, beta: 1, c: a)
+                    } else {
+                        BLAS.gemm(transposeA: false, transposeB: false, m: m, n: u, k: width, a: input, b: weight(l, in: p), beta: 1, c: a)
+                    }
                     activation.apply(a, count: m * u)
                     (input, width) = (UnsafePointer(a), u)
                 }
@@ -233,7 +239,7 @@ struct AttentionPlan {
         defer { sums.deallocate() }
         Compute.parallel(blocks, chunks: chunks) { chunk, range in
             let own = sums + chunk * parameterCount
-            let x = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * 2 * d)
+            let x = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * d)
             let dx = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * 2 * d)
             let upper = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * widest)
             let lower = UnsafeMutablePointer<Float>.allocate(capacity: per * steps * widest)
@@ -279,10 +285,12 @@ struct AttentionPlan {
                         swap(&dOutput, &spare)
                     }
                 }
-                // First layer: step weights from [h, h ⊙ t], the candidate's from t.
+                // First layer: step weights from h and h ⊙ t, the candidate's from t.
                 let u = units[0]
-                stepInputs(rows, history: history, target: target, into: x)
-                BLAS.gemm(transposeA: true, transposeB: false, m: 2 * d, n: u, k: m, a: x, b: dOutput, beta: 1, c: weight(0, in: own))
+                interactions(rows, history: history, target: target, into: x)
+                BLAS.gemm(transposeA: true, transposeB: false, m: d, n: u, k: m, a: history + rows.lowerBound * steps * d, b: dOutput,
+                          beta: 1, c: weight(0, in: own))
+                BLAS.gemm(transposeA: true, transposeB: false, m: d, n: u, k: m, a: x, b: dOutput, beta: 1, c: weight(0, in: own) + d * u)
                 for i in 0..<rows.count {
                     let o = dFromTarget + i * u
                     o.update(repeating: 0, count: u)

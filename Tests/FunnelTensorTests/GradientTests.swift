@@ -203,6 +203,18 @@ import Testing
         }
     }
 
+    /// Item rows plus position rows in one lookup. With sparse tables the position table is small
+    /// for its 30 indices (summed in place, its third row never touched) and the item table is not.
+    @Test(arguments: seeds, [false, true])
+    func gatherAdding(seed: UInt64, sparse: Bool) {
+        var r = Random(seed)
+        let width = r.dim()
+        let ids = r.ids(30, below: 40), positions = r.ids(30, below: 2)
+        expectGradientsMatch([r.tensor([40, width]), r.tensor([3, width])], sparse: sparse ? [0, 1] : []) {
+            $0[0].graph.gather($0[0], indices: ids, adding: $0[1], at: positions, indexShape: [5, 6])
+        }
+    }
+
     @Test(arguments: [Graph.BagPooling.sum, .mean], [false, true])
     func embeddingBag(pooling: Graph.BagPooling, sparse: Bool) {
         var r = Random(pooling == .sum ? 5 : 6)
