@@ -9,7 +9,7 @@ same shapes on the same BLAS in the same run) and each engine's training through
 of that ceiling. Where the CPU has AMX-BF16, both engines also score in bfloat16 (Funnel's
 tile kernel, PyTorch's autocast): each row compares like with like.
 
-Usage: python3 Benchmarks/compare_pytorch.py [--repeats 3] [--threads 1 2] [--out FILE]
+Usage: python3 Benchmarks/compare_pytorch.py [--repeats 3] [--threads 1 2] [--model din] [--out FILE]
 (run from the repository root after `swift build -c release --product funnel`).
 """
 import argparse
@@ -63,6 +63,8 @@ def main():
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--funnel", default=".build/release/funnel")
     parser.add_argument("--data", default=os.environ.get("FUNNEL_DATA", "../shared/data"))
+    parser.add_argument("--model", choices=["all", "dcn", "deepfm", "din", "two-tower"], default="all",
+                        help="compare one model only")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     env = dict(os.environ)
@@ -73,8 +75,8 @@ def main():
     for threads in args.threads:
         funnel, torch = [], []
         for _ in range(args.repeats):
-            funnel.append(run([args.funnel, "bench", "--threads", str(threads), "--data", args.data], env))
-            torch.append(run([sys.executable, os.path.join(here, "peers", "pytorch_models.py"),
+            funnel.append(run([args.funnel, "bench", "models", "--model", args.model, "--threads", str(threads), "--data", args.data], env))
+            torch.append(run([sys.executable, os.path.join(here, "peers", "pytorch_models.py"), "--model", args.model,
                               "--threads", str(threads), "--data", args.data], env))
         kernel = funnel[0].get("blas", funnel[0].get("blas_kernel"))
         peer = torch[0]["peer"]
