@@ -49,39 +49,30 @@ extension Graph {
     }
 
     func gatherBackward(_ table: Int, _ indices: [Int32], _ g: Tensor) {
-        if let p = boundParameter(table), p.isEmbeddingTable {
-            let (rows, width) = (values[table].shape[0], values[table].shape[1])
-            guard indices.count >= 4 * rows else {
-                p.accumulateRows(indices, g.scalars)
-                return
-            }
-            // A small table read many times (positions): sum its rows here, and hand over only the
-            // rows touched, rather than a gradient row per index to coalesce later.
-            var sums = [Float](repeating: 0, count: rows * width), touched = [Bool](repeating: false, count: rows)
-            g.scalars.withUnsafeBufferPointer { pg in
-                sums.withUnsafeMutableBufferPointer { ps in
-                    for (k, index) in indices.enumerated() {
-                        touched[Int(index)] = true
-                        Kernels.addScaled(pg.baseAddress! + k * width, scale: 1, into: ps.baseAddress! + Int(index) * width, count: width)
-                    }
-                }
-            }
-            let rowsTouched = (0..<rows).filter { touched[$0] }
-            p.accumulateRows(rowsTouched.map { Int32($0) }, rowsTouched.flatMap { sums[$0 * width..<($0 + 1) * width] })
+        let (rows, width) = (values[table].shape[0], values[table].shape[1])
+        let sparse = boundParameter(table).flatMap { $0.isEmbeddingTable ? $0 : nil }
+        if let sparse, indices.count < 4 * rows {
+            sparse.accumulateRows(indices, g.scalars)
             return
         }
-        let v = values[table]
-        let width = v.shape[1]
-        var gt = Tensor(zeros: v.shape)
-        gt.scalars.withUnsafeMutableBufferPointer { pt in
+        // A dense table, or a small embedding table read many times (positions): sum the rows
+        // here; the embedding table is handed only the rows touched, rather than a gradient row
+        // per index to coalesce later.
+        var sums = Tensor(zeros: values[table].shape), touched = [Bool](repeating: false, count: rows)
+        sums.scalars.withUnsafeMutableBufferPointer { ps in
             g.scalars.withUnsafeBufferPointer { pg in
                 for (k, index) in indices.enumerated() {
-                    let base = Int(index) * width
-                    for j in 0..<width { pt[base + j] += pg[k * width + j] }
+                    touched[Int(index)] = true
+                    Kernels.addScaled(pg.baseAddress! + k * width, scale: 1, into: ps.baseAddress! + Int(index) * width, count: width)
                 }
             }
         }
-        accumulate(table, gt)
+        guard let sparse else {
+            accumulate(table, sums)
+            return
+        }
+        let rowsTouched = (0..<rows).filter { touched[$0] }
+        sparse.accumulateRows(rowsTouched.map { Int32($0) }, rowsTouched.flatMap { sums.scalars[$0 * width..<($0 + 1) * width] })
     }
 
     public enum BagPooling: String, Sendable, Codable {
