@@ -394,15 +394,14 @@ public struct FeedPipeline: Sendable {
                written: [Int: RankingFeatures.WrittenItem] = [:])
         -> (chosen: [Int], relevance: [Double], predictions: Predictions, preRankSeconds: Double) {
         let width = features.count
-        var rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request, written: written)
+        let rows = features.rows(candidates, rows: items, columns: sourceColumns, request: request, written: written)
         var chosen = Array(candidates.indices), preRankSeconds = 0.0
         if let preRanker, candidates.count > configuration.preRankDepth {
             let clock = ContinuousClock(), start = clock.now
             chosen = preRanker.select(RankingBatch(width: width, features: rows, columns: preRankerColumns), keep: configuration.preRankDepth)
-            rows = RankingBatch(width: width, features: rows).rows(chosen).features
             preRankSeconds = (clock.now - start).seconds
         }
-        let predictions = ranker.predict(RankingBatch(width: width, features: rows, columns: rankerColumns))
+        let predictions = ranker.predict(RankingBatch(width: width, features: rows, rows: chosen, columns: rankerColumns))
         return (chosen, configuration.fusion.fuse(predictions).map { $0.isFinite ? $0 : -.infinity }, predictions, preRankSeconds)
     }
 

@@ -10,12 +10,12 @@ public struct IDVocabulary: Sendable, Equatable {
     public let frequent: [Float]
     public let buckets: Int
     public let offset: Int
-    private let rowOfCode: [Float: Int32]
+    private let rowOfCode: CodeTable
 
     public init(frequent: [Float], buckets: Int, offset: Int) {
         precondition(buckets >= 1, "an id vocabulary needs at least one shared row")
         (self.frequent, self.buckets, self.offset) = (frequent, buckets, offset)
-        rowOfCode = Dictionary(uniqueKeysWithValues: frequent.enumerated().map { ($1, Int32(offset + 1 + $0)) })
+        rowOfCode = CodeTable(codes: frequent.map { UInt32($0) }, firstRow: Int32(offset + 1))
     }
 
     /// The vocabulary of the codes `column` holds on `rows` of `features` (row-major, `width`
@@ -36,8 +36,49 @@ public struct IDVocabulary: Sendable, Equatable {
     @inline(__always)
     public func row(of code: Float) -> Int32 {
         guard code >= 1, code < 16_777_216 else { return Int32(offset) }
-        if let row = rowOfCode[code] { return row }
+        if let row = rowOfCode.row(of: UInt32(code)) { return row }
         return Int32(offset + 1 + frequent.count) + Int32(UInt32(code) % UInt32(buckets))
+    }
+}
+
+extension IDVocabulary {
+    /// The frequent codes' rows in an open-addressing table (linear probing, 0 marks an empty
+    /// slot since codes start at 1), hashed by one multiplication: serving looks up every
+    /// candidate's ids, and a `Dictionary` keyed by `Float` spent most of that time hashing.
+    struct CodeTable: Sendable, Equatable {
+        private let codes: [UInt32]
+        private let rows: [Int32]
+        private let shift: UInt32
+
+        init(codes frequent: [UInt32], firstRow: Int32) {
+            var bits: UInt32 = 1
+            while 1 << bits < 2 * max(frequent.count, 1) { bits += 1 }
+            let size = 1 << Int(bits)
+            var codes = [UInt32](repeating: 0, count: size), rows = [Int32](repeating: 0, count: size)
+            shift = 32 - bits
+            for (k, code) in frequent.enumerated() {
+                var slot = Self.slot(code, shift: shift)
+                while codes[slot] != 0 { slot = (slot + 1) & (size - 1) }
+                (codes[slot], rows[slot]) = (code, firstRow + Int32(k))
+            }
+            (self.codes, self.rows) = (codes, rows)
+        }
+
+        @inline(__always)
+        private static func slot(_ code: UInt32, shift: UInt32) -> Int { Int((code &* 0x9E37_79B1) >> shift) }
+
+        @inline(__always)
+        func row(of code: UInt32) -> Int32? {
+            codes.withUnsafeBufferPointer { codes in
+                var slot = Self.slot(code, shift: shift)
+                while true {
+                    let held = codes[slot]
+                    if held == code { return rows[slot] }
+                    if held == 0 { return nil }
+                    slot = (slot + 1) & (codes.count - 1)
+                }
+            }
+        }
     }
 }
 

@@ -91,32 +91,37 @@ public final class MultiTaskNetwork: Module, @unchecked Sendable {
 
     /// A batch's slots split: each row's own, then each sequence's.
     private func split(_ slots: [Int32], rows: Int) -> (own: [Int32], sequences: [SequenceSlots]) {
-        let pools = sequences
-        guard !pools.isEmpty else { return (slots, []) }
-        let perRow = slotsPerRow
-        var own = [Int32](repeating: 0, count: rows * idColumns)
-        var parts = pools.map { pool in
-            let l = pool.layout
-            return SequenceSlots(raw: .init(repeating: 0, count: rows * l.slotsPerRow), targets: .init(repeating: 0, count: rows * l.fields),
-                                 steps: .init(repeating: 0, count: rows * l.steps * l.fields), ages: .init(repeating: 0, count: l.ages > 0 ? rows * l.steps : 0))
+        let layouts = sequences.map(\.layout)
+        guard !layouts.isEmpty else { return (slots, []) }
+        let (perRow, idColumns) = (slotsPerRow, idColumns)
+        // `width` values per row, written by `write` from each row's slots.
+        func copy(perRow width: Int, _ write: (UnsafeMutablePointer<Int32>, UnsafePointer<Int32>) -> Void) -> [Int32] {
+            let count = rows * width
+            return [Int32](unsafeUninitializedCapacity: count) { out, written in
+                slots.withUnsafeBufferPointer { s in
+                    for r in 0..<rows { write(out.baseAddress! + r * width, s.baseAddress! + r * perRow) }
+                }
+                written = count
+            }
         }
-        slots.withUnsafeBufferPointer { s in
-            for r in 0..<rows {
-                let row = s.baseAddress! + r * perRow
-                for k in 0..<idColumns { own[r * idColumns + k] = row[k] }
-                var at = idColumns
-                for (p, pool) in pools.enumerated() {
-                    let l = pool.layout
-                    for (f, t) in l.targets.enumerated() { parts[p].targets[r * l.fields + f] = row[t] }
-                    for k in 0..<l.slotsPerRow { parts[p].raw[r * l.slotsPerRow + k] = row[at + k] }
-                    for step in 0..<l.steps {
-                        let from = row + at + step * l.slotsPerStep
-                        for f in 0..<l.fields { parts[p].steps[(r * l.steps + step) * l.fields + f] = from[f] }
-                        if l.ages > 0 { parts[p].ages[r * l.steps + step] = from[l.fields] }
-                    }
-                    at += l.slotsPerRow
+        let own = copy(perRow: idColumns) { out, row in out.update(from: row, count: idColumns) }
+        var at = idColumns
+        let parts = layouts.map { l in
+            defer { at += l.slotsPerRow }
+            var part = SequenceSlots()
+            part.targets = copy(perRow: l.fields) { out, row in
+                for (f, t) in l.targets.enumerated() { out[f] = row[t] }
+            }
+            part.raw = copy(perRow: l.slotsPerRow) { out, row in out.update(from: row + at, count: l.slotsPerRow) }
+            part.steps = copy(perRow: l.steps * l.fields) { out, row in
+                for step in 0..<l.steps { (out + step * l.fields).update(from: row + at + step * l.slotsPerStep, count: l.fields) }
+            }
+            if l.ages > 0 {
+                part.ages = copy(perRow: l.steps) { out, row in
+                    for step in 0..<l.steps { out[step] = row[at + step * l.slotsPerStep + l.fields] }
                 }
             }
+            return part
         }
         return (own, parts)
     }

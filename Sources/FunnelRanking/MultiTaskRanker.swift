@@ -201,29 +201,34 @@ public struct MultiTaskRanker: TrainableRanker {
     static func slots(_ features: [Float], width: Int, rows: some Sequence<Int>, idColumns: [Int],
                       sequences: [(layout: HistoryPooling.Layout, columns: [Int])], vocabularies: [IDVocabulary]) -> [Int32] {
         guard !vocabularies.isEmpty else { return [] }
-        var slots: [Int32] = []
         let perRow = vocabularies.count + sequences.reduce(0) { $0 + $1.columns.count }
-        features.withUnsafeBufferPointer { x in
-            var previous: UnsafePointer<Float>?
-            for r in rows {
-                let row = x.baseAddress! + r * width
-                for (k, vocabulary) in vocabularies.enumerated() { slots.append(vocabulary.row(of: row[idColumns[k]])) }
-                for (layout, columns) in sequences {
-                    // The rows of one request share their user's sequence (those of one category
-                    // their category sequence): its slots are looked up once.
-                    if let previous, columns.allSatisfy({ row[$0] == previous[$0] }) {
-                        let start = slots.count - perRow
-                        for k in 0..<columns.count { slots.append(slots[start + k]) }
-                        continue
+        let rows = Array(rows)
+        let slots = [Int32](unsafeUninitializedCapacity: rows.count * perRow) { out, written in
+            features.withUnsafeBufferPointer { x in
+                var previous: UnsafePointer<Float>?
+                for (n, r) in rows.enumerated() {
+                    let row = x.baseAddress! + r * width
+                    var at = n * perRow
+                    for (k, vocabulary) in vocabularies.enumerated() { out[at + k] = vocabulary.row(of: row[idColumns[k]]) }
+                    at += vocabularies.count
+                    for (layout, columns) in sequences {
+                        defer { at += columns.count }
+                        // The rows of one request share their user's sequence (those of one
+                        // category their category sequence): its slots are looked up once.
+                        if let previous, columns.allSatisfy({ row[$0] == previous[$0] }) {
+                            for k in 0..<columns.count { out[at + k] = out[at - perRow + k] }
+                            continue
+                        }
+                        for (k, column) in columns.enumerated() {
+                            let field = k % layout.slotsPerStep
+                            out[at + k] = field < layout.fields ? vocabularies[layout.targets[field]].row(of: row[column])
+                                                                : Int32(min(max(row[column], 0), Float(layout.ages)))
+                        }
                     }
-                    for (k, column) in columns.enumerated() {
-                        let field = k % layout.slotsPerStep
-                        slots.append(field < layout.fields ? vocabularies[layout.targets[field]].row(of: row[column])
-                                                           : Int32(min(max(row[column], 0), Float(layout.ages))))
-                    }
+                    previous = row
                 }
-                previous = row
             }
+            written = rows.count * perRow
         }
         return slots
     }

@@ -114,11 +114,9 @@ extension TargetAttention {
         let steps = shared ? history.rows : batch > 0 ? history.rows / batch : 0
         precondition(history.columns == d && target.columns == d && (shared || history.rows == batch * steps) && lengths.count == batch,
                "TargetAttention: history [batch · steps, \(d)] (or [steps, \(d)] shared), target [batch, \(d)] and a length per row expected, got [\(history.rows), \(history.columns)], [\(target.rows), \(target.columns)] and \(lengths.count) lengths")
-        let first = shared
+        var h = shared
             ? firstLayer(sharedHistory: history.base, steps: steps, target: target, in: workspace)
             : firstLayer(history: history, target: target, steps: steps, in: workspace)
-        configuration.activation.apply(first)
-        var h = first
         for layer in hidden {
             h = layer.forward(h, in: workspace)
             configuration.activation.apply(h)
@@ -146,8 +144,8 @@ extension TargetAttention {
         return out
     }
 
-    /// The first layer, `[batch · steps, units]`, from the step part of [h, h ⊙ t] and the
-    /// candidate part, one product each.
+    /// The first layer, activated, `[batch · steps, units]`, from the step part of [h, h ⊙ t]
+    /// and the candidate part, one product each.
     private func firstLayer(history: Matrix, target: Matrix, steps: Int, in workspace: Workspace) -> Matrix {
         let (batch, d) = (target.rows, dimension)
         let interaction = workspace.matrix(rows: history.rows, columns: d)
@@ -167,6 +165,7 @@ extension TargetAttention {
                 let row = first.base + (b * steps + s) * units
                 for j in 0..<units { row[j] += c[j] }
             }
+            configuration.activation.apply(first.base + b * steps * units, count: steps * units)
         }
         return first
     }
@@ -175,7 +174,8 @@ extension TargetAttention {
     /// the step weights and W_t the candidate's, step s of row t is
     /// h_s · W_h + b + t · (diag(h_s) · W_i + W_t): the first term once per step, the second
     /// one product of the targets with the steps' matrices side by side, which lays its result
-    /// out as `[batch · steps, units]` without building h ⊙ t for every row.
+    /// out as `[batch · steps, units]` without building h ⊙ t for every row. The first term is
+    /// added row by row just before the activation, while the row is in cache.
     private func firstLayer(sharedHistory h: UnsafeMutablePointer<Float>, steps: Int, target: Matrix, in workspace: Workspace) -> Matrix {
         let (batch, d) = (target.rows, dimension)
         let units = step.outputSize, width = steps * units
@@ -196,8 +196,12 @@ extension TargetAttention {
             }
         }
         let first = workspace.matrix(rows: batch * steps, columns: units)
-        for b in 0..<batch { (first.base + b * width).update(from: perStep.base, count: width) }
-        BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: d, a: target.base, b: stepsMatrix.base, beta: 1, c: first.base)
+        BLAS.gemm(transposeA: false, transposeB: false, m: batch, n: width, k: d, a: target.base, b: stepsMatrix.base, beta: 0, c: first.base)
+        for b in 0..<batch {
+            let row = first.base + b * width
+            for j in 0..<width { row[j] += perStep.base[j] }
+            configuration.activation.apply(row, count: width)
+        }
         return first
     }
 }

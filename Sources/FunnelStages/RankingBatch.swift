@@ -20,11 +20,36 @@ public struct RankingBatch: Sendable {
             self.init(width: width, features: features)
             return
         }
-        let count = features.count / width
-        var kept: [Float] = []
-        kept.reserveCapacity(count * columns.count)
-        for r in 0..<count { for c in columns { kept.append(features[r * width + c]) } }
-        self.init(width: columns.count, features: kept)
+        self.init(width: width, features: features, rows: 0..<(features.count / width), columns: columns)
+    }
+
+    /// The batch of rows `rows` (in that order) of `features` (rows of `width` values), keeping
+    /// of each only the values at `columns`, in that order (all of them when nil). Runs of
+    /// consecutive columns are copied whole: serving selects a model's columns from every
+    /// candidate's features on each request.
+    public init(width: Int, features: [Float], rows: some Collection<Int>, columns: [Int]?) {
+        var runs: [(from: Int, count: Int)] = []
+        for column in columns ?? Array(0..<width) {
+            precondition(column >= 0 && column < width, "column \(column) is outside rows of \(width) values")
+            if let last = runs.last, last.from + last.count == column { runs[runs.count - 1].count += 1 } else { runs.append((column, 1)) }
+        }
+        let kept = columns?.count ?? width
+        let values = [Float](unsafeUninitializedCapacity: rows.count * kept) { out, written in
+            written = 0
+            guard var o = out.baseAddress else { return }
+            features.withUnsafeBufferPointer { x in
+                for r in rows {
+                    precondition(r >= 0 && (r + 1) * width <= x.count, "row \(r) is outside the batch")
+                    let row = x.baseAddress! + r * width
+                    for run in runs {
+                        o.update(from: row + run.from, count: run.count)
+                        o += run.count
+                    }
+                }
+            }
+            written = rows.count * kept
+        }
+        self.init(width: kept, features: values)
     }
 
     /// The features of candidate `row`.
@@ -33,9 +58,6 @@ public struct RankingBatch: Sendable {
 
     /// The batch of the candidates at `rows`, in that order.
     public func rows(_ rows: some Collection<Int>) -> RankingBatch {
-        var kept: [Float] = []
-        kept.reserveCapacity(rows.count * width)
-        for r in rows { kept.append(contentsOf: row(r)) }
-        return RankingBatch(width: width, features: kept)
+        RankingBatch(width: width, features: features, rows: rows, columns: nil)
     }
 }

@@ -21,6 +21,21 @@ import Testing
         for bad: Float in [-1, 0.5, 16_777_216, .nan, .infinity] { #expect(vocabulary.row(of: bad) == 10, "\(bad)") }
     }
 
+    /// Thousands of frequent codes, random ones and a run of consecutive ones (which a
+    /// multiplicative hash must spread): each finds its own row, and every other code its bucket.
+    @Test func everyFrequentIDFindsItsOwnRowAmongThousands() {
+        var generator = SeededGenerator(seed: 5)
+        let random = (0..<5_000).map { _ in Float(UInt32.random(in: 1..<16_777_216, using: &generator)) }
+        let frequent = Array(Set(random + (1...4_096).map { Float($0 * 64) })).sorted()
+        let vocabulary = IDVocabulary(frequent: frequent, buckets: 7, offset: 3)
+        let misplaced = frequent.indices.filter { vocabulary.row(of: frequent[$0]) != Int32(4 + $0) }
+        #expect(misplaced.isEmpty, "\(misplaced.count) frequent codes off their rows")
+        let known = Set(frequent)
+        let others = (0..<5_000).map { _ in Float(UInt32.random(in: 1..<16_777_216, using: &generator)) }.filter { !known.contains($0) }
+        let shared = Int32(4 + frequent.count)
+        #expect(others.allSatisfy { vocabulary.row(of: $0) == shared + Int32(UInt32($0) % 7) })
+    }
+
     /// Clicks depend on the item alone (a hidden propensity per item) and on one dense feature;
     /// items seen three times or fewer share rows. Learning from the id column lifts AUC well
     /// above what the dense feature alone reaches.
