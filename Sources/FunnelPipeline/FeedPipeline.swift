@@ -85,6 +85,7 @@ public struct FeedPipeline: Sendable {
         var parameters = RetrievalIndexes.Parameters()
         parameters.neighboursPerItem = configuration.neighboursPerItem
         parameters.als = configuration.quota(of: "als") > 0 ? ImplicitALS.Parameters() : nil
+        parameters.bpr = configuration.quota(of: "bpr") > 0 ? BPR.Parameters() : nil
         parameters.item2vec = configuration.quota(of: "item2vec") > 0 ? Item2Vec.Parameters() : nil
         if configuration.features.has(.categorySequence) {
             parameters.longHistory = (configuration.features.longHistoryLength, ExposureOutcomes.clickTypes)

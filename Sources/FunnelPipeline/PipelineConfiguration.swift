@@ -67,10 +67,10 @@ public struct PipelineConfiguration: Codable, Sendable, Equatable {
 
     /// Every channel a feed can have, by the name its quota takes.
     public static let channels = ["itemcf", "swing", "usercf", "popular", "trending", "latest", "nearby", "same-city",
-                                  "author-followed", "author-interacted", "author-similar", "two-tower", "cache", "als", "item2vec"]
+                                  "author-followed", "author-interacted", "author-similar", "two-tower", "cache", "als", "bpr", "item2vec"]
 
     /// Channels that fit a model at every rebuild, off unless `[pipeline.quotas]` gives them a quota.
-    public static let offByDefault: Set<String> = ["als", "item2vec"]
+    public static let offByDefault: Set<String> = ["als", "bpr", "item2vec"]
 
     /// The feed's reranking, as the `[pipeline]` keys hold it.
     public var rerank: RerankSettings {

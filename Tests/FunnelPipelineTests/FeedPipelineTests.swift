@@ -85,18 +85,19 @@ import Testing
         #expect(Set(PipelineConfiguration.channels) == Set(Self.pipeline.channels.map(\.name) + ["two-tower", "cache"]).union(PipelineConfiguration.offByDefault))
     }
 
-    /// The ALS channel is built only when given a quota; it then proposes from a user's latest
-    /// actions, including one recorded after the build.
-    @Test func theALSChannelServesOnceGivenAQuota() async {
-        #expect(!Self.pipeline.channels.contains { $0.name == "als" })
+    /// A factorisation channel (ALS, BPR) is built only when given a quota; it then proposes
+    /// from a user's latest actions, including one recorded after the build.
+    @Test(arguments: ["als", "bpr"])
+    func aFactorizationChannelServesOnceGivenAQuota(_ name: String) async {
+        #expect(!Self.pipeline.channels.contains { $0.name == name })
         var configuration = PipelineConfiguration()
-        configuration.quotas = ["als": 10]
+        configuration.quotas = [name: 10]
         let pipeline = Self.makePipeline(configuration)
-        #expect(pipeline.channels.contains { $0.name == "als" })
+        #expect(pipeline.channels.contains { $0.name == name })
         let holder = PipelineHolder(pipeline)
         holder.record([Event(userID: "newcomer", itemID: "i5", type: .like, timestamp: Self.now)])
         let feed = await pipeline.feed(FeedRequest(user: "newcomer", n: 10, now: Self.now, explain: true), state: holder.state)
-        #expect((feed.explanation?.retrievedByChannel["als"] ?? 0) > 0, "\(feed.explanation?.retrievedByChannel ?? [:])")
+        #expect((feed.explanation?.retrievedByChannel[name] ?? 0) > 0, "\(feed.explanation?.retrievedByChannel ?? [:])")
     }
 
     /// An item written after the build reaches feeds at once: through the latest channel, and

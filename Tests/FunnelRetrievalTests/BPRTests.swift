@@ -57,6 +57,31 @@ import Testing
         #expect(own > other + 40, "mean score of the own block \(own / 40), of the others \(other / 40)")
     }
 
+    /// Folded in from a user's items with the item vectors fixed, the vector tells the user's
+    /// block from the others about as well as the fitted vector does (the share of (own block,
+    /// other block) item pairs in the right order, over every user: 0.969 against 0.982 here at
+    /// the default 500 steps, and 0.958 at 2,000), and the same actions give the same vector;
+    /// nothing known, or nothing positive, gives none.
+    @Test func foldInTellsTheUsersBlockAsTheFitDoes() {
+        var parameters = BPR.Parameters()
+        (parameters.factors, parameters.epochs) = (8, 200)
+        let model = BPR(Self.matrix, parameters: parameters)
+        func ordered(_ scores: [Float], user u: Int) -> Double {
+            let own = (0..<20).filter { $0 / 5 == u % 4 }, others = (0..<20).filter { $0 / 5 != u % 4 }
+            return Double(own.reduce(0) { n, i in n + others.filter { scores[i] > scores[$0] }.count }) / Double(own.count * others.count)
+        }
+        var (folded, fitted) = (0.0, 0.0)
+        for u in 0..<40 {
+            let items = Self.matrix.items(of: u).items.map { (row: $0, weight: Float(1)) }
+            let query = model.foldIn(items, steps: BPR.defaultFoldInSteps)!
+            #expect(query == model.foldIn(items, steps: BPR.defaultFoldInSteps))
+            folded += ordered((0..<20).map { i in zip(query, model.indexedVector(ofItem: i)).reduce(Float(0)) { $0 + $1.0 * $1.1 } }, user: u) / 40
+            fitted += ordered(model.scores(user: u), user: u) / 40
+        }
+        #expect(folded > 0.9 && folded > fitted - 0.05, "pairs in order: folded in \(folded), fitted \(fitted)")
+        #expect(model.foldIn([(row: -1, weight: 1), (row: 3, weight: -1), (row: 99, weight: 1)], steps: 10) == nil)
+    }
+
     /// On MovieLens-100K, leave-last-out with full ranking: BPR beats popularity on Recall@50.
     @Test(.enabled(if: TestData.movieLens100K != nil, "datasets \(TestData.missingMessage)"))
     func beatsPopularityOnMovieLens() throws {

@@ -23,6 +23,8 @@ public struct RetrievalIndexes: Sendable {
         public var trendingHalfLife: TimeInterval = 6 * 3_600
         /// The ALS channel's fit, or nil to build none.
         public var als: ImplicitALS.Parameters?
+        /// The BPR channel's fit, or nil to build none.
+        public var bpr: BPR.Parameters?
         /// The item2vec channel's training (over each user's positive actions in time order),
         /// or nil to build none.
         public var item2vec: Item2Vec.Parameters?
@@ -52,7 +54,9 @@ public struct RetrievalIndexes: Sendable {
     public let interactedAuthors: AuthorChannel
     public let similarAuthors: AuthorChannel
     /// Implicit ALS over the same matrix as the neighbour channels, when asked for.
-    public let als: FactorizationChannel?
+    public let als: FactorizationChannel<ImplicitALS.FoldIn>?
+    /// BPR over the same matrix, when asked for.
+    public let bpr: FactorizationChannel<BPR>?
     /// item2vec's nearest neighbours of each item, when asked for: an item-to-item channel.
     public let item2vec: NeighbourIndex?
     let neighboursPerItem: Int
@@ -89,10 +93,9 @@ public struct RetrievalIndexes: Sendable {
         interactedAuthors = AuthorChannel(kind: .interacted, items: items, quality: quality, now: now, space: space)
         similarAuthors = AuthorChannel(kind: .similar, items: items, quality: quality, now: now, space: space,
                                        similarAuthors: AuthorChannel.similarAuthorIndex(past, authorOf: { authorOf[$0] }))
-        als = p.als.map { parameters in
-            let available = Set(items.lazy.filter { $0.isAvailable(at: now) }.map(\.id))
-            return FactorizationChannel(matrix: matrix, space: space, parameters: parameters) { available.contains($0) }
-        }
+        let available = p.als == nil && p.bpr == nil ? [] : Set(items.lazy.filter { $0.isAvailable(at: now) }.map(\.id))
+        als = p.als.map { FactorizationChannel(matrix: matrix, space: space, parameters: $0) { available.contains($0) } }
+        bpr = p.bpr.map { FactorizationChannel(BPR(matrix, parameters: $0), space: space) { available.contains($0) } }
         item2vec = p.item2vec.map { parameters in
             var sequences = [[Int32]](repeating: [], count: builder.users.count)
             for event in past.sorted(by: { $0.timestamp < $1.timestamp }) where InterestWeights.standard.weight(of: event.type) > 0 {
@@ -114,7 +117,7 @@ public struct RetrievalIndexes: Sendable {
         [ItemToItemChannel(index: itemCF, lastN: lastN.capacity, perItem: neighboursPerItem),
          ItemToItemChannel(index: swing, lastN: lastN.capacity, perItem: neighboursPerItem),
          UserToItemChannel(index: userCF, recent: lastN), popular, trending, latest, nearby, sameCity,
-         followedAuthors, interactedAuthors, similarAuthors] + (als.map { [$0] } ?? [])
+         followedAuthors, interactedAuthors, similarAuthors] + (als.map { [$0] } ?? []) + (bpr.map { [$0] } ?? [])
             + (item2vec.map { [ItemToItemChannel(index: $0, lastN: lastN.capacity, perItem: neighboursPerItem)] } ?? [])
     }
 
