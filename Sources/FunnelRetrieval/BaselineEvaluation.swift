@@ -1,5 +1,6 @@
 import FunnelData
 import FunnelEval
+import FunnelTensor
 
 /// The popularity baseline under the two protocols of the quality table: leave-last-out with
 /// N sampled negatives (HR@10, NDCG@10, as SASRec reports) and full ranking (HR@10, NDCG@10,
@@ -80,6 +81,37 @@ public struct BaselineEvaluation: Codable, Sendable {
                       negatives: negatives, sampling: sampling, seed: seed) { matrix in
             let model = BPR(matrix, parameters: parameters)
             return { model.scores(user: $0) }
+        }
+    }
+
+    /// A factorisation judged as its channel serves it: each user's query folded in from their
+    /// latest `lastN` training items (and validation item, weight 1) against the fitted item
+    /// vectors, in place of the fit's own user vector. `model` names it, as `bpr-fold-in`.
+    public static func foldedIn<Model: FoldInFactorization>(_ dataset: EvaluationDataset, model: String, interactions: [Interaction],
+                                                           userCount: Int, itemCount: Int, lastN: Int = 50, negatives: Int = 100,
+                                                           sampling: SampledRanking.Sampling = .uniform, seed: UInt64 = 42,
+                                                           fit: (InteractionMatrix) -> Model) -> BaselineEvaluation {
+        let split = LeaveLastOutSplit(interactions, userCount: userCount)
+        let (histories, matrix) = trainingMatrix(split, itemCount: itemCount)
+        let factorization = fit(matrix)
+        let dimension = factorization.indexedDimension
+        let vectors = (0..<itemCount).flatMap { factorization.indexedVector(ofItem: $0) }
+        return evaluate(dataset, model: model, split: split, itemCount: itemCount, interactions: interactions.count,
+                        negatives: negatives, sampling: sampling, seed: seed) { users in
+            users.flatMap { u -> [Float] in
+                var scores = [Float](repeating: 0, count: itemCount)
+                guard let query = factorization.foldIn(histories[Int(u)].suffix(lastN).map { (row: $0, weight: 1) },
+                                                       steps: Model.defaultFoldInSteps) else { return scores }
+                vectors.withUnsafeBufferPointer { y in
+                    query.withUnsafeBufferPointer { q in
+                        scores.withUnsafeMutableBufferPointer { s in
+                            BLAS.gemm(transposeA: false, transposeB: true, m: 1, n: itemCount, k: dimension, a: q.baseAddress!,
+                                      b: y.baseAddress!, beta: 0, c: s.baseAddress!)
+                        }
+                    }
+                }
+                return scores
+            }
         }
     }
 

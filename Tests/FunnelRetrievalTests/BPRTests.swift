@@ -82,7 +82,8 @@ import Testing
         #expect(model.foldIn([(row: -1, weight: 1), (row: 3, weight: -1), (row: 99, weight: 1)], steps: 10) == nil)
     }
 
-    /// On MovieLens-100K, leave-last-out with full ranking: BPR beats popularity on Recall@50.
+    /// On MovieLens-100K, leave-last-out with full ranking: BPR beats popularity on Recall@50,
+    /// and serves as well with its user vectors folded in.
     @Test(.enabled(if: TestData.movieLens100K != nil, "datasets \(TestData.missingMessage)"))
     func beatsPopularityOnMovieLens() throws {
         let root = TestData.movieLens100K!.deletingLastPathComponent()
@@ -90,5 +91,10 @@ import Testing
         let popularity = BaselineEvaluation.popularity(.movieLens100K, interactions: interactions, userCount: users, itemCount: items)
         let bpr = BaselineEvaluation.bpr(.movieLens100K, interactions: interactions, userCount: users, itemCount: items)
         #expect(bpr.fullRecall50 > popularity.fullRecall50 * 1.2, "BPR \(bpr.fullRecall50), popularity \(popularity.fullRecall50)")
+        // As the channel serves it, each user folded in from their latest 50 items: 0.3998
+        // against the fitted vectors' 0.3786 when measured.
+        let folded = BaselineEvaluation.foldedIn(.movieLens100K, model: "bpr-fold-in", interactions: interactions, userCount: users,
+                                                 itemCount: items) { BPR($0) }
+        #expect(folded.fullRecall50 > bpr.fullRecall50 - 0.01, "folded in \(folded.fullRecall50), fitted \(bpr.fullRecall50)")
     }
 }

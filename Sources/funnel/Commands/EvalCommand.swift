@@ -49,9 +49,13 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "Datasets: \(EvaluationDataset.allCases.map(\.rawValue).joined(separator: ", ")) (default: all).")
     var dataset: [EvaluationDataset] = EvaluationDataset.allCases
 
-    enum Model: String, CaseIterable { case popularity, itemcf, swing, usercf, als, bpr, item2vec, twoTower = "two-tower" }
+    enum Model: String, CaseIterable {
+        case popularity, itemcf, swing, usercf, als, bpr, item2vec, twoTower = "two-tower"
+        /// ALS and BPR as their channels serve them: user vectors folded in from the latest actions.
+        case alsFoldIn = "als-fold-in", bprFoldIn = "bpr-fold-in"
+    }
 
-    @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but two-tower, which trains for minutes); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
+    @Option(parsing: .upToNextOption, help: "Baselines: \(Model.allCases.map(\.rawValue).joined(separator: ", ")) (default: all but two-tower, which trains for minutes, and the fold-ins); with --libfm, folders of saved CTR models (\(SavedCTRModel.kinds.joined(separator: ", "))).")
     var model: [String] = []
 
     @Option(help: "two-tower: the loss, \(TwoTowerObjective.Loss.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -90,7 +94,7 @@ struct EvalCommand: AsyncParsableCommand {
     /// The baselines named by `--model`, all by default.
     var baselines: [Model] {
         get throws {
-            guard !model.isEmpty else { return Model.allCases.filter { $0 != .twoTower } }
+            guard !model.isEmpty else { return Model.allCases.filter { ![.twoTower, .alsFoldIn, .bprFoldIn].contains($0) } }
             return try model.map {
                 guard let m = Model(rawValue: $0) else {
                     throw ValidationError("unknown baseline '\($0)'; expected one of \(Model.allCases.map(\.rawValue).joined(separator: ", ")), or saved CTR model folders with --libfm")
@@ -142,6 +146,10 @@ struct EvalCommand: AsyncParsableCommand {
                                                   negatives: negatives, sampling: sampling, seed: seed)
                 case .bpr: BaselineEvaluation.bpr(d, interactions: interactions, userCount: users, itemCount: items,
                                                   negatives: negatives, sampling: sampling, seed: seed)
+                case .alsFoldIn: BaselineEvaluation.foldedIn(d, model: m.rawValue, interactions: interactions, userCount: users, itemCount: items,
+                                                             negatives: negatives, sampling: sampling, seed: seed) { ImplicitALS.FoldIn(ImplicitALS($0)) }
+                case .bprFoldIn: BaselineEvaluation.foldedIn(d, model: m.rawValue, interactions: interactions, userCount: users, itemCount: items,
+                                                             negatives: negatives, sampling: sampling, seed: seed) { BPR($0) }
                 case .item2vec: BaselineEvaluation.item2vec(d, interactions: interactions, userCount: users, itemCount: items,
                                                             negatives: negatives, sampling: sampling, seed: seed)
                 case .twoTower: try twoTower(d, interactions: interactions, userCount: users, itemCount: items)
