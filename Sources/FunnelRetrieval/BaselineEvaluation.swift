@@ -96,12 +96,13 @@ public struct BaselineEvaluation: Codable, Sendable {
         let factorization = fit(matrix)
         let dimension = factorization.indexedDimension
         let vectors = (0..<itemCount).flatMap { factorization.indexedVector(ofItem: $0) }
+        // Once per user: both protocols ask for every user's scores.
+        let queries = histories.map { factorization.foldIn($0.suffix(lastN).map { (row: $0, weight: 1) }, steps: Model.defaultFoldInSteps) }
         return evaluate(dataset, model: model, split: split, itemCount: itemCount, interactions: interactions.count,
                         negatives: negatives, sampling: sampling, seed: seed) { users in
             users.flatMap { u -> [Float] in
                 var scores = [Float](repeating: 0, count: itemCount)
-                guard let query = factorization.foldIn(histories[Int(u)].suffix(lastN).map { (row: $0, weight: 1) },
-                                                       steps: Model.defaultFoldInSteps) else { return scores }
+                guard let query = queries[Int(u)] else { return scores }
                 vectors.withUnsafeBufferPointer { y in
                     query.withUnsafeBufferPointer { q in
                         scores.withUnsafeMutableBufferPointer { s in
